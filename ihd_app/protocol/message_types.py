@@ -1,0 +1,137 @@
+"""The message types an envelope's ``type`` claim can name, and the ZCL commands each carries.
+
+The type is what the authorisation policy is written in ("a supplier may send ``tariff.price``");
+the ZCL command in the payload must be one the type allows, so a signer authorised for a tariff
+cannot smuggle a DisplayMessage under that name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+PRICE = 0x0700
+METERING = 0x0702
+MESSAGING = 0x0703
+
+CLUSTER_SPECIFIC = 1
+GLOBAL = 0
+CLIENT_TO_SERVER = 0
+SERVER_TO_CLIENT = 1
+
+
+class Flow(StrEnum):
+    """Which way a message type travels."""
+
+    TO_IHD = "to-ihd"
+    """Shown on the display (forwarded by the meter)."""
+    TO_METER = "to-meter"
+    """A command for the meter from an operator."""
+    FROM_IHD = "from-ihd"
+    """Sent by the display: receipts, acknowledgements, error notifications, consent."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A ZCL command identity: (cluster, frame type, direction, command id)."""
+
+    cluster_id: int
+    frame_type: int
+    direction: int
+    command_id: int
+    name: str
+
+
+DISPLAY_MESSAGE = Command(MESSAGING, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x00, "DisplayMessage")
+CANCEL_MESSAGE = Command(MESSAGING, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x01, "CancelMessage")
+CANCEL_ALL_MESSAGES = Command(
+    MESSAGING, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x03, "CancelAllMessages"
+)
+MESSAGE_CONFIRMATION = Command(
+    MESSAGING, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x01, "MessageConfirmation"
+)
+PUBLISH_PRICE = Command(PRICE, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x00, "PublishPrice")
+PUBLISH_TARIFF_INFORMATION = Command(
+    PRICE, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x04, "PublishTariffInformation"
+)
+GET_PROFILE = Command(METERING, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x00, "GetProfile")
+#: Error notifications are ZCL Default Responses (general command 0x0B) carrying a ZCL status;
+#: they may refer to a command of any of our clusters.
+DEFAULT_RESPONSES = tuple(
+    Command(cluster, GLOBAL, direction, 0x0B, "DefaultResponse")
+    for cluster in (PRICE, METERING, MESSAGING)
+    for direction in (CLIENT_TO_SERVER, SERVER_TO_CLIENT)
+)
+
+
+@dataclass(frozen=True)
+class MessageType:
+    """One value of the ``type`` claim.
+
+    Attributes:
+        name: The claim value, e.g. ``outage.planned``.
+        flow: Which way it travels.
+        commands: ZCL commands its payload may carry; empty means the payload is empty and the
+            content lives in the ``details`` claim.
+        title: How the display names it to a consumer.
+    """
+
+    name: str
+    flow: Flow
+    commands: tuple[Command, ...]
+    title: str
+
+    def allows(self, command: Command | None) -> bool:
+        """Whether ``command`` (``None`` for an empty payload) fits this type."""
+        if command is None:
+            return not self.commands
+        return any(
+            (c.cluster_id, c.frame_type, c.direction, c.command_id)
+            == (command.cluster_id, command.frame_type, command.direction, command.command_id)
+            for c in self.commands
+        )
+
+
+def _display(name: str, title: str) -> MessageType:
+    return MessageType(name, Flow.TO_IHD, (DISPLAY_MESSAGE,), title)
+
+
+MESSAGE_TYPES: tuple[MessageType, ...] = (
+    _display("outage.planned", "Planned power cut"),
+    _display("outage.emergency", "Emergency power cut"),
+    _display("outage.restored", "Power restored"),
+    _display("message.general", "Message"),
+    _display("gas.message", "Gas network message"),
+    _display("gas.supply-disabled", "Gas supply turned off"),
+    _display("safety.alarm", "Safety alarm"),
+    _display("power.threshold-warning", "High power use warning"),
+    _display("power.threshold-cleared", "Power use back to normal"),
+    _display("supply.interrupted", "Electricity supply interrupted"),
+    _display("supply.restored", "Electricity supply restored"),
+    MessageType(
+        "message.cancel", Flow.TO_IHD, (CANCEL_MESSAGE, CANCEL_ALL_MESSAGES), "Message withdrawn"
+    ),
+    MessageType(
+        "tariff.price", Flow.TO_IHD, (PUBLISH_PRICE, PUBLISH_TARIFF_INFORMATION), "Tariff"
+    ),
+    MessageType("power.threshold-set", Flow.TO_METER, (), "Maximum power threshold"),
+    MessageType("data.request", Flow.TO_METER, (GET_PROFILE,), "Half-hourly data request"),
+    MessageType("message.receipt", Flow.FROM_IHD, (MESSAGE_CONFIRMATION,), "Delivery receipt"),
+    MessageType("message.displayed", Flow.FROM_IHD, (MESSAGE_CONFIRMATION,), "Message displayed"),
+    MessageType(
+        "message.confirmation", Flow.FROM_IHD, (MESSAGE_CONFIRMATION,), "Acknowledgement"
+    ),
+    MessageType("error.notification", Flow.FROM_IHD, DEFAULT_RESPONSES, "Error notification"),
+    MessageType("consent.update", Flow.FROM_IHD, (), "Data-sharing consent"),
+    MessageType("history.request", Flow.FROM_IHD, (GET_PROFILE,), "History request"),
+)
+
+
+def message_type(name: str) -> MessageType | None:
+    """The message type called ``name``, or ``None`` if there is none."""
+    return next((t for t in MESSAGE_TYPES if t.name == name), None)
+
+
+def message_type_names() -> list[str]:
+    """Every message type name, in declaration order."""
+    return [t.name for t in MESSAGE_TYPES]
