@@ -12,14 +12,16 @@ from types import MappingProxyType
 from typing import Final, TypeAlias
 
 #: A value :func:`json.dumps` accepts unchanged; every ``to_dict`` in the codecs returns these.
-JsonValue: TypeAlias = "None | bool | int | str | list[JsonValue] | dict[str, JsonValue]"
+JsonValue: TypeAlias = "bool | int | str | list[JsonValue] | dict[str, JsonValue] | None"
 
 PRICE: Final = 0x0700
 METERING: Final = 0x0702
 MESSAGING: Final = 0x0703
 
 #: Lower-case cluster names, as shown by ``ihd frame decode``.
-CLUSTER_NAMES: Final = MappingProxyType({PRICE: "price", METERING: "metering", MESSAGING: "messaging"})
+CLUSTER_NAMES: Final = MappingProxyType(
+    {PRICE: "price", METERING: "metering", MESSAGING: "messaging"}
+)
 
 
 class Endpoint(IntEnum):

@@ -105,9 +105,7 @@ def decode_header(reader: Reader) -> ZclHeader:
         )
     raw_type = control & _FRAME_TYPE_MASK
     if raw_type not in (FrameType.GLOBAL, FrameType.CLUSTER):
-        raise DecodeError(
-            Reason.MALFORMED, f"ZCL header: frame type {raw_type} is reserved"
-        )
+        raise DecodeError(Reason.MALFORMED, f"ZCL header: frame type {raw_type} is reserved")
     manufacturer_code = (
         reader.u16("manufacturer code") if control & _MANUFACTURER_SPECIFIC else None
     )

@@ -21,13 +21,13 @@ from ihd_app.protocol.zcl.primitives import Reader, Writer
 #: Value size in bytes and signedness of each data type Report Attributes handles.
 _TYPE_LAYOUT: Final[Mapping[int, tuple[int, bool]]] = MappingProxyType(
     {
-    DataType.MAP8: (1, False),
-    DataType.UINT8: (1, False),
-    DataType.UINT16: (2, False),
-    DataType.UINT24: (3, False),
-    DataType.UINT32: (4, False),
-    DataType.UINT48: (6, False),
-    DataType.INT24: (3, True),
+        DataType.MAP8: (1, False),
+        DataType.UINT8: (1, False),
+        DataType.UINT16: (2, False),
+        DataType.UINT24: (3, False),
+        DataType.UINT32: (4, False),
+        DataType.UINT48: (6, False),
+        DataType.INT24: (3, True),
         DataType.ENUM8: (1, False),
     }
 )
@@ -131,9 +131,7 @@ class ReportAttributes:
                 )
             size, signed = layout
             value = (
-                reader.sint(size, f"{name} value")
-                if signed
-                else reader.uint(size, f"{name} value")
+                reader.sint(size, f"{name} value") if signed else reader.uint(size, f"{name} value")
             )
             records.append(AttributeRecord(attribute_id, data_type, value))
         if not records:

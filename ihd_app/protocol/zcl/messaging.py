@@ -265,7 +265,11 @@ class CancelAllMessages:
         Raises:
             EncodeError: The time is out of range.
         """
-        return Writer("CancelAllMessages").u32(self.implementation_time, "implementation time").getvalue()
+        return (
+            Writer("CancelAllMessages")
+            .u32(self.implementation_time, "implementation time")
+            .getvalue()
+        )
 
     @classmethod
     def decode(cls, data: bytes) -> CancelAllMessages:
@@ -338,9 +342,7 @@ class MessageConfirmation:
         message_id = reader.u32("message id")
         confirmation_time = reader.u32("confirmation time")
         control = None if reader.at_end() else reader.u8("confirmation control")
-        response = (
-            None if reader.at_end() else reader.octets("response", MAX_CONFIRMATION_RESPONSE)
-        )
+        response = None if reader.at_end() else reader.octets("response", MAX_CONFIRMATION_RESPONSE)
         reader.expect_end()
         return cls(
             message_id=message_id,

@@ -221,7 +221,9 @@ class GetProfileResponse:
         return {
             "end_time": self.end_time,
             "status": enum_label(ProfileStatus, self.status),
-            "profile_interval_period": enum_label(ProfileIntervalPeriod, self.profile_interval_period),
+            "profile_interval_period": enum_label(
+                ProfileIntervalPeriod, self.profile_interval_period
+            ),
             "number_of_periods_delivered": self.number_of_periods_delivered,
             "intervals": list(self.intervals),
         }

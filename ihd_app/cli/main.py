@@ -1,0 +1,174 @@
+"""The ``ihd`` command: the In-Home Display and its protocol tools.
+
+Exit status: 0 success (or an accepted envelope), 1 a refused envelope or undecodable frame,
+2 a usage or configuration error. Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from ihd_app import __version__
+from ihd_app.protocol.errors import DecodeError, IhdError
+from ihd_app.protocol.pki import TrustStore
+from ihd_app.protocol.pki.authority import STANDARD_IDENTITIES
+from ihd_app.protocol.policy import Policy
+from ihd_app.protocol.replay import InMemoryReplayCounters, ReplayCounters
+from ihd_app.protocol.resources import default_policy_path, demo_trust_dir
+from ihd_app.protocol.timeutil import parse_instant
+from ihd_app.protocol.verification import Verifier
+from ihd_app.protocol.zcl import decode_frame, decode_unit
+from ihd_app.store.database import Database
+from ihd_app.store.replay_counters import SqliteReplayCounters
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+DEMO_METER_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "meter")
+DEMO_IHD_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "ihd")
+
+
+class UsageError(IhdError):
+    """A command line that cannot be acted on."""
+
+
+def _parse_int(text: str) -> int:
+    return int(text, 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``ihd`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="ihd",
+        description="In-Home Display emulator: verifies and shows smart-meter messages.",
+    )
+    parser.add_argument("--version", action="version", version=f"ihd {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    frame = commands.add_parser("frame", help="ZCL frames and units")
+    frame_commands = frame.add_subparsers(dest="frame_command", metavar="ACTION", required=True)
+    decode = frame_commands.add_parser(
+        "decode", help="decode a unit (cluster|endpoint|ZCL frame), or a bare ZCL frame"
+    )
+    decode.add_argument("hex", metavar="HEX", help="the bytes in hexadecimal")
+    decode.add_argument(
+        "--cluster",
+        type=_parse_int,
+        metavar="ID",
+        help="decode HEX as a bare ZCL frame of this cluster (e.g. 0x0703)",
+    )
+
+    envelope = commands.add_parser("envelope", help="signed envelopes")
+    envelope_commands = envelope.add_subparsers(
+        dest="envelope_command", metavar="ACTION", required=True
+    )
+    verify = envelope_commands.add_parser("verify", help="verify an envelope, print the verdict")
+    verify.add_argument("file", type=Path, metavar="FILE", help="envelope (CBOR, or hex text)")
+    verify.add_argument("--trust", type=Path, metavar="DIR", help="trust store (default: DEMO)")
+    verify.add_argument(
+        "--target",
+        action="append",
+        metavar="ID",
+        help="entity id the envelope must be addressed to; repeatable "
+        f"(default: the DEMO meter {DEMO_METER_ID} and IHD {DEMO_IHD_ID})",
+    )
+    verify.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep replay counters in this data dir, so a replay is caught across calls",
+    )
+    verify.add_argument("--policy", type=Path, metavar="FILE", help="authorisation policy TOML")
+    verify.add_argument(
+        "--at", metavar="TIME", help="verify as if it were this ISO-8601 time (test vectors)"
+    )
+    return parser
+
+
+def _read_envelope(path: Path) -> bytes:
+    try:
+        data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    # Accept the hex text a person pastes as well as raw CBOR.
+    text = data.strip()
+    if text and all(chr(b) in "0123456789abcdefABCDEF" for b in text) and len(text) % 2 == 0:
+        return bytes.fromhex(text.decode("ascii"))
+    return data
+
+
+def _frame_decode(args: argparse.Namespace) -> int:
+    cleaned = "".join(args.hex.split()).removeprefix("0x")
+    try:
+        data = bytes.fromhex(cleaned)
+    except ValueError:
+        raise UsageError(f"'{args.hex}' is not hexadecimal") from None
+    try:
+        decoded = decode_unit(data) if args.cluster is None else decode_frame(data, args.cluster)
+    except DecodeError as exc:
+        print(json.dumps({"error": exc.reason.value, "detail": exc.detail}, indent=2))
+        return EXIT_REFUSED
+    print(json.dumps(decoded.to_dict(), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _envelope_verify(args: argparse.Namespace) -> int:
+    data = _read_envelope(args.file)
+    trust = TrustStore.from_directory(args.trust or demo_trust_dir())
+    policy = Policy.from_file(args.policy or default_policy_path())
+    targets = args.target or [DEMO_METER_ID, DEMO_IHD_ID]
+    moment: datetime | None = None
+    if args.at:
+        try:
+            moment = parse_instant(args.at)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    database: Database | None = None
+    counters: ReplayCounters
+    if args.data_dir is not None:
+        database = Database.in_data_dir(args.data_dir)
+        counters = SqliteReplayCounters(database)
+    else:
+        counters = InMemoryReplayCounters()
+    try:
+        verifier = (
+            Verifier(trust, policy, counters, targets, clock=lambda: moment)
+            if moment is not None
+            else Verifier(trust, policy, counters, targets)
+        )
+        verdict = verifier.verify(data)
+    finally:
+        if database is not None:
+            database.close()
+    print(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
+    return EXIT_OK if verdict.accepted else EXIT_REFUSED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ihd`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "frame":
+            return _frame_decode(args)
+        if args.command == "envelope":
+            return _envelope_verify(args)
+    except IhdError as exc:
+        print(f"ihd: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        "ihd: error: the display window is not built yet; use 'ihd frame decode' or "
+        "'ihd envelope verify' (see ihd --help)",
+        file=sys.stderr,
+    )
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

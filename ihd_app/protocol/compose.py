@@ -1,0 +1,286 @@
+"""Composing the payload and details of each message type from what a sender wants to say.
+
+The operator console, the attack console, the IHD's outbox and ``meter-emulator sign`` all build
+messages here, so a given intent always gives the same ZCL command and the same details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ihd_app.protocol.envelope.claims import DetailValue
+from ihd_app.protocol.errors import EncodeError
+from ihd_app.protocol.message_types import message_type
+from ihd_app.protocol.reasons import Reason
+from ihd_app.protocol.zcl import (
+    MESSAGING,
+    CancelAllMessages,
+    CancelMessage,
+    DefaultResponse,
+    Direction,
+    DisplayMessage,
+    Endpoint,
+    GetProfile,
+    Importance,
+    MessageConfirmation,
+    MessageControl,
+    PublishPrice,
+    PublishTariffInformation,
+    Unit,
+    ZclStatus,
+)
+from ihd_app.protocol.zcl.primitives import datetime_to_utc
+
+#: Prices travel as pence per kWh (or per day) with this many digits after the point.
+PRICE_TRAILING_DIGITS = 4
+#: ISO 4217 numeric code of the pound sterling.
+CURRENCY_GBP = 826
+UNTIL_CHANGED = 0xFFFF
+CONFIRMATION_YES = 0x02
+CONFIRMATION_NO = 0x01
+
+#: Which ZCL status an error notification carries for each reason code.
+REASON_STATUS: Mapping[Reason, ZclStatus] = {
+    Reason.MALFORMED: ZclStatus.MALFORMED_COMMAND,
+    Reason.OVERSIZE: ZclStatus.MALFORMED_COMMAND,
+    Reason.UNSUPPORTED_VERSION: ZclStatus.UNSUP_CLUSTER_COMMAND,
+    Reason.BAD_SIGNATURE: ZclStatus.NOT_AUTHORIZED,
+    Reason.UNKNOWN_SIGNER: ZclStatus.NOT_AUTHORIZED,
+    Reason.UNTRUSTED_CHAIN: ZclStatus.NOT_AUTHORIZED,
+    Reason.REVOKED_SIGNER: ZclStatus.NOT_AUTHORIZED,
+    Reason.EXPIRED_CERTIFICATE: ZclStatus.NOT_AUTHORIZED,
+    Reason.ROLE_NOT_AUTHORISED: ZclStatus.NOT_AUTHORIZED,
+    Reason.WRONG_TARGET: ZclStatus.NOT_AUTHORIZED,
+    Reason.REPLAY: ZclStatus.DUPLICATE_EXISTS,
+    Reason.EXPIRED: ZclStatus.INVALID_VALUE,
+    Reason.NOT_YET_VALID: ZclStatus.INVALID_VALUE,
+    Reason.UNKNOWN_COMMAND: ZclStatus.UNSUP_CLUSTER_COMMAND,
+}
+
+
+@dataclass(frozen=True)
+class MessageRequest:
+    """What a sender wants to say; which fields matter depends on the type.
+
+    Attributes:
+        type_name: The message type.
+        message_id: ZCL MessageID (display, cancel, receipts, acknowledgements, errors).
+        text: The text shown (display types).
+        importance: Display types: low, medium, high or critical.
+        confirmation_required: Display types: the consumer must acknowledge it.
+        start: Display types: when it starts showing (``None``: now).
+        duration_minutes: Display types: how long (``None``: until changed).
+        fuel: Which endpoint the unit is for.
+        outage_start: Outage types: the outage window's start (in details).
+        outage_end: Outage types: the outage window's end (in details).
+        threshold_kw: Power threshold types: the threshold (in details).
+        grace_s: ``power.threshold-set``: seconds above the threshold before interruption.
+        cancel_all: ``message.cancel``: CancelAllMessages instead of CancelMessage.
+        price_pence_per_kwh: ``tariff.price``: unit rate (PublishPrice).
+        rate_label: ``tariff.price``: label of the rate, e.g. "Peak".
+        standing_charge_pence_per_day: ``tariff.price``: sends PublishTariffInformation.
+        tariff_label: ``tariff.price``: name of the tariff.
+        periods: ``data.request`` / ``history.request``: how many half hours (1-255).
+        end: ``data.request`` / ``history.request``: end of the requested period.
+        answer_yes: ``message.confirmation``: the consumer's answer.
+        reason: ``error.notification``: why the refused message was refused.
+        refers_to: ``error.notification`` / receipts: the refused message's ``cti`` in hex.
+        consent: ``consent.update``: party -> whether it may read half-hourly data.
+        at: When the confirmation or error happened (``None``: now).
+        extra_details: More details to sign.
+    """
+
+    type_name: str
+    message_id: int = 0
+    text: str = ""
+    importance: Importance = Importance.MEDIUM
+    confirmation_required: bool = False
+    start: datetime | None = None
+    duration_minutes: int | None = None
+    fuel: Endpoint = Endpoint.ELECTRICITY
+    outage_start: datetime | None = None
+    outage_end: datetime | None = None
+    threshold_kw: float | None = None
+    grace_s: int | None = None
+    cancel_all: bool = False
+    price_pence_per_kwh: float | None = None
+    rate_label: str = ""
+    standing_charge_pence_per_day: float | None = None
+    tariff_label: str = ""
+    periods: int = 48
+    end: datetime | None = None
+    answer_yes: bool = True
+    reason: Reason | None = None
+    refers_to: str = ""
+    consent: Mapping[str, bool] = field(default_factory=dict)
+    at: datetime | None = None
+    extra_details: Mapping[str, DetailValue] = field(default_factory=dict)
+
+
+def _fixed(value: float) -> int:
+    return round(value * 10**PRICE_TRAILING_DIGITS)
+
+
+def _utc(moment: datetime | None) -> int:
+    return 0 if moment is None else datetime_to_utc(moment)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, DetailValue]]:
+    """The payload (ZCL unit bytes, or empty) and details for ``request``.
+
+    Raises:
+        EncodeError: Unknown type, missing field, or a value the wire cannot carry.
+    """
+    spec = message_type(request.type_name)
+    if spec is None:
+        raise EncodeError(Reason.UNKNOWN_COMMAND, f"unknown message type '{request.type_name}'")
+    details: dict[str, DetailValue] = dict(request.extra_details)
+    name = spec.name
+    at = request.at or datetime.now(UTC)
+    unit: Unit | None
+
+    if spec.commands and spec.commands[0].name == "DisplayMessage":
+        if not request.text:
+            raise EncodeError(Reason.MALFORMED, f"'{name}' needs a text")
+        unit = Unit.of(
+            DisplayMessage(
+                message_id=request.message_id,
+                control=MessageControl(
+                    importance=request.importance,
+                    confirmation_required=request.confirmation_required,
+                ),
+                start_time=_utc(request.start),
+                duration_minutes=UNTIL_CHANGED
+                if request.duration_minutes is None
+                else request.duration_minutes,
+                message=request.text,
+            ),
+            endpoint=request.fuel,
+            tsn=tsn,
+        )
+        if request.outage_start is not None and request.outage_end is not None:
+            if request.outage_end <= request.outage_start:
+                raise EncodeError(Reason.MALFORMED, "the outage must end after it starts")
+            details["outage"] = {
+                "start": _iso(request.outage_start),
+                "end": _iso(request.outage_end),
+            }
+        if request.threshold_kw is not None:
+            details["threshold_kw"] = request.threshold_kw
+    elif name == "message.cancel":
+        command = (
+            CancelAllMessages(implementation_time=_utc(request.start))
+            if request.cancel_all
+            else CancelMessage(message_id=request.message_id)
+        )
+        unit = Unit.of(command, endpoint=request.fuel, tsn=tsn)
+    elif name == "tariff.price":
+        unit = _tariff_unit(request, at, tsn)
+    elif name == "power.threshold-set":
+        if request.threshold_kw is None or request.threshold_kw <= 0:
+            raise EncodeError(Reason.MALFORMED, "power.threshold-set needs a positive threshold_kw")
+        unit = None
+        details["threshold_kw"] = request.threshold_kw
+        details["grace_s"] = 60 if request.grace_s is None else request.grace_s
+    elif name in ("data.request", "history.request"):
+        if not 1 <= request.periods <= 255:
+            raise EncodeError(Reason.MALFORMED, "periods must be 1-255 half hours")
+        unit = Unit.of(
+            GetProfile(
+                interval_channel=0,
+                end_time=_utc(request.end),
+                number_of_periods=request.periods,
+            ),
+            endpoint=request.fuel,
+            tsn=tsn,
+        )
+    elif name in ("message.receipt", "message.displayed", "message.confirmation"):
+        confirmation = MessageConfirmation(
+            message_id=request.message_id,
+            confirmation_time=datetime_to_utc(at),
+            confirmation_control=(CONFIRMATION_YES if request.answer_yes else CONFIRMATION_NO)
+            if name == "message.confirmation"
+            else None,
+        )
+        unit = Unit.of(confirmation, endpoint=request.fuel, tsn=tsn)
+        if request.refers_to:
+            details["refers_to"] = request.refers_to
+    elif name == "error.notification":
+        if request.reason is None:
+            raise EncodeError(Reason.MALFORMED, "error.notification needs a reason")
+        unit = Unit.of(
+            DefaultResponse(command_id=0x00, status=REASON_STATUS[request.reason]),
+            cluster_id=MESSAGING,
+            direction=Direction.CLIENT_TO_SERVER,
+            endpoint=request.fuel,
+            tsn=tsn,
+        )
+        details["reason"] = request.reason.value
+        details["explanation"] = request.reason.explanation
+        details["at"] = _iso(at)
+        if request.refers_to:
+            details["refers_to"] = request.refers_to
+        if request.message_id:
+            details["message_id"] = request.message_id
+    elif name == "consent.update":
+        if not request.consent:
+            raise EncodeError(Reason.MALFORMED, "consent.update needs at least one party")
+        unit = None
+        details["consent"] = dict(request.consent)
+        details["at"] = _iso(at)
+    else:  # pragma: no cover - every type of message_types is handled above
+        raise EncodeError(Reason.UNKNOWN_COMMAND, f"no composer for '{name}'")
+    return (b"" if unit is None else unit.encode()), details
+
+
+def _tariff_unit(request: MessageRequest, at: datetime, tsn: int) -> Unit:
+    if request.standing_charge_pence_per_day is not None:
+        return Unit.of(
+            PublishTariffInformation(
+                provider_id=1,
+                issuer_event_id=request.message_id,
+                issuer_tariff_id=request.message_id,
+                start_time=_utc(request.start),
+                tariff_type=0x00,
+                tariff_label=request.tariff_label or "Standard",
+                number_of_price_tiers_in_use=1,
+                number_of_block_thresholds_in_use=0,
+                price_trailing_digit=PRICE_TRAILING_DIGITS,
+                standing_charge=_fixed(request.standing_charge_pence_per_day),
+                tier_block_mode=0,
+            ),
+            endpoint=request.fuel,
+            tsn=tsn,
+        )
+    if request.price_pence_per_kwh is None:
+        raise EncodeError(
+            Reason.MALFORMED, "tariff.price needs a unit price or a standing charge"
+        )
+    return Unit.of(
+        PublishPrice(
+            provider_id=1,
+            rate_label=request.rate_label or "Standard",
+            issuer_event_id=request.message_id,
+            current_time=datetime_to_utc(at),
+            price_trailing_digit=PRICE_TRAILING_DIGITS,
+            price_tier=1,
+            number_of_price_tiers=1,
+            register_tier=1,
+            start_time=_utc(request.start),
+            duration_minutes=UNTIL_CHANGED
+            if request.duration_minutes is None
+            else request.duration_minutes,
+            price=_fixed(request.price_pence_per_kwh),
+        ),
+        endpoint=request.fuel,
+        tsn=tsn,
+    )
+
+
+__all__ = ["CURRENCY_GBP", "PRICE_TRAILING_DIGITS", "REASON_STATUS", "MessageRequest", "compose"]

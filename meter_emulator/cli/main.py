@@ -1,0 +1,258 @@
+"""The ``meter-emulator`` command: the meter side, plus signing and PKI tools.
+
+Exit status: 0 success, 2 a usage or configuration error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ihd_app.protocol.compose import MessageRequest, compose
+from ihd_app.protocol.envelope import Claims, sign_envelope
+from ihd_app.protocol.errors import IhdError, ProtocolError
+from ihd_app.protocol.message_types import message_type_names
+from ihd_app.protocol.pki import Role, create_pki, load_identity
+from ihd_app.protocol.reasons import Reason
+from ihd_app.protocol.resources import demo_pki_dir
+from ihd_app.protocol.timeutil import parse_instant
+from ihd_app.protocol.zcl import Endpoint, Importance
+from meter_emulator import __version__
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+class UsageError(IhdError):
+    """A command line that cannot be acted on."""
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _consent(text: str) -> tuple[str, bool]:
+    party, _, answer = text.partition("=")
+    if not party or answer.lower() not in ("yes", "no"):
+        raise argparse.ArgumentTypeError(f"'{text}' is not PARTY=yes or PARTY=no")
+    return party, answer.lower() == "yes"
+
+
+def _add_sign_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sign = commands.add_parser(
+        "sign",
+        help="compose and sign an envelope of any message type",
+        description="Compose a message, sign it with an identity of a PKI, write the envelope.",
+    )
+    who = sign.add_argument_group("signer and recipient")
+    who.add_argument("--role", choices=[r.value for r in Role], help="sign as this role's identity")
+    who.add_argument(
+        "--identity",
+        metavar="NAME",
+        help="sign as identities/NAME of the PKI (e.g. rogue-dno); overrides --role",
+    )
+    who.add_argument("--pki", type=Path, metavar="DIR", help="PKI directory (default: DEMO)")
+    who.add_argument("--target", required=True, metavar="ID", help="recipient entity id (aud)")
+    who.add_argument("--type", required=True, choices=message_type_names(), dest="type_name")
+    envelope = sign.add_argument_group("envelope")
+    envelope.add_argument(
+        "--counter", type=int, help="originator counter (default: milliseconds since 1970)"
+    )
+    envelope.add_argument("--issued-at", type=_instant, metavar="TIME", help="iat (default: now)")
+    envelope.add_argument("--not-before", type=_instant, metavar="TIME", help="nbf (default: iat)")
+    envelope.add_argument(
+        "--valid-for", type=float, default=24 * 60, metavar="MIN", help="exp - nbf in minutes"
+    )
+    envelope.add_argument("--cti", metavar="HEX", help="unique id (default: 16 random bytes)")
+    envelope.add_argument(
+        "--no-embed-cert", action="store_true", help="omit the signer certificate (x5chain)"
+    )
+    message = sign.add_argument_group("message")
+    message.add_argument("--message-id", type=lambda s: int(s, 0), help="ZCL MessageID")
+    message.add_argument("--text", default="", help="text to display")
+    message.add_argument(
+        "--importance", choices=[i.name.lower() for i in Importance], default="medium"
+    )
+    message.add_argument("--confirm", action="store_true", help="consumer must acknowledge")
+    message.add_argument("--start", type=_instant, metavar="TIME", help="display from (default now)")
+    message.add_argument("--duration", type=int, metavar="MIN", help="display for (default: until changed)")
+    message.add_argument("--fuel", choices=["electricity", "gas"], default=None)
+    message.add_argument("--outage-start", type=_instant, metavar="TIME")
+    message.add_argument("--outage-end", type=_instant, metavar="TIME")
+    message.add_argument("--threshold-kw", type=float, metavar="KW")
+    message.add_argument("--grace-s", type=int, metavar="S", help="threshold grace period")
+    message.add_argument("--cancel-all", action="store_true", help="message.cancel: cancel all")
+    message.add_argument("--price", type=float, metavar="PENCE", help="unit rate, p/kWh")
+    message.add_argument("--rate-label", default="", metavar="LABEL")
+    message.add_argument("--standing-charge", type=float, metavar="PENCE", help="p/day")
+    message.add_argument("--tariff-label", default="", metavar="LABEL")
+    message.add_argument("--periods", type=int, default=48, help="half hours requested")
+    message.add_argument("--end", type=_instant, metavar="TIME", help="end of requested period")
+    message.add_argument("--answer", choices=["yes", "no"], default="yes")
+    message.add_argument("--reason", choices=[r.value for r in Reason])
+    message.add_argument("--refers-to", default="", metavar="CTI", help="cti of the message referred to")
+    message.add_argument(
+        "--consent", type=_consent, action="append", metavar="PARTY=yes|no", default=[]
+    )
+    message.add_argument("--at", type=_instant, metavar="TIME", help="time of confirmation/error")
+    sign.add_argument("--out", required=True, type=Path, metavar="FILE", help="envelope file")
+    sign.add_argument("--hex", action="store_true", help="write hex text instead of CBOR bytes")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``meter-emulator`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="meter-emulator",
+        description="Smart-meter emulator: the meter side of the IHD's Bluetooth LE profile.",
+    )
+    parser.add_argument("--version", action="version", version=f"meter-emulator {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_sign_parser(commands)
+    pki = commands.add_parser("pki", help="PKI tools")
+    pki_commands = pki.add_subparsers(dest="pki_command", metavar="ACTION", required=True)
+    init = pki_commands.add_parser("init", help="make a fresh private PKI in DIR")
+    init.add_argument("directory", type=Path, metavar="DIR")
+    init.add_argument("--label", default="Private PKI", help="written into every certificate")
+    init.add_argument("--years", type=int, default=20, help="validity of root and identities")
+    return parser
+
+
+def _sign(args: argparse.Namespace) -> int:
+    pki = args.pki or demo_pki_dir()
+    name = args.identity or args.role
+    if not name:
+        raise UsageError("say who signs: --role ROLE or --identity NAME")
+    identity = load_identity(pki, name)
+    issued_at = args.issued_at or datetime.now(UTC)
+    gas_type = args.type_name.startswith("gas.")
+    fuel = Endpoint.GAS if (args.fuel == "gas" or (args.fuel is None and gas_type)) else (
+        Endpoint.ELECTRICITY
+    )
+    request = MessageRequest(
+        type_name=args.type_name,
+        message_id=args.message_id if args.message_id is not None else secrets.randbits(32),
+        text=args.text,
+        importance=Importance[args.importance.upper()],
+        confirmation_required=args.confirm,
+        start=args.start,
+        duration_minutes=args.duration,
+        fuel=fuel,
+        outage_start=args.outage_start,
+        outage_end=args.outage_end,
+        threshold_kw=args.threshold_kw,
+        grace_s=args.grace_s,
+        cancel_all=args.cancel_all,
+        price_pence_per_kwh=args.price,
+        rate_label=args.rate_label,
+        standing_charge_pence_per_day=args.standing_charge,
+        tariff_label=args.tariff_label,
+        periods=args.periods,
+        end=args.end,
+        answer_yes=args.answer == "yes",
+        reason=Reason(args.reason) if args.reason else None,
+        refers_to=args.refers_to,
+        consent=dict(args.consent),
+        at=args.at or issued_at,
+    )
+    payload, details = compose(request)
+    if args.cti:
+        try:
+            token_id = bytes.fromhex(args.cti)
+        except ValueError:
+            raise UsageError(f"--cti '{args.cti}' is not hexadecimal") from None
+    else:
+        token_id = secrets.token_bytes(16)
+    start = args.not_before or issued_at
+    claims = Claims(
+        issuer=identity.entity_id,
+        audience=args.target,
+        issued_at=int(issued_at.timestamp()),
+        not_before=int(start.timestamp()),
+        expires=int((start + timedelta(minutes=args.valid_for)).timestamp()),
+        token_id=token_id,
+        type=args.type_name,
+        role=identity.role.value,
+        # Milliseconds keep successive CLI calls strictly increasing without a state file.
+        counter=args.counter if args.counter is not None else time.time_ns() // 1_000_000,
+        details=details,
+    )
+    envelope = sign_envelope(identity, claims, payload, embed_certificate=not args.no_embed_cert)
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        if args.hex:
+            args.out.write_text(envelope.hex() + "\n", encoding="ascii")
+        else:
+            args.out.write_bytes(envelope)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
+    print(
+        json.dumps(
+            {
+                "out": str(args.out),
+                "bytes": len(envelope),
+                "type": claims.type,
+                "iss": claims.issuer,
+                "role": claims.role,
+                "aud": claims.audience,
+                "counter": claims.counter,
+                "cti": claims.token_id.hex(),
+                "message_id": request.message_id,
+            }
+        )
+    )
+    return EXIT_OK
+
+
+def _pki_init(args: argparse.Namespace) -> int:
+    try:
+        create_pki(args.directory, label=args.label, validity_years=args.years)
+    except FileExistsError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.directory}: {exc.strerror}") from None
+    print(
+        json.dumps(
+            {
+                "pki": str(args.directory),
+                "trust_store": str(args.directory / "trust"),
+                "identities": sorted(p.name for p in (args.directory / "identities").iterdir()),
+            }
+        )
+    )
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``meter-emulator`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "sign":
+            return _sign(args)
+        if args.command == "pki":
+            return _pki_init(args)
+    except ProtocolError as exc:
+        print(f"meter-emulator: error: {exc.detail}", file=sys.stderr)
+        return EXIT_USAGE
+    except IhdError as exc:
+        print(f"meter-emulator: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        "meter-emulator: error: the emulator's radio and window are not built yet; use "
+        "'meter-emulator sign' or 'meter-emulator pki init' (see meter-emulator --help)",
+        file=sys.stderr,
+    )
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
