@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ihd_app import __version__
 from ihd_app.protocol.errors import DecodeError, IhdError
+from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import TrustStore
 from ihd_app.protocol.pki.authority import STANDARD_IDENTITIES
 from ihd_app.protocol.policy import Policy
@@ -86,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--policy", type=Path, metavar="FILE", help="authorisation policy TOML")
     verify.add_argument(
+        "--recipient",
+        choices=["ihd", "meter"],
+        default="ihd",
+        help="verify as the display (messages to show; default) or as the meter (also "
+        "operator commands and the display's replies)",
+    )
+    verify.add_argument(
         "--at", metavar="TIME", help="verify as if it were this ISO-8601 time (test vectors)"
     )
     return parser
@@ -122,7 +130,10 @@ def _envelope_verify(args: argparse.Namespace) -> int:
     data = _read_envelope(args.file)
     trust = TrustStore.from_directory(args.trust or demo_trust_dir())
     policy = Policy.from_file(args.policy or default_policy_path())
-    targets = args.target or [DEMO_METER_ID, DEMO_IHD_ID]
+    targets = args.target or (
+        [DEMO_METER_ID, DEMO_IHD_ID] if args.recipient == "ihd" else [DEMO_METER_ID]
+    )
+    flows = (Flow.TO_IHD,) if args.recipient == "ihd" else tuple(Flow)
     moment: datetime | None = None
     if args.at:
         try:
@@ -138,9 +149,9 @@ def _envelope_verify(args: argparse.Namespace) -> int:
         counters = InMemoryReplayCounters()
     try:
         verifier = (
-            Verifier(trust, policy, counters, targets, clock=lambda: moment)
+            Verifier(trust, policy, counters, targets, flows=flows, clock=lambda: moment)
             if moment is not None
-            else Verifier(trust, policy, counters, targets)
+            else Verifier(trust, policy, counters, targets, flows=flows)
         )
         verdict = verifier.verify(data)
     finally:

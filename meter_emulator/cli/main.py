@@ -20,10 +20,12 @@ from ihd_app.protocol.errors import IhdError, ProtocolError
 from ihd_app.protocol.message_types import message_type_names
 from ihd_app.protocol.pki import Role, create_pki, load_identity
 from ihd_app.protocol.reasons import Reason
-from ihd_app.protocol.resources import demo_pki_dir
+from ihd_app.protocol.policy import Policy
+from ihd_app.protocol.resources import default_policy_path, demo_pki_dir
 from ihd_app.protocol.timeutil import parse_instant
 from ihd_app.protocol.zcl import Endpoint, Importance
 from meter_emulator import __version__
+from meter_emulator.attacks.vectors import write_test_vectors
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -123,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("directory", type=Path, metavar="DIR")
     init.add_argument("--label", default="Private PKI", help="written into every certificate")
     init.add_argument("--years", type=int, default=20, help="validity of root and identities")
+    vectors = commands.add_parser(
+        "vectors", help="write envelope and unit test vectors (signed with the DEMO PKI)"
+    )
+    vectors.add_argument("directory", type=Path, metavar="DIR")
+    vectors.add_argument("--pki", type=Path, metavar="DIR", help="signing PKI (default: DEMO)")
     return parser
 
 
@@ -231,6 +238,14 @@ def _pki_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _vectors(args: argparse.Namespace) -> int:
+    index = write_test_vectors(
+        args.directory, args.pki or demo_pki_dir(), Policy.from_file(default_policy_path())
+    )
+    print(json.dumps({"directory": str(args.directory), "envelopes": len(index)}))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``meter-emulator`` console script."""
     parser = build_parser()
@@ -240,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sign(args)
         if args.command == "pki":
             return _pki_init(args)
+        if args.command == "vectors":
+            return _vectors(args)
     except ProtocolError as exc:
         print(f"meter-emulator: error: {exc.detail}", file=sys.stderr)
         return EXIT_USAGE

@@ -29,8 +29,13 @@ def test_demo_pki_is_labelled_demo(pki_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "role"),
-    [("dno", Role.DNO), ("gdn", Role.GDN), ("supplier", Role.SUPPLIER), ("meter", Role.METER),
-     ("ihd", Role.IHD)],
+    [
+        ("dno", Role.DNO),
+        ("gdn", Role.GDN),
+        ("supplier", Role.SUPPLIER),
+        ("meter", Role.METER),
+        ("ihd", Role.IHD),
+    ],
 )
 def test_each_identity_carries_its_role(
     identities: Callable[[str], Identity], name: str, role: Role
@@ -55,9 +60,7 @@ def test_revocation_list_names_only_the_revoked_supplier(
     assert not trust.is_revoked(identities("supplier").certificate)
 
 
-def test_fresh_pki_is_independent_of_the_demo(
-    tmp_path: Path, trust: TrustStore
-) -> None:
+def test_fresh_pki_is_independent_of_the_demo(tmp_path: Path, trust: TrustStore) -> None:
     create_pki(tmp_path / "pki", label="Test PKI")
     fresh_trust = TrustStore.from_directory(tmp_path / "pki" / "trust")
     fresh_dno = load_identity(tmp_path / "pki", "dno")

@@ -1,0 +1,1 @@
+"""Forged, replayed and mis-addressed envelopes: the attack console and the test vectors."""

@@ -1,0 +1,375 @@
+"""Property and fuzz tests for the ZCL Smart Energy codecs.
+
+Round trips: every command, frame and unit survives encode -> decode unchanged. Fuzzing: random
+bytes and mutated valid encodings fed to the decoders raise nothing but ``DecodeError`` with a
+``Reason``, and anything that does decode re-encodes to exactly the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ihd_app.protocol.errors import DecodeError
+from ihd_app.protocol.reasons import Reason
+from ihd_app.protocol.zcl import (
+    CLUSTER_NAMES,
+    COMMAND_TYPES,
+    AttributeRecord,
+    CancelAllMessages,
+    CancelMessage,
+    Command,
+    DataType,
+    DefaultResponse,
+    Direction,
+    DisplayMessage,
+    Endpoint,
+    Frame,
+    GetProfile,
+    GetProfileResponse,
+    Importance,
+    MessageConfirmation,
+    MessageControl,
+    PublishPrice,
+    PublishTariffInformation,
+    ReportAttributes,
+    Transmission,
+    Unit,
+    decode_frame,
+    decode_unit,
+    encode_frame,
+    encode_unit,
+)
+from ihd_app.protocol.zcl.messaging import RESERVED_CONTROL_BITS
+from ihd_app.protocol.zcl.primitives import truncate_utf8
+
+T = TypeVar("T")
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PER_COMMAND_SETTINGS = settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+FUZZ_SETTINGS = settings(
+    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def uint(bits: int) -> st.SearchStrategy[int]:
+    return st.integers(0, (1 << bits) - 1)
+
+
+u8, u16, u24, u32, u48 = uint(8), uint(16), uint(24), uint(32), uint(48)
+int24 = st.integers(-(1 << 23), (1 << 23) - 1)
+
+
+def text_within(max_bytes: int) -> st.SearchStrategy[str]:
+    """Text whose UTF-8 form fits ``max_bytes``, so it survives encoding untruncated."""
+    return st.text(max_size=max_bytes).map(
+        lambda text: truncate_utf8(text, max_bytes).decode("utf-8")
+    )
+
+
+controls = st.builds(
+    MessageControl,
+    importance=st.sampled_from(Importance),
+    confirmation_required=st.booleans(),
+    enhanced_confirmation=st.booleans(),
+    transmission=st.sampled_from(Transmission),
+    reserved_bits=st.sampled_from([0, 0x10, 0x40, RESERVED_CONTROL_BITS]),
+)
+
+display_messages = st.builds(
+    DisplayMessage,
+    message_id=u32,
+    control=controls,
+    start_time=u32,
+    duration_minutes=u16,
+    message=text_within(254),
+    extended_control=st.none() | u8,
+)
+cancel_messages = st.builds(CancelMessage, message_id=u32, control=controls)
+cancel_all_messages = st.builds(CancelAllMessages, implementation_time=u32)
+
+
+@st.composite
+def message_confirmations(draw: st.DrawFn) -> MessageConfirmation:
+    control = draw(st.none() | u8)
+    response = None if control is None else draw(st.none() | st.binary(max_size=32))
+    return MessageConfirmation(
+        message_id=draw(u32),
+        confirmation_time=draw(u32),
+        confirmation_control=control,
+        response=response,
+    )
+
+
+_PRICE_OPTIONAL_STRATEGIES = (u8, u32, u8, u32, u8, u8, u8, u8)
+_PRICE_OPTIONAL_NAMES = (
+    "price_ratio",
+    "generation_price",
+    "generation_price_ratio",
+    "alternate_cost_delivered",
+    "alternate_cost_unit",
+    "alternate_cost_trailing_digit",
+    "number_of_block_thresholds",
+    "price_control",
+)
+
+
+@st.composite
+def publish_prices(draw: st.DrawFn) -> PublishPrice:
+    present = draw(st.integers(0, len(_PRICE_OPTIONAL_NAMES)))
+    optional = {
+        name: draw(strategy)
+        for name, strategy in zip(
+            _PRICE_OPTIONAL_NAMES[:present], _PRICE_OPTIONAL_STRATEGIES, strict=False
+        )
+    }
+    nibble = st.integers(0, 15)
+    return PublishPrice(
+        provider_id=draw(u32),
+        rate_label=draw(text_within(12)),
+        issuer_event_id=draw(u32),
+        current_time=draw(u32),
+        unit_of_measure=draw(u8),
+        currency=draw(u16),
+        price_trailing_digit=draw(nibble),
+        price_tier=draw(nibble),
+        number_of_price_tiers=draw(nibble),
+        register_tier=draw(nibble),
+        start_time=draw(u32),
+        duration_minutes=draw(u16),
+        price=draw(u32),
+        **optional,
+    )
+
+
+publish_tariffs = st.builds(
+    PublishTariffInformation,
+    provider_id=u32,
+    issuer_event_id=u32,
+    issuer_tariff_id=u32,
+    start_time=u32,
+    tariff_type=u8,
+    tariff_label=text_within(24),
+    number_of_price_tiers_in_use=u8,
+    number_of_block_thresholds_in_use=u8,
+    unit_of_measure=u8,
+    currency=u16,
+    price_trailing_digit=u8,
+    standing_charge=u32,
+    tier_block_mode=u8,
+    block_threshold_multiplier=u24,
+    block_threshold_divisor=u24,
+)
+get_profiles = st.builds(GetProfile, interval_channel=u8, end_time=u32, number_of_periods=u8)
+get_profile_responses = st.builds(
+    GetProfileResponse,
+    end_time=u32,
+    status=u8,
+    profile_interval_period=u8,
+    # Mostly short blocks keep the run fast; a full 255-interval block is a known-answer test.
+    intervals=st.lists(u24, max_size=48).map(tuple),
+)
+
+_VALUE_STRATEGIES: dict[DataType, st.SearchStrategy[int]] = {
+    DataType.MAP8: u8,
+    DataType.UINT8: u8,
+    DataType.UINT16: u16,
+    DataType.UINT24: u24,
+    DataType.UINT32: u32,
+    DataType.UINT48: u48,
+    DataType.INT24: int24,
+    DataType.ENUM8: u8,
+}
+
+
+@st.composite
+def attribute_records(draw: st.DrawFn) -> AttributeRecord:
+    data_type = draw(st.sampled_from(sorted(_VALUE_STRATEGIES)))
+    return AttributeRecord(draw(u16), data_type, draw(_VALUE_STRATEGIES[data_type]))
+
+
+report_attributes = st.builds(
+    ReportAttributes, st.lists(attribute_records(), min_size=1, max_size=12).map(tuple)
+)
+default_responses = st.builds(DefaultResponse, command_id=u8, status=u8)
+
+COMMAND_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
+    DisplayMessage: display_messages,
+    CancelMessage: cancel_messages,
+    CancelAllMessages: cancel_all_messages,
+    MessageConfirmation: message_confirmations(),
+    PublishPrice: publish_prices(),
+    PublishTariffInformation: publish_tariffs,
+    GetProfile: get_profiles,
+    GetProfileResponse: get_profile_responses,
+    ReportAttributes: report_attributes,
+    DefaultResponse: default_responses,
+}
+commands: st.SearchStrategy[Command] = st.one_of(*COMMAND_STRATEGIES.values())
+
+
+@st.composite
+def units(draw: st.DrawFn) -> Unit:
+    command = draw(commands)
+    global_command = command.CLUSTER_ID is None
+    return Unit.of(
+        command,
+        endpoint=draw(st.sampled_from(Endpoint)),
+        cluster_id=draw(st.sampled_from(sorted(CLUSTER_NAMES))) if global_command else None,
+        tsn=draw(u8),
+        direction=draw(st.sampled_from(Direction)) if global_command else None,
+        disable_default_response=draw(st.booleans()),
+    )
+
+
+def test_every_command_has_a_strategy() -> None:
+    assert set(COMMAND_STRATEGIES) == set(COMMAND_TYPES)
+
+
+# --- round trips ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command_type", COMMAND_TYPES, ids=lambda t: t.__name__)
+@PER_COMMAND_SETTINGS
+@given(data=st.data())
+def test_command_round_trip(command_type: type[Any], data: st.DataObject) -> None:
+    command = data.draw(COMMAND_STRATEGIES[command_type])
+    assert command_type.decode(command.encode()) == command
+    json.dumps(command.to_dict())
+
+
+@SETTINGS
+@given(unit=units())
+def test_unit_round_trip(unit: Unit) -> None:
+    encoded = encode_unit(unit)
+    assert decode_unit(encoded) == unit
+    json.dumps(unit.to_dict())
+
+
+@SETTINGS
+@given(unit=units())
+def test_frame_round_trip(unit: Unit) -> None:
+    frame = unit.frame
+    encoded = encode_frame(frame)
+    assert decode_frame(encoded, frame.cluster_id) == frame
+    assert encode_unit(unit)[3:] == encoded
+    json.dumps(frame.to_dict())
+
+
+@PER_COMMAND_SETTINGS
+@given(text=st.text(min_size=200, max_size=400))
+def test_long_messages_truncate_to_a_valid_prefix(text: str) -> None:
+    payload = DisplayMessage(message_id=1, message=text).encode()
+    decoded = DisplayMessage.decode(payload).message
+    assert len(decoded.encode("utf-8")) <= 254
+    assert text.startswith(decoded)
+    # Truncation keeps as much as fits: one more character would not.
+    if decoded != text:
+        assert len((decoded + text[len(decoded)]).encode("utf-8")) > 254
+
+
+# --- fuzzing ----------------------------------------------------------------------------------
+
+
+def _attempt(decode: Callable[[bytes], T], data: bytes) -> T | DecodeError:
+    """The decoded value, or the DecodeError; any other exception fails the test."""
+    try:
+        return decode(data)
+    except DecodeError as exc:
+        return exc
+
+
+def _check_refusal(error: DecodeError) -> None:
+    assert isinstance(error.reason, Reason)
+    assert error.reason in (Reason.MALFORMED, Reason.UNKNOWN_COMMAND)
+    assert error.detail
+
+
+def _only_decode_errors(decode: Callable[[bytes], Unit | Frame], data: bytes) -> None:
+    """Decode ``data``: refusal must be a DecodeError with a Reason, success must be canonical."""
+    outcome = _attempt(decode, data)
+    if isinstance(outcome, DecodeError):
+        _check_refusal(outcome)
+        return
+    # Every field is kept faithfully, so anything that decodes re-encodes to the same bytes.
+    assert outcome.encode() == data
+    json.dumps(outcome.to_dict())
+
+
+def _frame_decoders() -> list[Callable[[bytes], Unit | Frame]]:
+    decoders: list[Callable[[bytes], Unit | Frame]] = [decode_unit]
+    for cluster_id in (*sorted(CLUSTER_NAMES), 0x0006):
+        decoders.append(lambda data, cluster_id=cluster_id: decode_frame(data, cluster_id))
+    return decoders
+
+
+DECODERS = _frame_decoders()
+_UNIT_PREFIXES = [
+    cluster.to_bytes(2, "little") + bytes([endpoint])
+    for cluster in sorted(CLUSTER_NAMES)
+    for endpoint in Endpoint
+]
+
+
+@FUZZ_SETTINGS
+@given(data=st.binary(max_size=96))
+def test_fuzz_random_bytes(data: bytes) -> None:
+    for decode in DECODERS:
+        _only_decode_errors(decode, data)
+
+
+@FUZZ_SETTINGS
+@given(prefix=st.sampled_from(_UNIT_PREFIXES), body=st.binary(max_size=96))
+def test_fuzz_random_frames_behind_valid_unit_headers(prefix: bytes, body: bytes) -> None:
+    _only_decode_errors(decode_unit, prefix + body)
+
+
+@st.composite
+def mutated(draw: st.DrawFn, original: bytes) -> bytes:
+    """Apply one to four bit flips, byte replacements, truncations, insertions or deletions."""
+    data = bytearray(original)
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["flip", "replace", "truncate", "insert", "delete"]))
+        if kind == "insert" or not data:
+            at = draw(st.integers(0, len(data)))
+            data[at:at] = draw(st.binary(min_size=1, max_size=8))
+            continue
+        at = draw(st.integers(0, len(data) - 1))
+        if kind == "flip":
+            data[at] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "replace":
+            data[at] = draw(u8)
+        elif kind == "truncate":
+            del data[at:]
+        else:
+            del data[at : at + draw(st.integers(1, 4))]
+    return bytes(data)
+
+
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_fuzz_mutated_units_and_frames(data: st.DataObject) -> None:
+    unit = data.draw(units())
+    _only_decode_errors(decode_unit, data.draw(mutated(encode_unit(unit))))
+    damaged_frame = data.draw(mutated(encode_frame(unit.frame)))
+    _only_decode_errors(lambda raw: decode_frame(raw, unit.cluster_id), damaged_frame)
+
+
+@pytest.mark.parametrize("command_type", COMMAND_TYPES, ids=lambda t: t.__name__)
+@PER_COMMAND_SETTINGS
+@given(data=st.data())
+def test_fuzz_mutated_payloads(command_type: type[Any], data: st.DataObject) -> None:
+    command = data.draw(COMMAND_STRATEGIES[command_type])
+    damaged = data.draw(mutated(command.encode()))
+    outcome = _attempt(command_type.decode, damaged)
+    if isinstance(outcome, DecodeError):
+        _check_refusal(outcome)
+    else:
+        assert outcome.encode() == damaged
