@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,11 +12,8 @@ from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.replay import InMemoryReplayCounters
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
 from ihd_app.protocol.verification import Verifier
+from tests.support import IHD_ID, METER_ID, NOW
 
-#: A fixed "now" inside the demo certificates' validity, so tests never depend on the date.
-NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
-METER_ID = "00-1D-A6-00-00-00-00-01"
-IHD_ID = "00-1D-A6-00-00-00-01-01"
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,6 @@ def demo_trust_dir() -> Path:
     return demo_pki_dir() / "trust"
 
 
-def test_vectors_dir() -> Path:
+def vectors_directory() -> Path:
     """The envelope and unit test vectors for firmware developers."""
     return resources_dir() / "test-vectors"
