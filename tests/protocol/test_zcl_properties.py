@@ -7,6 +7,7 @@ bytes and mutated valid encodings fed to the decoders raise nothing but ``Decode
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -303,19 +304,24 @@ def _only_decode_errors(decode: Callable[[bytes], Unit | Frame], data: bytes) ->
     json.dumps(outcome.to_dict())
 
 
-def _frame_decoders() -> list[Callable[[bytes], Unit | Frame]]:
-    decoders: list[Callable[[bytes], Unit | Frame]] = [decode_unit]
-    for cluster_id in (*sorted(CLUSTER_NAMES), 0x0006):
-        decoders.append(lambda data, cluster_id=cluster_id: decode_frame(data, cluster_id))
-    return decoders
+def _frame_decoder(cluster_id: int) -> Callable[[bytes], Frame]:
+    return functools.partial(_decode_frame_of, cluster_id=cluster_id)
 
 
-DECODERS = _frame_decoders()
-_UNIT_PREFIXES = [
+def _decode_frame_of(data: bytes, cluster_id: int) -> Frame:
+    return decode_frame(data, cluster_id)
+
+
+#: decode_unit, and decode_frame for each cluster plus one (On/Off, 0x0006) we do not know.
+DECODERS: tuple[Callable[[bytes], Unit | Frame], ...] = (
+    decode_unit,
+    *(_frame_decoder(cluster_id) for cluster_id in (*sorted(CLUSTER_NAMES), 0x0006)),
+)
+_UNIT_PREFIXES = tuple(
     cluster.to_bytes(2, "little") + bytes([endpoint])
     for cluster in sorted(CLUSTER_NAMES)
     for endpoint in Endpoint
-]
+)
 
 
 @FUZZ_SETTINGS
@@ -359,7 +365,7 @@ def test_fuzz_mutated_units_and_frames(data: st.DataObject) -> None:
     unit = data.draw(units())
     _only_decode_errors(decode_unit, data.draw(mutated(encode_unit(unit))))
     damaged_frame = data.draw(mutated(encode_frame(unit.frame)))
-    _only_decode_errors(lambda raw: decode_frame(raw, unit.cluster_id), damaged_frame)
+    _only_decode_errors(_frame_decoder(unit.cluster_id), damaged_frame)
 
 
 @pytest.mark.parametrize("command_type", COMMAND_TYPES, ids=lambda t: t.__name__)
