@@ -15,7 +15,6 @@ from ihd_app.protocol.verification import Verifier
 from tests.support import IHD_ID, METER_ID, NOW
 
 
-
 @pytest.fixture(scope="session")
 def pki_dir() -> Path:
     return demo_pki_dir()

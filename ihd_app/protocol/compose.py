@@ -37,6 +37,7 @@ from ihd_app.protocol.zcl.primitives import datetime_to_utc
 PRICE_TRAILING_DIGITS = 4
 #: ISO 4217 numeric code of the pound sterling.
 CURRENCY_GBP = 826
+_SCALE = 10_000  # 10 ** PRICE_TRAILING_DIGITS
 UNTIL_CHANGED = 0xFFFF
 CONFIRMATION_YES = 0x02
 CONFIRMATION_NO = 0x01
@@ -120,7 +121,7 @@ class MessageRequest:
 
 
 def _fixed(value: float) -> int:
-    return round(value * 10**PRICE_TRAILING_DIGITS)
+    return round(value * _SCALE)
 
 
 def _utc(moment: datetime | None) -> int:
@@ -259,9 +260,7 @@ def _tariff_unit(request: MessageRequest, at: datetime, tsn: int) -> Unit:
             tsn=tsn,
         )
     if request.price_pence_per_kwh is None:
-        raise EncodeError(
-            Reason.MALFORMED, "tariff.price needs a unit price or a standing charge"
-        )
+        raise EncodeError(Reason.MALFORMED, "tariff.price needs a unit price or a standing charge")
     return Unit.of(
         PublishPrice(
             provider_id=1,

@@ -111,16 +111,12 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType(
         "message.cancel", Flow.TO_IHD, (CANCEL_MESSAGE, CANCEL_ALL_MESSAGES), "Message withdrawn"
     ),
-    MessageType(
-        "tariff.price", Flow.TO_IHD, (PUBLISH_PRICE, PUBLISH_TARIFF_INFORMATION), "Tariff"
-    ),
+    MessageType("tariff.price", Flow.TO_IHD, (PUBLISH_PRICE, PUBLISH_TARIFF_INFORMATION), "Tariff"),
     MessageType("power.threshold-set", Flow.TO_METER, (), "Maximum power threshold"),
     MessageType("data.request", Flow.TO_METER, (GET_PROFILE,), "Half-hourly data request"),
     MessageType("message.receipt", Flow.FROM_IHD, (MESSAGE_CONFIRMATION,), "Delivery receipt"),
     MessageType("message.displayed", Flow.FROM_IHD, (MESSAGE_CONFIRMATION,), "Message displayed"),
-    MessageType(
-        "message.confirmation", Flow.FROM_IHD, (MESSAGE_CONFIRMATION,), "Acknowledgement"
-    ),
+    MessageType("message.confirmation", Flow.FROM_IHD, (MESSAGE_CONFIRMATION,), "Acknowledgement"),
     MessageType("error.notification", Flow.FROM_IHD, DEFAULT_RESPONSES, "Error notification"),
     MessageType("consent.update", Flow.FROM_IHD, (), "Data-sharing consent"),
     MessageType("history.request", Flow.FROM_IHD, (GET_PROFILE,), "History request"),

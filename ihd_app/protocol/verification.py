@@ -285,7 +285,9 @@ class Verifier:
             try:
                 certificate = load_certificate(envelope.certificate_der)
             except ValueError:
-                return _reject(Reason.MALFORMED, "the embedded certificate is not DER X.509", claims)
+                return _reject(
+                    Reason.MALFORMED, "the embedded certificate is not DER X.509", claims
+                )
         else:
             found = self._trust.find_signer(envelope.kid)
             if found is None:
@@ -342,7 +344,7 @@ class Verifier:
             )
         return signer.role, spec
 
-    def _payload(self, envelope: ParsedEnvelope, spec: MessageType) -> Unit | None | Verdict:
+    def _payload(self, envelope: ParsedEnvelope, spec: MessageType) -> Unit | Verdict | None:
         claims = envelope.claims
         if not envelope.payload:
             if spec.allows(None):
@@ -350,7 +352,8 @@ class Verifier:
             return _reject(Reason.MALFORMED, f"'{spec.name}' needs a ZCL payload", claims)
         if spec.allows(None):
             return _reject(
-                Reason.MALFORMED, f"'{spec.name}' carries its content in details, not a payload",
+                Reason.MALFORMED,
+                f"'{spec.name}' carries its content in details, not a payload",
                 claims,
             )
         try:

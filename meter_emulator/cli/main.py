@@ -19,8 +19,8 @@ from ihd_app.protocol.envelope import Claims, sign_envelope
 from ihd_app.protocol.errors import IhdError, ProtocolError
 from ihd_app.protocol.message_types import message_type_names
 from ihd_app.protocol.pki import Role, create_pki, load_identity
-from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.policy import Policy
+from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir
 from ihd_app.protocol.timeutil import parse_instant
 from ihd_app.protocol.zcl import Endpoint, Importance
@@ -85,8 +85,12 @@ def _add_sign_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
         "--importance", choices=[i.name.lower() for i in Importance], default="medium"
     )
     message.add_argument("--confirm", action="store_true", help="consumer must acknowledge")
-    message.add_argument("--start", type=_instant, metavar="TIME", help="display from (default now)")
-    message.add_argument("--duration", type=int, metavar="MIN", help="display for (default: until changed)")
+    message.add_argument(
+        "--start", type=_instant, metavar="TIME", help="display from (default now)"
+    )
+    message.add_argument(
+        "--duration", type=int, metavar="MIN", help="display for (default: until changed)"
+    )
     message.add_argument("--fuel", choices=["electricity", "gas"], default=None)
     message.add_argument("--outage-start", type=_instant, metavar="TIME")
     message.add_argument("--outage-end", type=_instant, metavar="TIME")
@@ -101,7 +105,9 @@ def _add_sign_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
     message.add_argument("--end", type=_instant, metavar="TIME", help="end of requested period")
     message.add_argument("--answer", choices=["yes", "no"], default="yes")
     message.add_argument("--reason", choices=[r.value for r in Reason])
-    message.add_argument("--refers-to", default="", metavar="CTI", help="cti of the message referred to")
+    message.add_argument(
+        "--refers-to", default="", metavar="CTI", help="cti of the message referred to"
+    )
     message.add_argument(
         "--consent", type=_consent, action="append", metavar="PARTY=yes|no", default=[]
     )
@@ -141,8 +147,10 @@ def _sign(args: argparse.Namespace) -> int:
     identity = load_identity(pki, name)
     issued_at = args.issued_at or datetime.now(UTC)
     gas_type = args.type_name.startswith("gas.")
-    fuel = Endpoint.GAS if (args.fuel == "gas" or (args.fuel is None and gas_type)) else (
-        Endpoint.ELECTRICITY
+    fuel = (
+        Endpoint.GAS
+        if (args.fuel == "gas" or (args.fuel is None and gas_type))
+        else (Endpoint.ELECTRICITY)
     )
     request = MessageRequest(
         type_name=args.type_name,

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from ihd_app.cli.main import main as ihd
-from ihd_app.protocol.message_types import MESSAGE_TYPES, Flow
+from ihd_app.protocol.message_types import MESSAGE_TYPES, Flow, MessageType
+from ihd_app.protocol.resources import vectors_directory
 from meter_emulator.attacks.vectors import _REQUESTS
 from meter_emulator.cli.main import main as meter_emulator
 from tests.support import IHD_ID, METER_ID
@@ -91,9 +92,16 @@ def _sign_args(type_name: str) -> list[str]:
 
 
 SIGNERS = {
-    "outage": "dno", "message.general": "supplier", "gas": "gdn", "safety": "gdn",
-    "power": "meter", "supply": "meter", "message.cancel": "dno", "tariff": "supplier",
-    "power.threshold-set": "dno", "data.request": "dno",
+    "outage": "dno",
+    "message.general": "supplier",
+    "gas": "gdn",
+    "safety": "gdn",
+    "power": "meter",
+    "supply": "meter",
+    "message.cancel": "dno",
+    "tariff": "supplier",
+    "power.threshold-set": "dno",
+    "data.request": "dno",
 }
 
 
@@ -110,8 +118,6 @@ def _role_for(type_name: str, flow: Flow) -> str:
 def test_sign_then_verify_every_message_type(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], spec: object
 ) -> None:
-    from ihd_app.protocol.message_types import MessageType
-
     assert isinstance(spec, MessageType)
     role = _role_for(spec.name, spec.flow)
     path = _sign(tmp_path, "m", "--role", role, "--target", METER_ID, *_sign_args(spec.name))
@@ -126,8 +132,18 @@ def test_sign_then_verify_every_message_type(
 def test_replay_is_caught_across_calls_with_data_dir(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _sign(tmp_path, "m", "--role", "dno", "--type", "outage.restored",
-                 "--text", "Power restored", "--target", METER_ID)
+    path = _sign(
+        tmp_path,
+        "m",
+        "--role",
+        "dno",
+        "--type",
+        "outage.restored",
+        "--text",
+        "Power restored",
+        "--target",
+        METER_ID,
+    )
     capsys.readouterr()
     data_dir = tmp_path / "data"
     assert ihd(["envelope", "verify", str(path), "--data-dir", str(data_dir)]) == 0
@@ -139,8 +155,18 @@ def test_replay_is_caught_across_calls_with_data_dir(
 
 
 def test_verify_reports_wrong_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = _sign(tmp_path, "m", "--role", "dno", "--type", "outage.restored",
-                 "--text", "Power restored", "--target", IHD_ID)
+    path = _sign(
+        tmp_path,
+        "m",
+        "--role",
+        "dno",
+        "--type",
+        "outage.restored",
+        "--text",
+        "Power restored",
+        "--target",
+        IHD_ID,
+    )
     capsys.readouterr()
     assert ihd(["envelope", "verify", str(path), "--target", METER_ID]) == 1
     assert _json(capsys)["reason"] == "wrong-target"
@@ -148,8 +174,25 @@ def test_verify_reports_wrong_target(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_verify_accepts_hex_text_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "m.hex"
-    assert meter_emulator(["sign", "--role", "supplier", "--type", "tariff.price", "--price",
-                           "27.03", "--target", METER_ID, "--out", str(path), "--hex"]) == 0
+    assert (
+        meter_emulator(
+            [
+                "sign",
+                "--role",
+                "supplier",
+                "--type",
+                "tariff.price",
+                "--price",
+                "27.03",
+                "--target",
+                METER_ID,
+                "--out",
+                str(path),
+                "--hex",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert ihd(["envelope", "verify", str(path)]) == 0
     verdict = _json(capsys)
@@ -170,30 +213,54 @@ def test_verify_accepts_hex_text_files(tmp_path: Path, capsys: pytest.CaptureFix
 def test_verify_usage_errors_are_one_line(
     capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    from ihd_app.protocol.resources import vectors_directory
-
     vector = str(vectors_directory() / "envelopes" / "valid-outage-planned.cbor")
     assert ihd([a.replace("{vector}", vector) for a in argv]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and message in err
+    assert err.count("\n") == 1
+    assert message in err
 
 
 def test_sign_without_text_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = meter_emulator(["sign", "--role", "dno", "--type", "outage.planned", "--target",
-                           METER_ID, "--out", str(tmp_path / "x")])
+    code = meter_emulator(
+        [
+            "sign",
+            "--role",
+            "dno",
+            "--type",
+            "outage.planned",
+            "--target",
+            METER_ID,
+            "--out",
+            str(tmp_path / "x"),
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "needs a text" in err
+    assert err.count("\n") == 1
+    assert "needs a text" in err
     assert not (tmp_path / "x").exists()
 
 
 def test_sign_with_unknown_identity_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = meter_emulator(["sign", "--identity", "nobody", "--type", "outage.restored", "--text",
-                           "x", "--target", METER_ID, "--out", str(tmp_path / "x")])
+    code = meter_emulator(
+        [
+            "sign",
+            "--identity",
+            "nobody",
+            "--type",
+            "outage.restored",
+            "--text",
+            "x",
+            "--target",
+            METER_ID,
+            "--out",
+            str(tmp_path / "x"),
+        ]
+    )
     assert code == 2
     assert "no identity 'nobody'" in capsys.readouterr().err
 
@@ -205,8 +272,20 @@ def test_private_pki_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "dno" in created["identities"]  # type: ignore[operator]
     assert meter_emulator(["pki", "init", str(pki)]) == 2
     assert "refusing to overwrite" in capsys.readouterr().err
-    path = _sign(tmp_path, "m", "--pki", str(pki), "--role", "dno", "--type", "outage.restored",
-                 "--text", "Restored", "--target", METER_ID)
+    path = _sign(
+        tmp_path,
+        "m",
+        "--pki",
+        str(pki),
+        "--role",
+        "dno",
+        "--type",
+        "outage.restored",
+        "--text",
+        "Restored",
+        "--target",
+        METER_ID,
+    )
     capsys.readouterr()
     assert ihd(["envelope", "verify", str(path), "--trust", str(pki / "trust")]) == 0
     capsys.readouterr()
@@ -218,20 +297,22 @@ def test_private_pki_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize("program", ["ihd", "meter-emulator"])
 def test_console_scripts_are_installed_and_answer_version(program: str) -> None:
     script = Path(sys.executable).parent / program
-    result = subprocess.run([str(script), "--version"], capture_output=True, text=True,
-                            check=False, timeout=60)
+    result = subprocess.run(
+        [str(script), "--version"], capture_output=True, text=True, check=False, timeout=60
+    )
     assert result.returncode == 0
     assert result.stdout.startswith(program)
 
 
 def test_verify_of_a_vector_through_the_installed_script() -> None:
-    from ihd_app.protocol.resources import vectors_directory
-
     script = Path(sys.executable).parent / "ihd"
     vector = vectors_directory() / "envelopes" / "invalid-revoked-signer.cbor"
     result = subprocess.run(
         [str(script), "envelope", "verify", str(vector), "--at", "2026-12-01T12:00:00Z"],
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert result.returncode == 1
     assert json.loads(result.stdout)["reason"] == "revoked-signer"

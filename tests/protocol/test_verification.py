@@ -14,7 +14,7 @@ import pytest
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import Claims, sign_envelope
 from ihd_app.protocol.envelope.compose import new_claims
-from ihd_app.protocol.message_types import Flow
+from ihd_app.protocol.message_types import Flow, message_type_names
 from ihd_app.protocol.pki import Identity, TrustStore
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.reasons import Reason
@@ -22,8 +22,8 @@ from ihd_app.protocol.replay import InMemoryReplayCounters
 from ihd_app.protocol.resources import vectors_directory
 from ihd_app.protocol.verification import Verifier
 from ihd_app.protocol.zcl import DisplayMessage, Importance
-from meter_emulator.attacks.forgery import ATTACKS, AttackContext
-from meter_emulator.attacks.vectors import VECTOR_TIME
+from meter_emulator.attacks.forgery import ATTACKS, Attack, AttackContext
+from meter_emulator.attacks.vectors import VECTOR_TIME, write_test_vectors
 from tests.support import IHD_ID, METER_ID, NOW
 
 Identities = Callable[[str], Identity]
@@ -44,7 +44,11 @@ def _envelope(
     identity = identities(signer)
     payload, details = compose(replace(request, type_name=type_name))
     claims = new_claims(
-        identity, type_name, METER_ID, counter, issued_at=NOW - timedelta(minutes=1),
+        identity,
+        type_name,
+        METER_ID,
+        counter,
+        issued_at=NOW - timedelta(minutes=1),
         details=details,
     )
     return sign_envelope(identity, replace(claims, **changes), payload)  # type: ignore[arg-type]
@@ -69,8 +73,6 @@ def test_genuine_outage_notice_is_accepted_with_verified_originator(
 def test_each_attack_is_refused_with_its_reason(
     verifier: Verifier, identities: Identities, attack: object
 ) -> None:
-    from meter_emulator.attacks.forgery import Attack
-
     assert isinstance(attack, Attack)
     payload, _ = compose(OUTAGE)
     ctx = AttackContext(identities, METER_ID, NOW, counter=10, payload=payload)
@@ -136,13 +138,19 @@ def test_clock_skew_of_a_minute_is_tolerated(
     trust: TrustStore, policy: Policy, identities: Identities
 ) -> None:
     early = Verifier(
-        trust, policy, InMemoryReplayCounters(), {METER_ID},
+        trust,
+        policy,
+        InMemoryReplayCounters(),
+        {METER_ID},
         clock=lambda: NOW - timedelta(minutes=1, seconds=30),
     )
     # Issued at NOW - 1 min, so this clock is 30 s behind nbf: inside the skew.
     assert early.verify(_envelope(identities)).accepted
     late = Verifier(
-        trust, policy, InMemoryReplayCounters(), {METER_ID},
+        trust,
+        policy,
+        InMemoryReplayCounters(),
+        {METER_ID},
         clock=lambda: NOW - timedelta(minutes=3),
     )
     assert late.verify(_envelope(identities)).reason is Reason.NOT_YET_VALID
@@ -153,7 +161,11 @@ def test_cancel_only_by_the_messages_originator(
 ) -> None:
     owners = {42: "90-B3-D5-1F-30-03-00-01"}  # message 42 came from the supplier
     verifier = Verifier(
-        trust, policy, InMemoryReplayCounters(), {METER_ID}, clock=lambda: NOW,
+        trust,
+        policy,
+        InMemoryReplayCounters(),
+        {METER_ID},
+        clock=lambda: NOW,
         message_owner=owners.get,
     )
     cancel = MessageRequest("message.cancel", message_id=42)
@@ -194,11 +206,17 @@ def test_meter_recipient_accepts_ihd_replies(
     trust: TrustStore, policy: Policy, identities: Identities
 ) -> None:
     meter_side = Verifier(
-        trust, policy, InMemoryReplayCounters(), {METER_ID}, flows=tuple(Flow),
+        trust,
+        policy,
+        InMemoryReplayCounters(),
+        {METER_ID},
+        flows=tuple(Flow),
         clock=lambda: NOW,
     )
     ack = MessageRequest("message.confirmation", message_id=42, at=NOW)
-    assert meter_side.verify(_envelope(identities, "ihd", "message.confirmation", request=ack)).accepted
+    assert meter_side.verify(
+        _envelope(identities, "ihd", "message.confirmation", request=ack)
+    ).accepted
 
 
 def test_verdict_json_names_reason_and_explains_it(
@@ -223,7 +241,8 @@ def test_committed_vector_gets_its_expected_verdict(
 ) -> None:
     verify = entry["verify"]
     expected = entry["expected"]
-    assert isinstance(verify, dict) and isinstance(expected, dict)
+    assert isinstance(verify, dict)
+    assert isinstance(expected, dict)
     counters = InMemoryReplayCounters()
     state = entry.get("state")
     if isinstance(state, dict):
@@ -243,8 +262,6 @@ def test_committed_vector_gets_its_expected_verdict(
 
 
 def test_vectors_cover_every_message_type_and_reason() -> None:
-    from ihd_app.protocol.message_types import message_type_names
-
     names = {str(e["name"]) for e in _vector_entries()}
     for type_name in message_type_names():
         assert f"valid-{type_name.replace('.', '-')}" in names
@@ -255,8 +272,6 @@ def test_vectors_cover_every_message_type_and_reason() -> None:
 def test_vector_generator_reproduces_the_verdicts(
     tmp_path: Path, pki_dir: Path, policy: Policy
 ) -> None:
-    from meter_emulator.attacks.vectors import write_test_vectors
-
     fresh = write_test_vectors(tmp_path, pki_dir, policy)
     committed = {str(e["name"]): e["expected"] for e in _vector_entries()}
     assert {str(e["name"]): e["expected"] for e in fresh} == committed

@@ -190,5 +190,6 @@ def _check_details(value: object, depth: int, error: type[DecodeError] | type[En
             _check_details(item, depth + 1, error)
     elif not isinstance(value, str | int | float | bool) and value is not None:
         raise error(
-            Reason.MALFORMED, f"details may hold text, numbers, lists and maps, not {type(value).__name__}"
+            Reason.MALFORMED,
+            f"details may hold text, numbers, lists and maps, not {type(value).__name__}",
         )

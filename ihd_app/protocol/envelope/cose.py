@@ -114,8 +114,10 @@ def _loads_exactly(data: bytes, what: str) -> Any:
         item = cbor2.CBORDecoder(stream).decode()
     # cbor2 raises a zoo of exceptions on hostile input (CBORDecodeError, ValueError from tag
     # hooks, OverflowError, RecursionError on deep nesting); all of them mean "not CBOR".
-    except Exception as exc:  # noqa: BLE001
-        raise DecodeError(Reason.MALFORMED, f"{what} is not valid CBOR ({type(exc).__name__})") from None
+    except Exception as exc:
+        raise DecodeError(
+            Reason.MALFORMED, f"{what} is not valid CBOR ({type(exc).__name__})"
+        ) from None
     if stream.tell() != len(data):
         raise DecodeError(
             Reason.MALFORMED, f"{what} has {len(data) - stream.tell()} trailing byte(s)"

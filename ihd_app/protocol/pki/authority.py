@@ -63,7 +63,9 @@ STANDARD_IDENTITIES: tuple[IdentitySpec, ...] = (
     IdentitySpec("dno", "90-B3-D5-1F-30-01-00-01", "Northern Power Distribution", Role.DNO),
     IdentitySpec("gdn", "90-B3-D5-1F-30-02-00-01", "Midlands Gas Networks", Role.GDN),
     IdentitySpec("supplier", "90-B3-D5-1F-30-03-00-01", "Brightwater Energy Supply", Role.SUPPLIER),
-    IdentitySpec("meter", "00-1D-A6-00-00-00-00-01", "Smart meter (electricity and gas)", Role.METER),
+    IdentitySpec(
+        "meter", "00-1D-A6-00-00-00-00-01", "Smart meter (electricity and gas)", Role.METER
+    ),
     IdentitySpec("ihd", "00-1D-A6-00-00-00-01-01", "In-home display", Role.IHD),
     IdentitySpec(
         "rogue-dno", "90-B3-D5-1F-30-01-66-66", "Rogue DNO (untrusted root)", Role.DNO, "rogue"
@@ -214,9 +216,7 @@ def create_pki(
     start = (now or datetime.now(UTC)) - timedelta(days=1)
     end = start + timedelta(days=365 * validity_years)
     root_key, root_cert = _make_root(f"{label} root", label, start, end)
-    rogue_key, rogue_cert = _make_root(
-        "Rogue root (not in any trust store)", "Rogue", start, end
-    )
+    rogue_key, rogue_cert = _make_root("Rogue root (not in any trust store)", "Rogue", start, end)
     _write_key(directory / ROOT_DIR / PRIVATE_KEY_FILE, root_key)
     _write_cert(directory / ROOT_DIR / CERTIFICATE_FILE, root_cert)
     _write_cert(directory / TRUST_DIR / "roots" / "root.pem", root_cert)

@@ -74,9 +74,13 @@ def load_identity(pki_directory: Path, name: str) -> Identity:
             (folder / PRIVATE_KEY_FILE).read_bytes(), password=None
         )
     except FileNotFoundError as exc:
-        raise ConfigurationError(f"no identity '{name}' in {pki_directory}: {exc.filename} is missing") from None
+        raise ConfigurationError(
+            f"no identity '{name}' in {pki_directory}: {exc.filename} is missing"
+        ) from None
     except ValueError as exc:
-        raise ConfigurationError(f"identity '{name}' in {pki_directory} is unreadable: {exc}") from None
+        raise ConfigurationError(
+            f"identity '{name}' in {pki_directory} is unreadable: {exc}"
+        ) from None
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
         raise ConfigurationError(f"identity '{name}' in {pki_directory} is not a P-256 key")
     return Identity(certificate=certificate, private_key=key)

@@ -21,7 +21,7 @@ class Role(StrEnum):
     IHD = "ihd"
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         """How the role is named to a consumer."""
         return _TITLES[self]
 

@@ -48,7 +48,9 @@ class TrustStore:
         roots = tuple(_load_all(sorted((directory / "roots").glob("*.pem"))))
         if not roots:
             raise ConfigurationError(f"trust store {directory} has no root in roots/*.pem")
-        signers = {certificate_id(c): c for c in _load_all(sorted((directory / "signers").glob("*.pem")))}
+        signers = {
+            certificate_id(c): c for c in _load_all(sorted((directory / "signers").glob("*.pem")))
+        }
         revoked: set[tuple[str, int]] = set()
         for path in sorted(directory.glob("*.crl.pem")):
             try:
