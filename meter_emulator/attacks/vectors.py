@@ -33,6 +33,7 @@ from ihd_app.protocol.zcl import (
     Endpoint,
     GetProfileResponse,
     Importance,
+    ProfileIntervalPeriod,
     SupplyStatus,
     Unit,
     UnitOfMeasure,
@@ -356,7 +357,7 @@ def _unit_vectors() -> list[tuple[str, str, Callable[[], bytes]]]:
                 GetProfileResponse(
                     end_time=849_441_600,
                     status=0,
-                    profile_interval_period=1,
+                    profile_interval_period=ProfileIntervalPeriod.MINUTES_30,
                     intervals=(210, 180, 950, 400),
                 ),
             ).encode(),

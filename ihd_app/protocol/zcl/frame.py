@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from ihd_app.protocol.errors import DecodeError, EncodeError
+from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.zcl.clusters import JsonValue, hex_id
 from ihd_app.protocol.zcl.primitives import MAX_STRING_BYTES, Reader, Writer
@@ -124,19 +124,9 @@ def decode_header(reader: Reader) -> ZclHeader:
 
 
 def write_text(writer: Writer, value: str, field: str, max_len: int = MAX_STRING_BYTES) -> None:
-    """Write a character string via :meth:`Writer.text`, refusing text UTF-8 cannot carry.
-
-    ``str`` may hold lone surrogates (from a GUI text field, say), which UTF-8 cannot encode;
-    without this check they would surface as ``UnicodeEncodeError`` instead of an
-    :class:`EncodeError` with a reason.
+    """Write a character string via :meth:`Writer.text` (which refuses lone surrogates).
 
     Raises:
-        EncodeError: ``value`` contains a lone surrogate.
+        EncodeError: ``value`` cannot be encoded as UTF-8.
     """
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise EncodeError(
-            Reason.MALFORMED, f"{field} cannot be encoded as UTF-8 ({exc.reason})"
-        ) from None
     writer.text(value, field, max_len)

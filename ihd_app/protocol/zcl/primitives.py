@@ -34,8 +34,18 @@ def datetime_to_utc(moment: datetime) -> int:
 
 
 def truncate_utf8(text: str, max_bytes: int) -> bytes:
-    """Encode ``text`` as UTF-8, cutting it to at most ``max_bytes`` on a character boundary."""
-    encoded = text.encode("utf-8")
+    """Encode ``text`` as UTF-8, cutting it to at most ``max_bytes`` on a character boundary.
+
+    Raises:
+        EncodeError: ``text`` holds a lone surrogate (possible in a ``str`` from a GUI field),
+            which UTF-8 cannot carry.
+    """
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise EncodeError(
+            Reason.MALFORMED, f"text cannot be encoded as UTF-8 ({exc.reason})"
+        ) from None
     if len(encoded) <= max_bytes:
         return encoded
     cut = encoded[:max_bytes]
