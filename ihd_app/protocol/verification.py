@@ -23,12 +23,18 @@ import hashlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ihd_app.protocol.envelope.claims import Claims
-from ihd_app.protocol.envelope.cose import ParsedEnvelope, parse_envelope, signature_is_valid
+from ihd_app.protocol.envelope.cose import (
+    ParsedEnvelope,
+    parse_envelope,
+    signature_is_valid,
+    verification_key,
+)
 from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.message_types import Command, Flow, MessageType, message_type
 from ihd_app.protocol.pki.certificates import CertificateSummary, load_certificate
@@ -41,6 +47,9 @@ from ihd_app.protocol.zcl.unit import Unit, decode_unit
 
 #: Clocks of a meter and a display drift; a minute either way is not an attack.
 DEFAULT_CLOCK_SKEW_S = 60
+
+#: Signers remembered per verifier; a display hears from a handful of operators and one meter.
+SIGNER_CACHE_SIZE = 64
 
 #: Looks up who originated a displayed message, by message id, so only they may cancel it.
 MessageOwnerLookup = Callable[[int], str | None]
@@ -107,6 +116,21 @@ class Verdict:
         return result
 
 
+@dataclass(frozen=True)
+class _Signer:
+    """What a certificate tells the verifier, worked out once per certificate and trust store.
+
+    Only facts that cannot change while the trust store is the same are kept; the validity
+    period is still compared with the clock on every message.
+    """
+
+    certificate: x509.Certificate
+    summary: CertificateSummary
+    key: Any
+    chains_to_root: bool
+    revoked: bool
+
+
 def _reject(reason: Reason, detail: str, claims: Claims | None = None) -> Verdict:
     return Verdict(reason=reason, detail=detail, claims=claims)
 
@@ -152,6 +176,7 @@ class Verifier:
         self._clock = clock
         self._skew = clock_skew_s
         self._message_owner = message_owner
+        self._signers: dict[bytes, _Signer] = {}
 
     @property
     def trust(self) -> TrustStore:
@@ -179,26 +204,26 @@ class Verifier:
             return _reject(exc.reason, exc.detail)
         claims = envelope.claims
 
-        certificate_or_verdict = self._signer_certificate(envelope)
-        if isinstance(certificate_or_verdict, Verdict):
-            return certificate_or_verdict
-        certificate = certificate_or_verdict
-        signer = CertificateSummary.of(certificate)
+        signer_or_verdict = self._signer(envelope)
+        if isinstance(signer_or_verdict, Verdict):
+            return signer_or_verdict
+        known = signer_or_verdict
+        certificate, signer = known.certificate, known.summary
 
-        if not signature_is_valid(envelope, certificate):
+        if not signature_is_valid(envelope, known.key):
             return _reject(
                 Reason.BAD_SIGNATURE,
                 f"the signature does not verify with the certificate of {signer.entity_id}",
                 claims,
             )
-        if self._trust.issuing_root(certificate) is None:
+        if not known.chains_to_root:
             return _reject(
                 Reason.UNTRUSTED_CHAIN,
                 f"certificate of {signer.entity_id} was issued by "
                 f"'{certificate.issuer.rfc4514_string()}', which is not a trusted root",
                 claims,
             )
-        if self._trust.is_revoked(certificate):
+        if known.revoked:
             return _reject(
                 Reason.REVOKED_SIGNER,
                 f"certificate {signer.serial:x} of {signer.entity_id} is on the revocation list",
@@ -272,6 +297,35 @@ class Verifier:
             "verified",
             message=VerifiedMessage(claims, signer, role, spec, unit, envelope),
         )
+
+    def _signer(self, envelope: ParsedEnvelope) -> _Signer | Verdict:
+        cached = self._signers.get(envelope.kid)
+        if cached is not None and (
+            envelope.certificate_der is None
+            or certificate_id_of_der(envelope.certificate_der) == envelope.kid
+        ):
+            return cached
+        certificate_or_verdict = self._signer_certificate(envelope)
+        if isinstance(certificate_or_verdict, Verdict):
+            return certificate_or_verdict
+        certificate = certificate_or_verdict
+        try:
+            key = verification_key(certificate, envelope.kid)
+        except ValueError:
+            return _reject(
+                Reason.BAD_SIGNATURE, "the signer's key cannot check ES256", envelope.claims
+            )
+        known = _Signer(
+            certificate=certificate,
+            summary=CertificateSummary.of(certificate),
+            key=key,
+            chains_to_root=self._trust.issuing_root(certificate) is not None,
+            revoked=self._trust.is_revoked(certificate),
+        )
+        if len(self._signers) >= SIGNER_CACHE_SIZE:
+            self._signers.clear()
+        self._signers[envelope.kid] = known
+        return known
 
     def _signer_certificate(self, envelope: ParsedEnvelope) -> x509.Certificate | Verdict:
         claims = envelope.claims

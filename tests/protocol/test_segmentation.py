@@ -39,7 +39,7 @@ class FakeClock:
 
 def unit_of(length: int, seed: int = 0) -> bytes:
     # Varied bytes so a misplaced slice cannot go unnoticed; reproducible, so not secrets.
-    return random.Random(seed).randbytes(length)  # noqa: S311
+    return random.Random(seed).randbytes(length)
 
 
 def feed_all(reassembler: Reassembler, segments: list[bytes]) -> bytes | None:
@@ -440,7 +440,7 @@ def test_reassembler_refuses_bad_limits(kwargs: dict[str, float], match: str) ->
 
 
 def test_a_flood_of_truncated_segments_then_a_valid_unit_still_reassembles() -> None:
-    rng = random.Random(7)  # noqa: S311 - a reproducible flood, not a secret
+    rng = random.Random(7)
     reassembler = Reassembler(max_unit_bytes=4096)
     junk_units = [segment(unit_of(n, seed=n), 23, n % 16) for n in range(40, 1400, 37)]
     errors = 0

@@ -202,6 +202,18 @@ def test_swapped_embedded_certificate_is_refused(
     assert verifier.verify(data).reason is Reason.BAD_SIGNATURE
 
 
+def test_swapped_certificate_is_refused_even_after_the_signer_is_cached(
+    verifier: Verifier, identities: Identities
+) -> None:
+    genuine = _envelope(identities, counter=1)
+    assert verifier.verify(genuine).accepted  # the DNO's certificate is now remembered
+    item = cbor2.loads(_envelope(identities, counter=2))
+    protected, _, payload, signature = item.value
+    swapped = {33: identities("supplier").certificate_der}
+    data = cbor2.dumps(cbor2.CBORTag(18, [protected, swapped, payload, signature]))
+    assert verifier.verify(data).reason is Reason.BAD_SIGNATURE
+
+
 def test_meter_recipient_accepts_ihd_replies(
     trust: TrustStore, policy: Policy, identities: Identities
 ) -> None:

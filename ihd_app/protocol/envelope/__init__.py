@@ -7,6 +7,7 @@ from ihd_app.protocol.envelope.cose import (
     parse_envelope,
     sign_envelope,
     signature_is_valid,
+    verification_key,
 )
 
 __all__ = [
@@ -17,4 +18,5 @@ __all__ = [
     "parse_envelope",
     "sign_envelope",
     "signature_is_valid",
+    "verification_key",
 ]

@@ -94,13 +94,26 @@ def sign_envelope(
     return encoded
 
 
-def signature_is_valid(envelope: ParsedEnvelope, certificate: x509.Certificate) -> bool:
-    """Whether the envelope's ES256 signature verifies with ``certificate``'s public key."""
+def verification_key(certificate: x509.Certificate, kid: bytes) -> Any:
+    """The COSE key that checks signatures made with ``certificate``'s private key.
+
+    Raises:
+        ValueError: The certificate's key cannot be used for ES256.
+    """
     public_pem = certificate.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+    return cwt.COSEKey.from_pem(public_pem, alg="ES256", kid=kid)
+
+
+def signature_is_valid(envelope: ParsedEnvelope, key: Any) -> bool:
+    """Whether the envelope's ES256 signature verifies with ``key``.
+
+    Args:
+        envelope: The parsed envelope.
+        key: From :func:`verification_key` for the signer's certificate.
+    """
     try:
-        key = cwt.COSEKey.from_pem(public_pem, alg="ES256", kid=envelope.kid)
         cwt.COSE.new(verify_kid=True).decode(envelope.raw, key)
     except (cwt.VerifyError, cwt.DecodeError, ValueError):
         return False

@@ -1,0 +1,1 @@
+"""Fuzzing harness for every decoder and the verifier (``./run fuzz``)."""
