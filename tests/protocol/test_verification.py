@@ -21,9 +21,9 @@ from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.replay import InMemoryReplayCounters
 from ihd_app.protocol.resources import vectors_directory
 from ihd_app.protocol.verification import Verifier
-from ihd_app.protocol.zcl import DisplayMessage, Importance
+from ihd_app.protocol.zcl import DisplayMessage, Importance, decode_frame, decode_unit
 from meter_emulator.attacks.forgery import ATTACKS, Attack, AttackContext
-from meter_emulator.attacks.vectors import VECTOR_TIME, write_test_vectors
+from meter_emulator.attacks.vectors import VECTOR_TIME, _write_unit_vectors, write_test_vectors
 from tests.support import IHD_ID, METER_ID, NOW
 
 Identities = Callable[[str], Identity]
@@ -292,3 +292,22 @@ def test_vector_generator_reproduces_the_verdicts(
 def test_claims_round_trip_through_cbor() -> None:
     claims = Claims("a", "b", 1, 2, 3, b"\x01", "message.general", "dno", 2**64 - 1, {"k": [1]})
     assert Claims.from_cbor_map(claims.to_cbor_map()) == claims
+
+
+def _unit_vector_files() -> list[Path]:
+    return sorted((vectors_directory() / "units").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", _unit_vector_files(), ids=lambda p: p.stem)
+def test_committed_unit_vector_decodes_as_documented(path: Path) -> None:
+    entry = json.loads(path.read_text())
+    data = bytes.fromhex(entry["hex"])
+    decoded = decode_frame(data, 0x0703) if entry["kind"] == "bare ZCL frame" else decode_unit(data)
+    assert decoded.to_dict() == entry["decoded"]
+    assert decoded.encode() == data
+
+
+def test_unit_vectors_are_reproduced_exactly(tmp_path: Path) -> None:
+    _write_unit_vectors(tmp_path)
+    for path in _unit_vector_files():
+        assert (tmp_path / path.name).read_text() == path.read_text(), path.name
