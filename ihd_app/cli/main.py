@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="ID",
         help="entity id the envelope must be addressed to; repeatable "
-        f"(default: the DEMO meter {DEMO_METER_ID} and IHD {DEMO_IHD_ID})",
+        f"(default: the DEMO meter {DEMO_METER_ID}, and for --recipient ihd also the DEMO IHD "
+        f"{DEMO_IHD_ID})",
     )
     verify.add_argument(
         "--data-dir",

@@ -183,6 +183,9 @@ def recipient_for(spec: MessageType) -> Recipient:
 
 
 def _signer_for(spec: MessageType, policy: Policy) -> Role:
+    # Replies (receipts, acknowledgements, error notifications) are the display's to sign.
+    if spec.flow is Flow.FROM_IHD:
+        return Role.IHD
     return next(role for role in Role if policy.allows(role, spec.name))
 
 
@@ -229,6 +232,9 @@ def write_test_vectors(directory: Path, pki_dir: Path, policy: Policy) -> list[d
             f"ihd envelope verify resources/test-vectors/envelopes/{name}.cbor "
             f"--at {VECTOR_TIME.isoformat().replace('+00:00', 'Z')} --recipient {recipient.name}"
         )
+        if "state" in extra:
+            # The replay is only a replay to a recipient that remembers the first delivery.
+            command += " --data-dir DIR  (run it twice with the same DIR)"
         entry: dict[str, object] = {
             "name": name,
             "file": f"envelopes/{name}.cbor",

@@ -1,0 +1,75 @@
+"""``--events FILE``: the JSON-lines event log both programs write (DESIGN.md §8).
+
+Each line is ``{"ts": ISO-8601, "event": NAME, ...fields}``. Automation, the docs and the tests
+read these files, so names and fields are part of the interface contract.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+#: Receives every event as it is logged (the GUI's event view, tests).
+EventListener = Callable[[dict[str, Any]], None]
+
+
+class EventLog:
+    """Writes events as JSON lines, flushing each so a reader (or a crash) loses nothing.
+
+    Args:
+        path: The file to append to; ``None`` keeps events in memory for listeners only.
+        clock: Current time, for the ``ts`` field.
+    """
+
+    def __init__(
+        self, path: Path | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self._clock = clock
+        self._listeners: list[EventListener] = []
+        self._file: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("a", encoding="utf-8")
+
+    def subscribe(self, listener: EventListener) -> Callable[[], None]:
+        """Call ``listener`` with every event; returns a function that unsubscribes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def emit(self, event: str, **fields: Any) -> dict[str, Any]:
+        """Log ``event`` with ``fields``; returns the record written."""
+        record: dict[str, Any] = {
+            "ts": self._clock().isoformat(timespec="milliseconds"),
+            "event": event,
+            **fields,
+        }
+        if self._file is not None:
+            self._file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            self._file.flush()
+        for listener in list(self._listeners):
+            listener(record)
+        return record
+
+    def close(self) -> None:
+        """Close the file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """Every complete event in ``path`` (a partly written last line is ignored)."""
+    events: list[dict[str, Any]] = []
+    if not path.exists():
+        return events
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            events.append(record)
+    return events
