@@ -7,6 +7,7 @@ read these files, so names and fields are part of the interface contract.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,8 @@ class EventLog:
     """Writes events as JSON lines, flushing each so a reader (or a crash) loses nothing.
 
     Args:
-        path: The file to append to; ``None`` keeps events in memory for listeners only.
+        path: The file to append to; ``-`` writes to standard output (what tests and pipelines
+            read); ``None`` keeps events for listeners only.
         clock: Current time, for the ``ts`` field.
     """
 
@@ -30,9 +32,13 @@ class EventLog:
         self._clock = clock
         self._listeners: list[EventListener] = []
         self._file: IO[str] | None = None
-        if path is not None:
+        self._owns_file = False
+        if path is not None and str(path) == "-":
+            self._file = sys.stdout
+        elif path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = path.open("a", encoding="utf-8")
+            self._owns_file = True
 
     def subscribe(self, listener: EventListener) -> Callable[[], None]:
         """Call ``listener`` with every event; returns a function that unsubscribes it."""
@@ -55,9 +61,9 @@ class EventLog:
 
     def close(self) -> None:
         """Close the file."""
-        if self._file is not None:
+        if self._file is not None and self._owns_file:
             self._file.close()
-            self._file = None
+        self._file = None
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:

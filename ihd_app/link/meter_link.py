@@ -1,0 +1,459 @@
+"""``MeterLink``: the one object the IHD uses to talk to its meter over Bluetooth LE.
+
+It speaks bleak's public API only (``BleakScanner`` / ``BleakClient``), so the same code runs on
+the virtual radio, a Bumble dongle and the operating system's Bluetooth; what differs is the
+:class:`LinkBackend` passed in. On top of bleak it adds what a display needs: pairing before any
+access, Meter Info, subscriptions, segmentation in both directions, and automatic reconnection
+with exponential backoff and jitter, reporting every change as a link event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import cbor2
+from bleak import BleakClient, BleakScanner
+from bleak.backends.device import BLEDevice
+from bleak.backends.scanner import AdvertisementData
+from bleak.exc import BleakError
+
+from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
+from ihd_app.protocol import gatt_profile
+from ihd_app.protocol.errors import DecodeError, EncodeError, IhdError
+from ihd_app.protocol.segmentation import Reassembler, Segmenter
+
+logger = logging.getLogger(__name__)
+
+#: Receives one complete unit (reassembled from its segments).
+UnitHandler = Callable[[bytes], Awaitable[None] | None]
+#: Receives link events: the name and fields of a DESIGN.md §8 event.
+Emit = Callable[..., object]
+
+
+class LinkError(IhdError):
+    """The meter could not be found, connected, paired or written to."""
+
+
+class LinkState(StrEnum):
+    """Where the link is."""
+
+    IDLE = "idle"
+    SCANNING = "scanning"
+    CONNECTING = "connecting"
+    PAIRING = "pairing"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class LinkBackend:
+    """What makes one radio different from another, for :class:`MeterLink`.
+
+    Attributes:
+        name: How the radio is shown (``virtual:9301``, ``system``).
+        scanner_kwargs: Extra arguments for ``BleakScanner`` (the backend class, its device).
+        client_kwargs: Extra arguments for ``BleakClient``.
+        security: The security state of a connected client's link.
+    """
+
+    name: str
+    scanner_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    client_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    security: Callable[[BleakClient], LinkSecurity] = lambda _client: UNPROTECTED
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """A meter seen while scanning.
+
+    Attributes:
+        name: Advertised name.
+        address: Bluetooth address.
+        rssi: Signal strength in dBm.
+        device: bleak's device object, for connecting.
+    """
+
+    name: str
+    address: str
+    rssi: int
+    device: BLEDevice
+
+
+@dataclass(frozen=True)
+class MeterInfo:
+    """The Meter Info characteristic.
+
+    Attributes:
+        meter_id: The meter's EUI-64 (its envelopes' ``iss``; operator messages' ``aud``).
+        name: Human-readable name.
+        fuels: Fuels it meters.
+        profile_version: GATT profile version.
+        certificate_sha256: SHA-256 of the meter's certificate (its envelopes' ``kid``).
+    """
+
+    meter_id: str
+    name: str
+    fuels: tuple[str, ...]
+    profile_version: int
+    certificate_sha256: bytes
+
+    @classmethod
+    def decode(cls, data: bytes) -> MeterInfo:
+        """Read the CBOR map.
+
+        Raises:
+            LinkError: Not the map the profile defines.
+        """
+        try:
+            value = cbor2.loads(data)
+            info = cls(
+                meter_id=str(value["meter_id"]),
+                name=str(value.get("name", "")),
+                fuels=tuple(str(f) for f in value["fuels"]),
+                profile_version=int(value["profile_version"]),
+                certificate_sha256=bytes(value["certificate_sha256"]),
+            )
+        except Exception as exc:  # cbor2 and malformed maps raise many kinds
+            raise LinkError(f"Meter Info is not a valid profile map ({exc!r})") from None
+        if info.profile_version != gatt_profile.PROFILE_VERSION:
+            raise LinkError(
+                f"the meter speaks profile version {info.profile_version}; this display speaks "
+                f"{gatt_profile.PROFILE_VERSION}"
+            )
+        return info
+
+
+@dataclass(frozen=True)
+class ReconnectPolicy:
+    """Exponential backoff with jitter, so a room of displays does not reconnect in lockstep.
+
+    Attributes:
+        initial_s: First delay.
+        factor: Growth per attempt.
+        max_s: Ceiling.
+        jitter: Fraction of the delay added at random (0.3: up to 30 % longer).
+    """
+
+    initial_s: float = 0.25
+    factor: float = 2.0
+    max_s: float = 15.0
+    jitter: float = 0.3
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait before reconnection attempt ``attempt`` (0-based)."""
+        base = min(self.max_s, self.initial_s * self.factor**attempt)
+        return base * (1 + self.jitter * rng.random())
+
+
+def _uuid(name: str) -> str:
+    return gatt_profile.characteristic(name).uuid
+
+
+class MeterLink:
+    """Connection to one meter.
+
+    Args:
+        backend: The radio.
+        emit: Receives link events (``link.connected``, ``link.paired``, ...).
+        on_metering: Receives Metering units.
+        on_message: Receives envelopes from Messages to IHD.
+        on_history: Receives History units.
+        reconnect: Backoff policy for automatic reconnection.
+        rng: Jitter source (seeded in tests).
+        connect_timeout_s: How long one connection attempt may take, pairing included.
+    """
+
+    def __init__(
+        self,
+        backend: LinkBackend,
+        *,
+        emit: Emit,
+        on_metering: UnitHandler,
+        on_message: UnitHandler,
+        on_history: UnitHandler,
+        reconnect: ReconnectPolicy | None = None,
+        rng: random.Random | None = None,
+        connect_timeout_s: float = 30.0,
+    ) -> None:
+        self._backend = backend
+        self._emit = emit
+        self._handlers = {
+            _uuid("Metering"): on_metering,
+            _uuid("Messages to IHD"): on_message,
+            _uuid("History"): on_history,
+        }
+        self._reconnect = reconnect or ReconnectPolicy()
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
+        self._timeout = connect_timeout_s
+        self._state = LinkState.IDLE
+        self._client: BleakClient | None = None
+        self._device: BLEDevice | str | None = None
+        self._meter_info: MeterInfo | None = None
+        self._segmenter = Segmenter()
+        self._reassemblers: dict[str, Reassembler] = {}
+        self._supervisor: asyncio.Task[None] | None = None
+        self._handler_tasks: set[asyncio.Task[None]] = set()
+        self._lost = asyncio.Event()
+        self._connected = asyncio.Event()
+        self._closing = False
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def state(self) -> LinkState:
+        """Where the link is."""
+        return self._state
+
+    @property
+    def meter_info(self) -> MeterInfo | None:
+        """Meter Info read on the last connection."""
+        return self._meter_info
+
+    @property
+    def security(self) -> LinkSecurity:
+        """The current link's security (unprotected when not connected)."""
+        if self._client is None or not self._client.is_connected:
+            return UNPROTECTED
+        return self._backend.security(self._client)
+
+    @property
+    def mtu(self) -> int:
+        """The negotiated ATT MTU."""
+        return self._client.mtu_size if self._client is not None else gatt_profile.DEFAULT_ATT_MTU
+
+    def _set_state(self, state: LinkState) -> None:
+        self._state = state
+
+    async def scan(self, timeout_s: float = 5.0) -> list[ScanResult]:
+        """Meters advertising the profile's service, strongest signal first."""
+        self._set_state(LinkState.SCANNING)
+        try:
+            found = await BleakScanner.discover(
+                timeout=timeout_s,
+                return_adv=True,
+                service_uuids=[gatt_profile.SERVICE_UUID],
+                **self._backend.scanner_kwargs,
+            )
+        except BleakError as exc:
+            raise LinkError(f"scanning on {self._backend.name} failed: {exc}") from None
+        finally:
+            self._set_state(LinkState.IDLE)
+        results = [
+            ScanResult(adv.local_name or device.name or "", device.address, adv.rssi, device)
+            for device, adv in found.values()
+            if _advertises_profile(adv)
+        ]
+        return sorted(results, key=lambda r: r.rssi, reverse=True)
+
+    async def find_meter(self, timeout_s: float = 10.0) -> ScanResult:
+        """The first meter heard advertising the profile.
+
+        Raises:
+            LinkError: None within ``timeout_s``.
+        """
+        found: asyncio.Future[ScanResult] = asyncio.get_running_loop().create_future()
+
+        def detected(device: BLEDevice, adv: AdvertisementData) -> None:
+            if not found.done() and _advertises_profile(adv):
+                name = adv.local_name or device.name or ""
+                found.set_result(ScanResult(name, device.address, adv.rssi, device))
+
+        self._set_state(LinkState.SCANNING)
+        try:
+            async with BleakScanner(
+                detected, service_uuids=[gatt_profile.SERVICE_UUID], **self._backend.scanner_kwargs
+            ):
+                return await asyncio.wait_for(found, timeout_s)
+        except TimeoutError:
+            raise LinkError(
+                f"no meter advertising the IHD profile was heard on {self._backend.name} "
+                f"within {timeout_s:.0f} s"
+            ) from None
+        except BleakError as exc:
+            raise LinkError(f"scanning on {self._backend.name} failed: {exc}") from None
+        finally:
+            self._set_state(LinkState.IDLE)
+
+    async def connect(self, device: BLEDevice | str) -> None:
+        """Connect, pair (or reuse the bond), read Meter Info and subscribe; then stay connected.
+
+        After this returns the link reconnects by itself whenever it drops, until :meth:`close`.
+
+        Raises:
+            LinkError: The first connection failed (pairing refused, meter gone, ...).
+        """
+        self._device = device
+        await self._connect_once()
+        if self._supervisor is None:
+            self._supervisor = asyncio.create_task(self._supervise(), name="meter-link-supervisor")
+
+    async def _connect_once(self) -> None:
+        assert self._device is not None
+        self._set_state(LinkState.CONNECTING)
+        self._lost.clear()
+        client = BleakClient(
+            self._device,
+            disconnected_callback=self._on_disconnected,
+            timeout=self._timeout,
+            **self._backend.client_kwargs,
+        )
+        try:
+            async with asyncio.timeout(self._timeout):
+                await client.connect()
+                self._emit("link.connected", address=client.address, radio=self._backend.name)
+                security = self._backend.security(client)
+                if not (security.encrypted and security.authenticated):
+                    self._set_state(LinkState.PAIRING)
+                    await client.pair()
+                    security = self._backend.security(client)
+                if not (security.encrypted and security.authenticated):
+                    raise LinkError(
+                        "the link is not encrypted with an authenticated key; refusing to use it"
+                    )
+                self._emit(
+                    "link.paired",
+                    authenticated=security.authenticated,
+                    bonded=security.bonded,
+                    encrypted=security.encrypted,
+                    key_size=security.key_size,
+                )
+                info = MeterInfo.decode(bytes(await client.read_gatt_char(_uuid("Meter Info"))))
+                self._reassemblers = {uuid: Reassembler() for uuid in self._handlers}
+                for uuid in self._handlers:
+                    await client.start_notify(uuid, self._notification_handler(uuid))
+        except (BleakError, LinkError, TimeoutError, EOFError, OSError) as exc:
+            with contextlib.suppress(BleakError, OSError, TimeoutError):
+                await client.disconnect()
+            self._set_state(LinkState.IDLE)
+            reason = str(exc) or type(exc).__name__
+            if isinstance(exc, TimeoutError):
+                reason = f"no answer within {self._timeout:.0f} s"
+            raise LinkError(f"could not connect to the meter: {reason}") from None
+        self._client = client
+        self._meter_info = info
+        self._segmenter.mtu = client.mtu_size
+        self._connected.set()
+        self._set_state(LinkState.CONNECTED)
+        self._emit(
+            "link.ready",
+            meter_id=info.meter_id,
+            name=info.name,
+            fuels=list(info.fuels),
+            mtu=client.mtu_size,
+        )
+
+    def _notification_handler(self, uuid: str) -> Callable[[Any, bytearray], None]:
+        reassembler = self._reassemblers[uuid]
+        handler = self._handlers[uuid]
+
+        def on_segment(_characteristic: Any, data: bytearray) -> None:
+            try:
+                unit = reassembler.feed(bytes(data))
+            except DecodeError as exc:
+                self._emit("link.segment-error", reason=exc.reason.value, detail=exc.detail)
+                return
+            if unit is None:
+                return
+            result = handler(unit)
+            if asyncio.iscoroutine(result):
+                task = asyncio.ensure_future(result)
+                self._handler_tasks.add(task)
+                task.add_done_callback(self._handler_tasks.discard)
+
+        return on_segment
+
+    def _on_disconnected(self, client: BleakClient) -> None:
+        if client is not self._client:
+            return
+        self._connected.clear()
+        self._lost.set()
+        if not self._closing:
+            self._emit("link.disconnected", address=client.address)
+
+    async def _supervise(self) -> None:
+        while not self._closing:
+            await self._lost.wait()
+            if self._closing:
+                return
+            self._client = None
+            attempt = 0
+            while not self._closing:
+                delay = self._reconnect.delay(attempt, self._rng)
+                self._set_state(LinkState.RECONNECTING)
+                self._emit("link.reconnecting", attempt=attempt + 1, delay_s=round(delay, 3))
+                await asyncio.sleep(delay)  # backoff between attempts, not synchronisation
+                try:
+                    await self._connect_once()
+                except LinkError as exc:
+                    self._emit("link.reconnect-failed", attempt=attempt + 1, reason=str(exc))
+                    attempt += 1
+                    continue
+                break
+
+    async def wait_connected(self, timeout_s: float) -> None:
+        """Wait until the link is (again) ready.
+
+        Raises:
+            TimeoutError: Not within ``timeout_s``.
+        """
+        await asyncio.wait_for(self._connected.wait(), timeout_s)
+
+    async def send(self, unit: bytes) -> None:
+        """Write ``unit`` to IHD to Meter, segmented to the MTU, each segment acknowledged.
+
+        Raises:
+            LinkError: Not connected, the unit is too large, or the write failed.
+        """
+        client = self._client
+        if client is None or not client.is_connected:
+            raise LinkError("not connected to the meter")
+        try:
+            segments = self._segmenter.segment(unit)
+        except EncodeError as exc:
+            raise LinkError(f"cannot send: {exc.detail}") from None
+        async with self._write_lock:
+            try:
+                for segment in segments:
+                    await client.write_gatt_char(_uuid("IHD to Meter"), segment, response=True)
+            except BleakError as exc:
+                raise LinkError(f"write to the meter failed: {exc}") from None
+
+    async def forget(self) -> None:
+        """Delete the bond with the current meter and disconnect (the consumer's Forget)."""
+        client = self._client
+        self._closing = True
+        if client is not None:
+            with contextlib.suppress(BleakError):
+                await client.unpair()
+        await self.close()
+
+    async def close(self) -> None:
+        """Disconnect and stop reconnecting."""
+        self._closing = True
+        self._lost.set()
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+            self._supervisor = None
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(BleakError, OSError, TimeoutError):
+                await client.disconnect()
+        for task in list(self._handler_tasks):
+            task.cancel()
+        if self._handler_tasks:
+            await asyncio.gather(*self._handler_tasks, return_exceptions=True)
+        self._connected.clear()
+        self._set_state(LinkState.CLOSED)
+
+
+def _advertises_profile(adv: AdvertisementData) -> bool:
+    return gatt_profile.SERVICE_UUID.lower() in (u.lower() for u in adv.service_uuids)
