@@ -7,18 +7,23 @@ Exit status: 0 success (or an accepted envelope), 1 a refused envelope or undeco
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from platformdirs import user_data_dir
+
 from ihd_app import __version__
+from ihd_app.headless.runner import HeadlessConfig, run_headless
 from ihd_app.protocol.errors import DecodeError, IhdError
 from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import TrustStore
 from ihd_app.protocol.pki.authority import STANDARD_IDENTITIES
 from ihd_app.protocol.policy import Policy
+from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.replay import InMemoryReplayCounters, ReplayCounters
 from ihd_app.protocol.resources import default_policy_path, demo_trust_dir
 from ihd_app.protocol.timeutil import parse_instant
@@ -39,6 +44,13 @@ class UsageError(IhdError):
     """A command line that cannot be acted on."""
 
 
+def _radio(text: str) -> RadioSpec:
+    try:
+        return RadioSpec.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parse_int(text: str) -> int:
     return int(text, 0)
 
@@ -50,6 +62,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="In-Home Display emulator: verifies and shows smart-meter messages.",
     )
     parser.add_argument("--version", action="version", version=f"ihd {__version__}")
+    run = parser.add_argument_group("running the display (no COMMAND)")
+    run.add_argument(
+        "--radio",
+        type=_radio,
+        default=RadioSpec.parse("virtual"),
+        metavar="SPEC",
+        help="virtual[:PORT] (default virtual:9301), bumble:<transport> or system",
+    )
+    run.add_argument("--data-dir", type=Path, metavar="DIR", help="database and bonds")
+    run.add_argument("--headless", action="store_true", help="no window; log events")
+    run.add_argument("--events", type=Path, metavar="FILE", help="JSON-lines events ('-': stdout)")
+    run.add_argument(
+        "--accept-pairing", action="store_true", help="headless: confirm pairing automatically"
+    )
+    run.add_argument("--address", metavar="ADDR", help="connect to this meter, not the first heard")
+    run.add_argument("--btsnoop", type=Path, metavar="FILE", help="write an HCI capture")
+    run.add_argument("--trust", type=Path, dest="trust_store", metavar="DIR", help="trust store")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     frame = commands.add_parser("frame", help="ZCL frames and units")
@@ -171,15 +200,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _frame_decode(args)
         if args.command == "envelope":
             return _envelope_verify(args)
+        if not args.headless:
+            raise UsageError(
+                "the display window is not built yet; run it with --headless (or use "
+                "'ihd frame decode' / 'ihd envelope verify', see ihd --help)"
+            )
+        config = HeadlessConfig(
+            radio=args.radio,
+            data_dir=args.data_dir or Path(user_data_dir("ihd-emulator", appauthor=False)),
+            accept_pairing=args.accept_pairing,
+            address=args.address,
+            btsnoop=args.btsnoop,
+            trust_dir=args.trust_store or demo_trust_dir(),
+        )
+        asyncio.run(run_headless(config, args.events))
+        return EXIT_OK
     except IhdError as exc:
         print(f"ihd: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(
-        "ihd: error: the display window is not built yet; use 'ihd frame decode' or "
-        "'ihd envelope verify' (see ihd --help)",
-        file=sys.stderr,
-    )
-    return EXIT_USAGE
 
 
 if __name__ == "__main__":

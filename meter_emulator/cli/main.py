@@ -6,6 +6,7 @@ Exit status: 0 success, 2 a usage or configuration error (one line on stderr).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import secrets
 import sys
@@ -14,18 +15,24 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from platformdirs import user_data_dir
+
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import Claims, sign_envelope
 from ihd_app.protocol.errors import IhdError, ProtocolError
 from ihd_app.protocol.message_types import message_type_names
 from ihd_app.protocol.pki import Role, create_pki, load_identity
 from ihd_app.protocol.policy import Policy
+from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir
 from ihd_app.protocol.timeutil import parse_instant
 from ihd_app.protocol.zcl import Endpoint, Importance
 from meter_emulator import __version__
 from meter_emulator.attacks.vectors import write_test_vectors
+from meter_emulator.cli.headless import run_headless
+from meter_emulator.gatt import PairingMode
+from meter_emulator.runtime import MeterConfig
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -40,6 +47,18 @@ def _instant(text: str) -> datetime:
         return parse_instant(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _radio(text: str) -> RadioSpec:
+    try:
+        spec = RadioSpec.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if spec.kind is RadioKind.SYSTEM:
+        raise argparse.ArgumentTypeError(
+            "the meter needs a Bumble radio (virtual or bumble:<transport>), not system"
+        )
+    return spec
 
 
 def _consent(text: str) -> tuple[str, bool]:
@@ -123,6 +142,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Smart-meter emulator: the meter side of the IHD's Bluetooth LE profile.",
     )
     parser.add_argument("--version", action="version", version=f"meter-emulator {__version__}")
+    run = parser.add_argument_group("running the meter (no COMMAND)")
+    run.add_argument(
+        "--radio",
+        type=_radio,
+        default=RadioSpec.parse("virtual"),
+        metavar="SPEC",
+        help="virtual[:PORT] (default virtual:9301) or bumble:<transport>",
+    )
+    run.add_argument("--data-dir", type=Path, metavar="DIR", help="where bonds are kept")
+    run.add_argument("--headless", action="store_true", help="no window; log events")
+    run.add_argument("--events", type=Path, metavar="FILE", help="JSON-lines events ('-': stdout)")
+    run.add_argument("--btsnoop", type=Path, metavar="FILE", help="write an HCI capture")
+    run.add_argument(
+        "--pairing",
+        choices=[m.value for m in PairingMode],
+        default=PairingMode.NUMERIC_COMPARISON.value,
+        help="numeric comparison (default) or a passkey the meter displays",
+    )
+    run.add_argument("--seed", type=int, default=1, help="the household's seed")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_sign_parser(commands)
     pki = commands.add_parser("pki", help="PKI tools")
@@ -265,18 +303,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _pki_init(args)
         if args.command == "vectors":
             return _vectors(args)
+        if not args.headless:
+            raise UsageError(
+                "the emulator's window is not built yet; run it with --headless "
+                "(or use 'meter-emulator sign' / 'pki init', see --help)"
+            )
+        config = MeterConfig(
+            radio=args.radio,
+            data_dir=args.data_dir or Path(user_data_dir("meter-emulator", appauthor=False)),
+            btsnoop=args.btsnoop,
+            pairing_mode=PairingMode(args.pairing),
+            seed=args.seed,
+        )
+        asyncio.run(run_headless(config, args.events))
+        return EXIT_OK
     except ProtocolError as exc:
         print(f"meter-emulator: error: {exc.detail}", file=sys.stderr)
         return EXIT_USAGE
     except IhdError as exc:
         print(f"meter-emulator: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(
-        "meter-emulator: error: the emulator's radio and window are not built yet; use "
-        "'meter-emulator sign' or 'meter-emulator pki init' (see meter-emulator --help)",
-        file=sys.stderr,
-    )
-    return EXIT_USAGE
 
 
 if __name__ == "__main__":

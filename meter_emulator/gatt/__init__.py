@@ -1,1 +1,37 @@
+"""The meter's GATT side on Bumble: the profile's service, advertising, pairing and bonds."""
 
+from meter_emulator.gatt.errors import (
+    IndicationTimeoutError,
+    LinkError,
+    LinkLostError,
+    NoSubscriberError,
+)
+from meter_emulator.gatt.peripheral import (
+    AutoAcceptPolicy,
+    CallbackPolicy,
+    EventSink,
+    MeterPeripheral,
+    PairingMode,
+    PairingPolicy,
+    advertised_name,
+)
+from meter_emulator.gatt.security import LinkSecurity
+from meter_emulator.gatt.server import ATT_ERROR_UNIT_REFUSED, MeterGattServer, MeterInfo
+
+__all__ = [
+    "ATT_ERROR_UNIT_REFUSED",
+    "AutoAcceptPolicy",
+    "CallbackPolicy",
+    "EventSink",
+    "IndicationTimeoutError",
+    "LinkError",
+    "LinkLostError",
+    "LinkSecurity",
+    "MeterGattServer",
+    "MeterInfo",
+    "MeterPeripheral",
+    "NoSubscriberError",
+    "PairingMode",
+    "PairingPolicy",
+    "advertised_name",
+]

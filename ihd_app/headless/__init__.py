@@ -1,0 +1,1 @@
+"""The IHD without a window: link, verification and events (``ihd --headless``)."""

@@ -1,0 +1,102 @@
+"""Opening the IHD's radio for a ``--radio`` spec, as a :class:`LinkBackend` for MeterLink."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bleak import BleakClient
+
+from ihd_app.link.bumble_backend import BumbleBleakClient, BumbleBleakScanner, bumble_link_security
+from ihd_app.link.bumble_backend.security import LinkSecurity
+from ihd_app.link.bumble_host import open_bumble_host
+from ihd_app.link.meter_link import LinkBackend
+from ihd_app.link.pairing import PairingAnswers
+from ihd_app.protocol.errors import IhdError
+from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
+
+#: The IHD's own static random address on Bumble radios (two top bits set: static random).
+IHD_ADDRESS = "C0:1D:A6:00:01:01"
+KEYSTORE_FILE = "bonds.json"
+
+
+@dataclass
+class OpenRadio:
+    """A radio ready for MeterLink.
+
+    Attributes:
+        backend: What MeterLink needs.
+        close: Releases the radio.
+    """
+
+    backend: LinkBackend
+    close: Callable[[], Awaitable[None]]
+
+
+def _system_security(client: BleakClient) -> LinkSecurity:
+    # BlueZ, WinRT and CoreBluetooth do not report the key's MITM flag to applications. Every
+    # characteristic of the profile refuses access on an unauthenticated link, so a connection
+    # that got this far (paired, Meter Info read) is authenticated by the meter's own check.
+    connected = client.is_connected
+    return LinkSecurity(encrypted=connected, authenticated=connected, bonded=connected)
+
+
+async def open_radio(
+    spec: RadioSpec,
+    *,
+    data_dir: Path,
+    pairing: PairingAnswers,
+    btsnoop: Path | None = None,
+    name: str = "In-home display",
+) -> OpenRadio:
+    """Open the radio ``spec`` names.
+
+    Raises:
+        IhdError: The radio cannot be opened (no emulator on the virtual port, no dongle, no
+            BlueZ), with one sentence saying what to do.
+    """
+    if spec.kind is RadioKind.SYSTEM:
+        return await _open_system(pairing)
+    host = await open_bumble_host(
+        spec.ihd_transport,
+        name=name,
+        address=IHD_ADDRESS,
+        keystore_path=data_dir / KEYSTORE_FILE,
+        pairing=pairing,
+        btsnoop=btsnoop,
+    )
+    backend = LinkBackend(
+        name=str(spec),
+        scanner_kwargs={"backend": BumbleBleakScanner, "bumble_device": host.device},
+        client_kwargs={"backend": BumbleBleakClient, "bumble_device": host.device},
+        security=bumble_link_security,
+    )
+    return OpenRadio(backend=backend, close=host.close)
+
+
+async def _open_system(pairing: PairingAnswers) -> OpenRadio:
+    if not sys.platform.startswith("linux"):
+        # WinRT and CoreBluetooth show the operating system's own pairing dialog.
+        return OpenRadio(LinkBackend(name="system", security=_system_security), _nothing)
+    from dbus_fast import BusType  # noqa: PLC0415 - Linux only
+    from dbus_fast.aio import MessageBus  # noqa: PLC0415
+
+    from ihd_app.link.bluez_agent import register_agent  # noqa: PLC0415
+
+    try:
+        bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+    except (OSError, ValueError) as exc:
+        raise IhdError(f"cannot reach the system D-Bus for BlueZ: {exc}") from None
+    agent = await register_agent(bus, pairing)
+
+    async def close() -> None:
+        await agent.unregister()
+        bus.disconnect()
+
+    return OpenRadio(LinkBackend(name="system", security=_system_security), close)
+
+
+async def _nothing() -> None:
+    return None

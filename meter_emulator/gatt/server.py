@@ -1,0 +1,560 @@
+"""The meter's GATT server on Bumble: the profile's primary service, built from its data.
+
+The service is declared by :data:`ihd_app.protocol.gatt_profile.CHARACTERISTICS` (the same table
+the IHD and the conformance runner read), the way Bumble's ``TemplateService`` profiles declare
+theirs: each characteristic's properties come from its spec, its value is delegated to this
+server, and every subscribable characteristic gets a Client Characteristic Configuration
+Descriptor (CCCD) of our own, because the one Bumble adds by itself is readable and writable by
+anyone.
+
+Security (DESIGN.md §5): every characteristic and every CCCD requires an encrypted link with an
+authenticated (MITM-protected) key. Bumble's attribute permissions ``READ_REQUIRES_AUTHENTICATION``
+and ``WRITE_REQUIRES_AUTHENTICATION`` make the stack itself answer an unpaired client with
+Insufficient Authentication (0x05). The ``..._REQUIRES_ENCRYPTION`` permissions are deliberately not
+set: Bumble checks them first and would answer 0x0F (Insufficient Encryption), while the profile
+promises 0x05. Encryption is still required, by the value callbacks, which also apply the stricter
+test Bumble lacks (its ``authenticated`` flag is true after a Just Works pairing as well; see
+:mod:`meter_emulator.gatt.security`).
+
+Units travel segmented (:mod:`ihd_app.protocol.segmentation`) in values of at most ``ATT MTU - 3``
+bytes, with one sender per characteristic and link, and one reassembler per link for IHD to Meter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+import cbor2
+from bumble import att, hci
+from bumble.device import Connection, Device
+from bumble.gatt import (
+    GATT_CLIENT_CHARACTERISTIC_CONFIGURATION_DESCRIPTOR,
+    Characteristic,
+    CharacteristicValue,
+    Descriptor,
+    Service,
+)
+
+from ihd_app.protocol import gatt_profile
+from ihd_app.protocol.errors import DecodeError
+from ihd_app.protocol.gatt_profile import CharacteristicSpec
+from ihd_app.protocol.segmentation import MAX_UNIT_BYTES, Reassembler, Segmenter
+from meter_emulator.gatt.errors import (
+    IndicationTimeoutError,
+    LinkLostError,
+    NoSubscriberError,
+)
+from meter_emulator.gatt.security import LinkSecurity
+
+_LOG = logging.getLogger(__name__)
+
+#: ATT application error (Core spec Vol 3 Part F 3.4.1.1 reserves 0x80-0x9F for applications)
+#: answered to a write to IHD to Meter whose segment the reassembler refused. The IHD learns the
+#: unit did not arrive and sends it again from its first segment.
+ATT_ERROR_UNIT_REFUSED: Final = 0x80
+
+#: Fuels a meter can report, as Meter Info spells them.
+FUELS: Final = frozenset({"electricity", "gas"})
+
+_PROPERTY_FLAGS: Final = MappingProxyType(
+    {
+        "read": Characteristic.Properties.READ,
+        "write": Characteristic.Properties.WRITE,
+        "write-without-response": Characteristic.Properties.WRITE_WITHOUT_RESPONSE,
+        "notify": Characteristic.Properties.NOTIFY,
+        "indicate": Characteristic.Properties.INDICATE,
+    }
+)
+
+_METER_INFO: Final = gatt_profile.characteristic("Meter Info")
+_METERING: Final = gatt_profile.characteristic("Metering")
+_MESSAGES: Final = gatt_profile.characteristic("Messages to IHD")
+_IHD_TO_METER: Final = gatt_profile.characteristic("IHD to Meter")
+_HISTORY: Final = gatt_profile.characteristic("History")
+
+_CCCD_NOTIFY: Final = 0x01
+_CCCD_INDICATE: Final = 0x02
+
+#: ``on_error(reason, detail)``: ``reason`` is a segmentation reason code (``malformed``,
+#: ``oversize``) or ``internal`` for a failure of this program; ``detail`` is one sentence.
+ErrorCallback = Callable[[str, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class MeterInfo:
+    """What the Meter Info characteristic tells the IHD.
+
+    Attributes:
+        meter_id: The meter's id (EUI-64, e.g. ``00-1D-A6-00-00-00-00-01``).
+        name: A name for people, e.g. the advertised name.
+        fuels: The fuels it meters, a subset of ``electricity`` and ``gas``.
+        certificate_sha256: SHA-256 of the meter's DER certificate (32 bytes). The certificate
+            itself (~610 bytes) exceeds the 512-byte attribute limit; it travels in the meter's
+            signed envelopes.
+        profile_version: The GATT profile version spoken.
+
+    Raises:
+        ValueError: A field is malformed or the encoded value exceeds 512 bytes.
+    """
+
+    meter_id: str
+    name: str
+    fuels: tuple[str, ...] = ("electricity", "gas")
+    certificate_sha256: bytes = bytes(32)
+    profile_version: int = gatt_profile.PROFILE_VERSION
+
+    def __post_init__(self) -> None:
+        if not self.meter_id:
+            raise ValueError("Meter Info needs a meter id")
+        unknown = set(self.fuels) - FUELS
+        if unknown or not self.fuels:
+            raise ValueError(f"Meter Info fuels {list(self.fuels)} must be electricity and/or gas")
+        if len(self.certificate_sha256) != 32:
+            raise ValueError(
+                f"certificate_sha256 must be 32 bytes, not {len(self.certificate_sha256)}"
+            )
+        size = len(self.encode())
+        if size > gatt_profile.MAX_ATTRIBUTE_VALUE_BYTES:
+            raise ValueError(
+                f"Meter Info encodes to {size} bytes; an attribute holds at most "
+                f"{gatt_profile.MAX_ATTRIBUTE_VALUE_BYTES}"
+            )
+
+    def encode(self) -> bytes:
+        """Return the CBOR map the characteristic's value holds."""
+        return bytes(
+            cbor2.dumps(
+                {
+                    "meter_id": self.meter_id,
+                    "name": self.name,
+                    "fuels": list(self.fuels),
+                    "profile_version": self.profile_version,
+                    "certificate_sha256": self.certificate_sha256,
+                }
+            )
+        )
+
+
+@dataclass
+class _Link:
+    """What the server keeps per connected IHD."""
+
+    connection: Connection
+    reassembler: Reassembler
+    lost: asyncio.Future[int]
+    # Per characteristic name: CCCD bits, the sender's transfer ids, one unit at a time.
+    cccd: dict[str, int] = field(default_factory=dict)
+    segmenters: dict[str, Segmenter] = field(default_factory=dict)
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    listener: Callable[[int], None] | None = None
+
+    def segmenter(self, name: str) -> Segmenter:
+        segmenter = self.segmenters.setdefault(name, Segmenter())
+        segmenter.mtu = self.connection.att_mtu
+        return segmenter
+
+    def lock(self, name: str) -> asyncio.Lock:
+        return self.locks.setdefault(name, asyncio.Lock())
+
+
+def _describe_reason(reason: int) -> str:
+    with contextlib.suppress(ValueError):
+        return f"{reason:#04x} {hci.HCI_ErrorCode(reason).name}"
+    return f"{reason:#04x}"
+
+
+class MeterGattServer:
+    """The meter's GATT service on a Bumble ``Device``, and the units it sends and receives.
+
+    Build it before the device is powered on; it adds its service to the device's GATT server.
+
+    Args:
+        device: The meter's Bumble device.
+        info: The Meter Info value.
+        on_unit_from_ihd: Called with each complete unit the IHD writes to IHD to Meter.
+        on_error: Called as ``on_error(reason, detail)`` when a written segment is refused or
+            ``on_unit_from_ihd`` fails. The write is answered with an ATT error
+            (:data:`ATT_ERROR_UNIT_REFUSED`, or Unlikely Error) so the IHD keeps the unit and
+            sends it again; the link stays up.
+        security: Which links are authenticated; share the peripheral's so fresh pairings count
+            at once. A new one is made if ``None``.
+        require_authentication: ``False`` drops every access requirement (the ``no-auth`` fault:
+            a deliberately broken meter).
+        max_unit_bytes: Longest unit accepted from the IHD.
+    """
+
+    def __init__(
+        self,
+        device: Device,
+        info: MeterInfo,
+        on_unit_from_ihd: Callable[[bytes], None],
+        *,
+        on_error: ErrorCallback | None = None,
+        security: LinkSecurity | None = None,
+        require_authentication: bool = True,
+        max_unit_bytes: int = MAX_UNIT_BYTES,
+    ) -> None:
+        self._device = device
+        self._info = info
+        self._info_value = info.encode()
+        self._on_unit = on_unit_from_ihd
+        self._on_error = on_error
+        self._own_security = security is None
+        self._security = security if security is not None else LinkSecurity(device)
+        self._require_authentication = require_authentication
+        self._max_unit_bytes = max_unit_bytes
+        self._links: dict[Connection, _Link] = {}
+        self._characteristics: dict[str, Characteristic[bytes]] = {}
+        self._service = self._build_service()
+        device.add_service(self._service)
+        device.on(Device.EVENT_CONNECTION, self._on_connection)
+
+    # ----------------------------------------------------------------------------------------
+    # State
+
+    @property
+    def info(self) -> MeterInfo:
+        """The Meter Info value served."""
+        return self._info
+
+    @property
+    def service(self) -> Service:
+        """The Bumble service object (handles are assigned once added)."""
+        return self._service
+
+    @property
+    def security(self) -> LinkSecurity:
+        """The tracker deciding which links count as authenticated."""
+        return self._security
+
+    def characteristic(self, name: str) -> Characteristic[bytes]:
+        """Return the Bumble characteristic for a profile characteristic name.
+
+        Raises:
+            KeyError: No characteristic has that name.
+        """
+        return self._characteristics[name]
+
+    @property
+    def ihd_connected(self) -> bool:
+        """Whether any central is connected."""
+        return bool(self._links)
+
+    @property
+    def ihd_secure(self) -> bool:
+        """Whether a connected central's link is encrypted with an authenticated key."""
+        return any(self._is_secure(link) for link in self._links.values())
+
+    @property
+    def subscriptions(self) -> frozenset[str]:
+        """Names of the characteristics a central on a secure link has enabled."""
+        return frozenset(
+            name
+            for link in self._links.values()
+            if self._is_secure(link)
+            for name, bits in link.cccd.items()
+            if bits
+        )
+
+    def is_subscribed(self, name: str) -> bool:
+        """Whether a central on a secure link has enabled notifications or indications of
+        the named characteristic (``"Metering"``, ``"Messages to IHD"``, ``"History"``)."""
+        return name in self.subscriptions
+
+    @property
+    def att_mtu(self) -> int | None:
+        """The ATT MTU of the first secure link, or ``None`` without one."""
+        for link in self._links.values():
+            if self._is_secure(link):
+                return int(link.connection.att_mtu)
+        return None
+
+    async def close(self) -> None:
+        """Stop following the device's connections (the service stays in its database)."""
+        self._device.remove_listener(Device.EVENT_CONNECTION, self._on_connection)
+        for link in list(self._links.values()):
+            self._forget(link, reason=0)
+        if self._own_security:
+            await self._security.close()
+
+    # ----------------------------------------------------------------------------------------
+    # Sending
+
+    async def notify_metering(self, unit: bytes) -> int:
+        """Notify a unit on Metering to every subscribed IHD on a secure link.
+
+        Args:
+            unit: A ZCL unit (``cluster | endpoint | frame``), segmented to the link's MTU.
+
+        Returns:
+            How many IHDs it was sent to (0 when none listens: live readings are not kept).
+
+        Raises:
+            EncodeError: The unit is too long to segment (reason ``oversize``).
+        """
+        return await self._notify(_METERING, unit)
+
+    async def notify_history(self, unit: bytes) -> int:
+        """Notify a unit on History to every subscribed IHD on a secure link.
+
+        Args:
+            unit: A GetProfileResponse unit.
+
+        Returns:
+            How many IHDs it was sent to.
+
+        Raises:
+            EncodeError: The unit is too long to segment (reason ``oversize``).
+        """
+        return await self._notify(_HISTORY, unit)
+
+    async def indicate_message(self, envelope: bytes) -> None:
+        """Indicate a signed envelope on Messages to IHD, one confirmed segment after another.
+
+        Returns when the IHD confirmed the last segment (ATT confirms receipt, not
+        verification: the IHD's signed receipt comes back on IHD to Meter).
+
+        Args:
+            envelope: The signed envelope.
+
+        Raises:
+            NoSubscriberError: No IHD on a secure link has indications enabled, or it disabled
+                them part-way.
+            LinkLostError: The link dropped before the last segment was confirmed.
+            IndicationTimeoutError: A segment was not confirmed within 30 s.
+            EncodeError: The envelope is too long to segment (reason ``oversize``).
+        """
+        links = list(self._eligible(_MESSAGES, _CCCD_INDICATE))
+        if not links:
+            raise NoSubscriberError(
+                "no IHD is connected over an authenticated link with indications of "
+                "Messages to IHD enabled"
+            )
+        for link in links:
+            await self._indicate(link, envelope)
+
+    async def _notify(self, spec: CharacteristicSpec, unit: bytes) -> int:
+        characteristic = self._characteristics[spec.name]
+        sent = 0
+        for link in list(self._eligible(spec, _CCCD_NOTIFY)):
+            async with link.lock(spec.name):
+                for segment in link.segmenter(spec.name).segment(unit):
+                    if link.lost.done() or not link.cccd.get(spec.name, 0) & _CCCD_NOTIFY:
+                        break  # gone or unsubscribed part-way: the rest would be discarded
+                    # force=True: our own checks above decide; Bumble's would drop silently.
+                    await self._device.notify_subscriber(
+                        link.connection, characteristic, segment, force=True
+                    )
+                else:
+                    sent += 1
+        return sent
+
+    async def _indicate(self, link: _Link, envelope: bytes) -> None:
+        name = _MESSAGES.name
+        characteristic = self._characteristics[name]
+        async with link.lock(name):
+            segments = link.segmenter(name).segment(envelope)
+            for index, segment in enumerate(segments):
+                progress = f"{index} of {len(segments)} segments of the message were confirmed"
+                if link.lost.done():
+                    raise LinkLostError(f"the IHD's link dropped after {progress}")
+                if not link.cccd.get(name, 0) & _CCCD_INDICATE:
+                    raise NoSubscriberError(
+                        f"the IHD disabled indications of {name} after {progress}"
+                    )
+                sending = asyncio.ensure_future(
+                    self._device.indicate_subscriber(
+                        link.connection, characteristic, segment, force=True
+                    )
+                )
+                try:
+                    # Bumble would wait out its 30 s timeout after a disconnection.
+                    await asyncio.wait({sending, link.lost}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    if not sending.done():
+                        sending.cancel()
+                        await asyncio.wait({sending})
+                if sending.cancelled():
+                    raise LinkLostError(
+                        f"the IHD's link dropped ({_describe_reason(link.lost.result())}) "
+                        f"after {progress}"
+                    )
+                try:
+                    sending.result()
+                except TimeoutError as error:
+                    raise IndicationTimeoutError(
+                        f"the IHD did not confirm segment {index + 1} of {len(segments)} "
+                        "of the message within 30 s"
+                    ) from error
+
+    def _eligible(self, spec: CharacteristicSpec, bit: int) -> Iterator[_Link]:
+        for link in self._links.values():
+            if self._is_secure(link) and link.cccd.get(spec.name, 0) & bit:
+                yield link
+
+    def _is_secure(self, link: _Link) -> bool:
+        if not self._require_authentication:
+            return True
+        return self._security.is_authenticated(link.connection)
+
+    # ----------------------------------------------------------------------------------------
+    # The service
+
+    def _build_service(self) -> Service:
+        characteristics = [
+            self._build_characteristic(spec) for spec in gatt_profile.CHARACTERISTICS
+        ]
+        return Service(gatt_profile.SERVICE_UUID, characteristics)
+
+    def _build_characteristic(self, spec: CharacteristicSpec) -> Characteristic[bytes]:
+        properties = Characteristic.Properties(0)
+        for name in spec.properties:
+            properties |= _PROPERTY_FLAGS[name]
+        permissions = att.Attribute.Permissions(0)
+        if "read" in spec.properties:
+            permissions |= att.Attribute.Permissions.READABLE
+        if spec.properties & {"write", "write-without-response"}:
+            permissions |= att.Attribute.Permissions.WRITEABLE
+        if self._require_authentication:
+            permissions |= (
+                att.Attribute.Permissions.READ_REQUIRES_AUTHENTICATION
+                | att.Attribute.Permissions.WRITE_REQUIRES_AUTHENTICATION
+            )
+
+        async def read(connection: Connection) -> bytes:
+            return await self._read(spec, connection)
+
+        async def write(connection: Connection, value: bytes) -> None:
+            await self._write(spec, connection, value)
+
+        characteristic: Characteristic[bytes] = Characteristic(
+            spec.uuid,
+            properties,
+            permissions,
+            CharacteristicValue(read=read, write=write),
+        )
+        if spec.properties & {"notify", "indicate"}:
+            characteristic.descriptors = [self._build_cccd(spec, characteristic)]
+        self._characteristics[spec.name] = characteristic
+        return characteristic
+
+    def _build_cccd(
+        self, spec: CharacteristicSpec, characteristic: Characteristic[bytes]
+    ) -> Descriptor:
+        permissions = att.Attribute.Permissions.READABLE | att.Attribute.Permissions.WRITEABLE
+        if self._require_authentication:
+            permissions |= (
+                att.Attribute.Permissions.READ_REQUIRES_AUTHENTICATION
+                | att.Attribute.Permissions.WRITE_REQUIRES_AUTHENTICATION
+            )
+        server = self._device.gatt_server
+
+        async def read(bearer: att.Bearer) -> bytes:
+            connection = _connection_of(bearer)
+            await self._guard(connection)
+            return server.read_cccd(bearer, characteristic)
+
+        async def write(bearer: att.Bearer, value: bytes) -> None:
+            connection = _connection_of(bearer)
+            await self._guard(connection)
+            if len(value) != 2:
+                raise att.ATT_Error(att.ErrorCode.INVALID_ATTRIBUTE_LENGTH)
+            # Bumble's own bookkeeping, so its subscriber tables stay right.
+            server.write_cccd(bearer, characteristic, value)
+            link = self._links.get(connection)
+            if link is not None:
+                link.cccd[spec.name] = value[0] & (_CCCD_NOTIFY | _CCCD_INDICATE)
+
+        # AttributeValueV2 hands over the bearer, which Bumble's CCCD bookkeeping is keyed by.
+        return Descriptor(
+            GATT_CLIENT_CHARACTERISTIC_CONFIGURATION_DESCRIPTOR,
+            permissions,
+            att.AttributeValueV2(read=read, write=write),
+        )
+
+    async def _guard(self, connection: Connection) -> None:
+        if not self._require_authentication:
+            return
+        if not connection.is_encrypted or not await self._security.check(connection):
+            raise att.ATT_Error(att.ErrorCode.INSUFFICIENT_AUTHENTICATION)
+
+    async def _read(self, spec: CharacteristicSpec, connection: Connection) -> bytes:
+        await self._guard(connection)
+        if spec is not _METER_INFO:
+            # Bumble does not check the READABLE permission itself.
+            raise att.ATT_Error(att.ErrorCode.READ_NOT_PERMITTED)
+        return self._info_value
+
+    async def _write(self, spec: CharacteristicSpec, connection: Connection, value: bytes) -> None:
+        await self._guard(connection)
+        if spec is not _IHD_TO_METER:
+            raise att.ATT_Error(att.ErrorCode.WRITE_NOT_PERMITTED)
+        link = self._links.get(connection)
+        if link is None:
+            raise att.ATT_Error(att.ErrorCode.UNLIKELY_ERROR)
+        try:
+            unit = link.reassembler.feed(value)
+        except DecodeError as error:
+            self._report(
+                str(error.reason),
+                f"{spec.name} segment from {connection.peer_address} refused: {error.detail}",
+            )
+            raise att.ATT_Error(ATT_ERROR_UNIT_REFUSED) from None
+        if unit is None:
+            return
+        try:
+            self._on_unit(unit)
+        except Exception as error:
+            # An exception escaping here would leave the write unanswered (the IHD waits 30 s);
+            # answer with an error so the IHD keeps the unit and sends it again.
+            _LOG.exception("on_unit_from_ihd failed")
+            self._report("internal", f"handling a unit from the IHD failed: {error!r}")
+            raise att.ATT_Error(att.ErrorCode.UNLIKELY_ERROR) from None
+
+    def _report(self, reason: str, detail: str) -> None:
+        _LOG.warning("%s: %s", reason, detail)
+        if self._on_error is None:
+            return
+        try:
+            self._on_error(reason, detail)
+        except Exception:
+            _LOG.exception("on_error failed")
+
+    # ----------------------------------------------------------------------------------------
+    # Connections
+
+    def _on_connection(self, connection: Connection) -> None:
+        link = _Link(
+            connection=connection,
+            reassembler=Reassembler(max_unit_bytes=self._max_unit_bytes),
+            lost=asyncio.get_running_loop().create_future(),
+        )
+        self._links[connection] = link
+
+        def on_disconnection(reason: int) -> None:
+            self._forget(link, reason)
+
+        link.listener = on_disconnection
+        connection.on(connection.EVENT_DISCONNECTION, on_disconnection)
+
+    def _forget(self, link: _Link, reason: int) -> None:
+        self._links.pop(link.connection, None)
+        if link.listener is not None:
+            link.connection.remove_listener(link.connection.EVENT_DISCONNECTION, link.listener)
+            link.listener = None
+        link.reassembler.reset()
+        if not link.lost.done():
+            link.lost.set_result(reason)
+
+
+def _connection_of(bearer: att.Bearer) -> Connection:
+    # Enhanced ATT bearers are L2CAP channels; plain ATT runs on the connection itself.
+    if att.is_enhanced_bearer(bearer):
+        return bearer.connection
+    return bearer
