@@ -253,6 +253,12 @@ class MeterRuntime:
                 Unit.of(report, cluster_id=METERING, endpoint=endpoint).encode()
             )
 
+    async def drop_link(self) -> None:
+        """Disconnect the IHD as radio interference would (the IHD should reconnect by itself)."""
+        if self._peripheral is not None:
+            self.events.emit("link.dropped")
+            await self._peripheral.disconnect()
+
     async def send_envelope(self, envelope: bytes) -> None:
         """Indicate an envelope on Messages to IHD (waits for every confirmation).
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -78,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--address", metavar="ADDR", help="connect to this meter, not the first heard")
     run.add_argument("--btsnoop", type=Path, metavar="FILE", help="write an HCI capture")
+    run.add_argument(
+        "--verbose", action="store_true", help="log the Bluetooth stack's warnings on stderr"
+    )
     run.add_argument("--trust", type=Path, dest="trust_store", metavar="DIR", help="trust store")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -195,6 +199,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ihd`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Library warnings (Bumble logs every failed pairing) would break the one-line-error rule;
+    # the events file already says what happened.
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.CRITICAL,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         if args.command == "frame":
             return _frame_decode(args)

@@ -7,17 +7,27 @@ follow the display without a screen.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import random
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ihd_app.core.readings import ReadingTracker
-from ihd_app.link.meter_link import LinkError, MeterLink, ScanResult
+from ihd_app.link.meter_link import (
+    LinkError,
+    MeterLink,
+    PairingRefusedError,
+    ReconnectPolicy,
+    ScanResult,
+)
 from ihd_app.link.pairing import AutoAccept, PairingAnswers, RejectAll
-from ihd_app.link.radios import open_radio
-from ihd_app.protocol.errors import DecodeError
+from ihd_app.link.radios import OpenRadio, open_radio
+from ihd_app.protocol.errors import DecodeError, IhdError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.pki import TrustStore, load_identity
 from ihd_app.protocol.policy import Policy
@@ -56,6 +66,33 @@ class HeadlessConfig:
     search_timeout_s: float = 10.0
 
 
+class ReportedAnswers:
+    """Pairing answers that also report each question as an event (what a screen would show).
+
+    Args:
+        inner: Who really answers.
+        emit: Where the events go.
+    """
+
+    def __init__(self, inner: PairingAnswers, emit: Callable[..., object]) -> None:
+        self._inner = inner
+        self._emit = emit
+
+    async def confirm_numeric(self, number: int) -> bool:
+        accepted = await self._inner.confirm_numeric(number)
+        self._emit("pairing.numeric-comparison", number=number, accepted=accepted)
+        return accepted
+
+    async def enter_passkey(self) -> int | None:
+        passkey = await self._inner.enter_passkey()
+        self._emit("pairing.passkey-entry", entered=passkey is not None)
+        return passkey
+
+    def display_passkey(self, passkey: int) -> None:
+        self._emit("pairing.passkey-display", passkey=passkey)
+        self._inner.display_passkey(passkey)
+
+
 class HeadlessIhd:
     """The display's pipeline without a window.
 
@@ -67,7 +104,8 @@ class HeadlessIhd:
     def __init__(self, config: HeadlessConfig, events: EventLog) -> None:
         self.config = config
         self.events = events
-        self.pairing: PairingAnswers = AutoAccept() if config.accept_pairing else RejectAll()
+        answers: PairingAnswers = AutoAccept() if config.accept_pairing else RejectAll()
+        self.pairing: PairingAnswers = ReportedAnswers(answers, events.emit)
         self.identity = load_identity(config.pki_dir, "ihd")
         self.readings = ReadingTracker()
         self._trust = TrustStore.from_directory(config.trust_dir)
@@ -75,59 +113,106 @@ class HeadlessIhd:
         self._database: Database | None = None
         self._verifier: Verifier | None = None
         self.link: MeterLink | None = None
+        self._radio_opened = False
+        self._radio_backoff = ReconnectPolicy(initial_s=0.5, max_s=5.0)
+        self._rng = random.Random()  # noqa: S311 - jitter, not a secret
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run until ``stop`` is set.
+        """Run until ``stop`` is set, reopening the radio whenever it goes away.
 
         Raises:
-            IhdError: The radio cannot be opened or the first pairing was refused.
+            IhdError: The radio cannot be opened at start (e.g. no meter emulator is hosting
+                the virtual radio), or the first pairing was refused.
         """
-        config = self.config
-        self._database = Database.in_data_dir(config.data_dir)
-        radio = await open_radio(
-            config.radio, data_dir=config.data_dir, pairing=self.pairing, btsnoop=config.btsnoop
-        )
+        self._database = Database.in_data_dir(self.config.data_dir)
         try:
-            self.link = MeterLink(
-                radio.backend,
-                emit=self.events.emit,
-                on_metering=self._on_metering,
-                on_message=self._on_message,
-                on_history=self._on_history,
-            )
-            connect = asyncio.create_task(self._connect(stop), name="ihd-connect")
-            stopped = asyncio.create_task(stop.wait(), name="ihd-stop")
-            done, _ = await asyncio.wait({connect, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            if connect in done:
-                connect.result()  # a refused pairing ends the run with its reason
-                await stopped
-            else:
-                connect.cancel()
-                await asyncio.gather(connect, return_exceptions=True)
+            attempt = 0
+            while not stop.is_set():
+                try:
+                    radio = await open_radio(
+                        self.config.radio,
+                        data_dir=self.config.data_dir,
+                        pairing=self.pairing,
+                        btsnoop=self.config.btsnoop,
+                    )
+                except IhdError as exc:
+                    if not self._radio_opened:
+                        raise  # nothing to wait for: say what to do and stop
+                    delay = self._radio_backoff.delay(min(attempt, 6), self._rng)
+                    attempt += 1
+                    self.events.emit("radio.unavailable", detail=str(exc), retry_in_s=delay)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), delay)
+                    continue
+                attempt = 0
+                self._radio_opened = True
+                lost = await self._run_on(radio, stop)
+                if lost:
+                    self.events.emit("radio.lost", radio=str(self.config.radio))
         finally:
-            if self.link is not None:
-                await self.link.close()
-            await radio.close()
             self._database.close()
 
+    async def _run_on(self, radio: OpenRadio, stop: asyncio.Event) -> bool:
+        """Use ``radio`` until ``stop`` or until it is lost; returns whether it was lost."""
+        self.link = MeterLink(
+            radio.backend,
+            emit=self.events.emit,
+            on_metering=self._on_metering,
+            on_message=self._on_message,
+            on_history=self._on_history,
+        )
+        connect = asyncio.create_task(self._connect(stop), name="ihd-connect")
+        stopped = asyncio.create_task(stop.wait(), name="ihd-stop")
+        lost: asyncio.Future[None] = asyncio.ensure_future(radio.lost())
+        pending: set[asyncio.Future[Any]] = {connect, stopped, lost}
+        try:
+            while True:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                if connect in done:
+                    error = connect.exception()
+                    if error is not None and not (lost.done() or stopped.done()):
+                        raise error  # a refused pairing ends the run with its reason
+                if stopped in done or lost in done:
+                    return lost in done and not stopped.done()
+        finally:
+            for task in (connect, stopped, lost):
+                task.cancel()
+            await asyncio.gather(connect, stopped, lost, return_exceptions=True)
+            await self.link.close()
+            await radio.close()
+
     async def _connect(self, stop: asyncio.Event) -> None:
+        """Find the meter and connect, retrying anything but a refused pairing."""
         assert self.link is not None
-        target: ScanResult | str | None = self.config.address
-        while target is None and not stop.is_set():
-            self.events.emit("link.searching", radio=str(self.config.radio))
+        attempt = 0
+        while not stop.is_set():
+            target: ScanResult | str | None = self.config.address
+            while target is None and not stop.is_set():
+                self.events.emit("link.searching", radio=str(self.config.radio))
+                try:
+                    target = await self.link.find_meter(self.config.search_timeout_s)
+                except LinkError as exc:
+                    self.events.emit("link.not-found", detail=str(exc))
+            if target is None:
+                return
+            device = target.device if isinstance(target, ScanResult) else target
+            if isinstance(target, ScanResult):
+                self.events.emit(
+                    "link.found", name=target.name, address=target.address, rssi=target.rssi
+                )
             try:
-                target = await self.link.find_meter(self.config.search_timeout_s)
+                await self.link.connect(device)
+            except PairingRefusedError:
+                raise
             except LinkError as exc:
-                self.events.emit("link.not-found", detail=str(exc))
-        if target is None:
+                delay = self._radio_backoff.delay(min(attempt, 6), self._rng)
+                attempt += 1
+                self.events.emit("link.connect-failed", detail=str(exc), retry_in_s=delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                continue
+            self._on_connected()
             return
-        device = target.device if isinstance(target, ScanResult) else target
-        if isinstance(target, ScanResult):
-            self.events.emit(
-                "link.found", name=target.name, address=target.address, rssi=target.rssi
-            )
-        await self.link.connect(device)
-        self._on_connected()
 
     def _on_connected(self) -> None:
         assert self.link is not None

@@ -41,6 +41,11 @@ class LinkError(IhdError):
     """The meter could not be found, connected, paired or written to."""
 
 
+class PairingRefusedError(LinkError):
+    """Pairing was refused or failed (rejected comparison, wrong passkey): retrying will not help
+    until someone acts."""
+
+
 class LinkState(StrEnum):
     """Where the link is."""
 
@@ -309,9 +314,13 @@ class MeterLink:
                 await client.connect()
                 self._emit("link.connected", address=client.address, radio=self._backend.name)
                 security = self._backend.security(client)
-                if not (security.encrypted and security.authenticated):
+                paired_now = not (security.encrypted and security.authenticated)
+                if paired_now:
                     self._set_state(LinkState.PAIRING)
-                    await client.pair()
+                    try:
+                        await client.pair()
+                    except BleakError as exc:
+                        raise PairingRefusedError(str(exc)) from None
                     security = self._backend.security(client)
                 if not (security.encrypted and security.authenticated):
                     raise LinkError(
@@ -323,6 +332,8 @@ class MeterLink:
                     bonded=security.bonded,
                     encrypted=security.encrypted,
                     key_size=security.key_size,
+                    # "bond": the stored key was reused, no pairing took place.
+                    keys="new" if paired_now else "bond",
                 )
                 info = MeterInfo.decode(bytes(await client.read_gatt_char(_uuid("Meter Info"))))
                 self._reassemblers = {uuid: Reassembler() for uuid in self._handlers}
@@ -335,7 +346,8 @@ class MeterLink:
             reason = str(exc) or type(exc).__name__
             if isinstance(exc, TimeoutError):
                 reason = f"no answer within {self._timeout:.0f} s"
-            raise LinkError(f"could not connect to the meter: {reason}") from None
+            error = PairingRefusedError if isinstance(exc, PairingRefusedError) else LinkError
+            raise error(f"could not connect to the meter: {reason}") from None
         self._client = client
         self._meter_info = info
         self._segmenter.mtu = client.mtu_size

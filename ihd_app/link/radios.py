@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from ihd_app.link.bumble_backend import BumbleBleakClient, BumbleBleakScanner, b
 from ihd_app.link.bumble_backend.security import LinkSecurity
 from ihd_app.link.bumble_host import open_bumble_host
 from ihd_app.link.meter_link import LinkBackend
-from ihd_app.link.pairing import PairingAnswers
+from ihd_app.link.pairing import IoCapability, PairingAnswers
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 
@@ -29,10 +30,13 @@ class OpenRadio:
     Attributes:
         backend: What MeterLink needs.
         close: Releases the radio.
+        lost: Returns when the radio goes away (the emulator hosting the virtual air exits, a
+            dongle is unplugged); never returns for the system radio.
     """
 
     backend: LinkBackend
     close: Callable[[], Awaitable[None]]
+    lost: Callable[[], Awaitable[None]]
 
 
 def _system_security(client: BleakClient) -> LinkSecurity:
@@ -65,6 +69,9 @@ async def open_radio(
         address=IHD_ADDRESS,
         keystore_path=data_dir / KEYSTORE_FILE,
         pairing=pairing,
+        # A keyboard and a display: numeric comparison with a meter that has a display and a
+        # yes/no button, passkey entry with a meter that can only display its passkey.
+        io_capability=IoCapability.DISPLAY_OUTPUT_AND_KEYBOARD_INPUT,
         btsnoop=btsnoop,
     )
     backend = LinkBackend(
@@ -73,13 +80,13 @@ async def open_radio(
         client_kwargs={"backend": BumbleBleakClient, "bumble_device": host.device},
         security=bumble_link_security,
     )
-    return OpenRadio(backend=backend, close=host.close)
+    return OpenRadio(backend=backend, close=host.close, lost=host.wait_lost)
 
 
 async def _open_system(pairing: PairingAnswers) -> OpenRadio:
     if not sys.platform.startswith("linux"):
         # WinRT and CoreBluetooth show the operating system's own pairing dialog.
-        return OpenRadio(LinkBackend(name="system", security=_system_security), _nothing)
+        return OpenRadio(LinkBackend(name="system", security=_system_security), _nothing, _forever)
     from dbus_fast import BusType  # noqa: PLC0415 - Linux only
     from dbus_fast.aio import MessageBus  # noqa: PLC0415
 
@@ -95,8 +102,12 @@ async def _open_system(pairing: PairingAnswers) -> OpenRadio:
         await agent.unregister()
         bus.disconnect()
 
-    return OpenRadio(LinkBackend(name="system", security=_system_security), close)
+    return OpenRadio(LinkBackend(name="system", security=_system_security), close, _forever)
 
 
 async def _nothing() -> None:
     return None
+
+
+async def _forever() -> None:
+    await asyncio.Event().wait()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import secrets
 import sys
 import time
@@ -155,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--events", type=Path, metavar="FILE", help="JSON-lines events ('-': stdout)")
     run.add_argument("--btsnoop", type=Path, metavar="FILE", help="write an HCI capture")
     run.add_argument(
+        "--verbose", action="store_true", help="log the Bluetooth stack's warnings on stderr"
+    )
+    run.add_argument(
         "--pairing",
         choices=[m.value for m in PairingMode],
         default=PairingMode.NUMERIC_COMPARISON.value,
@@ -296,6 +300,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``meter-emulator`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Library warnings (Bumble logs every failed pairing) would break the one-line-error rule;
+    # the events file already says what happened.
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.CRITICAL,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         if args.command == "sign":
             return _sign(args)
