@@ -9,13 +9,18 @@ means something on a slow laptop and on a fast desktop alike:
 - ``decode_units_per_s``: ZCL units decoded per second; baseline ``cbor_decode_per_s``, the same
   bytes count of CBOR decoded by the C ``cbor2`` decoder.
 
-Figures that need the BLE link (latency, throughput, backfill), the charts and the IHD window
-(DESIGN.md §9) are added as those parts land.
+- ``connect_ms_p50``, ``pairing_ms_p50``, ``link_ready_ms_p50``, ``raw_notify_rtt_ms_p50/p99``:
+  the BLE link over the virtual radio (see :mod:`benchmarks.link`); baseline
+  ``tcp_loopback_rtt_ms_p50``, the loopback TCP round trip the virtual air runs on.
+
+Figures that need the message pipeline (operator-to-screen latency, backfill), the charts and the
+IHD window (DESIGN.md §9) are added as those parts land.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import statistics
 import sys
@@ -28,6 +33,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from benchmarks.link import measure_link
 from ihd_app.protocol.envelope import parse_envelope
 from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import TrustStore, load_certificate
@@ -118,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the figures as JSON")
     args = parser.parse_args(argv)
     results = measure(args.quick)
+    results.update(asyncio.run(measure_link(args.quick)))
     print(f"{'figure':<26} {'median':>14}  target")
     for key, value in results.items():
         target = TARGETS.get(key)

@@ -47,6 +47,15 @@ def test_bench_writes_every_key_as_a_number(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     assert bench.main(["--quick", "--json", str(out)]) == 0
     figures = json.loads(out.read_text())
-    for key in ("verify_per_s", "raw_ecdsa_verify_per_s", "verify_ratio", "decode_units_per_s"):
+    for key in (
+        "verify_per_s",
+        "raw_ecdsa_verify_per_s",
+        "verify_ratio",
+        "decode_units_per_s",
+        "connect_ms_p50",
+        "pairing_ms_p50",
+        "raw_notify_rtt_ms_p50",
+        "tcp_loopback_rtt_ms_p50",
+    ):
         assert isinstance(figures[key], float)
         assert figures[key] > 0
