@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,6 +18,14 @@ from platformdirs import user_data_dir
 
 from ihd_app import __version__
 from ihd_app.headless.runner import HeadlessConfig, run_headless
+from ihd_app.protocol.cli_common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    UsageError,
+    configure_logging,
+    radio_argument,
+)
 from ihd_app.protocol.errors import DecodeError, IhdError
 from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import TrustStore
@@ -33,23 +40,8 @@ from ihd_app.protocol.zcl import decode_frame, decode_unit
 from ihd_app.store.database import Database
 from ihd_app.store.replay_counters import SqliteReplayCounters
 
-EXIT_OK = 0
-EXIT_REFUSED = 1
-EXIT_USAGE = 2
-
 DEMO_METER_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "meter")
 DEMO_IHD_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "ihd")
-
-
-class UsageError(IhdError):
-    """A command line that cannot be acted on."""
-
-
-def _radio(text: str) -> RadioSpec:
-    try:
-        return RadioSpec.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parse_int(text: str) -> int:
@@ -66,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = parser.add_argument_group("running the display (no COMMAND)")
     run.add_argument(
         "--radio",
-        type=_radio,
+        type=radio_argument,
         default=RadioSpec.parse("virtual"),
         metavar="SPEC",
         help="virtual[:PORT] (default virtual:9301), bumble:<transport> or system",
@@ -199,12 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ihd`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    # Library warnings (Bumble logs every failed pairing) would break the one-line-error rule;
-    # the events file already says what happened.
-    logging.basicConfig(
-        level=logging.INFO if getattr(args, "verbose", False) else logging.CRITICAL,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(getattr(args, "verbose", False))
     try:
         if args.command == "frame":
             return _frame_decode(args)

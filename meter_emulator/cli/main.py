@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import secrets
 import sys
 import time
@@ -18,6 +17,13 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from ihd_app.protocol.cli_common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    configure_logging,
+    radio_argument,
+)
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import Claims, sign_envelope
 from ihd_app.protocol.errors import IhdError, ProtocolError
@@ -35,13 +41,6 @@ from meter_emulator.cli.headless import run_headless
 from meter_emulator.gatt import PairingMode
 from meter_emulator.runtime import MeterConfig
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-
-
-class UsageError(IhdError):
-    """A command line that cannot be acted on."""
-
 
 def _instant(text: str) -> datetime:
     try:
@@ -51,10 +50,7 @@ def _instant(text: str) -> datetime:
 
 
 def _radio(text: str) -> RadioSpec:
-    try:
-        spec = RadioSpec.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    spec = radio_argument(text)
     if spec.kind is RadioKind.SYSTEM:
         raise argparse.ArgumentTypeError(
             "the meter needs a Bumble radio (virtual or bumble:<transport>), not system"
@@ -300,12 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``meter-emulator`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    # Library warnings (Bumble logs every failed pairing) would break the one-line-error rule;
-    # the events file already says what happened.
-    logging.basicConfig(
-        level=logging.INFO if getattr(args, "verbose", False) else logging.CRITICAL,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(getattr(args, "verbose", False))
     try:
         if args.command == "sign":
             return _sign(args)

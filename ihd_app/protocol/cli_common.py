@@ -1,0 +1,38 @@
+"""What the two programs' command lines share: exit codes, usage errors, logging, ``--radio``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from ihd_app.protocol.errors import IhdError
+from ihd_app.protocol.radio_spec import RadioSpec
+
+EXIT_OK = 0
+#: A refused envelope or an undecodable frame: the command worked, the input did not pass.
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(IhdError):
+    """A command line that cannot be acted on."""
+
+
+def configure_logging(verbose: bool) -> None:
+    """Quiet library logging unless asked.
+
+    Bumble logs every failed pairing as a warning; on stderr that would break the rule that an
+    error is one line. The events file says what happened.
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.CRITICAL,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def radio_argument(text: str) -> RadioSpec:
+    """argparse type for ``--radio``."""
+    try:
+        return RadioSpec.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
