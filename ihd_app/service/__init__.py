@@ -1,0 +1,1 @@
+"""The IHD application service: link, verification, store, inbox and outbox wired together."""

@@ -1,0 +1,155 @@
+"""What the UI (and the headless runner) may ask of the IHD and hear from it.
+
+The service owns every moving part (radio, MeterLink, verifier, store, inbox, outbox, backfill);
+the UI only reads snapshots, calls actions, and listens to :class:`Change` notifications. All
+methods run on the asyncio loop the UI shares through qasync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from ihd_app.core.model import Consent, InboxMessage, Interval, PairedMeter, SecurityEvent, Tariff
+from ihd_app.core.readings import Fuel, Reading
+from ihd_app.link.bumble_backend.security import LinkSecurity
+from ihd_app.link.meter_link import LinkState, ScanResult
+
+
+class Topic(StrEnum):
+    """What changed."""
+
+    LINK = "link"  # state, security or paired meter
+    READING = "reading"  # a new live reading
+    INBOX = "inbox"  # a message arrived, changed state, or was removed
+    SECURITY_LOG = "security-log"  # a refusal was logged
+    TARIFF = "tariff"
+    CONSENT = "consent"
+    BACKFILL = "backfill"  # history backfill progress
+    PAIRING = "pairing"  # a pairing question is waiting (see PairingRequest)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A notification to listeners.
+
+    Attributes:
+        topic: What changed.
+        detail: For people and logs (may be empty).
+    """
+
+    topic: Topic
+    detail: str = ""
+
+
+class PairingQuestion(StrEnum):
+    """What pairing asks of the consumer."""
+
+    COMPARE = "compare"  # do both screens show this number?
+    ENTER_PASSKEY = "enter-passkey"  # type the passkey the meter shows
+    SHOW_PASSKEY = "show-passkey"  # show this passkey so it can be typed on the meter
+
+
+@dataclass(frozen=True)
+class PairingRequest:
+    """A pairing question waiting for the consumer (the UI shows a dialog).
+
+    Attributes:
+        question: What is asked.
+        number: The six-digit number to compare or show (``None`` for passkey entry).
+    """
+
+    question: PairingQuestion
+    number: int | None
+
+
+@dataclass(frozen=True)
+class BackfillProgress:
+    """History backfill after pairing.
+
+    Attributes:
+        done: Half-hour intervals received.
+        total: Intervals requested (13 months: about 19,000 per fuel).
+        running: Still going.
+    """
+
+    done: int
+    total: int
+    running: bool
+
+
+class UsageRange(StrEnum):
+    """Chart ranges."""
+
+    LIVE = "live"  # last 10 minutes of live readings
+    DAY = "day"  # by half hour
+    WEEK = "week"  # by day
+    MONTH = "month"  # by day
+    YEAR = "year"  # by month
+
+
+class IhdServiceApi(Protocol):
+    """The IHD service as the UI sees it."""
+
+    # -- state -------------------------------------------------------------------------------
+    @property
+    def link_state(self) -> LinkState: ...
+    @property
+    def security(self) -> LinkSecurity: ...
+    @property
+    def paired_meter(self) -> PairedMeter | None: ...
+    def latest_reading(self, fuel: Fuel) -> Reading | None: ...
+    def live_readings(self, fuel: Fuel) -> Sequence[Reading]:
+        """Readings of the last 10 minutes, oldest first."""
+        ...
+
+    def current_messages(self) -> Sequence[InboxMessage]:
+        """Messages on display, most important and newest first."""
+        ...
+
+    def past_messages(self) -> Sequence[InboxMessage]:
+        """Acknowledged, expired, superseded and cancelled messages, newest first."""
+        ...
+
+    def takeover_message(self) -> InboxMessage | None:
+        """The high or critical message that must fill the screen until acknowledged."""
+        ...
+
+    def security_log(self) -> Sequence[SecurityEvent]:
+        """Every refusal, newest first."""
+        ...
+
+    def tariff(self, fuel: Fuel) -> Tariff | None: ...
+    def consents(self) -> Sequence[Consent]: ...
+    @property
+    def backfill(self) -> BackfillProgress: ...
+    @property
+    def pairing_request(self) -> PairingRequest | None: ...
+
+    def usage(self, fuel: Fuel, span: UsageRange, end: datetime) -> Sequence[Interval]:
+        """Energy by interval for a chart ending at ``end`` (half hours, days or months)."""
+        ...
+
+    def cost_pence(self, fuel: Fuel, intervals: Sequence[Interval]) -> float:
+        """What ``intervals`` cost with the fuel's tariff (unit rates by band + standing)."""
+        ...
+
+    # -- actions -----------------------------------------------------------------------------
+    async def scan(self, timeout_s: float = 5.0) -> Sequence[ScanResult]: ...
+    async def connect(self, target: ScanResult | str) -> None: ...
+    async def forget_meter(self) -> None: ...
+    async def acknowledge(self, key: str) -> None:
+        """The consumer acknowledged message ``key``: state, outbox, delivery."""
+        ...
+
+    def answer_pairing(self, accepted: bool, passkey: int | None = None) -> None: ...
+    async def set_consent(self, party: str, allowed: bool) -> None: ...
+    async def wipe_local_data(self) -> None: ...
+
+    # -- notifications -----------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[Change], None]) -> Callable[[], None]:
+        """Call ``listener`` on every change; returns the unsubscribe function."""
+        ...
