@@ -7,6 +7,7 @@ object. It owns every task it starts and stops them all in :meth:`MeterRuntime.c
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,12 +19,15 @@ from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import Identity, TrustStore, load_identity
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.radio_spec import RadioSpec
-from ihd_app.protocol.replay import InMemoryReplayCounters
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
 from ihd_app.protocol.verification import Verifier
 from ihd_app.protocol.zcl import (
     METERING,
     Endpoint,
+    GetProfile,
+    GetProfileResponse,
+    ProfileIntervalPeriod,
+    ProfileStatus,
     ReportAttributes,
     SupplyStatus,
     Unit,
@@ -32,6 +36,7 @@ from ihd_app.protocol.zcl import (
     metering_record,
 )
 from ihd_app.protocol.zcl.clusters import MeteringAttribute
+from ihd_app.protocol.zcl.primitives import datetime_to_utc, utc_to_datetime
 from meter_emulator.gatt import (
     AutoAcceptPolicy,
     MeterGattServer,
@@ -42,7 +47,8 @@ from meter_emulator.gatt import (
     advertised_name,
 )
 from meter_emulator.radio.meter_radio import MeterRadio, open_meter_radio
-from meter_emulator.simulation.household import Household
+from meter_emulator.simulation.household import SLOT, Household, interval_energy_wh
+from meter_emulator.state import MeterState
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +106,11 @@ class MeterRuntime:
         self._clock = clock
         self.identity: Identity = load_identity(config.pki_dir, "meter")
         self.household = Household(seed=config.seed)
+        self.state = MeterState(config.data_dir / "meter-state.json")
         self._verifier = Verifier(
             TrustStore.from_directory(config.trust_dir),
             Policy.from_file(default_policy_path()),
-            InMemoryReplayCounters(),
+            self.state,
             {self.identity.entity_id},
             flows=tuple(Flow),
             clock=clock,
@@ -114,6 +121,7 @@ class MeterRuntime:
         self._tasks: set[asyncio.Task[None]] = set()
         self._registers_wh = {Endpoint.ELECTRICITY: 4_215_300.0, Endpoint.GAS: 18_450_000.0}
         self._formatting_sent = False
+        self._history_requests: asyncio.Queue[tuple[Endpoint, int, int]] = asyncio.Queue()
 
     @property
     def meter_id(self) -> str:
@@ -153,6 +161,7 @@ class MeterRuntime:
             "meter.started", meter_id=self.meter_id, name=name, radio=str(config.radio)
         )
         self._spawn(self._report_loop(), "live-readings")
+        self._spawn(self._history_loop(), "history")
 
     def _spawn(self, coroutine: object, name: str) -> None:
         assert asyncio.iscoroutine(coroutine)
@@ -175,6 +184,12 @@ class MeterRuntime:
         self.events.emit("ihd.segment-error", reason=reason, detail=detail)
 
     def _on_unit_from_ihd(self, data: bytes) -> None:
+        digest = hashlib.sha256(data).hexdigest()
+        if self.state.handled(digest):
+            # The IHD re-sent a reply it could not be sure was delivered (crash, dropped link):
+            # it was handled once, and handling it again would count it twice.
+            self.events.emit("duplicate", digest=digest[:16])
+            return
         verdict = self._verifier.verify(data)
         if not verdict.accepted:
             self.events.emit(
@@ -193,12 +208,47 @@ class MeterRuntime:
             "consent.update": "consent.received",
             "history.request": "history.requested",
         }
+        self.state.remember(digest)
         command = message.unit.command if message.unit is not None else None
         self.events.emit(
             names.get(message.message_type.name, message.message_type.name),
             originator=message.claims.issuer,
             message_id=getattr(command, "message_id", None),
             details=dict(message.claims.details),
+        )
+        if isinstance(command, GetProfile) and message.unit is not None:
+            self._history_requests.put_nowait(
+                (message.unit.endpoint, command.end_time, command.number_of_periods)
+            )
+
+    async def _history_loop(self) -> None:
+        while True:
+            endpoint, end_time, periods = await self._history_requests.get()
+            await self._answer_history(endpoint, end_time, periods)
+
+    async def _answer_history(self, endpoint: Endpoint, end_time: int, periods: int) -> None:
+        """Send ``periods`` half hours ending at ``end_time`` (0: the last whole half hour)."""
+        server = self.server
+        if server is None:
+            return
+        now = self._clock()
+        latest = now.replace(minute=0 if now.minute < 30 else 30, second=0, microsecond=0)
+        end = latest if end_time == 0 else min(latest, utc_to_datetime(end_time))
+        fuel = "gas" if endpoint is Endpoint.GAS else "electricity"
+        intervals = []
+        # ZSE orders intervals newest first, each ending where the previous one began.
+        for n in range(periods):
+            start = end - SLOT * (n + 1)
+            wh = interval_energy_wh(self.household, start, fuel)
+            intervals.append(round(wh / GAS_KWH_PER_M3) if fuel == "gas" else round(wh))
+        response = GetProfileResponse(
+            end_time=datetime_to_utc(end),
+            status=ProfileStatus.SUCCESS,
+            profile_interval_period=ProfileIntervalPeriod.MINUTES_30,
+            intervals=tuple(intervals),
+        )
+        await server.notify_history(
+            Unit.of(response, cluster_id=METERING, endpoint=endpoint).encode()
         )
 
     async def _report_loop(self) -> None:

@@ -108,3 +108,49 @@ class Household:
         if 18.0 <= hour < 18.75 and _unit_random(self.seed, "hob", at.date().isoformat()) < 0.7:
             hob = 2500.0
         return boiler + hob
+
+
+def _overlap_minutes(start_a: float, end_a: float, start_b: float, end_b: float) -> float:
+    return max(0.0, min(end_a, end_b) - max(start_a, start_b))
+
+
+def interval_energy_wh(household: Household, start: datetime, fuel: str) -> float:
+    """Energy used in the half hour starting at ``start`` (on a half-hour boundary), in Wh.
+
+    Computed from the same model as the live demand, without sampling every second: appliance
+    runs and the boiler's duty cycle are integrated exactly, the smooth parts from six samples.
+    Fast enough to serve 13 months of history (about 19,000 half hours per fuel) on request.
+    """
+    if fuel == "gas":
+        hour = start.hour + start.minute / 60
+        first = start.hour * 60 + start.minute
+        # The boiler fires in the first 10 minutes of every 20 while the heating is on.
+        boiler_minutes = sum(
+            1.0
+            for minute in range(first, first + 30)
+            if (360 <= minute < 510 or 1020 <= minute < 1350) and minute % 20 < 10
+        )
+        hob_minutes = 0.0
+        if _unit_random(household.seed, "hob", start.date().isoformat()) < 0.7:
+            hob_minutes = _overlap_minutes(hour * 60, hour * 60 + 30, 18 * 60, 18.75 * 60)
+        return (18000.0 * boiler_minutes + 2500.0 * hob_minutes) / 60
+    samples = [start + timedelta(minutes=m) for m in (2.5, 7.5, 12.5, 17.5, 22.5, 27.5)]
+    smooth_w = 0.0
+    for moment in samples:
+        seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
+        evening = 0.0
+        if 17 <= moment.hour < 23:
+            evening = 350.0 * math.sin(math.pi * (seconds / 3600 - 17) / 6)
+        solar = 0.0
+        if household.solar_peak_w > 0 and 6 <= moment.hour < 20:
+            solar = household.solar_peak_w * math.sin(math.pi * (seconds / 3600 - 6) / 14) ** 2
+        smooth_w += household.baseload_w + evening - solar
+    energy = smooth_w / len(samples) * 0.5
+    energy += 110.0 * (12 / 30) * 0.5  # the fridge's duty cycle
+    key_start = start.isoformat()
+    for appliance in APPLIANCES:
+        if start.hour not in appliance.hours:
+            continue
+        if _unit_random(household.seed, "use", key_start, appliance.name) < appliance.chance:
+            energy += appliance.watts * appliance.minutes / 60
+    return max(0.0, energy)
