@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import Identity, TrustStore, load_identity
@@ -73,6 +74,8 @@ class MeterConfig:
         pairing_policy: Who answers pairing questions (GUI, or auto-accept when headless).
         seed: The household's seed.
         report_interval_s: Seconds between live readings.
+        send: Envelope files to indicate to the IHD, in order, once it has subscribed (signed
+            with ``meter-emulator sign``; CBOR or hex text).
     """
 
     radio: RadioSpec
@@ -84,6 +87,7 @@ class MeterConfig:
     pairing_policy: PairingPolicy | None = None
     seed: int = 1
     report_interval_s: float = 1.0
+    send: tuple[Path, ...] = ()
 
 
 class MeterRuntime:
@@ -121,6 +125,7 @@ class MeterRuntime:
         self._tasks: set[asyncio.Task[None]] = set()
         self._registers_wh = {Endpoint.ELECTRICITY: 4_215_300.0, Endpoint.GAS: 18_450_000.0}
         self._formatting_sent = False
+        self._to_send = list(config.send)
         self._history_requests: asyncio.Queue[tuple[Endpoint, int, int]] = asyncio.Queue()
 
     @property
@@ -179,6 +184,26 @@ class MeterRuntime:
         if name == "link.disconnected":
             self._formatting_sent = False
         self.events.emit(name, **fields)
+        if (
+            name == "subscribed"
+            and fields.get("characteristic") == "Messages to IHD"
+            and self._to_send
+        ):
+            files, self._to_send = self._to_send, []
+            self._spawn(self._send_files(files), "send-files")
+
+    async def _send_files(self, files: list[Path]) -> None:
+        for path in files:
+            data = path.read_bytes()
+            text = data.strip()
+            if text and all(chr(b) in "0123456789abcdefABCDEF" for b in text):
+                data = bytes.fromhex(text.decode("ascii"))
+            try:
+                await self.send_envelope(data)
+            except IhdError as exc:
+                self.events.emit("send.failed", file=path.name, detail=str(exc))
+                continue
+            self.events.emit("sent", file=path.name, bytes=len(data))
 
     def _on_segment_error(self, reason: str, detail: str) -> None:
         self.events.emit("ihd.segment-error", reason=reason, detail=detail)

@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--accept-pairing", action="store_true", help="headless: confirm pairing automatically"
     )
+    run.add_argument(
+        "--auto-ack", action="store_true", help="headless: acknowledge each displayed message"
+    )
+    run.add_argument(
+        "--no-backfill", action="store_true", help="do not ask the meter for 13 months of history"
+    )
     run.add_argument("--address", metavar="ADDR", help="connect to this meter, not the first heard")
     run.add_argument("--btsnoop", type=Path, metavar="FILE", help="write an HCI capture")
     run.add_argument(
@@ -206,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             radio=args.radio,
             data_dir=args.data_dir or Path(user_data_dir("ihd-emulator", appauthor=False)),
             accept_pairing=args.accept_pairing,
+            auto_ack=args.auto_ack,
+            backfill=not args.no_backfill,
             address=args.address,
             btsnoop=args.btsnoop,
             trust_dir=args.trust_store or demo_trust_dir(),

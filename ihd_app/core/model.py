@@ -287,5 +287,3 @@ class PairedMeter:
     certificate_sha256: bytes
     paired_at: datetime
     last_seen: datetime
-
-

@@ -217,6 +217,11 @@ class MeterLink:
         return self._state
 
     @property
+    def address(self) -> str | None:
+        """The connected meter's Bluetooth address."""
+        return self._client.address if self._client is not None else None
+
+    @property
     def meter_info(self) -> MeterInfo | None:
         """Meter Info read on the last connection."""
         return self._meter_info

@@ -8,12 +8,17 @@ damaged.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+import platformdirs
 
 from ihd_app.protocol.errors import IhdError
 
 DATABASE_FILE = "ihd.sqlite3"
+#: Application name of the default data dir.
+APP_NAME = "ihd-emulator"
 
 #: Schema migrations, in order. Never edit one that has shipped; append a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -24,7 +29,120 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
     );
     """,
+    # 2: messages and their history, the outbox, readings, tariffs, the security log, consents,
+    # the paired meter and settings. Datetimes are ISO 8601 text as given (exact round trip);
+    # columns ending in _us hold the same instant in UTC epoch microseconds, for ordering, range
+    # queries and aggregation.
+    """
+    CREATE TABLE messages (
+        key TEXT PRIMARY KEY,
+        message_id INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        importance TEXT NOT NULL,
+        confirmation_required INTEGER NOT NULL,
+        originator_id TEXT NOT NULL,
+        originator_name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        fuel TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        received_us INTEGER NOT NULL,
+        start_at TEXT NOT NULL,
+        end_at TEXT,
+        state TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}',
+        envelope BLOB NOT NULL DEFAULT x''
+    );
+    CREATE INDEX messages_by_message_id ON messages (originator_id, message_id, received_us);
+    CREATE INDEX messages_by_state ON messages (state, received_us);
+    CREATE INDEX messages_by_received ON messages (received_us);
+    CREATE TABLE message_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        message_key TEXT NOT NULL REFERENCES messages (key) ON DELETE CASCADE,
+        state TEXT NOT NULL,
+        at TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX message_history_by_message ON message_history (message_key, id);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        envelope BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        delivered_at TEXT,
+        last_error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX outbox_pending ON outbox (id) WHERE delivered_at IS NULL;
+    CREATE TABLE intervals (
+        fuel TEXT NOT NULL,
+        start_us INTEGER NOT NULL,
+        duration_us INTEGER NOT NULL CHECK (duration_us > 0),
+        kwh REAL NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('history', 'live')),
+        PRIMARY KEY (fuel, start_us, duration_us)
+    ) WITHOUT ROWID;
+    CREATE INDEX intervals_by_start ON intervals (start_us);
+    CREATE TABLE latest_readings (
+        fuel TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        demand_w REAL,
+        summation_wh REAL,
+        supply INTEGER
+    );
+    CREATE TABLE tariffs (
+        fuel TEXT NOT NULL,
+        effective_from_us INTEGER NOT NULL,
+        effective_from TEXT NOT NULL,
+        name TEXT NOT NULL,
+        bands TEXT NOT NULL,
+        standing_charge_pence_per_day REAL NOT NULL,
+        PRIMARY KEY (fuel, effective_from_us)
+    );
+    CREATE TABLE security_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        at_us INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        explanation TEXT NOT NULL,
+        claimed_originator TEXT NOT NULL DEFAULT '',
+        claimed_type TEXT NOT NULL DEFAULT '',
+        size INTEGER NOT NULL DEFAULT 0,
+        notified INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX security_log_by_reason ON security_log (reason);
+    CREATE TABLE consents (
+        party TEXT PRIMARY KEY,
+        allowed INTEGER NOT NULL,
+        changed_at TEXT NOT NULL
+    );
+    CREATE TABLE paired_meter (
+        slot INTEGER PRIMARY KEY CHECK (slot = 1),
+        address TEXT NOT NULL,
+        meter_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        certificate_sha256 BLOB NOT NULL,
+        paired_at TEXT NOT NULL,
+        last_seen TEXT NOT NULL
+    );
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
+
+
+def default_data_dir() -> Path:
+    """The per-user data dir used when no ``--data-dir`` is given (platformdirs).
+
+    For example ``~/.local/share/ihd-emulator`` on Linux. Not created here: :class:`Database`
+    creates it when it opens the file.
+    """
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 
 class StoreError(IhdError):
@@ -46,6 +164,7 @@ class Database:
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a check-and-set is
             # atomic across processes sharing the data dir.
             self.connection = sqlite3.connect(path, isolation_level=None)
+            self._savepoints = 0
             self.connection.execute("PRAGMA journal_mode=WAL")
             self.connection.execute("PRAGMA synchronous=FULL")
             self.connection.execute("PRAGMA foreign_keys=ON")
@@ -82,6 +201,50 @@ class Database:
                 self.connection.execute("ROLLBACK")
                 raise
             self.connection.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block atomically: all of its writes are committed together, or none.
+
+        The outermost block issues ``BEGIN IMMEDIATE`` (taking the write lock at once, so a
+        read-then-write inside cannot be overtaken by another process) and ``COMMIT``, or
+        ``ROLLBACK`` if the block raises. A block opened inside another one does not start a
+        second transaction (SQLite has none nested): it becomes a ``SAVEPOINT`` of the outer
+        one, so an error inside it that the caller handles undoes only its own writes, and
+        nothing is durable until the outermost block commits. Every repository of this package
+        writes through this method, so several repository calls can share one transaction::
+
+            with database.transaction():
+                messages.transition(key, MessageState.ACKNOWLEDGED, now, "acknowledged")
+                outbox.enqueue(OutboxKind.CONFIRMATION, f"confirmation:{key}", envelope, now)
+
+        Yields:
+            The connection, for statements of the caller's own.
+        """
+        connection = self.connection
+        if connection.in_transaction:
+            self._savepoints += 1
+            name = f"ihd_savepoint_{self._savepoints}"
+            connection.execute(f"SAVEPOINT {name}")
+            try:
+                yield connection
+            except BaseException:
+                if connection.in_transaction:  # SQLite may have rolled everything back already
+                    connection.execute(f"ROLLBACK TO {name}")
+                    connection.execute(f"RELEASE {name}")
+                raise
+            finally:
+                self._savepoints -= 1
+            connection.execute(f"RELEASE {name}")
+            return
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         """Close the connection."""

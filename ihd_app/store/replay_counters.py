@@ -22,15 +22,15 @@ class SqliteReplayCounters:
         return None if row is None else int(row[0]) + _OFFSET
 
     def advance(self, originator: str, counter: int) -> bool:
+        # Check-and-set under the write lock (BEGIN IMMEDIATE); inside a caller's
+        # Database.transaction() it joins that transaction, so accepting an envelope and
+        # storing what it carries can commit together.
         stored = counter - _OFFSET
-        connection = self._db.connection
-        connection.execute("BEGIN IMMEDIATE")
-        try:
+        with self._db.transaction() as connection:
             row = connection.execute(
                 "SELECT last_counter FROM replay_counters WHERE originator = ?", (originator,)
             ).fetchone()
             if row is not None and stored <= int(row[0]):
-                connection.execute("ROLLBACK")
                 return False
             connection.execute(
                 "INSERT INTO replay_counters (originator, last_counter) VALUES (?, ?) "
@@ -38,8 +38,4 @@ class SqliteReplayCounters:
                 "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
                 (originator, stored),
             )
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
         return True

@@ -161,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="numeric comparison (default) or a passkey the meter displays",
     )
     run.add_argument("--seed", type=int, default=1, help="the household's seed")
+    run.add_argument(
+        "--send",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="indicate this envelope to the IHD once it subscribes (repeatable, in order)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_sign_parser(commands)
     pki = commands.add_parser("pki", help="PKI tools")
@@ -315,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             btsnoop=args.btsnoop,
             pairing_mode=PairingMode(args.pairing),
             seed=args.seed,
+            send=tuple(args.send),
         )
         asyncio.run(run_headless(config, args.events))
         return EXIT_OK

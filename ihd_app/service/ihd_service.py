@@ -1,0 +1,603 @@
+"""The IHD service: everything behind the display's screens, without Qt.
+
+It opens the radio, keeps the MeterLink up, verifies every envelope, stores messages and their
+history, runs the inbox state machine, signs and delivers replies through the durable outbox,
+keeps readings and history, and tells listeners (the window, the headless event log) what
+changed. The UI and ``ihd --headless`` both drive this one object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ihd_app.core.aggregation import Period, PeriodKind, aggregate, intervals_from_readings
+from ihd_app.core.inbox import Inbox, InboxUpdate, message_from_verified
+from ihd_app.core.model import (
+    Consent,
+    InboxMessage,
+    Interval,
+    OutboxKind,
+    PairedMeter,
+    SecurityEvent,
+    Tariff,
+)
+from ihd_app.core.readings import Fuel, Reading, ReadingTracker
+from ihd_app.core.tariff import cost_pence, tariff_from_verified
+from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
+from ihd_app.link.meter_link import LinkError, LinkState, MeterLink, ScanResult
+from ihd_app.link.pairing import PairingAnswers
+from ihd_app.link.radios import OpenRadio, open_radio
+from ihd_app.protocol.errors import DecodeError, IhdError
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.pki import TrustStore, load_identity
+from ihd_app.protocol.policy import Policy
+from ihd_app.protocol.radio_spec import RadioSpec
+from ihd_app.protocol.reasons import Reason
+from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
+from ihd_app.protocol.verification import Verdict, Verifier
+from ihd_app.protocol.zcl import (
+    DisplayMessage,
+    Endpoint,
+    GetProfileResponse,
+    ReportAttributes,
+    decode_unit,
+)
+from ihd_app.protocol.zcl.primitives import utc_to_datetime
+from ihd_app.service.api import (
+    BackfillProgress,
+    Change,
+    PairingRequest,
+    Topic,
+    UsageRange,
+)
+from ihd_app.service.pairing import InteractivePairing, ReportedAnswers
+from ihd_app.service.replies import ReplySigner
+from ihd_app.store.consents import ConsentRepository
+from ihd_app.store.database import Database
+from ihd_app.store.messages import MessageRepository
+from ihd_app.store.outbox import Outbox
+from ihd_app.store.paired_meter import PairedMeterRepository
+from ihd_app.store.readings import ReadingsRepository
+from ihd_app.store.replay_counters import SqliteReplayCounters
+from ihd_app.store.security_log import SecurityLog
+from ihd_app.store.settings import Settings
+from ihd_app.store.tariffs import TariffRepository
+from ihd_app.store.wipe import wipe_personal_data
+
+logger = logging.getLogger(__name__)
+
+LIVE_WINDOW = timedelta(minutes=10)
+HALF_HOUR = timedelta(minutes=30)
+#: 13 months of half hours, the history a new display asks its meter for.
+BACKFILL_PERIODS = 13 * 31 * 48
+#: GetProfile's NumberOfPeriods is a u8.
+PERIODS_PER_REQUEST = 255
+GAS_WH_PER_DM3 = 1.02264 * 39.5 / 3.6
+COUNTER_SETTING = "ihd.reply_counter"
+
+
+@dataclass
+class ServiceConfig:
+    """How the service runs.
+
+    Attributes:
+        radio: Which radio.
+        data_dir: Database and bonds.
+        trust_dir: Trust store.
+        pki_dir: Where the display's identity is.
+        auto_ack: Acknowledge every displayed message that asks for it (headless tests).
+        accept_pairing: Headless: confirm pairing automatically; ``None``: ask the UI.
+        address: Connect to this meter instead of the first heard.
+        btsnoop: HCI capture.
+        backfill: Ask for 13 months of history after pairing.
+    """
+
+    radio: RadioSpec
+    data_dir: Path
+    trust_dir: Path = field(default_factory=demo_trust_dir)
+    pki_dir: Path = field(default_factory=demo_pki_dir)
+    auto_ack: bool = False
+    accept_pairing: bool | None = None
+    address: str | None = None
+    btsnoop: Path | None = None
+    backfill: bool = True
+
+
+class IhdService:
+    """The display's application service (implements :class:`IhdServiceApi`).
+
+    Args:
+        config: How to run.
+        events: Where DESIGN.md §8 events go.
+        pairing: Who answers pairing questions; ``None`` asks through :attr:`pairing_request`.
+        clock: Current time.
+    """
+
+    def __init__(
+        self,
+        config: ServiceConfig,
+        events: EventLog,
+        *,
+        pairing: PairingAnswers | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.config = config
+        self.events = events
+        self._clock = clock
+        self._listeners: list[Callable[[Change], None]] = []
+        self._interactive = InteractivePairing(lambda: self._notify(Topic.PAIRING))
+        self._pairing = ReportedAnswers(pairing or self._interactive, events.emit)
+        self.identity = load_identity(config.pki_dir, "ihd")
+        self._trust = TrustStore.from_directory(config.trust_dir)
+        self._policy = Policy.from_file(default_policy_path())
+        self.db = Database.in_data_dir(config.data_dir)
+        self.messages = MessageRepository(self.db)
+        self.outbox = Outbox(self.db)
+        self.readings_store = ReadingsRepository(self.db)
+        self.security_store = SecurityLog(self.db)
+        self.tariffs = TariffRepository(self.db)
+        self.consent_store = ConsentRepository(self.db)
+        self.paired = PairedMeterRepository(self.db)
+        self.settings = Settings(self.db)
+        self.inbox = Inbox(self.messages.all())
+        self._tracker = ReadingTracker()
+        self._live: dict[Fuel, deque[Reading]] = {fuel: deque() for fuel in Fuel}
+        self._radio: OpenRadio | None = None
+        self.link: MeterLink | None = None
+        self._verifier: Verifier | None = None
+        self._signer: ReplySigner | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._outbox_wakeup = asyncio.Event()
+        self._backfill = BackfillProgress(0, 0, False)
+        self._backfill_received: dict[Fuel, int] = {}
+        self._stopping = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the radio and start the background work (not the connection: see connect).
+
+        Raises:
+            IhdError: The radio cannot be opened.
+        """
+        self.readings_store.maintain(self._clock())
+        self._radio = await open_radio(
+            self.config.radio,
+            data_dir=self.config.data_dir,
+            pairing=self._pairing,
+            btsnoop=self.config.btsnoop,
+        )
+        self.link = MeterLink(
+            self._radio.backend,
+            emit=self._link_event,
+            on_metering=self._on_metering,
+            on_message=self._on_message,
+            on_history=self._on_history,
+        )
+        self._spawn(self._tick_loop(), "inbox-tick")
+        self._spawn(self._outbox_loop(), "outbox")
+
+    def _spawn(self, coroutine: Any, name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coroutine, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            logger.error("service task %s failed", task.get_name(), exc_info=error)
+            self.events.emit("service.error", task=task.get_name(), error=str(error))
+
+    async def close(self) -> None:
+        """Stop everything, close the link, the radio and the database."""
+        self._stopping = True
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.link is not None:
+            await self.link.close()
+        if self._radio is not None:
+            await self._radio.close()
+        self.db.close()
+
+    async def radio_lost(self) -> None:
+        """Return when the radio goes away."""
+        assert self._radio is not None
+        await self._radio.lost()
+
+    # -- notifications -----------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[Change], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self, topic: Topic, detail: str = "") -> None:
+        for listener in list(self._listeners):
+            listener(Change(topic, detail))
+
+    def _link_event(self, event: str, **fields: Any) -> None:
+        self.events.emit(event, **fields)
+        if event == "link.ready":
+            self._outbox_wakeup.set()  # deliver what waited while the link was down
+        self._notify(Topic.LINK, event)
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def link_state(self) -> LinkState:
+        return self.link.state if self.link is not None else LinkState.IDLE
+
+    @property
+    def security(self) -> LinkSecurity:
+        return self.link.security if self.link is not None else UNPROTECTED
+
+    @property
+    def paired_meter(self) -> PairedMeter | None:
+        return self.paired.get()
+
+    def latest_reading(self, fuel: Fuel) -> Reading | None:
+        return self._tracker.latest(fuel)
+
+    def live_readings(self, fuel: Fuel) -> Sequence[Reading]:
+        return list(self._live[fuel])
+
+    def current_messages(self) -> Sequence[InboxMessage]:
+        return self.inbox.current()
+
+    def past_messages(self) -> Sequence[InboxMessage]:
+        return self.inbox.past()
+
+    def takeover_message(self) -> InboxMessage | None:
+        return self.inbox.takeover()
+
+    def security_log(self) -> Sequence[SecurityEvent]:
+        return self.security_store.events()
+
+    def tariff(self, fuel: Fuel) -> Tariff | None:
+        return self.tariffs.current(fuel, self._clock())
+
+    def consents(self) -> Sequence[Consent]:
+        return self.consent_store.all()
+
+    @property
+    def backfill(self) -> BackfillProgress:
+        return self._backfill
+
+    @property
+    def pairing_request(self) -> PairingRequest | None:
+        return self._interactive.request
+
+    def usage(self, fuel: Fuel, span: UsageRange, end: datetime) -> Sequence[Interval]:
+        if span is UsageRange.LIVE:
+            return intervals_from_readings(self._live[fuel])
+        kind = {
+            UsageRange.DAY: PeriodKind.DAY,
+            UsageRange.WEEK: PeriodKind.WEEK,
+            UsageRange.MONTH: PeriodKind.MONTH,
+            UsageRange.YEAR: PeriodKind.YEAR,
+        }[span]
+        period = Period.containing(kind, end)
+        raw = self.readings_store.intervals(fuel, period.start, period.end)
+        return aggregate(raw, period, fuel)
+
+    def cost_pence(self, fuel: Fuel, intervals: Sequence[Interval]) -> float:
+        tariff = self.tariff(fuel)
+        return 0.0 if tariff is None else cost_pence(tariff, intervals)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    async def scan(self, timeout_s: float = 5.0) -> Sequence[ScanResult]:
+        assert self.link is not None
+        return await self.link.scan(timeout_s)
+
+    async def connect(self, target: ScanResult | str) -> None:
+        """Connect to (and if needed pair with) a meter, then start backfill and delivery.
+
+        Raises:
+            LinkError: The connection failed; PairingRefusedError if pairing was refused.
+        """
+        assert self.link is not None
+        device = target.device if isinstance(target, ScanResult) else target
+        await self.link.connect(device)
+        self._on_connected()
+
+    def _on_connected(self) -> None:
+        assert self.link is not None
+        info = self.link.meter_info
+        assert info is not None
+        now = self._clock()
+        known = self.paired.get()
+        client_address = self.link.address or ""
+        if known is None or known.meter_id != info.meter_id:
+            self.paired.save(
+                PairedMeter(
+                    address=client_address,
+                    meter_id=info.meter_id,
+                    name=info.name,
+                    certificate_sha256=info.certificate_sha256,
+                    paired_at=now,
+                    last_seen=now,
+                )
+            )
+        else:
+            self.paired.touch(now)
+        # Messages addressed to this display or to its meter (operators address the meter; it
+        # forwards the identical bytes).
+        self._verifier = Verifier(
+            self._trust,
+            self._policy,
+            SqliteReplayCounters(self.db),
+            {self.identity.entity_id, info.meter_id},
+            message_owner=self.inbox.owner_of,
+        )
+        self._signer = ReplySigner(
+            self.identity,
+            info.meter_id,
+            lambda: _int_or_none(self.settings.get(COUNTER_SETTING)),
+            lambda counter: self.settings.set(COUNTER_SETTING, counter),
+            self._clock,
+        )
+        self._outbox_wakeup.set()
+        self._notify(Topic.LINK, "connected")
+        if self.config.backfill:
+            self._spawn(self._backfill_history(), "backfill")
+
+    async def forget_meter(self) -> None:
+        if self.link is not None:
+            await self.link.forget()
+        self.paired.forget()
+        self._notify(Topic.LINK, "forgotten")
+
+    async def acknowledge(self, key: str) -> None:
+        now = self._clock()
+        update = self.inbox.acknowledge(key, now)
+        self._apply(update)
+
+    def answer_pairing(self, accepted: bool, passkey: int | None = None) -> None:
+        self._interactive.answer(accepted, passkey)
+
+    async def set_consent(self, party: str, allowed: bool) -> None:
+        now = self._clock()
+        self.consent_store.save(Consent(party, allowed, now))
+        if self._signer is not None:
+            choices = {c.party: c.allowed for c in self.consent_store.all()}
+            envelope = self._signer.consent(choices)
+            self.outbox.enqueue(OutboxKind.CONSENT, f"consent:{now.isoformat()}", envelope, now)
+            self._outbox_wakeup.set()
+        self.events.emit("consent.changed", party=party, allowed=allowed)
+        self._notify(Topic.CONSENT)
+
+    async def wipe_local_data(self) -> None:
+        counts = wipe_personal_data(self.db)
+        self.inbox = Inbox(self.messages.all())
+        for fuel in Fuel:
+            self._live[fuel].clear()
+        self.events.emit("privacy.wiped", rows=sum(counts.values()))
+        for topic in (Topic.INBOX, Topic.SECURITY_LOG, Topic.READING, Topic.CONSENT, Topic.LINK):
+            self._notify(topic)
+
+    # -- the message pipeline ----------------------------------------------------------------
+
+    def _on_message(self, data: bytes) -> None:
+        if self._verifier is None:
+            return
+        now = self._clock()
+        verdict = self._verifier.verify(data)
+        if not verdict.accepted:
+            self._refuse(verdict, data, now)
+            return
+        message = verdict.message
+        assert message is not None
+        command = message.unit.command if message.unit is not None else None
+        self.events.emit(
+            "message.accepted",
+            id=getattr(command, "message_id", None),
+            type=message.message_type.name,
+            role=message.role.value,
+            originator=message.signer.organisation or message.signer.entity_id,
+            text=getattr(command, "message", None),
+        )
+        try:
+            if isinstance(command, DisplayMessage):
+                update = self.inbox.receive(
+                    message_from_verified(message, received_at=now, envelope=data), now
+                )
+                self._apply(update)
+                self._display_due(now)
+            elif message.message_type.name == "message.cancel":
+                self._apply(self.inbox.apply_cancel(message, now))
+            elif message.message_type.name == "tariff.price":
+                fuel = Fuel.of(message.unit.endpoint) if message.unit else Fuel.ELECTRICITY
+                tariff = tariff_from_verified(self.tariff(fuel), message, received_at=now)
+                self.tariffs.save(tariff)
+                self.events.emit("tariff.updated", fuel=fuel.value, name=tariff.name)
+                self._notify(Topic.TARIFF)
+        except IhdError as exc:
+            # Verified but not applicable (e.g. a cancel for an unknown message): log it.
+            self.events.emit("message.not-applied", type=message.message_type.name, detail=str(exc))
+
+    def _refuse(self, verdict: Verdict, data: bytes, now: datetime) -> None:
+        assert verdict.reason is not None
+        claims = verdict.claims
+        event = SecurityEvent(
+            at=now,
+            reason=verdict.reason.value,
+            detail=verdict.detail,
+            explanation=verdict.reason.explanation,
+            claimed_originator=claims.issuer if claims else "",
+            claimed_type=claims.type if claims else "",
+            size=len(data),
+            notified=self._signer is not None,
+        )
+        self.security_store.append(event)
+        self.events.emit("message.rejected", reason=verdict.reason.value, detail=verdict.detail)
+        if self._signer is not None:
+            refers_to = claims.token_id.hex() if claims else hashlib.sha256(data).hexdigest()[:32]
+            envelope = self._signer.error(
+                Reason(verdict.reason), refers_to, claims.issuer if claims else ""
+            )
+            digest = hashlib.sha256(data).hexdigest()
+            self.outbox.enqueue(OutboxKind.ERROR, f"error:{digest}", envelope, now)
+            self._outbox_wakeup.set()
+        self._notify(Topic.SECURITY_LOG, verdict.reason.value)
+
+    def _display_due(self, now: datetime) -> None:
+        """Show every message that is ready (the screen is always on)."""
+        for message in list(self.inbox.current()):
+            if message.state.value == "received":
+                self._apply(self.inbox.mark_displayed(message.key, now))
+
+    def _apply(self, update: InboxUpdate) -> None:
+        """Persist an inbox update and queue its replies, atomically; then tell everyone."""
+        if update.empty:
+            self.inbox = update.inbox
+            return
+        with self.db.transaction():
+            for message in update.changed:
+                self.messages.upsert(message)
+            for reply in update.replies:
+                if self._signer is None:
+                    continue
+                envelope = self._signer.sign(reply.request())
+                self.outbox.enqueue(reply.kind, reply.dedupe_key, envelope, reply.at)
+        self.inbox = update.inbox
+        for event in update.events:
+            self.events.emit(event.name, **event.to_event())
+        if update.replies:
+            self._outbox_wakeup.set()
+        self._notify(Topic.INBOX)
+        if self.config.auto_ack:
+            for event in update.events:
+                message = event.message
+                if event.name == "message.displayed" and message.confirmation_required:
+                    self._apply(self.inbox.acknowledge(message.key, self._clock()))
+
+    async def _tick_loop(self) -> None:
+        while True:
+            # A timer: messages start and expire on the clock.
+            await asyncio.sleep(1.0)
+            now = self._clock()
+            self._apply(self.inbox.tick(now))
+            self._display_due(now)
+            cutoff = now - LIVE_WINDOW
+            for readings in self._live.values():
+                while readings and readings[0].at < cutoff:
+                    readings.popleft()
+
+    # -- delivery ----------------------------------------------------------------------------
+
+    async def _outbox_loop(self) -> None:
+        while True:
+            await self._outbox_wakeup.wait()
+            self._outbox_wakeup.clear()
+            link = self.link
+            if link is None or link.state is not LinkState.CONNECTED:
+                continue
+            for item in self.outbox.pending():
+                try:
+                    await link.send(item.envelope)
+                except LinkError as exc:
+                    self.outbox.mark_attempt(item.id, str(exc))
+                    break  # the link will reconnect and wake the loop again
+                # The ATT write response is the meter's confirmation that it holds the reply.
+                if self.outbox.mark_delivered(item.id, self._clock()):
+                    name = (
+                        "ack.delivered"
+                        if item.kind is OutboxKind.CONFIRMATION
+                        else (f"{item.kind.value}.delivered")
+                    )
+                    self.events.emit(name, key=item.dedupe_key.split(":", 1)[-1])
+
+    def wake_outbox(self) -> None:
+        """Try delivering pending replies now (after a reconnection)."""
+        self._outbox_wakeup.set()
+
+    # -- readings and history ----------------------------------------------------------------
+
+    def _on_metering(self, data: bytes) -> None:
+        try:
+            unit = decode_unit(data)
+        except DecodeError as exc:
+            self.events.emit("reading.rejected", reason=exc.reason.value, detail=exc.detail)
+            return
+        if not isinstance(unit.command, ReportAttributes):
+            return
+        reading = self._tracker.apply(unit.endpoint, unit.command, self._clock())
+        if reading is None:
+            return
+        self._live[reading.fuel].append(reading)
+        self.readings_store.save_latest(reading)
+        self.events.emit("reading", **reading.to_event())
+        self._notify(Topic.READING, reading.fuel.value)
+
+    async def _backfill_history(self) -> None:
+        """Ask for 13 months of half hours per fuel, resuming after what is already stored."""
+        assert self._signer is not None
+        now = self._clock()
+        end = now.replace(minute=0 if now.minute < 30 else 30, second=0, microsecond=0)
+        plan: list[tuple[Fuel, datetime, int]] = []
+        for fuel in Fuel:
+            latest = self.readings_store.latest_interval_start(fuel)
+            start = end - HALF_HOUR * BACKFILL_PERIODS
+            if latest is not None and latest + HALF_HOUR > start:
+                start = latest + HALF_HOUR
+            wanted = int((end - start) / HALF_HOUR)
+            cursor = end
+            while wanted > 0:
+                periods = min(PERIODS_PER_REQUEST, wanted)
+                plan.append((fuel, cursor, periods))
+                cursor -= HALF_HOUR * periods
+                wanted -= periods
+        total = sum(p for _, _, p in plan)
+        if total == 0:
+            return
+        self._backfill_received = {fuel: 0 for fuel in Fuel}
+        self._backfill = BackfillProgress(0, total, True)
+        self.events.emit("history.progress", done=0, total=total)
+        self._notify(Topic.BACKFILL)
+        for fuel, cursor, periods in plan:
+            endpoint = Endpoint.GAS if fuel is Fuel.GAS else Endpoint.ELECTRICITY
+            envelope = self._signer.history_request(endpoint, cursor, periods)
+            key = f"history:{fuel.value}:{cursor.isoformat()}"
+            self.outbox.enqueue(OutboxKind.HISTORY_REQUEST, key, envelope, self._clock())
+        self._outbox_wakeup.set()
+
+    def _on_history(self, data: bytes) -> None:
+        try:
+            unit = decode_unit(data)
+        except DecodeError as exc:
+            self.events.emit("history.rejected", reason=exc.reason.value, detail=exc.detail)
+            return
+        response = unit.command
+        if not isinstance(response, GetProfileResponse):
+            return
+        fuel = Fuel.of(unit.endpoint)
+        end = utc_to_datetime(response.end_time)
+        scale = GAS_WH_PER_DM3 if fuel is Fuel.GAS else 1.0
+        intervals = [
+            Interval(fuel, end - HALF_HOUR * (n + 1), HALF_HOUR, value * scale / 1000)
+            for n, value in enumerate(response.intervals)
+        ]
+        self.readings_store.add_intervals(intervals, "history")
+        progress = self._backfill
+        done = min(progress.total, progress.done + len(intervals))
+        running = done < progress.total
+        self._backfill = BackfillProgress(done, progress.total, running)
+        self.events.emit("history.progress", done=done, total=progress.total)
+        if not running and progress.running:
+            self.events.emit("history.done", intervals=done)
+        self._notify(Topic.BACKFILL)
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) else None
