@@ -503,18 +503,24 @@ class IhdService:
             link = self.link
             if link is None or link.state is not LinkState.CONNECTED:
                 continue
-            for item in self.outbox.pending():
+            # Replies owed to originators go before history requests, so an acknowledgement
+            # never waits behind a backfill.
+            pending = sorted(
+                self.outbox.pending(), key=lambda i: i.kind is OutboxKind.HISTORY_REQUEST
+            )
+            for item in pending:
                 try:
                     await link.send(item.envelope)
                 except LinkError as exc:
                     self.outbox.mark_attempt(item.id, str(exc))
                     break  # the link will reconnect and wake the loop again
                 # The ATT write response is the meter's confirmation that it holds the reply.
-                if self.outbox.mark_delivered(item.id, self._clock()):
+                delivered = self.outbox.mark_delivered(item.id, self._clock())
+                if delivered and item.kind is not OutboxKind.HISTORY_REQUEST:
                     name = (
                         "ack.delivered"
                         if item.kind is OutboxKind.CONFIRMATION
-                        else (f"{item.kind.value}.delivered")
+                        else f"{item.kind.value}.delivered"
                     )
                     self.events.emit(name, key=item.dedupe_key.split(":", 1)[-1])
 
