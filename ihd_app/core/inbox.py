@@ -319,7 +319,8 @@ class InboxUpdate:
 
     @property
     def empty(self) -> bool:
-        """Nothing changed."""
+        """No message changed and nothing is due (the inbox may still hold a new pending
+        cancellation: keep :attr:`inbox` anyway)."""
         return not (self.changed or self.events or self.replies)
 
     def then(self, later: InboxUpdate) -> InboxUpdate:
@@ -356,8 +357,9 @@ def _newest_first(message: InboxMessage) -> tuple[datetime, datetime, str]:
 class _Changes:
     """Collects the effects of one operation."""
 
-    def __init__(self, messages: Mapping[str, InboxMessage]) -> None:
-        self.messages = dict(messages)
+    def __init__(self, inbox: Inbox) -> None:
+        self.original = inbox
+        self.messages = dict(inbox._messages)
         self.changed: dict[str, InboxMessage] = {}
         self.events: list[InboxEvent] = []
         self.replies: list[Reply] = []
@@ -375,6 +377,8 @@ class _Changes:
         )
 
     def update(self, pending: tuple[PendingCancelAll, ...]) -> InboxUpdate:
+        if not (self.changed or self.replies) and pending == self.original.pending_cancellations:
+            return InboxUpdate(self.original)
         return InboxUpdate(
             inbox=Inbox(self.messages.values(), pending),
             changed=tuple(self.changed.values()),
@@ -478,6 +482,10 @@ class Inbox:
 
         ``None`` if no message has that id, or if several originators use it (then the
         verifier cannot tell and :meth:`cancel` still only touches the requester's own).
+
+        An inbox never changes, so give the verifier a function that reads the *latest* inbox
+        (``lambda message_id: service.inbox.owner_of(message_id)``), not this bound method of
+        one inbox value.
         """
         owners = self.owners_of(message_id)
         return next(iter(owners)) if len(owners) == 1 else None
@@ -501,7 +509,7 @@ class Inbox:
             raise DuplicateMessageError(f"message {message.key} is already in the inbox")
         if message.state not in (MessageState.SCHEDULED, MessageState.RECEIVED):
             raise InvalidTransitionError(message.key, message.state, "receive")
-        changes = _Changes(self._messages)
+        changes = _Changes(self)
         for old in list(changes.messages.values()):
             if (
                 old.originator_id == message.originator_id
@@ -530,7 +538,7 @@ class Inbox:
         implementation time), not ``now``.
         """
         _require_aware(now, "now")
-        changes = _Changes(self._messages)
+        changes = _Changes(self)
         due = [p for p in self._pending if p.at <= now]
         pending = tuple(p for p in self._pending if p.at > now)
         # Apply cancellations and expiries in time order: a message that ended before the
@@ -589,7 +597,7 @@ class Inbox:
                 "display",
                 f"cannot display message {key} before its start time {_hm(message.start_at)}",
             )
-        changes = _Changes(self._messages)
+        changes = _Changes(self)
         changes.put(_transition(message, MessageState.DISPLAYED, now, "shown to the consumer"))
         changes.reply(OutboxKind.DISPLAYED, message, now)
         return changes.update(self._pending)
@@ -618,7 +626,7 @@ class Inbox:
                 "acknowledge",
                 f"cannot acknowledge message {key}: it is not shown before {_hm(message.start_at)}",
             )
-        changes = _Changes(self._messages)
+        changes = _Changes(self)
         if message.state is MessageState.RECEIVED:
             message = _transition(message, MessageState.DISPLAYED, now, "shown to the consumer")
             changes.put(message)
@@ -666,7 +674,7 @@ class Inbox:
         if not live:
             newest = max(own, key=_newest_first)
             raise FinalMessageError(newest.key, newest.state, "cancel")
-        changes = _Changes(self._messages)
+        changes = _Changes(self)
         for message in live:
             changes.put(
                 _transition(
@@ -715,7 +723,7 @@ class Inbox:
         )
         if implementation_time is not None and implementation_time > now:
             return InboxUpdate(Inbox(self._messages.values(), (*self._pending, cancellation)))
-        changes = _Changes(self._messages)
+        changes = _Changes(self)
         _cancel_all_now(changes, cancellation, now)
         return changes.update(self._pending)
 

@@ -93,28 +93,32 @@ class HeadlessIhd:
             IhdError: The radio cannot be opened at start (e.g. no meter emulator is hosting
                 the virtual radio), or pairing was refused.
         """
-        radio_opened = False
+        service = IhdService(self._service_config(), self.events, pairing=self.pairing)
+        self.service = service
+        try:
+            await service.start()
+            while not stop.is_set():
+                if not await self._run_on(service, stop):
+                    return
+                self.events.emit("radio.lost", radio=str(self.config.radio))
+                await service.close_radio()
+                await self._reopen(service, stop)
+        finally:
+            await service.close()
+
+    async def _reopen(self, service: IhdService, stop: asyncio.Event) -> None:
+        """Reopen the radio with backoff until it is back or ``stop`` is set."""
         attempt = 0
         while not stop.is_set():
-            service = IhdService(self._service_config(), self.events, pairing=self.pairing)
-            self.service = service
             try:
-                await service.start()
+                await service.open_radio()
             except IhdError as exc:
-                await service.close()
-                if not radio_opened:
-                    raise  # nothing to wait for: say what to do and stop
                 delay = self._backoff.delay(min(attempt, 6), self._rng)
                 attempt += 1
                 self.events.emit("radio.unavailable", detail=str(exc), retry_in_s=delay)
                 await self._wait(stop, delay)
                 continue
-            radio_opened, attempt = True, 0
-            try:
-                if await self._run_on(service, stop):
-                    self.events.emit("radio.lost", radio=str(self.config.radio))
-            finally:
-                await service.close()
+            return
 
     async def _run_on(self, service: IhdService, stop: asyncio.Event) -> bool:
         """Use ``service`` until ``stop`` or until its radio is lost; returns whether lost."""

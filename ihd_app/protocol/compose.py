@@ -252,7 +252,7 @@ def _tariff_unit(request: MessageRequest, at: datetime, tsn: int) -> Unit:
                 tariff_label=request.tariff_label or "Standard",
                 number_of_price_tiers_in_use=1,
                 number_of_block_thresholds_in_use=0,
-                price_trailing_digit=PRICE_TRAILING_DIGITS,
+                price_trailing_digit=PRICE_TRAILING_DIGITS << 4,  # ZSE: digits in the high nibble
                 standing_charge=_fixed(request.standing_charge_pence_per_day),
                 tier_block_mode=0,
             ),

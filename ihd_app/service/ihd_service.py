@@ -163,12 +163,25 @@ class IhdService:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the radio and start the background work (not the connection: see connect).
+        """Start the background work and open the radio (not the connection: see connect).
 
         Raises:
             IhdError: The radio cannot be opened.
         """
         self.readings_store.maintain(self._clock())
+        self._spawn(self._tick_loop(), "inbox-tick")
+        self._spawn(self._outbox_loop(), "outbox")
+        await self.open_radio()
+
+    async def open_radio(self) -> None:
+        """(Re)open the radio and make a new MeterLink on it.
+
+        The rest of the display keeps working while the radio is away: messages start, show,
+        expire and are acknowledged, and replies wait in the outbox.
+
+        Raises:
+            IhdError: The radio cannot be opened.
+        """
         self._radio = await open_radio(
             self.config.radio,
             data_dir=self.config.data_dir,
@@ -182,8 +195,16 @@ class IhdService:
             on_message=self._on_message,
             on_history=self._on_history,
         )
-        self._spawn(self._tick_loop(), "inbox-tick")
-        self._spawn(self._outbox_loop(), "outbox")
+
+    async def close_radio(self) -> None:
+        """Close the link and the radio (after the radio was lost, or before reopening it)."""
+        link, self.link = self.link, None
+        radio, self._radio = self._radio, None
+        if link is not None:
+            await link.close()
+        if radio is not None:
+            await radio.close()
+        self._notify(Topic.LINK, "radio closed")
 
     def _spawn(self, coroutine: Any, name: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(coroutine, name=name)
@@ -204,10 +225,7 @@ class IhdService:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.link is not None:
-            await self.link.close()
-        if self._radio is not None:
-            await self._radio.close()
+        await self.close_radio()
         self.db.close()
 
     async def radio_lost(self) -> None:
@@ -338,7 +356,7 @@ class IhdService:
             self._policy,
             SqliteReplayCounters(self.db),
             {self.identity.entity_id, info.meter_id},
-            message_owner=self.inbox.owner_of,
+            message_owner=self._owner_of,
         )
         self._signer = ReplySigner(
             self.identity,
@@ -351,6 +369,10 @@ class IhdService:
         self._notify(Topic.LINK, "connected")
         if self.config.backfill:
             self._spawn(self._backfill_history(), "backfill")
+
+    def _owner_of(self, message_id: int) -> str | None:
+        # Ask the inbox as it is when the cancel arrives: it is replaced on every change.
+        return self.inbox.owner_of(message_id)
 
     async def forget_meter(self) -> None:
         if self.link is not None:
@@ -503,12 +525,15 @@ class IhdService:
             link = self.link
             if link is None or link.state is not LinkState.CONNECTED:
                 continue
-            # Replies owed to originators go before history requests, so an acknowledgement
-            # never waits behind a backfill.
-            pending = sorted(
-                self.outbox.pending(), key=lambda i: i.kind is OutboxKind.HISTORY_REQUEST
-            )
-            for item in pending:
+            while True:
+                # Replies owed to originators go before history requests, so an
+                # acknowledgement never waits behind a backfill; re-read after every send.
+                pending = sorted(
+                    self.outbox.pending(), key=lambda i: i.kind is OutboxKind.HISTORY_REQUEST
+                )
+                if not pending:
+                    break
+                item = pending[0]
                 try:
                     await link.send(item.envelope)
                 except LinkError as exc:

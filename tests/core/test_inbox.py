@@ -345,6 +345,13 @@ def test_future_start_is_honoured() -> None:
     assert update.inbox.current() == [shown]
 
 
+def test_a_tick_with_nothing_to_do_keeps_the_same_inbox() -> None:
+    inbox = inbox_of(make("a", end=NOW + HOUR), make("b", message_id=2, start=NOW + HOUR))
+    update = inbox.tick(NOW + MINUTE)
+    assert update.empty
+    assert update.inbox is inbox
+
+
 def test_expiry() -> None:
     inbox = inbox_of(
         make("short", message_id=1, end=NOW + HOUR),
@@ -631,7 +638,9 @@ _OPERATIONS = st.lists(
 
 @settings(max_examples=150, deadline=None)
 @given(_OPERATIONS)
-def test_invariants_hold_for_any_sequence(operations: list[tuple]) -> None:  # type: ignore[type-arg]
+def test_invariants_hold_for_any_sequence(
+    operations: list[tuple[str, int, str, int, Importance, int | None, int | None]],
+) -> None:
     inbox = Inbox()
     now = NOW
     finals: dict[str, InboxMessage] = {}

@@ -129,8 +129,7 @@ def test_an_interval_across_the_clock_change() -> None:
     interval = Interval(Fuel.ELECTRICITY, utc(2026, 3, 29, 0, 30), 2 * HOUR, 2.0)
     assert energy_cost_pence(tariff, [interval]) == pytest.approx(35)
     pieces = [
-        Interval(Fuel.ELECTRICITY, interval.start + k * HALF_HOUR, HALF_HOUR, 0.5)
-        for k in range(4)
+        Interval(Fuel.ELECTRICITY, interval.start + k * HALF_HOUR, HALF_HOUR, 0.5) for k in range(4)
     ]
     assert energy_cost_pence(tariff, pieces) == pytest.approx(35)
 
@@ -144,9 +143,7 @@ def test_a_multi_day_interval() -> None:
 
 
 def test_standing_charge_is_pro_rata_per_local_day() -> None:
-    assert standing_charge_pence(TOU, utc(2026, 11, 20), utc(2026, 11, 20, 12)) == pytest.approx(
-        25
-    )
+    assert standing_charge_pence(TOU, utc(2026, 11, 20), utc(2026, 11, 20, 12)) == pytest.approx(25)
     assert standing_charge_pence(TOU, utc(2026, 11, 20), utc(2026, 11, 22)) == pytest.approx(100)
     # The 23-hour and 25-hour days each cost exactly one standing charge.
     spring_start, spring_end = utc(2026, 3, 29), utc(2026, 3, 29, 23)
@@ -392,9 +389,7 @@ def test_standing_charge_trailing_digit_in_either_nibble() -> None:
             standing_charge=601_000,
             tier_block_mode=0,
         )
-        tariff = apply_tariff_information(
-            None, information, fuel=Fuel.ELECTRICITY, received_at=NOW
-        )
+        tariff = apply_tariff_information(None, information, fuel=Fuel.ELECTRICITY, received_at=NOW)
         assert tariff.standing_charge_pence_per_day == pytest.approx(60.1)
         assert tariff.bands == ()
         with pytest.raises(TariffError, match="no unit rate"):
@@ -406,9 +401,7 @@ def test_standing_charge_trailing_digit_in_either_nibble() -> None:
 
 def test_refusals() -> None:
     with pytest.raises(TariffError, match="currency"):
-        apply_price(
-            None, _price("X", 1.0, currency=840), fuel=Fuel.ELECTRICITY, received_at=NOW
-        )
+        apply_price(None, _price("X", 1.0, currency=840), fuel=Fuel.ELECTRICITY, received_at=NOW)
     with pytest.raises(TariffError, match="0 minutes"):
         apply_price(
             None,
