@@ -158,6 +158,18 @@ class ReconnectPolicy:
         return base * (1 + self.jitter * rng.random())
 
 
+def raise_if_cancelled() -> None:
+    """Re-raise a cancellation that an inner ``asyncio.wait_for`` swallowed.
+
+    On Python 3.11, ``wait_for`` returns the result (and drops the CancelledError) when its
+    future completes in the same loop turn as the task is cancelled; Bumble's GATT client
+    awaits every response that way. A loop that only awaited such calls would then never stop.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 def _uuid(name: str) -> str:
     return gatt_profile.characteristic(name).uuid
 
@@ -439,6 +451,7 @@ class MeterLink:
             try:
                 for segment in segments:
                     await client.write_gatt_char(_uuid("IHD to Meter"), segment, response=True)
+                    raise_if_cancelled()
             except BleakError as exc:
                 raise LinkError(f"write to the meter failed: {exc}") from None
 

@@ -368,7 +368,7 @@ class IhdService:
         self._outbox_wakeup.set()
         self._notify(Topic.LINK, "connected")
         if self.config.backfill:
-            self._spawn(self._backfill_history(), "backfill")
+            self._plan_backfill()
 
     def _owner_of(self, message_id: int) -> str | None:
         # Ask the inbox as it is when the cancel arrives: it is replaced on every change.
@@ -571,8 +571,12 @@ class IhdService:
         self.events.emit("reading", **reading.to_event())
         self._notify(Topic.READING, reading.fuel.value)
 
-    async def _backfill_history(self) -> None:
-        """Ask for 13 months of half hours per fuel, resuming after what is already stored."""
+    def _plan_backfill(self) -> None:
+        """Queue requests for 13 months of half hours per fuel, resuming after what is stored.
+
+        The requests wait in the durable outbox like any reply, so a backfill interrupted by a
+        dropped link or a restart carries on where it stopped.
+        """
         assert self._signer is not None
         now = self._clock()
         end = now.replace(minute=0 if now.minute < 30 else 30, second=0, microsecond=0)

@@ -1,0 +1,192 @@
+"""``run_gui``: the Qt application around the IHD service, on one asyncio loop (qasync).
+
+The service and the UI share the loop: the UI calls the service directly and runs its coroutines
+as tasks; the service's notifications reach the widgets through :class:`ServiceBridge`. Closing
+the window shuts down in order: UI tasks cancelled, ``await service.close()``, loop stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Protocol
+
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from ihd_app.service.api import IhdServiceApi
+from ihd_app.ui.capture import capture_screens, settle
+from ihd_app.ui.main_window import MainWindow
+from ihd_app.ui.qt_check import check_qt_binding
+from ihd_app.ui.settings import load_settings, save_settings
+from ihd_app.ui.theme import ThemeName
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+
+class ManagedService(IhdServiceApi, Protocol):
+    """The service as the application runs it: the UI protocol plus start and close."""
+
+    async def start(self) -> None:
+        """Open the radio, the store; begin connecting."""
+        ...
+
+    async def close(self) -> None:
+        """Stop everything and release the radio."""
+        ...
+
+
+ServiceFactory = Callable[[], Awaitable[ManagedService]]
+
+
+def parse_form_factor(value: str | tuple[int, int] | None) -> tuple[int, int] | None:
+    """``"800x480"`` -> ``(800, 480)``."""
+    if value is None or isinstance(value, tuple):
+        return value
+    try:
+        width, height = (int(part) for part in value.lower().split("x", 1))
+    except ValueError:
+        raise ValueError(f"form factor {value!r} is not WIDTHxHEIGHT (e.g. 800x480)") from None
+    if width < 320 or height < 240:
+        raise ValueError(f"form factor {value!r} is too small (at least 320x240)")
+    return width, height
+
+
+def run_gui(
+    service_factory: ServiceFactory,
+    *,
+    kiosk: bool = False,
+    form_factor: str | tuple[int, int] | None = None,
+    theme: str | None = None,
+    screenshot_dir: Path | None = None,
+    exit_after: float | None = None,
+    persist_settings: bool = True,
+) -> int:
+    """Run the display until its window closes; returns the exit status.
+
+    Args:
+        service_factory: Creates the service (awaited on the loop; ``start`` is called after
+            the window is shown).
+        kiosk: Full screen without window chrome.
+        form_factor: Fixed window size, ``"WxH"`` or ``(w, h)``.
+        theme: ``light``, ``dark`` or ``high-contrast`` (default: the saved setting).
+        screenshot_dir: Save a picture of every screen there once started.
+        exit_after: Close the window after this many seconds (automation, smoke tests).
+        persist_settings: Load and save the consumer's settings (QSettings).
+    """
+    check_qt_binding()
+    size = parse_form_factor(form_factor)
+    chosen_theme = ThemeName(theme) if theme else None
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName("ihd")
+    app.setOrganizationName("ihd-emulator")
+    app.setApplicationDisplayName("In-Home Display")
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        return int(
+            loop.run_until_complete(
+                _run(
+                    service_factory,
+                    kiosk=kiosk,
+                    size=size,
+                    theme=chosen_theme,
+                    screenshot_dir=screenshot_dir,
+                    exit_after=exit_after,
+                    persist=persist_settings,
+                )
+            )
+        )
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+async def _run(
+    service_factory: ServiceFactory,
+    *,
+    kiosk: bool,
+    size: tuple[int, int] | None,
+    theme: ThemeName | None,
+    screenshot_dir: Path | None,
+    exit_after: float | None,
+    persist: bool,
+) -> int:
+    loop = asyncio.get_running_loop()
+    store = QSettings() if persist else None
+    settings = load_settings(store) if store is not None else None
+    if settings is not None:
+        settings = settings.with_changes(kiosk=kiosk or settings.kiosk)
+    try:
+        service = await service_factory()
+    except Exception as error:
+        logger.error("the IHD service could not be created: %s", error)
+        print(f"ihd: the IHD service could not be created: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    window = MainWindow(service, settings)
+    if theme is not None:
+        window.apply_settings(window.context.settings.with_changes(theme=theme))
+    if kiosk:
+        window.apply_settings(window.context.settings.with_changes(kiosk=True))
+    if store is not None:
+        window.settings_changed.connect(lambda new: save_settings(store, new))
+    closed: asyncio.Future[None] = loop.create_future()
+    window.closed.connect(lambda: None if closed.done() else closed.set_result(None))
+    if size is not None:
+        window.setFixedSize(*size)
+    if window.context.settings.kiosk:
+        window.set_kiosk(True)
+    else:
+        window.show()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(number, window.close)
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def start() -> None:
+        try:
+            await service.start()
+        except Exception as error:
+            logger.error("the IHD service failed to start: %s", error)
+            window.notice.show_notice(f"The display could not start its service: {error}")
+
+    starting = asyncio.ensure_future(start())
+    tasks.add(starting)
+    timer: asyncio.TimerHandle | None = None
+    if exit_after is not None:
+        timer = loop.call_later(exit_after, window.close)
+    try:
+        if screenshot_dir is not None:
+            await starting
+            settle()
+            for path in capture_screens(window, screenshot_dir, "ihd"):
+                logger.info("saved %s", path)
+        await closed
+    finally:
+        if timer is not None:
+            timer.cancel()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(number)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await window.runner.cancel_all()
+        try:
+            await service.close()
+        except Exception as error:
+            logger.error("the IHD service did not close cleanly: %s", error)
+        window.deleteLater()
+        settle()
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Dialogs: pairing questions and confirmations (opened window-modal, never with exec())."""

@@ -1,0 +1,1 @@
+"""The IHD's screens, one module each."""

@@ -1,0 +1,164 @@
+"""Home: live demand and cost per fuel, today's totals, ambient light, prices, link badge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
+
+from ihd_app.core.readings import Fuel
+from ihd_app.service.api import IhdServiceApi, Topic, UsageRange
+from ihd_app.ui import periods, pricing, text
+from ihd_app.ui.ambient import ambient_level
+from ihd_app.ui.context import UiContext
+from ihd_app.ui.screens.base import Screen
+from ihd_app.ui.widgets.badge import LinkBadge
+from ihd_app.ui.widgets.gauge import FuelTile
+from ihd_app.ui.widgets.traffic_light import TrafficLight
+
+#: Today's totals are recomputed at most this often on live readings (seconds).
+TOTALS_EVERY_S = 15.0
+
+
+def today_usage(service: IhdServiceApi, fuel: Fuel, now: datetime) -> tuple[float, float] | None:
+    """Today's kWh and cost in pounds (``None`` without history)."""
+    midnight = periods.start_of_day(now)
+    intervals = [
+        i
+        for i in service.usage(fuel, UsageRange.DAY, periods.add_days(midnight, 1))
+        if i.start >= midnight
+    ]
+    if not intervals:
+        return None
+    kwh = sum(i.kwh for i in intervals)
+    return kwh, service.cost_pence(fuel, intervals) / 100
+
+
+class HomeScreen(Screen):
+    """The first screen: what is being used now and what it costs."""
+
+    topics = frozenset({Topic.LINK, Topic.READING, Topic.TARIFF})
+    label = "Home"
+    icon_name = "home"
+
+    def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        top = QHBoxLayout()
+        self.badge = LinkBadge(self)
+        top.addWidget(self.badge, 1)
+        self.clock = QLabel(self)
+        self.clock.setProperty("role", "title")
+        top.addWidget(self.clock)
+        self.layout_.addLayout(top)
+        tiles = QHBoxLayout()
+        tiles.setSpacing(10)
+        self.tiles = {fuel: FuelTile(fuel, context.theme, self) for fuel in Fuel}
+        for tile in self.tiles.values():
+            tiles.addWidget(tile, 1)
+        self.layout_.addLayout(tiles, 3)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(10)
+        ambient = QFrame(self)
+        ambient.setProperty("role", "card")
+        ambient_layout = QHBoxLayout(ambient)
+        ambient_layout.setContentsMargins(12, 8, 12, 8)
+        self.light = TrafficLight(context.theme, ambient)
+        ambient_layout.addWidget(self.light)
+        self.ambient_label = QLabel(ambient)
+        self.ambient_label.setProperty("role", "value")
+        self.ambient_label.setWordWrap(True)
+        ambient_layout.addWidget(self.ambient_label, 1)
+        bottom.addWidget(ambient, 1)
+        prices = QFrame(self)
+        prices.setProperty("role", "card")
+        grid = QGridLayout(prices)
+        grid.setContentsMargins(12, 8, 12, 8)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(2)
+        self.price_now = QLabel(prices)
+        self.price_now.setObjectName("PriceNow")
+        self.price_now.setProperty("role", "value")
+        self.price_next = QLabel(prices)
+        self.price_next.setObjectName("PriceNext")
+        self.price_next.setProperty("role", "muted")
+        self.price_next.setWordWrap(True)
+        grid.addWidget(self.price_now, 0, 0)
+        grid.addWidget(self.price_next, 1, 0)
+        bottom.addWidget(prices, 1)
+        self.layout_.addLayout(bottom, 1)
+        self._totals_at: datetime | None = None
+        self.refresh(None)
+
+    def refresh(self, topic: Topic | None = None) -> None:
+        service = self.context.service
+        now = self.context.clock()
+        if topic in (None, Topic.LINK):
+            self.badge.set_link(service.link_state, service.security)
+        if topic in (None, Topic.READING, Topic.TARIFF):
+            self._show_live(now)
+        if topic in (None, Topic.TARIFF):
+            self._show_prices(now)
+        if topic in (None, Topic.TARIFF) or self._totals_due(now):
+            self._show_totals(now)
+        self.clock.setText(text.clock(now))
+
+    def tick(self) -> None:
+        now = self.context.clock()
+        self.clock.setText(text.clock(now))
+        self._show_prices(now)
+        self._show_live(now)
+        if self._totals_due(now):
+            self._show_totals(now)
+
+    def _totals_due(self, now: datetime) -> bool:
+        return self._totals_at is None or (now - self._totals_at).total_seconds() >= TOTALS_EVERY_S
+
+    def _show_live(self, now: datetime) -> None:
+        service = self.context.service
+        for fuel, tile in self.tiles.items():
+            reading = service.latest_reading(fuel)
+            tariff = service.tariff(fuel)
+            band = pricing.band_at(tariff, now) if tariff else None
+            cost = (
+                pricing.pounds_per_hour(reading.demand_w, band)
+                if reading is not None and reading.demand_w is not None
+                else None
+            )
+            tile.set_reading(reading, cost)
+        electricity = service.latest_reading(Fuel.ELECTRICITY)
+        demand_kw = (
+            electricity.demand_w / 1000
+            if electricity is not None and electricity.demand_w is not None
+            else None
+        )
+        level = ambient_level(demand_kw, self.context.settings.ambient)
+        self.light.set_level(level)
+        self.ambient_label.setText(
+            level.label if demand_kw is None else f"{level.label}\n{demand_kw:.2f} kW now"
+        )
+
+    def _show_prices(self, now: datetime) -> None:
+        tariff = self.context.service.tariff(Fuel.ELECTRICITY)
+        if tariff is None:
+            self.price_now.setText("Electricity price: not received yet")
+            self.price_next.setText("")
+            return
+        band = pricing.band_at(tariff, now)
+        self.price_now.setText(
+            f"Now: {band.name} {text.pence_per_kwh(band.pence_per_kwh)}"
+            if band
+            else "Now: no rate for this time"
+        )
+        change = pricing.next_change(tariff, now)
+        self.price_next.setText(
+            "Price does not change today"
+            if change is None
+            else f"Next: {change.band.name} {text.pence_per_kwh(change.band.pence_per_kwh)} "
+            f"from {text.clock(change.at)}"
+        )
+
+    def _show_totals(self, now: datetime) -> None:
+        self._totals_at = now
+        for fuel, tile in self.tiles.items():
+            today = today_usage(self.context.service, fuel, now)
+            tile.set_today(*(today if today else (None, None)))

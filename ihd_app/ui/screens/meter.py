@@ -1,0 +1,247 @@
+"""Meter: find and pair a meter, the bonded meter and its link security, history backfill."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ihd_app.link.meter_link import LinkState, ScanResult
+from ihd_app.service.api import Topic
+from ihd_app.ui import text
+from ihd_app.ui.context import UiContext
+from ihd_app.ui.dialogs.confirm import ConfirmDialog
+from ihd_app.ui.models.scan_results import ScanResultsModel
+from ihd_app.ui.screens.base import Screen
+from ihd_app.ui.widgets.badge import LinkBadge
+
+#: How long one scan listens (seconds).
+SCAN_SECONDS = 5.0
+
+
+def _card(parent: QWidget, title: str) -> tuple[QFrame, QVBoxLayout]:
+    card = QFrame(parent)
+    card.setProperty("role", "card")
+    layout = QVBoxLayout(card)
+    layout.setContentsMargins(12, 10, 12, 10)
+    layout.setSpacing(6)
+    heading = QLabel(title, card)
+    heading.setProperty("role", "title")
+    layout.addWidget(heading)
+    return card, layout
+
+
+class MeterScreen(Screen):
+    """The paired meter on the left, scanning and pairing on the right."""
+
+    topics = frozenset({Topic.LINK, Topic.BACKFILL})
+    label = "Meter"
+    icon_name = "meter"
+
+    def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.confirm: ConfirmDialog | None = None
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        paired, left = _card(self, "Paired meter")
+        self.badge = LinkBadge(paired)
+        left.addWidget(self.badge)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(2)
+        self.fields: dict[str, QLabel] = {}
+        for index, name in enumerate(("Meter", "Address", "Meter ID", "Certificate", "Security")):
+            caption = QLabel(name, paired)
+            caption.setProperty("role", "muted")
+            value = QLabel(paired)
+            value.setObjectName(f"Meter{name.replace(' ', '')}")
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(caption, index, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(value, index, 1)
+            self.fields[name] = value
+        grid.setColumnStretch(1, 1)
+        left.addLayout(grid)
+        self.backfill_label = QLabel(paired)
+        self.backfill_label.setProperty("role", "muted")
+        left.addWidget(self.backfill_label)
+        self.backfill = QProgressBar(paired)
+        self.backfill.setObjectName("Backfill")
+        left.addWidget(self.backfill)
+        left.addStretch(1)
+        self.forget_button = QPushButton("Forget this meter…", paired)
+        self.forget_button.setObjectName("Forget")
+        self.forget_button.setProperty("role", "danger")
+        self.forget_button.clicked.connect(self.ask_forget)
+        left.addWidget(self.forget_button)
+        row.addWidget(paired, 4)
+        scan, right = _card(self, "Find a meter")
+        self.scan_button = QPushButton("Scan", scan)
+        self.scan_button.setObjectName("Scan")
+        self.scan_button.clicked.connect(self.scan)
+        self.scan_status = QLabel("Press Scan to look for meters nearby.", scan)
+        self.scan_status.setProperty("role", "muted")
+        self.scan_status.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.scan_button)
+        buttons.addWidget(self.scan_status, 1)
+        right.addLayout(buttons)
+        self.results = ScanResultsModel(self)
+        self.table = QTableView(scan)
+        self.table.setObjectName("ScanResults")
+        self.table.setModel(self.results)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        right.addWidget(self.table, 1)
+        self.connect_button = QPushButton("Pair", scan)
+        self.connect_button.setObjectName("Connect")
+        self.connect_button.setProperty("role", "primary")
+        self.connect_button.clicked.connect(self.connect_selected)
+        right.addWidget(self.connect_button)
+        row.addWidget(scan, 5)
+        self.layout_.addLayout(row, 1)
+        self._busy = False
+        self.refresh(None)
+
+    # -- actions -------------------------------------------------------------------------------
+    def scan(self) -> None:
+        """Look for meters."""
+        self._busy = True
+        self.scan_status.setText("Scanning…")
+        self._update_buttons()
+        self.context.runner.run(
+            "Scanning", self.context.service.scan(SCAN_SECONDS), self.show_results
+        ).add_done_callback(lambda _task: self._idle())
+
+    def show_results(self, results: object) -> None:
+        """Show what a scan found."""
+        found: Sequence[ScanResult] = results  # type: ignore[assignment]
+        self.results.set_results(found)
+        count = len(found)
+        self.scan_status.setText(
+            "No meters found. Is the meter (or the emulator) running and nearby?"
+            if count == 0
+            else f"Found {count} meter{'s' if count != 1 else ''}. Choose one, then Pair."
+        )
+        if count:
+            self.table.selectRow(0)
+
+    def _idle(self) -> None:
+        self._busy = False
+        self._update_buttons()
+
+    def selected_result(self) -> ScanResult | None:
+        """The scan result chosen."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.results.result(rows[0].row()) if rows else None
+
+    def connect_selected(self) -> None:
+        """Connect to (and pair with, if new) the chosen meter."""
+        target = self.selected_result()
+        if target is None:
+            return
+        self._busy = True
+        self._update_buttons()
+        self.context.runner.run(
+            f"Connecting to {target.name or target.address}",
+            self.context.service.connect(target),
+        ).add_done_callback(lambda _task: self._idle())
+
+    def ask_forget(self) -> None:
+        """Ask before forgetting the bonded meter."""
+        meter = self.context.service.paired_meter
+        name = meter.name if meter else "the meter"
+        self.confirm = ConfirmDialog(
+            "Forget this meter?",
+            f"The display will delete its pairing keys for {name} and stop showing its "
+            "readings and messages. To use it again you will have to pair again, comparing "
+            "the numbers on both screens.",
+            "Forget meter",
+            self,
+        )
+        self.confirm.accepted.connect(self._forget)
+        self.confirm.open()
+
+    def _forget(self) -> None:
+        self.context.runner.run("Forgetting the meter", self.context.service.forget_meter())
+
+    # -- state ---------------------------------------------------------------------------------
+    def refresh(self, topic: Topic | None = None) -> None:
+        service = self.context.service
+        if topic in (None, Topic.LINK):
+            self.badge.set_link(service.link_state, service.security)
+            meter = service.paired_meter
+            if meter is None:
+                values = {
+                    "Meter": "None paired",
+                    "Address": "–",
+                    "Meter ID": "–",
+                    "Certificate": "–",
+                }
+            else:
+                values = {
+                    "Meter": f"{meter.name} · paired {meter.paired_at.astimezone():%d %b %Y}",
+                    "Address": meter.address,
+                    "Meter ID": meter.meter_id,
+                    "Certificate": f"SHA-256 {text.fingerprint(meter.certificate_sha256)}",
+                }
+            values["Security"] = (
+                f"{text.link_state(service.link_state)} · {text.security_level(service.security)}"
+            )
+            for name, value in values.items():
+                self.fields[name].setText(value)
+        if topic in (None, Topic.BACKFILL):
+            progress = service.backfill
+            self.backfill.setRange(0, max(progress.total, 1))
+            self.backfill.setValue(progress.done)
+            if progress.total == 0:
+                self.backfill_label.setText("History: not fetched yet")
+            elif progress.running:
+                self.backfill_label.setText(
+                    f"Fetching history: {progress.done:,} of {progress.total:,} half hours"
+                )
+            else:
+                self.backfill_label.setText(
+                    f"History: {progress.done:,} half hours (13 months) fetched"
+                )
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        service = self.context.service
+        state = service.link_state
+        busy = self._busy or state in (
+            LinkState.SCANNING,
+            LinkState.CONNECTING,
+            LinkState.PAIRING,
+        )
+        self.scan_button.setEnabled(not busy)
+        target = self.selected_result()
+        meter = service.paired_meter
+        known = meter is not None and target is not None and target.address == meter.address
+        self.connect_button.setText("Connect" if known else "Pair")
+        connected_here = known and state is LinkState.CONNECTED
+        self.connect_button.setEnabled(target is not None and not busy and not connected_here)
+        self.forget_button.setEnabled(meter is not None and not busy)

@@ -1,0 +1,100 @@
+"""Privacy: who may read half-hourly data, and wiping what this display keeps."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QCheckBox, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from ihd_app.service.api import Topic
+from ihd_app.ui.context import UiContext
+from ihd_app.ui.dialogs.confirm import ConfirmDialog
+from ihd_app.ui.screens.base import Screen
+
+#: The parties whose access the consumer decides, and how they are named.
+PARTIES = {
+    "supplier": "Your energy supplier",
+    "dno": "Electricity network operator (DNO)",
+    "gdn": "Gas network operator (GDN)",
+}
+
+
+class PrivacyScreen(Screen):
+    """Consent toggles and the local-data wipe."""
+
+    topics = frozenset({Topic.CONSENT})
+    label = "Privacy"
+    icon_name = "privacy"
+
+    def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.confirm: ConfirmDialog | None = None
+        card = QFrame(self)
+        card.setProperty("role", "card")
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(14, 10, 14, 10)
+        title = QLabel("Who may read your half-hourly usage", card)
+        title.setProperty("role", "title")
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        intro = QLabel(
+            "Half-hourly readings show when you are at home. Each party below may read them "
+            "only if you allow it. Your choice is sent to the meter, signed by this display.",
+            card,
+        )
+        intro.setProperty("role", "muted")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.toggles: dict[str, QCheckBox] = {}
+        for party, name in PARTIES.items():
+            box = QCheckBox(name, card)
+            box.setObjectName(f"Consent-{party}")
+            box.clicked.connect(lambda checked, p=party: self._set(p, checked))
+            layout.addWidget(box)
+            self.toggles[party] = box
+        self.layout_.addWidget(card)
+        wipe_card = QFrame(self)
+        wipe_card.setProperty("role", "card")
+        wipe_layout = QVBoxLayout(wipe_card)
+        wipe_layout.setContentsMargins(14, 10, 14, 10)
+        wipe_text = QLabel(
+            "Delete the messages, usage history and security log kept on this display. "
+            "The meter keeps its own records.",
+            wipe_card,
+        )
+        wipe_text.setWordWrap(True)
+        wipe_layout.addWidget(wipe_text)
+        self.wipe_button = QPushButton("Wipe local data…", wipe_card)
+        self.wipe_button.setObjectName("Wipe")
+        self.wipe_button.setProperty("role", "danger")
+        self.wipe_button.clicked.connect(self.ask_wipe)
+        wipe_layout.addWidget(self.wipe_button)
+        self.layout_.addWidget(wipe_card)
+        self.layout_.addStretch(1)
+        self.refresh(None)
+
+    def refresh(self, topic: Topic | None = None) -> None:
+        consents = {c.party: c for c in self.context.service.consents()}
+        for party, box in self.toggles.items():
+            consent = consents.get(party)
+            box.setChecked(bool(consent and consent.allowed))
+            changed = f" (changed {consent.changed_at.astimezone():%d %b %Y})" if consent else ""
+            box.setText(f"{PARTIES[party]}{changed}")
+
+    def _set(self, party: str, allowed: bool) -> None:
+        self.context.runner.run(
+            "Changing consent", self.context.service.set_consent(party, allowed)
+        ).add_done_callback(lambda _task: self.refresh(None))
+
+    def ask_wipe(self) -> None:
+        """Ask before wiping."""
+        self.confirm = ConfirmDialog(
+            "Wipe local data?",
+            "All messages, usage history and the security log on this display will be deleted. "
+            "This cannot be undone.",
+            "Wipe data",
+            self,
+        )
+        self.confirm.accepted.connect(self._wipe)
+        self.confirm.open()
+
+    def _wipe(self) -> None:
+        self.context.runner.run("Wiping local data", self.context.service.wipe_local_data())

@@ -1,0 +1,133 @@
+"""Security log: every refused message, newest first, explained in plain language."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QWidget,
+)
+
+from ihd_app.core.model import SecurityEvent
+from ihd_app.service.api import Topic
+from ihd_app.ui import text
+from ihd_app.ui.context import UiContext
+from ihd_app.ui.models.security_log import Column, SecurityLogModel
+from ihd_app.ui.screens.base import Screen
+
+
+class RefusalDetail(QFrame):
+    """One refusal in full."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "card")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(12, 8, 12, 8)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(3)
+        self.fields: dict[str, QLabel] = {}
+        names = ("Refused", "Why", "Claimed sender", "Claimed type", "Detail")
+        for row, name in enumerate(names):
+            caption = QLabel(name, self)
+            caption.setProperty("role", "muted")
+            value = QLabel(self)
+            value.setObjectName(f"Refusal{name.replace(' ', '')}")
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(value, row, 1)
+            self.fields[name] = value
+        grid.setColumnStretch(1, 1)
+        self.show_event(None)
+
+    def show_event(self, event: SecurityEvent | None) -> None:
+        """Show ``event``."""
+        if event is None:
+            for value in self.fields.values():
+                value.setText("")
+            self.fields["Refused"].setText("Nothing refused. Every message so far was genuine.")
+            return
+        size = f" · {event.size} bytes" if event.size else ""
+        notified = " · sender notified" if event.notified else ""
+        self.fields["Refused"].setText(f"{text.timestamp(event.at)}{size}{notified}")
+        self.fields["Why"].setText(f"{event.reason}: {text.reason_explanation(event.reason)}")
+        self.fields["Claimed sender"].setText(
+            f"⚠ {event.claimed_originator or 'unreadable'} (unverified: not proven by a signature)"
+        )
+        self.fields["Claimed type"].setText(f"⚠ {event.claimed_type or 'unreadable'} (unverified)")
+        self.fields["Detail"].setText(event.detail or "–")
+        for name in ("Claimed sender", "Claimed type"):
+            self.fields[name].setProperty("role", "unverified")
+            self.fields[name].style().polish(self.fields[name])
+
+
+class SecurityLogScreen(Screen):
+    """The table of refusals and the selected refusal's details."""
+
+    topics = frozenset({Topic.SECURITY_LOG})
+    label = "Security"
+    icon_name = "security"
+
+    def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("SecuritySummary")
+        self.summary.setWordWrap(True)
+        self.layout_.addWidget(self.summary)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setChildrenCollapsible(False)
+        self.model = SecurityLogModel(context.service, self)
+        self.table = QTableView(splitter)
+        self.table.setObjectName("SecurityLog")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(Column.TIME, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(Column.REASON, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(Column.EXPLANATION, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(Column.CLAIMED, QHeaderView.ResizeMode.Interactive)
+        self.detail = RefusalDetail(splitter)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.layout_.addWidget(splitter, 1)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self.detail.show_event(self.model.event(current.row()))
+        )
+        self.refresh(None)
+
+    def refresh(self, topic: Topic | None = None) -> None:
+        self.model.refresh()
+        count = self.model.rowCount()
+        self.summary.setText(
+            "No message has been refused. The display shows only messages whose signature, "
+            "sender and permissions it has checked."
+            if count == 0
+            else f"{count} message{'s' if count != 1 else ''} refused. None of them was shown: "
+            "the display shows only what it has verified. Senders below are as claimed, "
+            "not proven."
+        )
+        self.table.setColumnHidden(Column.CLAIMED, self.width() < 1000)
+        if count:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(0, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.detail.show_event(self.model.event(0))
+        else:
+            self.detail.show_event(None)

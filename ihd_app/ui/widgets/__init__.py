@@ -1,0 +1,1 @@
+"""Reusable widgets: fuel tiles, traffic light, link badge, usage chart, navigation, overlay."""

@@ -1,0 +1,94 @@
+"""A fuel tile: live demand in kW and £ per hour, and today's energy and cost."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ihd_app.core.readings import Fuel, Reading
+from ihd_app.protocol.zcl import SupplyStatus
+from ihd_app.ui import text
+from ihd_app.ui.icons import pixmap
+from ihd_app.ui.theme import ThemeManager, set_style_property
+
+
+def _label(role: str, parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setProperty("role", role)
+    return label
+
+
+class FuelTile(QFrame):
+    """One fuel's live and today figures, in a card."""
+
+    def __init__(self, fuel: Fuel, theme: ThemeManager, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fuel = fuel
+        self._theme = theme
+        self.setProperty("role", "card")
+        self.setObjectName(f"Tile-{fuel.value}")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setSpacing(2)
+        header = QHBoxLayout()
+        self._icon = QLabel(self)
+        header.addWidget(self._icon)
+        self._name = _label("title", self)
+        self._name.setText("Electricity" if fuel is Fuel.ELECTRICITY else "Gas")
+        header.addWidget(self._name)
+        header.addStretch(1)
+        self.supply = QLabel(self)
+        self.supply.hide()
+        header.addWidget(self.supply)
+        layout.addLayout(header)
+        layout.addStretch(1)
+        self.demand = _label("giant", self)
+        self.demand.setObjectName("demand")
+        layout.addWidget(self.demand)
+        self.rate = _label("value", self)
+        self.rate.setObjectName("rate")
+        layout.addWidget(self.rate)
+        layout.addStretch(1)
+        self.today = _label("value", self)
+        self.today.setObjectName("today")
+        self.today.setWordWrap(True)
+        layout.addWidget(self.today)
+        theme.changed.connect(self._restyle)
+        self._restyle()
+        self.set_reading(None, None)
+        self.set_today(None, None)
+
+    def _restyle(self) -> None:
+        size = self._theme.sizes.px("title")
+        colour = "chart_electricity" if self.fuel is Fuel.ELECTRICITY else "chart_gas"
+        image = pixmap(self.fuel.value, self._theme.palette.hex(colour))
+        self._icon.setPixmap(
+            image.scaled(
+                size,
+                size,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+    def set_reading(self, reading: Reading | None, pounds_per_hour: float | None) -> None:
+        """The live reading and what it costs per hour."""
+        self.demand.setText(text.kw(reading.demand_w if reading else None))
+        self.rate.setText(
+            "Waiting for the meter…"
+            if reading is None
+            else f"{text.pounds(pounds_per_hour)} per hour"
+        )
+        off = reading is not None and reading.supply in (SupplyStatus.OFF, SupplyStatus.ARMED)
+        self.supply.setVisible(off)
+        if off and reading is not None:
+            armed = reading.supply is SupplyStatus.ARMED
+            self.supply.setText("Supply armed" if armed else "Supply OFF")
+            set_style_property(self.supply, "badge", "warn" if armed else "bad")
+
+    def set_today(self, kwh: float | None, pounds: float | None) -> None:
+        """Today's energy and cost."""
+        if kwh is None:
+            self.today.setText("Today: no history yet")
+        else:
+            self.today.setText(f"Today {text.kwh(kwh)} · {text.pounds(pounds)}")

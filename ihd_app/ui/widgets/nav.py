@@ -1,0 +1,95 @@
+"""The navigation bar: one large button per screen, with a count on Messages."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ihd_app.ui.icons import icon
+from ihd_app.ui.theme import ThemeManager
+
+
+class NavBar(QFrame):
+    """Vertical navigation for landscape panels (800x480, 1280x800).
+
+    Attributes:
+        selected: The index of the screen chosen.
+    """
+
+    selected = Signal(int)
+
+    def __init__(
+        self,
+        entries: list[tuple[str, str]],
+        theme: ThemeManager,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("NavBar")
+        self._theme = theme
+        self._entries = entries
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self.buttons: list[QToolButton] = []
+        self._counts: dict[int, QLabel] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(2)
+        for index, (label, _icon_name) in enumerate(entries):
+            button = QToolButton(self)
+            button.setText(label)
+            button.setObjectName(f"nav-{label.lower()}")
+            button.setCheckable(True)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            button.setAccessibleName(label)
+            self._group.addButton(button, index)
+            layout.addWidget(button)
+            self.buttons.append(button)
+        self._group.idClicked.connect(self.selected.emit)
+        self.buttons[0].setChecked(True)
+        theme.changed.connect(self._restyle)
+        self._restyle()
+
+    def _restyle(self) -> None:
+        palette = self._theme.palette
+        size = self._theme.sizes.px("title")
+        for button, (_label, name) in zip(self.buttons, self._entries, strict=True):
+            button.setIcon(icon(name, palette.hex("nav_fg"), palette.hex("on_accent")))
+            button.setIconSize(QSize(size, size))
+        width = max(84, round(self._theme.sizes.base * 6.2))
+        self.setFixedWidth(width)
+
+    def set_current(self, index: int) -> None:
+        """Mark screen ``index`` as shown."""
+        self.buttons[index].setChecked(True)
+
+    def set_count(self, index: int, count: int) -> None:
+        """Show ``count`` on button ``index`` (hidden when 0)."""
+        badge = self._counts.get(index)
+        if badge is None:
+            badge = QLabel(self.buttons[index])
+            badge.setObjectName("NavCount")
+            badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self._counts[index] = badge
+        badge.setText(str(count))
+        badge.setVisible(count > 0)
+        badge.adjustSize()
+        button = self.buttons[index]
+        badge.move(button.width() - badge.width() - 4, 2)
+        button.setAccessibleDescription(f"{count} messages" if count else "")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        for index, badge in self._counts.items():
+            button = self.buttons[index]
+            badge.move(button.width() - badge.width() - 4, 2)

@@ -1,0 +1,128 @@
+"""The full-window takeover of a high or critical message, until it is acknowledged."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from ihd_app.core.model import Importance, InboxMessage
+from ihd_app.core.readings import Fuel
+from ihd_app.ui import text
+from ihd_app.ui.icons import message_icon_name, pixmap
+from ihd_app.ui.theme import ThemeManager, set_style_property
+
+
+class TakeoverOverlay(QFrame):
+    """Covers the whole window: large title and text, the verified sender, Acknowledge.
+
+    Attributes:
+        acknowledge_clicked: The key of the message the consumer acknowledged.
+    """
+
+    acknowledge_clicked = Signal(str)
+
+    def __init__(self, theme: ThemeManager, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("Takeover")
+        self.setAutoFillBackground(True)
+        self._theme = theme
+        self._message: InboxMessage | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 20, 32, 20)
+        layout.setSpacing(10)
+        top = QHBoxLayout()
+        self._icon = QLabel(self)
+        top.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
+        titles = QVBoxLayout()
+        self.importance = QLabel(self)
+        self.importance.setProperty("role", "title")
+        titles.addWidget(self.importance)
+        self.title = QLabel(self)
+        self.title.setProperty("role", "huge")
+        self.title.setWordWrap(True)
+        titles.addWidget(self.title)
+        top.addLayout(titles, 1)
+        layout.addLayout(top)
+        self.body = QLabel(self)
+        self.body.setProperty("role", "takeover-text")
+        self.body.setWordWrap(True)
+        self.body.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.body, 1)
+        self.sender_label = QLabel(self)
+        self.sender_label.setProperty("role", "takeover-sender")
+        self.sender_label.setWordWrap(True)
+        layout.addWidget(self.sender_label)
+        self.times = QLabel(self)
+        self.times.setWordWrap(True)
+        layout.addWidget(self.times)
+        self.acknowledge = QPushButton("Acknowledge", self)
+        self.acknowledge.setObjectName("TakeoverAcknowledge")
+        self.acknowledge.clicked.connect(self._clicked)
+        layout.addWidget(self.acknowledge, 0, Qt.AlignmentFlag.AlignHCenter)
+        theme.changed.connect(self._restyle)
+        self.hide()
+
+    @property
+    def message(self) -> InboxMessage | None:
+        """The message shown (``None`` when hidden)."""
+        return self._message
+
+    def show_message(self, message: InboxMessage | None) -> None:
+        """Take over the window with ``message``, or give it back (``None``)."""
+        previous, self._message = self._message, message
+        if message is None:
+            self.hide()
+            return
+        if previous is None or previous.key != message.key:
+            self.acknowledge.setEnabled(True)
+        set_style_property(self, "importance", message.importance.value)
+        label = "CRITICAL" if message.importance is Importance.CRITICAL else "IMPORTANT"
+        fuel = "Gas" if message.fuel is Fuel.GAS else "Electricity"
+        self.importance.setText(f"{label} · {fuel}")
+        self.title.setText(message.title)
+        self.body.setText(message.text)
+        self.sender_label.setText(
+            f"✔ Verified sender: {message.originator_name} — {text.role_name(message.role)}"
+        )
+        self.times.setText(
+            f"Received {text.when(message.received_at)}"
+            + ("" if message.end_at is None else f" · until {text.when(message.end_at)}")
+        )
+        self.acknowledge.setText(
+            "Acknowledge" if message.confirmation_required else "I have read this"
+        )
+        self.setAccessibleName(f"{label} message: {message.title}. {message.text}")
+        self._restyle()
+        self.cover()
+        self.show()
+        self.raise_()
+        self.acknowledge.setFocus()
+
+    def cover(self) -> None:
+        """Fill the parent."""
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+
+    def _restyle(self) -> None:
+        if self._message is None:
+            return
+        size = self._theme.sizes.px("huge") * 2
+        image = pixmap(message_icon_name(self._message.type), "#ffffff", 128)
+        self._icon.setPixmap(
+            image.scaled(
+                size,
+                size,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+    def _clicked(self) -> None:
+        if self._message is not None:
+            self.acknowledge.setEnabled(False)
+            self.acknowledge_clicked.emit(self._message.key)
+
+    def enable(self) -> None:
+        """Allow another click (after a failed acknowledgement)."""
+        self.acknowledge.setEnabled(True)

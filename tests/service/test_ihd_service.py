@@ -1,0 +1,222 @@
+"""The IHD service against the real meter emulator in one process (virtual air on loopback)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ihd_app.core.model import MessageState
+from ihd_app.core.readings import Fuel
+from ihd_app.link.pairing import AutoAccept
+from ihd_app.protocol.compose import MessageRequest, compose
+from ihd_app.protocol.envelope import sign_envelope
+from ihd_app.protocol.envelope.compose import new_claims
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.pki import Identity
+from ihd_app.protocol.radio_spec import RadioSpec
+from ihd_app.protocol.zcl import Importance
+from ihd_app.service.api import Topic, UsageRange
+from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from meter_emulator.attacks.forgery import AttackContext, attack
+from meter_emulator.runtime import MeterConfig, MeterRuntime
+from tests.e2e.programs import free_port
+
+Identities = Callable[[str], Identity]
+
+
+class Events:
+    """Collects events of one program and lets a test await one by name and fields."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.seen: list[dict[str, Any]] = []
+        self._changed = asyncio.Event()
+        log.subscribe(self._on_event)
+
+    def _on_event(self, record: dict[str, Any]) -> None:
+        self.seen.append(record)
+        self._changed.set()
+
+    def named(self, name: str, **fields: Any) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in self.seen
+            if r["event"] == name and all(r.get(k) == v for k, v in fields.items())
+        ]
+
+    async def wait(self, name: str, timeout: float = 15, **fields: Any) -> dict[str, Any]:
+        async with asyncio.timeout(timeout):
+            while not (found := self.named(name, **fields)):
+                self._changed.clear()
+                await self._changed.wait()
+        return found[-1]
+
+
+@dataclass
+class Running:
+    meter: MeterRuntime
+    meter_events: Events
+    service: IhdService
+    events: Events
+    identities: Identities
+
+    def envelope(self, signer: str, request: MessageRequest, counter: int, **claims: Any) -> bytes:
+        identity = self.identities(signer)
+        payload, details = compose(request)
+        made = new_claims(
+            identity,
+            request.type_name,
+            self.meter.meter_id,
+            counter,
+            issued_at=datetime.now(UTC),
+            details=details | claims.pop("details", {}),
+            **claims,
+        )
+        return sign_envelope(identity, made, payload)
+
+
+async def _start(tmp_path: Path, identities: Identities, backfill: bool) -> Running:
+    port = free_port()
+    meter_log = EventLog()
+    meter_events = Events(meter_log)
+    meter = MeterRuntime(
+        MeterConfig(radio=RadioSpec.parse(f"virtual:{port}"), data_dir=tmp_path / "meter"),
+        meter_log,
+    )
+    await meter.start()
+    log = EventLog()
+    events = Events(log)
+    service = IhdService(
+        ServiceConfig(RadioSpec.parse(f"virtual:{port}"), tmp_path / "ihd", backfill=backfill),
+        log,
+        pairing=AutoAccept(),
+    )
+    await service.start()
+    assert service.link is not None
+    await service.connect(await service.link.find_meter())
+    return Running(meter, meter_events, service, events, identities)
+
+
+@pytest.fixture
+async def running(tmp_path: Path, identities: Identities) -> AsyncIterator[Running]:
+    stack = await _start(tmp_path, identities, backfill=False)
+    yield stack
+    await stack.service.close()
+    await stack.meter.close()
+
+
+async def test_critical_message_takes_over_until_acknowledged(running: Running) -> None:
+    changes: list[Topic] = []
+    running.service.subscribe(lambda change: changes.append(change.topic))
+    request = MessageRequest(
+        "gas.supply-disabled",
+        message_id=9,
+        text="Gas off for safety",
+        importance=Importance.CRITICAL,
+        confirmation_required=True,
+    )
+    await running.meter.send_envelope(running.envelope("gdn", request, 1))
+    await running.events.wait("message.displayed", id=9)
+    takeover = running.service.takeover_message()
+    assert takeover is not None
+    assert takeover.originator_name == "Midlands Gas Networks"
+    assert takeover.role == "gdn"
+    assert Topic.INBOX in changes
+
+    await running.service.acknowledge(takeover.key)
+    assert running.service.takeover_message() is None
+    await running.events.wait("ack.delivered", key=takeover.key)
+    await running.meter_events.wait("ack.received", message_id=9)
+    past = running.service.past_messages()
+    assert past[0].state is MessageState.ACKNOWLEDGED
+    states = [change.state for change in past[0].history]
+    assert states == [MessageState.RECEIVED, MessageState.DISPLAYED, MessageState.ACKNOWLEDGED]
+
+
+async def test_forgery_is_logged_explained_and_reported_back(running: Running) -> None:
+    payload, _ = compose(MessageRequest("outage.planned", message_id=1, text="Fake power cut"))
+    ctx = AttackContext(running.identities, running.meter.meter_id, datetime.now(UTC), 5, payload)
+    await running.meter.send_envelope(attack("role-not-authorised").build(ctx))
+    await running.events.wait("message.rejected", reason="role-not-authorised")
+    entry = running.service.security_log()[0]
+    assert entry.reason == "role-not-authorised"
+    assert entry.explanation == "The sender is not authorised to send this kind of message."
+    assert entry.claimed_originator == "90-B3-D5-1F-30-03-00-01"
+    assert entry.notified
+    assert not running.service.current_messages(), "nothing unverified is shown"
+    received = await running.meter_events.wait("error.received")
+    assert received["details"]["reason"] == "role-not-authorised"
+    assert "at" in received["details"]
+
+
+async def test_tariff_prices_today_usage(running: Running) -> None:
+    request = MessageRequest("tariff.price", message_id=3, price_pence_per_kwh=24.5)
+    await running.meter.send_envelope(running.envelope("supplier", request, 1))
+    await running.events.wait("tariff.updated", fuel="electricity")
+    tariff = running.service.tariff(Fuel.ELECTRICITY)
+    assert tariff is not None
+    assert tariff.bands[0].pence_per_kwh == pytest.approx(24.5)
+
+
+async def test_cancel_withdraws_only_the_originators_message(running: Running) -> None:
+    shown = MessageRequest("outage.planned", message_id=21, text="Power cut Tue")
+    await running.meter.send_envelope(running.envelope("dno", shown, 1))
+    await running.events.wait("message.displayed", id=21)
+    cancel = MessageRequest("message.cancel", message_id=21)
+    await running.meter.send_envelope(running.envelope("supplier", cancel, 1))
+    await running.events.wait("message.rejected", reason="role-not-authorised")
+    assert running.service.current_messages()[0].message_id == 21
+    await running.meter.send_envelope(running.envelope("dno", cancel, 2))
+    await running.events.wait("message.cancelled", id=21)
+    assert not running.service.current_messages()
+
+
+async def test_consent_reaches_the_meter_and_wipe_forgets_personal_data(
+    running: Running,
+) -> None:
+    await running.service.set_consent("dno", True)
+    received = await running.meter_events.wait("consent.received")
+    assert received["details"]["consent"] == {"dno": True}
+    request = MessageRequest("message.general", message_id=5, text="Annual statement ready")
+    await running.meter.send_envelope(running.envelope("supplier", request, 1))
+    await running.events.wait("message.displayed", id=5)
+    await running.service.wipe_local_data()
+    assert not running.service.current_messages()
+    assert not running.service.consents()
+    # A wipe must not reopen a replay window: the same envelope is still a replay.
+    await running.meter.send_envelope(running.envelope("supplier", request, 1))
+    await running.events.wait("message.rejected", reason="replay")
+
+
+async def test_backfill_brings_thirteen_months_and_charts_them(
+    tmp_path: Path, identities: Identities
+) -> None:
+    stack = await _start(tmp_path, identities, backfill=True)
+    try:
+        done = await stack.events.wait("history.done", timeout=60)
+        assert done["intervals"] >= 2 * 13 * 30 * 48
+        progress = stack.service.backfill
+        assert progress.done == progress.total
+        assert not progress.running
+        yesterday = datetime.now(UTC) - timedelta(days=1)
+        day = stack.service.usage(Fuel.ELECTRICITY, UsageRange.DAY, yesterday)
+        assert len(day) in (46, 48, 50)
+        assert 3 < sum(i.kwh for i in day) < 30  # a plausible household day
+        year = stack.service.usage(Fuel.GAS, UsageRange.YEAR, yesterday)
+        assert len(year) == 12
+        assert sum(i.kwh for i in year) > 1000
+    finally:
+        await stack.service.close()
+        await stack.meter.close()
+    # Resuming: a second start asks only for the half hours that ended since.
+    again = await _start(tmp_path, identities, backfill=True)
+    try:
+        assert again.service.backfill.total <= 2 * 2
+    finally:
+        await again.service.close()
+        await again.meter.close()

@@ -1,0 +1,124 @@
+"""The usage chart: range buttons switch the plotted series; cost, compare, long series."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from ihd_app.core.readings import Fuel
+from ihd_app.service.api import UsageRange
+from ihd_app.ui import periods
+from ihd_app.ui.screens.usage import UsageScreen
+from ihd_app.ui.settings import Unit
+from tests.ui.fakes import DEMO_NOW, make_service
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def usage(qtbot: Any, open_window: Any) -> tuple[Any, UsageScreen]:
+    service, _meter, clock = make_service(exclude=["a1f3c9e2"])
+    window = open_window(service, clock)
+    screen = window.show_kind(UsageScreen)
+    assert isinstance(screen, UsageScreen)
+    return service, screen
+
+
+def _plotted(screen: UsageScreen) -> tuple[np.ndarray, np.ndarray]:
+    x, y = screen.chart.current.getOriginalDataset()
+    return np.asarray(x), np.asarray(y)
+
+
+@pytest.mark.parametrize(
+    ("span", "button", "count"),
+    [
+        (UsageRange.DAY, "Day", 36),  # the half hours recorded so far today (to 18:00)
+        (UsageRange.WEEK, "Week", 7),
+        (UsageRange.MONTH, "Month", 30),
+        (UsageRange.YEAR, "Year", 12),
+    ],
+)
+def test_range_buttons_switch_the_series(
+    qtbot: Any, usage: tuple[Any, UsageScreen], span: UsageRange, button: str, count: int
+) -> None:
+    service, screen = usage
+    if span is UsageRange.DAY:
+        qtbot.mouseClick(screen.range_buttons[UsageRange.WEEK], LEFT)
+    qtbot.mouseClick(screen.range_buttons[span], LEFT)
+    assert screen.span is span
+    expected = service.usage(Fuel.ELECTRICITY, span, periods.period_end(span, DEMO_NOW))
+    assert len(expected) == count
+    x, y = _plotted(screen)
+    assert len(y) == 2 * count  # each interval held from its start to its end
+    np.testing.assert_allclose(y[::2], [i.kwh for i in expected])
+    np.testing.assert_allclose(x[::2], [i.start.timestamp() for i in expected])
+    assert screen.range_buttons[span].isChecked()
+    assert button in screen.range_buttons[span].text()
+
+
+def test_cost_and_fuel_switch_the_values(qtbot: Any, usage: tuple[Any, UsageScreen]) -> None:
+    service, screen = usage
+    qtbot.mouseClick(screen.fuel_buttons[Fuel.GAS], LEFT)
+    qtbot.mouseClick(screen.unit_buttons[Unit.POUNDS], LEFT)
+    end = periods.period_end(UsageRange.DAY, DEMO_NOW)
+    expected = service.usage(Fuel.GAS, UsageRange.DAY, end)
+    _x, y = _plotted(screen)
+    np.testing.assert_allclose(y[::2], [service.cost_pence(Fuel.GAS, [i]) / 100 for i in expected])
+    assert screen.chart.plot.getPlotItem().getAxis("left").labelText == "£"
+    assert "£" in screen.summary.text()
+
+
+def test_compare_plots_the_previous_period(qtbot: Any, usage: tuple[Any, UsageScreen]) -> None:
+    service, screen = usage
+    qtbot.mouseClick(screen.range_buttons[UsageRange.WEEK], LEFT)
+    assert not screen.chart.previous.isVisible()
+    qtbot.mouseClick(screen.compare_box, LEFT)
+    assert screen.compare
+    end = periods.period_end(UsageRange.WEEK, DEMO_NOW)
+    before = service.usage(
+        Fuel.ELECTRICITY, UsageRange.WEEK, periods.shift(UsageRange.WEEK, end, -1)
+    )
+    x, y = screen.chart.previous.getOriginalDataset()
+    np.testing.assert_allclose(np.asarray(y)[::2], [i.kwh for i in before])
+    # Shifted onto this week so the two can be compared day by day.
+    assert np.asarray(x)[0] == pytest.approx(periods.period_start(UsageRange.WEEK, end).timestamp())
+    assert screen.chart.previous.isVisible()
+    assert "previous" in screen.summary.text()
+
+
+def test_earlier_steps_back_a_period(qtbot: Any, usage: tuple[Any, UsageScreen]) -> None:
+    _service, screen = usage
+    assert not screen.later.isEnabled()
+    qtbot.mouseClick(screen.earlier, LEFT)
+    assert "13 Jan" in screen.summary.text()
+    x, _y = _plotted(screen)
+    assert len(x) == 96  # a whole past day
+    qtbot.mouseClick(screen.later, LEFT)
+    assert "14 Jan" in screen.summary.text()
+
+
+def test_live_range_plots_the_last_ten_minutes(qtbot: Any, usage: tuple[Any, UsageScreen]) -> None:
+    service, screen = usage
+    qtbot.mouseClick(screen.range_buttons[UsageRange.LIVE], LEFT)
+    readings = service.live_readings(Fuel.ELECTRICITY)
+    x, y = _plotted(screen)
+    assert len(x) == len(readings) > 50
+    np.testing.assert_allclose(y, [r.demand_w / 1000 for r in readings])
+    assert not screen.compare_box.isEnabled()
+
+
+def test_a_year_of_ten_second_readings_is_downsampled(usage: tuple[Any, UsageScreen]) -> None:
+    _service, screen = usage
+    item = screen.chart.current
+    assert item.opts["autoDownsample"] is True
+    assert item.opts["downsampleMethod"] == "peak"
+    assert item.opts["clipToView"] is True
+    count = 365 * 24 * 360  # 3.15 M ten-second readings
+    x = DEMO_NOW.timestamp() - 10.0 * np.arange(count)[::-1]
+    y = np.random.default_rng(1).gamma(2.0, 0.4, count)
+    screen.chart.show_line(x, y, "kW")
+    shown_x, _shown_y = item.getData()
+    assert len(shown_x) < count / 50
