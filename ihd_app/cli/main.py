@@ -18,6 +18,7 @@ from platformdirs import user_data_dir
 
 from ihd_app import __version__
 from ihd_app.headless.runner import HeadlessConfig, run_headless
+from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.cli_common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -27,6 +28,7 @@ from ihd_app.protocol.cli_common import (
     radio_argument,
 )
 from ihd_app.protocol.errors import DecodeError, IhdError
+from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import TrustStore
 from ihd_app.protocol.pki.authority import STANDARD_IDENTITIES
@@ -81,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true", help="log the Bluetooth stack's warnings on stderr"
     )
     run.add_argument("--trust", type=Path, dest="trust_store", metavar="DIR", help="trust store")
+    window = parser.add_argument_group("the window")
+    window.add_argument("--kiosk", action="store_true", help="full screen, no window frame")
+    window.add_argument("--form-factor", metavar="WxH", help="IHD screen size, e.g. 800x480")
+    window.add_argument("--theme", choices=["light", "dark", "high-contrast"])
+    window.add_argument("--screenshot-dir", type=Path, metavar="DIR", help="save screenshots")
+    window.add_argument("--exit-after", type=float, metavar="SECONDS", help="then close")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     frame = commands.add_parser("frame", help="ZCL frames and units")
@@ -193,6 +201,35 @@ def _envelope_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if verdict.accepted else EXIT_REFUSED
 
 
+def _run_window(args: argparse.Namespace, data_dir: Path) -> int:
+    """The display's window on the real service (Qt is imported only here)."""
+    from ihd_app.service.ihd_service import IhdService, ServiceConfig  # noqa: PLC0415
+    from ihd_app.ui.app import run_gui  # noqa: PLC0415 - keeps Qt out of the CLI tools
+
+    config = ServiceConfig(
+        radio=args.radio,
+        data_dir=data_dir,
+        trust_dir=args.trust_store or demo_trust_dir(),
+        address=args.address,
+        btsnoop=args.btsnoop,
+        backfill=not args.no_backfill,
+        auto_connect=True,
+    )
+
+    async def factory() -> IhdService:
+        events = EventLog(args.events)
+        return IhdService(config, events, pairing=AutoAccept() if args.accept_pairing else None)
+
+    return run_gui(
+        factory,
+        kiosk=args.kiosk,
+        form_factor=args.form_factor,
+        theme=args.theme,
+        screenshot_dir=args.screenshot_dir,
+        exit_after=args.exit_after,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ihd`` console script."""
     parser = build_parser()
@@ -203,14 +240,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _frame_decode(args)
         if args.command == "envelope":
             return _envelope_verify(args)
+        data_dir = args.data_dir or Path(user_data_dir("ihd-emulator", appauthor=False))
         if not args.headless:
-            raise UsageError(
-                "the display window is not built yet; run it with --headless (or use "
-                "'ihd frame decode' / 'ihd envelope verify', see ihd --help)"
-            )
+            return _run_window(args, data_dir)
         config = HeadlessConfig(
             radio=args.radio,
-            data_dir=args.data_dir or Path(user_data_dir("ihd-emulator", appauthor=False)),
+            data_dir=data_dir,
             accept_pairing=args.accept_pairing,
             auto_ack=args.auto_ack,
             backfill=not args.no_backfill,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import random
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,14 @@ from ihd_app.core.model import (
 from ihd_app.core.readings import Fuel, Reading, ReadingTracker
 from ihd_app.core.tariff import cost_pence, tariff_from_verified
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
-from ihd_app.link.meter_link import LinkError, LinkState, MeterLink, ScanResult
+from ihd_app.link.meter_link import (
+    LinkError,
+    LinkState,
+    MeterLink,
+    PairingRefusedError,
+    ReconnectPolicy,
+    ScanResult,
+)
 from ihd_app.link.pairing import PairingAnswers
 from ihd_app.link.radios import OpenRadio, open_radio
 from ihd_app.protocol.errors import DecodeError, IhdError
@@ -82,6 +90,8 @@ BACKFILL_PERIODS = 13 * 31 * 48
 PERIODS_PER_REQUEST = 255
 GAS_WH_PER_DM3 = 1.02264 * 39.5 / 3.6
 COUNTER_SETTING = "ihd.reply_counter"
+#: Who may ask the meter for half-hourly data, each only with the consumer's consent.
+CONSENT_PARTIES = ("dno", "gdn", "supplier")
 
 
 @dataclass
@@ -98,6 +108,9 @@ class ServiceConfig:
         address: Connect to this meter instead of the first heard.
         btsnoop: HCI capture.
         backfill: Ask for 13 months of history after pairing.
+        auto_connect: After start, connect by itself: to the paired meter, else to ``address``,
+            else to the first meter heard (pairing then asks the consumer), retrying with
+            backoff until connected or pairing is refused.
     """
 
     radio: RadioSpec
@@ -109,6 +122,7 @@ class ServiceConfig:
     address: str | None = None
     btsnoop: Path | None = None
     backfill: bool = True
+    auto_connect: bool = False
 
 
 class IhdService:
@@ -172,6 +186,33 @@ class IhdService:
         self._spawn(self._tick_loop(), "inbox-tick")
         self._spawn(self._outbox_loop(), "outbox")
         await self.open_radio()
+        if self.config.auto_connect:
+            self._spawn(self._auto_connect(), "auto-connect")
+
+    async def _auto_connect(self) -> None:
+        link = self.link
+        assert link is not None
+        backoff = ReconnectPolicy(initial_s=0.5, max_s=10.0)
+        rng = random.Random()  # noqa: S311 - jitter, not a secret
+        attempt = 0
+        while link.state is not LinkState.CONNECTED:
+            known = self.paired.get()
+            target: ScanResult | str | None = known.address if known else self.config.address
+            try:
+                if target is None:
+                    self.events.emit("link.searching", radio=str(self.config.radio))
+                    target = await link.find_meter(10.0)
+                await self.connect(target)
+            except PairingRefusedError as exc:
+                self.events.emit("link.pairing-refused", detail=str(exc))
+                self._notify(Topic.LINK, "pairing refused")
+                return
+            except LinkError as exc:
+                delay = backoff.delay(min(attempt, 6), rng)
+                attempt += 1
+                self.events.emit("link.connect-failed", detail=str(exc), retry_in_s=delay)
+                self._notify(Topic.LINK, "connect failed")
+                await asyncio.sleep(delay)  # backoff between attempts
 
     async def open_radio(self) -> None:
         """(Re)open the radio and make a new MeterLink on it.
@@ -285,7 +326,12 @@ class IhdService:
         return self.tariffs.current(fuel, self._clock())
 
     def consents(self) -> Sequence[Consent]:
-        return self.consent_store.all()
+        """Every party's consent; parties never asked are listed as not allowed."""
+        stored = {c.party: c for c in self.consent_store.all()}
+        never = datetime.fromtimestamp(0, UTC)
+        for party in CONSENT_PARTIES:
+            stored.setdefault(party, Consent(party, False, never))
+        return sorted(stored.values(), key=lambda c: c.party)
 
     @property
     def backfill(self) -> BackfillProgress:
@@ -304,7 +350,9 @@ class IhdService:
             UsageRange.MONTH: PeriodKind.MONTH,
             UsageRange.YEAR: PeriodKind.YEAR,
         }[span]
-        period = Period.containing(kind, end)
+        # ``end`` is exclusive (the UI passes the midnight after today): the period is the one
+        # holding the instant just before it.
+        period = Period.containing(kind, end - timedelta(microseconds=1))
         raw = self.readings_store.intervals(fuel, period.start, period.end)
         return aggregate(raw, period, fuel)
 

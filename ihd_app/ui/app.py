@@ -21,7 +21,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from ihd_app.service.api import IhdServiceApi
-from ihd_app.ui.capture import capture_screens, settle
+from ihd_app.ui.capture import capture_screens_live, settle
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.qt_check import check_qt_binding
 from ihd_app.ui.settings import load_settings, save_settings
@@ -164,14 +164,22 @@ async def _run(
     starting = asyncio.ensure_future(start())
     tasks.add(starting)
     timer: asyncio.TimerHandle | None = None
-    if exit_after is not None:
+    if exit_after is not None and screenshot_dir is None:
         timer = loop.call_later(exit_after, window.close)
+
+    async def capture_then_close() -> None:
+        assert screenshot_dir is not None
+        await starting
+        # A timer: give the display time to connect and fill before taking its pictures.
+        await asyncio.sleep(exit_after if exit_after is not None else 5.0)
+        for path in await capture_screens_live(window, screenshot_dir, "ihd"):
+            logger.info("saved %s", path)
+        window.close()
+
+    if screenshot_dir is not None:
+        capturing = asyncio.ensure_future(capture_then_close())
+        tasks.add(capturing)
     try:
-        if screenshot_dir is not None:
-            await starting
-            settle()
-            for path in capture_screens(window, screenshot_dir, "ihd"):
-                logger.info("saved %s", path)
         await closed
     finally:
         if timer is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from PySide6.QtCore import QPoint
@@ -53,6 +54,24 @@ def grab_with_dialog(window: QWidget, dialog: QDialog, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     QPixmap(picture).save(str(path), "PNG")
     return path
+
+
+async def capture_screens_live(window: MainWindow, directory: Path, prefix: str) -> list[Path]:
+    """Like :func:`capture_screens`, for a window whose service is running on the loop.
+
+    ``processEvents`` would re-enter the qasync loop from inside a coroutine and starve the
+    service; instead each screen gets a short pause on the loop to lay out and paint.
+    """
+    paths = []
+    for index, screen in enumerate(window.screens):
+        window.show_screen(index)
+        await asyncio.sleep(0.3)  # a timer: let Qt lay out and paint this screen
+        path = directory / f"{prefix}-{screen.label.lower()}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(path), "PNG")
+        paths.append(path)
+    window.show_screen(0)
+    return paths
 
 
 def capture_screens(window: MainWindow, directory: Path, prefix: str) -> list[Path]:
