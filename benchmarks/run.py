@@ -13,8 +13,10 @@ means something on a slow laptop and on a fast desktop alike:
   the BLE link over the virtual radio (see :mod:`benchmarks.link`); baseline
   ``tcp_loopback_rtt_ms_p50``, the loopback TCP round trip the virtual air runs on.
 
-Figures that need the message pipeline (operator-to-screen latency, backfill), the charts and the
-IHD window (DESIGN.md §9) are added as those parts land.
+- ``latency_ms_p50/p99``, ``backfill_s``, ``backfill_ratio``: the IHD's message pipeline and
+  history backfill (see :mod:`benchmarks.pipeline`); baseline ``raw_notify_bytes_per_s``.
+
+Chart frame time, cold start and RSS (DESIGN.md §9) are added with the benchmarks issue.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from benchmarks.link import measure_link
+from benchmarks.pipeline import measure_pipeline
 from ihd_app.protocol.envelope import parse_envelope
 from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import TrustStore, load_certificate
@@ -114,7 +117,12 @@ def measure(quick: bool) -> dict[str, float]:
     return results
 
 
-TARGETS = {"verify_per_s": (">", 2000.0)}
+TARGETS = {
+    "verify_per_s": (">", 2000.0),
+    "latency_ms_p50": ("<", 10.0),
+    "latency_ms_p99": ("<", 30.0),
+    "backfill_ratio": (">", 0.5),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = measure(args.quick)
     results.update(asyncio.run(measure_link(args.quick)))
+    results.update(asyncio.run(measure_pipeline(args.quick)))
     print(f"{'figure':<26} {'median':>14}  target")
     for key, value in results.items():
         target = TARGETS.get(key)
@@ -132,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if target is not None:
             op, bound = target
             met = value > bound if op == ">" else value < bound
-            verdict = f"{op} {bound:,.0f}  {'met' if met else 'MISSED'}"
+            verdict = f"{op} {bound:,g}  {'met' if met else 'MISSED'}"
         print(f"{key:<26} {value:>14,.2f}  {verdict}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

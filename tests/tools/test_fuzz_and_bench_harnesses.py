@@ -56,6 +56,10 @@ def test_bench_writes_every_key_as_a_number(tmp_path: Path) -> None:
         "pairing_ms_p50",
         "raw_notify_rtt_ms_p50",
         "tcp_loopback_rtt_ms_p50",
+        "latency_ms_p50",
+        "latency_ms_p99",
+        "backfill_s",
+        "backfill_ratio",
     ):
         assert isinstance(figures[key], float)
         assert figures[key] > 0

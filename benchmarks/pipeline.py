@@ -1,0 +1,164 @@
+"""Pipeline figures: operator message to the IHD's screen, and the 13-month history backfill.
+
+- ``latency_ms_p50/p99``: from the meter starting to indicate a genuine, signed message to the
+  IHD service reporting it displayed (verification, storage and inbox included).
+- ``backfill_s``: 13 months of half hours for both fuels (about 38,700 intervals), from the
+  requests being queued to the last interval stored.
+- ``backfill_ratio``: backfill bytes per second over the raw notification throughput of the same
+  link measured in the same run (History-sized units notified back to back, only counted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.link import _free_port, _percentile
+from ihd_app.link.pairing import AutoAccept
+from ihd_app.protocol.compose import MessageRequest, compose
+from ihd_app.protocol.envelope import sign_envelope
+from ihd_app.protocol.envelope.compose import new_claims
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.pki import load_identity
+from ihd_app.protocol.radio_spec import RadioSpec
+from ihd_app.protocol.resources import demo_pki_dir
+from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from meter_emulator.runtime import MeterConfig, MeterRuntime
+
+
+class _Waiter:
+    def __init__(self, log: EventLog) -> None:
+        self.times: dict[tuple[str, Any], float] = {}
+        self._changed = asyncio.Event()
+        log.subscribe(self._on_event)
+
+    def _on_event(self, record: dict[str, Any]) -> None:
+        self.times[(record["event"], record.get("id"))] = time.perf_counter()
+        self._changed.set()
+
+    async def wait(self, event: str, key: Any = None, timeout: float = 120) -> float:
+        async with asyncio.timeout(timeout):
+            while (event, key) not in self.times:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.times[(event, key)]
+
+
+async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, Any]:
+    port = _free_port()
+    meter = MeterRuntime(
+        MeterConfig(
+            radio=RadioSpec.parse(f"virtual:{port}"), data_dir=workdir / "m", report_interval_s=3600
+        ),
+        EventLog(),
+    )
+    await meter.start()
+    log = EventLog()
+    waiter = _Waiter(log)
+    service = IhdService(
+        ServiceConfig(RadioSpec.parse(f"virtual:{port}"), workdir / "i"), log, pairing=AutoAccept()
+    )
+    history_bytes = 0
+    counting_only = False
+    original: Callable[[bytes], None] = service._on_history
+
+    def counted(unit: bytes) -> None:
+        nonlocal history_bytes
+        history_bytes += len(unit)
+        if not counting_only:
+            original(unit)
+
+    service._on_history = counted  # type: ignore[method-assign]
+    try:
+        await service.start()
+        assert service.link is not None
+        found = await service.link.find_meter()
+        started = time.perf_counter()
+        await service.connect(found)
+        done = await waiter.wait("history.done")
+        backfill_s = done - started
+        backfill_bytes = history_bytes
+
+        # Raw throughput on the same link: the same units, notified back to back, only counted.
+        counting_only = True
+        history_bytes = 0
+        unit = _sample_history_unit(meter)
+        server = meter.server
+        assert server is not None
+        raw_start = time.perf_counter()
+        for _ in range(raw_units):
+            await server.notify_history(unit)
+        async with asyncio.timeout(60):
+            while history_bytes < raw_units * len(unit):
+                await asyncio.sleep(0.001)  # polling a counter inside a benchmark, not a test
+        raw_s = time.perf_counter() - raw_start
+
+        dno = load_identity(demo_pki_dir(), "dno")
+        latencies = []
+        for n in range(messages):
+            request = MessageRequest("message.general", message_id=90_000 + n, text=f"Notice {n}")
+            payload, details = compose(request)
+            claims = new_claims(
+                dno,
+                "message.general",
+                meter.meter_id,
+                10_000 + n,
+                issued_at=datetime.now(UTC),
+                details=details,
+            )
+            envelope = sign_envelope(dno, claims, payload)
+            sent = time.perf_counter()
+            await meter.send_envelope(envelope)
+            shown = await waiter.wait("message.displayed", 90_000 + n)
+            latencies.append((shown - sent) * 1000)
+        return {
+            "backfill_s": backfill_s,
+            "backfill_bytes_per_s": backfill_bytes / backfill_s,
+            "raw_notify_bytes_per_s": raw_units * len(unit) / raw_s,
+            "latencies": latencies,
+        }
+    finally:
+        await service.close()
+        await meter.close()
+
+
+def _sample_history_unit(meter: MeterRuntime) -> bytes:
+    from ihd_app.protocol.zcl import (  # noqa: PLC0415
+        METERING,
+        GetProfileResponse,
+        ProfileIntervalPeriod,
+        Unit,
+    )
+
+    response = GetProfileResponse(
+        end_time=0,
+        status=0,
+        profile_interval_period=ProfileIntervalPeriod.MINUTES_30,
+        intervals=tuple(range(255)),
+    )
+    return Unit.of(response, cluster_id=METERING).encode()
+
+
+async def measure_pipeline(quick: bool) -> dict[str, float]:
+    """Medians over sessions of backfill time, throughput ratio and display latency."""
+    sessions, messages, raw_units = (1, 20, 150) if quick else (3, 50, 300)
+    results = []
+    for _ in range(sessions):
+        with tempfile.TemporaryDirectory() as workdir:
+            results.append(await _session(Path(workdir), messages, raw_units))
+    latencies = [value for result in results for value in result["latencies"]]
+    backfill_rate = statistics.median(r["backfill_bytes_per_s"] for r in results)
+    raw_rate = statistics.median(r["raw_notify_bytes_per_s"] for r in results)
+    return {
+        "latency_ms_p50": statistics.median(latencies),
+        "latency_ms_p99": _percentile(latencies, 0.99),
+        "backfill_s": statistics.median(r["backfill_s"] for r in results),
+        "backfill_ratio": backfill_rate / raw_rate,
+        "raw_notify_bytes_per_s": raw_rate,
+    }
