@@ -1,14 +1,19 @@
-"""What the meter remembers across restarts: replay counters and the replies already handled.
+"""What the meter remembers across restarts: replay counters, the replies already handled, the
+counters it signed with, the consumer's data-sharing consent and the power threshold.
 
 Without this a restarted meter would accept an old copy of an IHD envelope again (a replay
-window), and would count an acknowledgement the IHD re-sent after a crash twice.
+window), would count an acknowledgement the IHD re-sent after a crash twice, would sign with a
+counter the IHD already saw (and be refused as a replay), and would forget who may read the
+consumer's half-hourly data.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 
 #: How many handled replies are remembered (far more than an outbox ever re-sends).
@@ -28,19 +33,31 @@ class MeterState:
         self._path = path
         self._counters: dict[str, int] = {}
         self._handled: deque[str] = deque(maxlen=REMEMBERED_REPLIES)
+        self._issued: dict[str, int] = {}
+        self._consent: dict[str, bool] = {}
+        self._threshold: dict[str, float] | None = None
         if path.exists():
             document = json.loads(path.read_text(encoding="utf-8"))
             self._counters = {str(k): int(v) for k, v in document.get("counters", {}).items()}
             self._handled.extend(str(d) for d in document.get("handled", []))
+            self._issued = {str(k): int(v) for k, v in document.get("issued", {}).items()}
+            self._consent = {str(k): bool(v) for k, v in document.get("consent", {}).items()}
+            threshold = document.get("threshold")
+            if isinstance(threshold, dict):
+                self._threshold = {str(k): float(v) for k, v in threshold.items()}
         self._handled_set = set(self._handled)
 
     def _save(self) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self._path.with_suffix(".tmp")
-        temporary.write_text(
-            json.dumps({"counters": self._counters, "handled": list(self._handled)}),
-            encoding="utf-8",
-        )
+        document = {
+            "counters": self._counters,
+            "handled": list(self._handled),
+            "issued": self._issued,
+            "consent": self._consent,
+            "threshold": self._threshold,
+        }
+        temporary.write_text(json.dumps(document), encoding="utf-8")
         # Rename is atomic: a crash leaves the old state or the new one, never half of either.
         os.replace(temporary, self._path)
 
@@ -65,4 +82,37 @@ class MeterState:
             self._handled_set.discard(self._handled[0])
         self._handled.append(digest)
         self._handled_set.add(digest)
+        self._save()
+
+    def next_issued(self, originator: str) -> int:
+        """The next counter to sign with as ``originator`` (the meter, or an operator whose
+        console this is): above every one used before, even across restarts, and at least the
+        current time in milliseconds so a wiped state does not go backwards."""
+        counter = max(self._issued.get(originator, 0) + 1, time.time_ns() // 1_000_000)
+        self._issued[originator] = counter
+        self._save()
+        return counter
+
+    @property
+    def consent(self) -> Mapping[str, bool]:
+        """Party -> whether the consumer lets it read half-hourly data (as the IHD last said)."""
+        return dict(self._consent)
+
+    def set_consent(self, choices: Mapping[str, bool]) -> None:
+        """Record the consumer's choices (parties not named keep theirs)."""
+        self._consent.update({str(k): bool(v) for k, v in choices.items()})
+        self._save()
+
+    @property
+    def threshold(self) -> tuple[float, float] | None:
+        """The maximum power threshold (kW, grace seconds) a DNO set, if any."""
+        if self._threshold is None:
+            return None
+        return self._threshold["threshold_kw"], self._threshold["grace_s"]
+
+    def set_threshold(self, threshold: tuple[float, float] | None) -> None:
+        """Remember the threshold (``None``: none)."""
+        self._threshold = (
+            None if threshold is None else {"threshold_kw": threshold[0], "grace_s": threshold[1]}
+        )
         self._save()

@@ -129,6 +129,7 @@ class _Signer:
     key: Any
     chains_to_root: bool
     revoked: bool
+    known_in_advance: bool
 
 
 def _reject(reason: Reason, detail: str, claims: Claims | None = None) -> Verdict:
@@ -300,9 +301,13 @@ class Verifier:
 
     def _signer(self, envelope: ParsedEnvelope) -> _Signer | Verdict:
         cached = self._signers.get(envelope.kid)
+        # A certificate learnt from an envelope's x5chain only stands for envelopes that embed
+        # it again; one without a certificate must be signed by a signer of the trust store,
+        # else it is from an unknown signer, whatever was seen before.
         if cached is not None and (
-            envelope.certificate_der is None
-            or certificate_id_of_der(envelope.certificate_der) == envelope.kid
+            certificate_id_of_der(envelope.certificate_der) == envelope.kid
+            if envelope.certificate_der is not None
+            else cached.known_in_advance
         ):
             return cached
         certificate_or_verdict = self._signer_certificate(envelope)
@@ -321,9 +326,11 @@ class Verifier:
             key=key,
             chains_to_root=self._trust.issuing_root(certificate) is not None,
             revoked=self._trust.is_revoked(certificate),
+            known_in_advance=envelope.certificate_der is None,
         )
         if len(self._signers) >= SIGNER_CACHE_SIZE:
-            self._signers.clear()
+            # Forget the oldest: a flood of rogue certificates must not evict everyone at once.
+            del self._signers[next(iter(self._signers))]
         self._signers[envelope.kid] = known
         return known
 

@@ -172,6 +172,7 @@ class IhdService:
         self._outbox_wakeup = asyncio.Event()
         self._backfill = BackfillProgress(0, 0, False)
         self._backfill_received: dict[Fuel, int] = {}
+        self._early_messages: list[bytes] = []
         self._stopping = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -404,6 +405,7 @@ class IhdService:
             self._policy,
             SqliteReplayCounters(self.db),
             {self.identity.entity_id, info.meter_id},
+            clock=self._clock,
             message_owner=self._owner_of,
         )
         self._signer = ReplySigner(
@@ -413,6 +415,9 @@ class IhdService:
             lambda counter: self.settings.set(COUNTER_SETTING, counter),
             self._clock,
         )
+        early, self._early_messages = self._early_messages, []
+        for data in early:
+            self._on_message(data)
         self._outbox_wakeup.set()
         self._notify(Topic.LINK, "connected")
         if self.config.backfill:
@@ -460,6 +465,9 @@ class IhdService:
 
     def _on_message(self, data: bytes) -> None:
         if self._verifier is None:
+            # Indications can arrive between subscribing and reading who the meter is; keep
+            # them until the verifier exists rather than confirming and losing them.
+            self._early_messages.append(data)
             return
         now = self._clock()
         verdict = self._verifier.verify(data)
@@ -474,7 +482,8 @@ class IhdService:
             id=getattr(command, "message_id", None),
             type=message.message_type.name,
             role=message.role.value,
-            originator=message.signer.organisation or message.signer.entity_id,
+            originator=message.signer.entity_id,
+            organisation=message.signer.organisation,
             text=getattr(command, "message", None),
         )
         try:

@@ -1,6 +1,7 @@
 """The ``meter-emulator`` command: the meter side, plus signing and PKI tools.
 
-Exit status: 0 success, 2 a usage or configuration error (one line on stderr).
+Exit status: 0 success, 1 the scenario failed (with ``--exit-when-done``), 2 a usage or
+configuration error, including a bad scenario file (one line on stderr).
 """
 
 from __future__ import annotations
@@ -40,6 +41,18 @@ from meter_emulator.attacks.vectors import write_test_vectors
 from meter_emulator.cli.headless import run_headless
 from meter_emulator.gatt import PairingMode
 from meter_emulator.runtime import MeterConfig
+from meter_emulator.scenarios.model import (
+    LONDON,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_start,
+    resolve_scenario,
+    shipped_scenarios,
+)
+
+#: Exit status of a run whose scenario failed.
+EXIT_FAILED = 1
 
 
 def _instant(text: str) -> datetime:
@@ -56,6 +69,16 @@ def _radio(text: str) -> RadioSpec:
             "the meter needs a Bumble radio (virtual or bumble:<transport>), not system"
         )
     return spec
+
+
+def _speed(text: str) -> float:
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 < speed <= 100_000:
+        raise argparse.ArgumentTypeError("the speed must be above 0 and at most 100000")
+    return speed
 
 
 def _consent(text: str) -> tuple[str, bool]:
@@ -147,7 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="virtual[:PORT] (default virtual:9301) or bumble:<transport>",
     )
-    run.add_argument("--data-dir", type=Path, metavar="DIR", help="where bonds are kept")
+    run.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="where bonds, counters, consent and messages waiting for the IHD are kept",
+    )
     run.add_argument("--headless", action="store_true", help="no window; log events")
     run.add_argument("--events", type=Path, metavar="FILE", help="JSON-lines events ('-': stdout)")
     run.add_argument("--btsnoop", type=Path, metavar="FILE", help="write an HCI capture")
@@ -169,7 +197,36 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="indicate this envelope to the IHD once it subscribes (repeatable, in order)",
     )
+    run.add_argument(
+        "--scenario",
+        metavar="NAME|FILE",
+        help="play a scenario once the IHD is connected (see 'meter-emulator scenario list')",
+    )
+    run.add_argument(
+        "--speed",
+        type=_speed,
+        metavar="X",
+        help="simulated seconds per real second (default: the scenario's speed, else 1)",
+    )
+    run.add_argument(
+        "--sim-start",
+        metavar="TIME",
+        help="simulated start: HH:MM today (UK time) or ISO 8601 "
+        "(default: the scenario's, else now)",
+    )
+    run.add_argument(
+        "--exit-when-done",
+        action="store_true",
+        help="stop when the scenario is done (exit status 1 if it failed)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    scenario = commands.add_parser("scenario", help="list or check scenario files")
+    scenario_commands = scenario.add_subparsers(
+        dest="scenario_command", metavar="ACTION", required=True
+    )
+    scenario_commands.add_parser("list", help="the shipped scenarios, as JSON lines")
+    check = scenario_commands.add_parser("check", help="check scenario files (names or paths)")
+    check.add_argument("scenarios", nargs="+", metavar="NAME|FILE")
     _add_sign_parser(commands)
     pki = commands.add_parser("pki", help="PKI tools")
     pki_commands = pki.add_subparsers(dest="pki_command", metavar="ACTION", required=True)
@@ -300,6 +357,51 @@ def _vectors(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _scenario(args: argparse.Namespace) -> int:
+    if args.scenario_command == "list":
+        for path in shipped_scenarios():
+            loaded = load_scenario(path)
+            print(
+                json.dumps(
+                    {
+                        "name": loaded.name,
+                        "title": loaded.title,
+                        "steps": len(loaded.steps),
+                        "speed": loaded.speed,
+                    }
+                )
+            )
+        return EXIT_OK
+    for name in args.scenarios:
+        loaded = load_scenario(resolve_scenario(name))
+        print(json.dumps({"scenario": str(loaded.source), "steps": len(loaded.steps), "ok": True}))
+    return EXIT_OK
+
+
+def _run_config(args: argparse.Namespace) -> tuple[MeterConfig, Scenario | None]:
+    scenario = load_scenario(resolve_scenario(args.scenario)) if args.scenario else None
+    sim_start = None
+    if args.sim_start:
+        try:
+            sim_start = parse_start(args.sim_start, datetime.now(LONDON).date())
+        except ValueError as exc:
+            raise UsageError(f"--sim-start: {exc}") from None
+    elif scenario is not None:
+        sim_start = scenario.start
+    speed = args.speed or (scenario.speed if scenario is not None else None) or 1.0
+    config = MeterConfig(
+        radio=args.radio,
+        data_dir=args.data_dir or Path(user_data_dir("meter-emulator", appauthor=False)),
+        btsnoop=args.btsnoop,
+        pairing_mode=PairingMode(args.pairing),
+        seed=args.seed,
+        send=tuple(args.send),
+        speed=speed,
+        sim_start=sim_start,
+    )
+    return config, scenario
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``meter-emulator`` console script."""
     parser = build_parser()
@@ -312,21 +414,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _pki_init(args)
         if args.command == "vectors":
             return _vectors(args)
+        if args.command == "scenario":
+            return _scenario(args)
         if not args.headless:
             raise UsageError(
                 "the emulator's window is not built yet; run it with --headless "
                 "(or use 'meter-emulator sign' / 'pki init', see --help)"
             )
-        config = MeterConfig(
-            radio=args.radio,
-            data_dir=args.data_dir or Path(user_data_dir("meter-emulator", appauthor=False)),
-            btsnoop=args.btsnoop,
-            pairing_mode=PairingMode(args.pairing),
-            seed=args.seed,
-            send=tuple(args.send),
+        if args.exit_when_done and not args.scenario:
+            raise UsageError("--exit-when-done needs --scenario")
+        config, scenario = _run_config(args)
+        completed = asyncio.run(
+            run_headless(config, args.events, scenario, exit_when_done=args.exit_when_done)
         )
-        asyncio.run(run_headless(config, args.events))
-        return EXIT_OK
+        return EXIT_OK if completed else EXIT_FAILED
+    except ScenarioError as exc:
+        print(f"meter-emulator: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except ProtocolError as exc:
         print(f"meter-emulator: error: {exc.detail}", file=sys.stderr)
         return EXIT_USAGE

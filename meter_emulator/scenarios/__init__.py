@@ -1,1 +1,1 @@
-
+"""Workshop scenarios: TOML scripts of operator messages, meter events and attacks."""

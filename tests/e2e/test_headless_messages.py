@@ -87,7 +87,8 @@ async def test_genuine_notice_is_accepted_and_forgery_refused(
     assert record["id"] == 77
     assert record["type"] == "outage.planned"
     assert record["role"] == "dno"
-    assert record["originator"] == "Northern Power Distribution"
+    assert record["originator"] == "90-B3-D5-1F-30-01-00-01"
+    assert record["organisation"] == "Northern Power Distribution"
     assert record["text"] == "Power cut Tue 10:00-14:00"
 
     ctx = AttackContext(identities, meter.meter_id, now, 11, payload)

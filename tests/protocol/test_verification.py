@@ -23,6 +23,7 @@ from ihd_app.protocol.resources import vectors_directory
 from ihd_app.protocol.verification import Verifier
 from ihd_app.protocol.zcl import DisplayMessage, Importance, decode_frame, decode_unit
 from meter_emulator.attacks.forgery import ATTACKS, Attack, AttackContext
+from meter_emulator.attacks.forgery import attack as attack_by_name
 from meter_emulator.attacks.vectors import VECTOR_TIME, _write_unit_vectors, write_test_vectors
 from tests.support import IHD_ID, METER_ID, NOW
 
@@ -212,6 +213,18 @@ def test_swapped_certificate_is_refused_even_after_the_signer_is_cached(
     swapped = {33: identities("supplier").certificate_der}
     data = cbor2.dumps(cbor2.CBORTag(18, [protected, swapped, payload, signature]))
     assert verifier.verify(data).reason is Reason.BAD_SIGNATURE
+
+
+def test_a_certificate_seen_in_a_refused_envelope_does_not_make_its_signer_known(
+    verifier: Verifier, identities: Identities
+) -> None:
+    payload, _ = compose(OUTAGE)
+    ctx = AttackContext(identities, METER_ID, NOW, counter=10, payload=payload)
+    untrusted = attack_by_name("untrusted-signer").build(ctx)
+    assert verifier.verify(untrusted).reason is Reason.UNTRUSTED_CHAIN
+    # The same rogue key, now without its certificate: still a stranger.
+    unknown = attack_by_name("unknown-signer").build(ctx)
+    assert verifier.verify(unknown).reason is Reason.UNKNOWN_SIGNER
 
 
 def test_meter_recipient_accepts_ihd_replies(

@@ -1,0 +1,1 @@
+"""The meter's own behaviour: power threshold, outages, voltage, safety, gas valve."""

@@ -1,0 +1,58 @@
+"""Consent (Ofgem: "the customer shall choose in which way consumption data shall be used and
+by whom"): the meter keeps the IHD's consent.update and answers a DNO's or supplier's
+half-hourly data request only with the consumer's consent."""
+
+from __future__ import annotations
+
+from ihd_app.protocol.compose import MessageRequest
+from meter_emulator.runtime import MeterRuntime
+from tests.meter_behaviour.support import Stack
+
+
+async def test_data_requests_follow_the_consumers_consent(stack: Stack) -> None:
+    meter = stack.meter
+    assert stack.ihd is not None
+    first = meter.operator.send("dno", MessageRequest("data.request", periods=48))
+    refused = await stack.meter_events.wait("data.refused", key=first.key)
+    assert refused["party"] == "dno"
+    assert "has not agreed" in refused["detail"]
+    assert "Northern Power Distribution" in refused["detail"]
+    assert not stack.meter_events.named("data.delivered")
+    assert first.status.value == "declined"
+    assert first.outcome == refused["detail"]
+
+    await stack.ihd.set_consent("dno", True)
+    stored = await stack.meter_events.wait("consent.stored")
+    assert stored["consent"]["dno"] is True
+    assert meter.snapshot().consent["dno"] is True
+
+    second = meter.operator.send("dno", MessageRequest("data.request", periods=48))
+    delivered = await stack.meter_events.wait("data.delivered", key=second.key)
+    assert delivered["party"] == "dno"
+    assert delivered["periods"] == 48
+    assert len(delivered["intervals_wh"]) == 48
+    assert 1 < delivered["kwh"] < 40
+    assert second.status.value == "carried-out"
+
+    # Consent is per party: the supplier still gets nothing.
+    third = meter.operator.send("supplier", MessageRequest("data.request", periods=4))
+    await stack.meter_events.wait("data.refused", key=third.key, party="supplier")
+
+    # A gas network may not ask at all (policy), which is an operator error, not a consent one.
+    gdn = meter.operator.send("gdn", MessageRequest("data.request", periods=4))
+    error = await stack.meter_events.wait("operator.error", key=gdn.key)
+    assert error["reason"] == "role-not-authorised"
+
+    # Withdrawing consent is honoured at once.
+    await stack.ihd.set_consent("dno", False)
+    await stack.meter_events.wait_count("consent.stored", 2)
+    fourth = meter.operator.send("dno", MessageRequest("data.request", periods=1))
+    await stack.meter_events.wait("data.refused", key=fourth.key)
+
+
+async def test_consent_survives_a_meter_restart(stack: Stack) -> None:
+    assert stack.ihd is not None
+    await stack.ihd.set_consent("supplier", True)
+    await stack.meter_events.wait("consent.stored")
+    restarted = MeterRuntime(stack.meter.config, stack.meter.events)
+    assert restarted.state.consent == {"supplier": True}
