@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.events import EventLog
@@ -14,48 +12,11 @@ from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.service.ihd_service import IhdService, ServiceConfig
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 from tests.e2e.programs import free_port
+from tests.event_waiting import Events
 
 #: A quiet night: no appliance of the household model runs at 03:00, so demand is only the
 #: baseload and the fridge (well under 1 kW) unless a test switches something on.
 NIGHT = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
-
-
-class Events:
-    """Collects the events of one program; a test awaits one by name and fields."""
-
-    def __init__(self, log: EventLog) -> None:
-        self.seen: list[dict[str, Any]] = []
-        self._changed = asyncio.Event()
-        log.subscribe(self._on_event)
-
-    def _on_event(self, record: dict[str, Any]) -> None:
-        self.seen.append(record)
-        self._changed.set()
-
-    def named(self, name: str, /, **fields: Any) -> list[dict[str, Any]]:
-        return [
-            r
-            for r in self.seen
-            if r["event"] == name and all(r.get(k) == v for k, v in fields.items())
-        ]
-
-    async def wait(self, name: str, /, timeout: float = 10, **fields: Any) -> dict[str, Any]:
-        """The latest event ``name`` with ``fields`` (waiting for it if there is none yet)."""
-        async with asyncio.timeout(timeout):
-            while not (found := self.named(name, **fields)):
-                self._changed.clear()
-                await self._changed.wait()
-        return found[-1]
-
-    async def wait_count(
-        self, name: str, count: int, /, timeout: float = 10, **fields: Any
-    ) -> list[dict[str, Any]]:
-        """Wait until ``count`` events ``name`` with ``fields`` were logged."""
-        async with asyncio.timeout(timeout):
-            while len(found := self.named(name, **fields)) < count:
-                self._changed.clear()
-                await self._changed.wait()
-        return found
 
 
 @dataclass

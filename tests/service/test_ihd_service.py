@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,35 +25,9 @@ from ihd_app.service.ihd_service import IhdService, ServiceConfig
 from meter_emulator.attacks.forgery import AttackContext, attack
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 from tests.e2e.programs import free_port
+from tests.event_waiting import Events
 
 Identities = Callable[[str], Identity]
-
-
-class Events:
-    """Collects events of one program and lets a test await one by name and fields."""
-
-    def __init__(self, log: EventLog) -> None:
-        self.seen: list[dict[str, Any]] = []
-        self._changed = asyncio.Event()
-        log.subscribe(self._on_event)
-
-    def _on_event(self, record: dict[str, Any]) -> None:
-        self.seen.append(record)
-        self._changed.set()
-
-    def named(self, name: str, **fields: Any) -> list[dict[str, Any]]:
-        return [
-            r
-            for r in self.seen
-            if r["event"] == name and all(r.get(k) == v for k, v in fields.items())
-        ]
-
-    async def wait(self, name: str, timeout: float = 15, **fields: Any) -> dict[str, Any]:
-        async with asyncio.timeout(timeout):
-            while not (found := self.named(name, **fields)):
-                self._changed.clear()
-                await self._changed.wait()
-        return found[-1]
 
 
 @dataclass
