@@ -1,4 +1,9 @@
-"""Pictures of the window: every screen, the takeover, dialogs over a dimmed window."""
+"""Pictures of the window: every screen, the takeover, dialogs over a dimmed window.
+
+Everything here runs while the service runs on the qasync loop, so nothing calls
+``QApplication.processEvents`` (it would re-enter the loop from inside a coroutine and starve
+the service): each picture waits a short time on the loop for Qt to lay out and paint first.
+"""
 
 from __future__ import annotations
 
@@ -11,74 +16,59 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from ihd_app.ui.main_window import MainWindow
 
+#: Seconds a screen is given to lay out and paint before its picture is taken.
+PAINT_PAUSE_S = 0.3
+
 
 def settle(rounds: int = 5) -> None:
-    """Let layouts, style polish and deferred paints finish."""
+    """Let deferred deletes and paints finish (only once the loop's work is over)."""
     app = QApplication.instance()
     if app is not None:
         for _ in range(rounds):
             app.processEvents()
 
 
-def grab(widget: QWidget, path: Path) -> Path:
-    """Save a picture of ``widget``."""
-    settle()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    widget.grab().save(str(path), "PNG")
-    return path
+async def paint_pause(seconds: float = PAINT_PAUSE_S) -> None:
+    """Give Qt time on the running loop to lay out and paint."""
+    await asyncio.sleep(seconds)  # a timer: Qt lays out and paints meanwhile
 
 
-def grab_with_dialog(window: QWidget, dialog: QDialog, path: Path) -> Path:
-    """The window, dimmed, with ``dialog`` centred over it (as the consumer sees it)."""
-    settle()
-    picture = window.grab()
-    dialog.adjustSize()
-    settle()
-    over = dialog.grab()
+def over_dimmed(window: QPixmap, dialog: QPixmap) -> QPixmap:
+    """``window`` dimmed with ``dialog`` centred over it, framed (as the consumer sees it)."""
+    picture = QPixmap(window)
     painter = QPainter(picture)
     painter.fillRect(picture.rect(), QColor(0, 0, 0, 120))
     ratio = picture.devicePixelRatio() or 1.0
     width, height = picture.width() / ratio, picture.height() / ratio
-    top_left = QPoint(
-        int((width - over.width() / ratio) / 2), int((height - over.height() / ratio) / 2)
-    )
-    painter.drawPixmap(top_left, over)
+    over_w, over_h = dialog.width() / ratio, dialog.height() / ratio
+    top_left = QPoint(int((width - over_w) / 2), int((height - over_h) / 2))
+    painter.drawPixmap(top_left, dialog)
     painter.setPen(QPen(QColor("#8a94a0"), 2))
-    painter.drawRect(
-        top_left.x() - 1,
-        top_left.y() - 1,
-        int(over.width() / ratio) + 1,
-        int(over.height() / ratio) + 1,
-    )
+    painter.drawRect(top_left.x() - 1, top_left.y() - 1, int(over_w) + 1, int(over_h) + 1)
     painter.end()
+    return picture
+
+
+async def grab_live(window: QWidget, path: Path, dialog: QDialog | None = None) -> Path:
+    """Save a picture of ``window`` (with ``dialog`` over it, if given) once it has painted."""
+    await paint_pause()
+    if dialog is not None:
+        # The window may just have been resized (fonts scale with it): refit the dialog.
+        dialog.adjustSize()
+        await paint_pause()
+    picture = window.grab()
+    if dialog is not None:
+        picture = over_dimmed(picture, dialog.grab())
     path.parent.mkdir(parents=True, exist_ok=True)
-    QPixmap(picture).save(str(path), "PNG")
+    picture.save(str(path), "PNG")
     return path
 
 
 async def capture_screens_live(window: MainWindow, directory: Path, prefix: str) -> list[Path]:
-    """Like :func:`capture_screens`, for a window whose service is running on the loop.
-
-    ``processEvents`` would re-enter the qasync loop from inside a coroutine and starve the
-    service; instead each screen gets a short pause on the loop to lay out and paint.
-    """
+    """One picture per screen, ``<prefix>-<screen>.png``, for a window whose service runs."""
     paths = []
     for index, screen in enumerate(window.screens):
         window.show_screen(index)
-        await asyncio.sleep(0.3)  # a timer: let Qt lay out and paint this screen
-        path = directory / f"{prefix}-{screen.label.lower()}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(path), "PNG")
-        paths.append(path)
-    window.show_screen(0)
-    return paths
-
-
-def capture_screens(window: MainWindow, directory: Path, prefix: str) -> list[Path]:
-    """One picture per screen: ``<prefix>-<screen>.png``."""
-    paths = []
-    for index, screen in enumerate(window.screens):
-        window.show_screen(index)
-        paths.append(grab(window, directory / f"{prefix}-{screen.label.lower()}.png"))
+        paths.append(await grab_live(window, directory / f"{prefix}-{screen.label.lower()}.png"))
     window.show_screen(0)
     return paths

@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         row.addLayout(column, 1)
         self.setCentralWidget(central)
-        self.takeover = TakeoverOverlay(self.theme, central)
+        self.takeover = TakeoverOverlay(self.theme, central, self.context.clock)
         self.takeover.acknowledge_clicked.connect(self._acknowledge_takeover)
         self.pairing: PairingDialog | None = None
         self.nav.selected.connect(self.show_screen)

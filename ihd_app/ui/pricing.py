@@ -1,6 +1,6 @@
 """Which rate band applies now and when the price next changes (local time of day).
 
-Small and pure so the home screen, the tariff screen and the fake service agree; when
+Small and pure so the home screen, the tariff screen and the usage chart agree; when
 ``ihd_app.core.tariff`` offers the same, these can delegate to it.
 """
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from ihd_app.link.bumble_backend.security import LinkSecurity
 from ihd_app.link.meter_link import LinkState
@@ -25,9 +27,24 @@ def pounds(value: float | None) -> str:
     return "£–" if value is None else f"£{value:,.2f}"
 
 
+def per_hour(pounds_per_hour: float | None) -> str:
+    """``35.5p per hour`` below a pound (two pence decimals would round to "£0.01"),
+    ``£1.24 per hour`` from a pound."""
+    if pounds_per_hour is None:
+        return "£– per hour"
+    if abs(pounds_per_hour) < 1:
+        return f"{pounds_per_hour * 100:.1f}p per hour"
+    return f"{pounds(pounds_per_hour)} per hour"
+
+
+def pence(value: float) -> str:
+    """``24.86p``, ``28.6p``, ``9.5p``: as tariffs are quoted, to at most two decimals."""
+    return f"{value:.2f}".rstrip("0").rstrip(".") + "p"
+
+
 def pence_per_kwh(value: float) -> str:
-    """``28.6p/kWh``."""
-    return f"{value:.2f}p/kWh" if value < 10 else f"{value:.1f}p/kWh"
+    """``24.86p/kWh`` (never rounded to fewer decimals than the tariff has)."""
+    return f"{pence(value)}/kWh"
 
 
 def clock(moment: datetime) -> str:
@@ -43,6 +60,26 @@ def when(moment: datetime | None, now: datetime | None = None) -> str:
     if now is not None and local.date() == now.astimezone().date():
         return f"Today {local:%H:%M}"
     return local.strftime("%a %d %b %Y %H:%M")
+
+
+def window(start: datetime, end: datetime, now: datetime | None = None) -> str:
+    """``Thu 26 Nov 2026 09:00 – 13:00`` (the end's date only when it is another day)."""
+    first = when(start, now)
+    same_day = start.astimezone().date() == end.astimezone().date()
+    return f"{first} – {clock(end) if same_day else when(end, now)}"
+
+
+def outage_window(details: Mapping[str, Any], now: datetime | None = None) -> str | None:
+    """The signed outage window of an outage message's details, for people (``None`` if none)."""
+    outage = details.get("outage")
+    if not isinstance(outage, Mapping):
+        return None
+    try:
+        start = datetime.fromisoformat(str(outage["start"]))
+        end = datetime.fromisoformat(str(outage["end"]))
+    except (KeyError, ValueError):
+        return None
+    return window(start, end, now)
 
 
 def timestamp(moment: datetime) -> str:
@@ -116,11 +153,11 @@ def security_level(security: LinkSecurity) -> str:
     """One line on the link's protection."""
     if not security.encrypted:
         return "Not encrypted"
-    parts = ["Encrypted (AES-CCM)"]
-    if security.key_size:
-        parts.append(f"{security.key_size * 8}-bit key")
+    # Non-breaking hyphens: "AES-CCM" and "MITM-protected" never wrap at the hyphen.
+    cipher = "AES\u2011CCM" + (f", {security.key_size * 8}-bit key" if security.key_size else "")
+    parts = [f"Encrypted ({cipher})"]
     parts.append(
-        "authenticated (MITM-protected)" if security.authenticated else "NOT authenticated"
+        "authenticated (MITM\u2011protected)" if security.authenticated else "NOT authenticated"
     )
     parts.append("LE Secure Connections" if security.secure_connections else "legacy pairing")
     if security.bonded:

@@ -9,6 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,11 +17,16 @@ import qasync
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
+from ihd_app.link.pairing import AutoAccept, PairingAnswers
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.qt_check import binding_problem
 from ihd_app.ui.settings import UiSettings
+from meter_emulator.gatt import PairingMode
+from tests.ui.live import LiveStack, start_stack
 
 BINDING_PROBLEM = binding_problem()
+#: Pairing confirmed without asking (the stacks of tests that are not about pairing).
+AUTO_ACCEPT = AutoAccept()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -58,12 +64,12 @@ def event_loop_qt(qt_loop: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def run(event_loop_qt: Any, qtbot: Any) -> Callable[[Coroutine[Any, Any, Any]], Any]:
+def run(event_loop_qt: Any, qtbot: Any) -> Callable[..., Any]:
     """Run a coroutine on the shared loop to completion (driving Qt meanwhile)."""
 
-    def runner(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    def runner(coroutine: Coroutine[Any, Any, Any], timeout_ms: int = 5000) -> Any:
         task = asyncio.ensure_future(coroutine)
-        qtbot.waitUntil(task.done, timeout=5000)
+        qtbot.waitUntil(task.done, timeout=timeout_ms)
         return task.result()
 
     return runner
@@ -129,3 +135,63 @@ def open_window(
         run(window.runner.cancel_all())
         run(service.close())
         window.deleteLater()
+
+
+class Live:
+    """Starts real stacks (:mod:`tests.ui.live`) and windows on them for one test."""
+
+    def __init__(self, qtbot: Any, run: Callable[..., Any], data_dir: Path) -> None:
+        self._qtbot = qtbot
+        self._run = run
+        self._data_dir = data_dir
+        self.stacks: list[LiveStack] = []
+        self.windows: list[MainWindow] = []
+
+    def run(self, coroutine: Coroutine[Any, Any, Any], timeout_ms: int = 5000) -> Any:
+        """Run ``coroutine`` on the shared loop to completion."""
+        return self._run(coroutine, timeout_ms=timeout_ms)
+
+    def start(
+        self,
+        *,
+        pairing: PairingAnswers | None = AUTO_ACCEPT,
+        connect: bool = True,
+        backfill: bool = False,
+        mode: PairingMode = PairingMode.NUMERIC_COMPARISON,
+    ) -> LiveStack:
+        """The meter emulator and the IHD service, started (and connected, with ``connect``)."""
+        data_dir = self._data_dir / f"stack-{len(self.stacks)}"
+        stack: LiveStack = self._run(
+            start_stack(data_dir, pairing=pairing, connect=connect, backfill=backfill, mode=mode),
+            timeout_ms=20_000,
+        )
+        self.stacks.append(stack)
+        return stack
+
+    def window(self, stack: LiveStack, size: tuple[int, int] = (800, 480)) -> MainWindow:
+        """The main window on ``stack``'s service (wall clock), shown."""
+        window = MainWindow(stack.service)
+        window.setFixedSize(*size)
+        window.show()
+        self._qtbot.waitExposed(window)
+        self.windows.append(window)
+        return window
+
+    def close(self) -> None:
+        """Windows first (they stop listening), then each service and its meter."""
+        for window in self.windows:
+            window.close()
+            self._run(window.runner.cancel_all())
+            window.deleteLater()
+        for stack in self.stacks:
+            self._run(stack.close(), timeout_ms=10_000)
+
+
+@pytest.fixture
+def live(qtbot: Any, event_loop_qt: Any, run: Callable[..., Any], tmp_path: Path) -> Iterator[Live]:
+    """Real meter emulator + IHD service stacks on the shared loop; all closed afterwards."""
+    stacks = Live(qtbot, run, tmp_path)
+    try:
+        yield stacks
+    finally:
+        stacks.close()

@@ -1,9 +1,11 @@
-"""The service the UI tests run against, and a recorder of what the UI asked of it.
+"""The in-memory service some widget tests run against, and a recorder of what the UI asked.
 
-Every test talks to the service only through :class:`IhdServiceApi` (queries, actions,
-notifications). What the *meter side* does (deliver a message, refuse one, ask a pairing
-question) goes through :class:`MeterSide`, which for the in-memory fake is the fake itself.
-To run the same tests against the real service, change :func:`make_service` only.
+The tests that matter most (acknowledging, pairing, forgetting, the charts of backfilled
+history, the security log, consent and wipe) run on the real IHD service and meter emulator
+(``test_live_stack.py``). This fake serves the rest: states the real stack cannot reach on cue
+(a link mid-reconnect, a withdrawn pairing question, a failing action, fixed demo figures).
+Every test talks to the service only through :class:`IhdServiceApi`; what the *meter side*
+does goes through :class:`MeterSide`, which for the fake is the fake itself.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from ihd_app.core.readings import Reading
 from ihd_app.link.bumble_backend.security import LinkSecurity
 from ihd_app.link.meter_link import LinkState, ScanResult
 from ihd_app.service.api import BackfillProgress, IhdServiceApi, PairingQuestion, PairingRequest
-from ihd_app.ui.fake.demo_data import DEMO_NOW, populate
-from ihd_app.ui.fake.service import SECURE_LINK, FakeService, scan_result
+from tests.ui.fake.demo_data import DEMO_NOW, populate
+from tests.ui.fake.service import SECURE_LINK, FakeService, scan_result
 
 __all__ = [
     "DEMO_NOW",

@@ -75,7 +75,7 @@ def test_next_change() -> None:
 
 @pytest.mark.parametrize(
     ("span", "buckets"),
-    [(UsageRange.DAY, 48), (UsageRange.WEEK, 7), (UsageRange.MONTH, 30), (UsageRange.YEAR, 12)],
+    [(UsageRange.DAY, 48), (UsageRange.WEEK, 7), (UsageRange.MONTH, 31), (UsageRange.YEAR, 12)],
 )
 def test_period_buckets(span: UsageRange, buckets: int) -> None:
     end = periods.period_end(span, NOW)
@@ -130,3 +130,65 @@ def test_parse_form_factor() -> None:
 def test_interval_arithmetic_is_local_calendar() -> None:
     end = periods.period_end(UsageRange.DAY, NOW)
     assert end - periods.period_start(UsageRange.DAY, end) == timedelta(days=1)
+
+
+def test_periods_are_the_services_calendar_periods() -> None:
+    # Tuesday 14 January 2025: the week is Monday 13 to Sunday 19, the month all of January.
+    week = periods.period_end(UsageRange.WEEK, NOW)
+    assert periods.period_start(UsageRange.WEEK, week) == datetime(2025, 1, 13, tzinfo=UTC)
+    assert week == datetime(2025, 1, 20, tzinfo=UTC)
+    assert periods.describe(UsageRange.WEEK, week) == "Mon 13 – Sun 19 Jan 2025"
+    month = periods.period_end(UsageRange.MONTH, NOW)
+    assert periods.describe(UsageRange.MONTH, month) == "January 2025"
+    assert periods.describe(UsageRange.MONTH, periods.shift(UsageRange.MONTH, month, -1)) == (
+        "December 2024"
+    )
+    year = periods.period_end(UsageRange.YEAR, NOW)
+    assert periods.describe(UsageRange.YEAR, year) == "2025"
+    assert periods.describe(UsageRange.DAY, periods.period_end(UsageRange.DAY, NOW)) == (
+        "Tue 14 Jan 2025"
+    )
+    across = periods.period_end(UsageRange.WEEK, datetime(2025, 2, 1, tzinfo=UTC))
+    assert periods.describe(UsageRange.WEEK, across) == "Mon 27 Jan – Sun 2 Feb 2025"
+
+
+def test_ticks_label_bars_in_the_middle_and_hours_at_their_start() -> None:
+    week = periods.ticks(UsageRange.WEEK, periods.period_end(UsageRange.WEEK, NOW))
+    assert [label for _, label in week] == [
+        "Mon 13",
+        "Tue 14",
+        "Wed 15",
+        "Thu 16",
+        "Fri 17",
+        "Sat 18",
+        "Sun 19",
+    ]
+    monday = datetime(2025, 1, 13, 12, tzinfo=UTC).timestamp()
+    assert week[0][0] == pytest.approx(monday)
+    year = periods.ticks(UsageRange.YEAR, periods.period_end(UsageRange.YEAR, NOW))
+    assert [label for _, label in year][:3] == ["Jan", "Feb", "Mar"]
+    day = periods.ticks(UsageRange.DAY, periods.period_end(UsageRange.DAY, NOW))
+    assert [label for _, label in day] == [f"{h:02d}:00" for h in range(0, 24, 3)]
+    assert periods.ticks(UsageRange.LIVE, NOW) == []
+
+
+def test_prices_keep_the_tariffs_decimals() -> None:
+    assert text.pence_per_kwh(24.86) == "24.86p/kWh"
+    assert text.pence_per_kwh(28.6) == "28.6p/kWh"
+    assert text.pence_per_kwh(9.5) == "9.5p/kWh"
+    assert text.pence_per_kwh(30.0) == "30p/kWh"
+
+
+def test_outage_window_from_signed_details() -> None:
+    details = {"outage": {"start": "2025-01-16T09:00:00+00:00", "end": "2025-01-16T13:00:00+00:00"}}
+    assert text.outage_window(details) == "Thu 16 Jan 2025 09:00 – 13:00"
+    assert text.outage_window(details, NOW.replace(day=16)) == "Today 09:00 – 13:00"
+    assert text.outage_window({}) is None
+    assert text.outage_window({"outage": {"start": "soon"}}) is None
+
+
+def test_cost_per_hour_reads_in_pence_below_a_pound() -> None:
+    assert text.per_hour(0.0142) == "1.4p per hour"
+    assert text.per_hour(0.355) == "35.5p per hour"
+    assert text.per_hour(1.24) == "£1.24 per hour"
+    assert text.per_hour(None) == "£– per hour"

@@ -1,4 +1,8 @@
-"""The Meter screen: link and security, backfill progress, Forget with confirmation."""
+"""The Meter screen: link and security badge, backfill progress, link loss.
+
+Forget (with its confirmation) against the real service and bond store is in
+``test_live_stack.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from PySide6.QtCore import Qt
 
 from ihd_app.link.meter_link import LinkState
 from ihd_app.service.api import BackfillProgress
-from ihd_app.ui.dialogs.confirm import ConfirmDialog
 from ihd_app.ui.screens.meter import MeterScreen
 from tests.ui.fakes import make_service
 
@@ -31,34 +34,6 @@ def test_shows_the_bonded_meter_and_its_security(qtbot: Any, open_window: Any) -
     assert "authenticated" in screen.fields["Security"].text()
     assert "128-bit key" in screen.fields["Security"].text()
     assert screen.forget_button.isEnabled()
-
-
-def test_forget_asks_first_and_cancel_keeps_the_meter(qtbot: Any, open_window: Any) -> None:
-    service, _meter, screen = _meter_screen(qtbot, open_window)
-    qtbot.mouseClick(screen.forget_button, LEFT)
-    dialog = screen.confirm
-    assert isinstance(dialog, ConfirmDialog)
-    qtbot.waitUntil(dialog.isVisible)
-    assert service.called("forget_meter") == []
-    qtbot.mouseClick(dialog.cancel_button, LEFT)
-    assert not dialog.isVisible()
-    assert service.called("forget_meter") == []
-    assert service.paired_meter is not None
-
-
-def test_forget_confirmed_forgets(qtbot: Any, open_window: Any) -> None:
-    service, _meter, screen = _meter_screen(qtbot, open_window)
-    qtbot.mouseClick(screen.forget_button, LEFT)
-    dialog = screen.confirm
-    assert isinstance(dialog, ConfirmDialog)
-    qtbot.waitUntil(dialog.isVisible)
-    qtbot.mouseClick(dialog.confirm_button, LEFT)
-    qtbot.waitUntil(lambda: service.paired_meter is None)
-    assert service.called("forget_meter") == [()]
-    qtbot.waitUntil(lambda: screen.badge.kind == "bad")
-    assert "Not connected" in screen.badge.text()
-    assert screen.fields["Meter"].text() == "None paired"
-    assert not screen.forget_button.isEnabled()
 
 
 def test_backfill_progress_bar_follows_the_service(qtbot: Any, open_window: Any) -> None:

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 from ihd_app.core.model import Importance, MessageState
 from ihd_app.core.readings import Fuel
 from ihd_app.protocol.reasons import Reason
-from ihd_app.ui.fake.demo_data import GDN, message
 from ihd_app.ui.icons import message_icon_name
 from ihd_app.ui.models import (
     InboxModel,
@@ -22,6 +21,8 @@ from ihd_app.ui.models import (
 )
 from ihd_app.ui.models.scan_results import Column as ScanColumn
 from ihd_app.ui.models.security_log import Column as LogColumn
+from ihd_app.ui.widgets.message_delegate import importance_of
+from tests.ui.fake.demo_data import GDN, message
 from tests.ui.fakes import DEMO_NOW, make_service, scan_result
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -40,7 +41,13 @@ def test_inbox_lists_current_messages_most_important_first() -> None:
     assert model.data(first, ItemRole.ICON_NAME) == "gas"
     assert model.data(first, ItemRole.STATE) is MessageState.DISPLAYED
     assert "Northern Gas Networks" in model.data(first, ItemRole.SUBTITLE)
+    assert model.data(first, ItemRole.SENDER) == "Northern Gas Networks"
+    assert model.data(first, ItemRole.WHEN).startswith("Today ")
     assert model.data(first, ItemRole.VALUE).key == model.data(first, ItemRole.KEY)
+    # Through Qt (as the delegate reads it) the importance arrives as a plain string.
+    assert first.data(ItemRole.IMPORTANCE) == "critical"
+    assert importance_of(first.data(ItemRole.IMPORTANCE)) is Importance.CRITICAL
+    assert importance_of(None) is None
 
 
 def test_inbox_refresh_follows_the_service(run: Any) -> None:

@@ -1,4 +1,8 @@
-"""Pairing questions: numeric comparison and passkey entry, answered through the service."""
+"""Pairing questions the real stack cannot pose on cue: a cancelled passkey, a withdrawn question.
+
+Pairing by numeric comparison (Yes and No) and by passkey with the real meter emulator is in
+``test_live_stack.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from ihd_app.link.meter_link import LinkState
 from ihd_app.service.api import PairingQuestion, PairingRequest
 from ihd_app.ui.dialogs.pairing import CompareDialog, PasskeyDialog
-from ihd_app.ui.screens.meter import MeterScreen
 from tests.ui.fakes import make_service
 
 LEFT = Qt.MouseButton.LeftButton
@@ -17,73 +19,6 @@ LEFT = Qt.MouseButton.LeftButton
 
 def _unpaired(**kwargs: Any) -> tuple[Any, Any, Any]:
     return make_service(paired=False, exclude=["a1f3c9e2"], **kwargs)
-
-
-def _scan_and_pair(qtbot: Any, window: Any) -> MeterScreen:
-    screen = window.show_kind(MeterScreen)
-    qtbot.mouseClick(screen.scan_button, LEFT)
-    qtbot.waitUntil(lambda: screen.results.rowCount() == 3)
-    assert screen.selected_result().address == "F4:12:FA:6C:01:9E"
-    assert screen.connect_button.text() == "Pair"
-    qtbot.mouseClick(screen.connect_button, LEFT)
-    qtbot.waitUntil(lambda: window.pairing is not None and window.pairing.isVisible())
-    return screen
-
-
-def test_numeric_comparison_yes_pairs(qtbot: Any, open_window: Any) -> None:
-    service, _meter, clock = _unpaired()
-    window = open_window(service, clock)
-    _scan_and_pair(qtbot, window)
-    dialog = window.pairing
-    assert isinstance(dialog, CompareDialog)
-    assert dialog.number.text() == "123 456"
-
-    qtbot.mouseClick(dialog.yes, LEFT)
-
-    qtbot.waitUntil(lambda: service.link_state is LinkState.CONNECTED)
-    assert service.called("answer_pairing") == [(True, None)]
-    assert service.security.authenticated
-    assert service.security.secure_connections
-    assert service.paired_meter is not None
-    assert window.pairing is None
-    assert not [d for d in window.findChildren(CompareDialog) if d.isVisible()]
-
-
-def test_numeric_comparison_no_refuses(qtbot: Any, open_window: Any) -> None:
-    service, _meter, clock = _unpaired()
-    window = open_window(service, clock)
-    _scan_and_pair(qtbot, window)
-    dialog = window.pairing
-    assert isinstance(dialog, CompareDialog)
-
-    qtbot.mouseClick(dialog.no, LEFT)
-
-    qtbot.waitUntil(window.notice.isVisible)
-    assert service.called("answer_pairing") == [(False, None)]
-    assert service.paired_meter is None
-    assert service.link_state is LinkState.IDLE
-    assert "refused" in window.notice.text()
-
-
-def test_passkey_dialog_sends_the_typed_number(qtbot: Any, open_window: Any) -> None:
-    service, meter, clock = _unpaired()
-    meter.pairing_question = PairingQuestion.ENTER_PASSKEY
-    meter.pairing_number = 482193
-    window = open_window(service, clock)
-    _scan_and_pair(qtbot, window)
-    dialog = window.pairing
-    assert isinstance(dialog, PasskeyDialog)
-    assert not dialog.ok.isEnabled()
-    qtbot.keyClicks(dialog.entry, "48x21")
-    assert dialog.entry.text() == "4821"  # digits only
-    assert not dialog.ok.isEnabled()
-    qtbot.keyClicks(dialog.entry, "93")
-    assert dialog.ok.isEnabled()
-
-    qtbot.mouseClick(dialog.ok, LEFT)
-
-    qtbot.waitUntil(lambda: service.link_state is LinkState.CONNECTED)
-    assert service.called("answer_pairing") == [(True, 482193)]
 
 
 def test_passkey_cancel_answers_no(qtbot: Any, open_window: Any) -> None:

@@ -1,4 +1,8 @@
-"""The usage chart: range buttons switch the plotted series; cost, compare, long series."""
+"""The usage chart on made-up history: cost, compare, stepping back, live, long series.
+
+The range buttons over history backfilled from the real meter emulator are tested in
+``test_live_stack.py``.
+"""
 
 from __future__ import annotations
 
@@ -32,33 +36,6 @@ def _plotted(screen: UsageScreen) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(x), np.asarray(y)
 
 
-@pytest.mark.parametrize(
-    ("span", "button", "count"),
-    [
-        (UsageRange.DAY, "Day", 36),  # the half hours recorded so far today (to 18:00)
-        (UsageRange.WEEK, "Week", 7),
-        (UsageRange.MONTH, "Month", 30),
-        (UsageRange.YEAR, "Year", 12),
-    ],
-)
-def test_range_buttons_switch_the_series(
-    qtbot: Any, usage: tuple[Any, UsageScreen], span: UsageRange, button: str, count: int
-) -> None:
-    service, screen = usage
-    if span is UsageRange.DAY:
-        qtbot.mouseClick(screen.range_buttons[UsageRange.WEEK], LEFT)
-    qtbot.mouseClick(screen.range_buttons[span], LEFT)
-    assert screen.span is span
-    expected = service.usage(Fuel.ELECTRICITY, span, periods.period_end(span, DEMO_NOW))
-    assert len(expected) == count
-    x, y = _plotted(screen)
-    assert len(y) == 2 * count  # each interval held from its start to its end
-    np.testing.assert_allclose(y[::2], [i.kwh for i in expected])
-    np.testing.assert_allclose(x[::2], [i.start.timestamp() for i in expected])
-    assert screen.range_buttons[span].isChecked()
-    assert button in screen.range_buttons[span].text()
-
-
 def test_cost_and_fuel_switch_the_values(qtbot: Any, usage: tuple[Any, UsageScreen]) -> None:
     service, screen = usage
     qtbot.mouseClick(screen.fuel_buttons[Fuel.GAS], LEFT)
@@ -86,7 +63,7 @@ def test_compare_plots_the_previous_period(qtbot: Any, usage: tuple[Any, UsageSc
     # Shifted onto this week so the two can be compared day by day.
     assert np.asarray(x)[0] == pytest.approx(periods.period_start(UsageRange.WEEK, end).timestamp())
     assert screen.chart.previous.isVisible()
-    assert "previous" in screen.summary.text()
+    assert "Week before" in screen.summary.text()
 
 
 def test_earlier_steps_back_a_period(qtbot: Any, usage: tuple[Any, UsageScreen]) -> None:

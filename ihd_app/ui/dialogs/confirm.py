@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+#: How wide a dialog is, in average characters of its font: wide enough that its paragraphs
+#: wrap into a few lines, at every window size (fonts scale with the window).
+DIALOG_CHARS = 44
+
+
+def fit_to_text(dialog: QDialog, chars: int = DIALOG_CHARS) -> None:
+    """Size ``dialog`` for its font: a minimum width in characters, the height its wrapped
+    text needs at that width (so no paragraph is cut off)."""
+    dialog.ensurePolished()
+    dialog.setMinimumWidth(dialog.fontMetrics().averageCharWidth() * chars)
+    dialog.adjustSize()
 
 
 class ConfirmDialog(QDialog):
@@ -45,3 +58,12 @@ class ConfirmDialog(QDialog):
         layout.addLayout(buttons)
         self.cancel_button.setDefault(True)
         self.cancel_button.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        fit_to_text(self)
+        super().showEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            fit_to_text(self)

@@ -6,8 +6,8 @@ unless the service withdrew the question first (:meth:`PairingDialog.dismiss`).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRegularExpression, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QRegularExpressionValidator
+from PySide6.QtCore import QEvent, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QRegularExpressionValidator, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ihd_app.service.api import PairingQuestion, PairingRequest
+from ihd_app.ui.dialogs.confirm import fit_to_text
 
 
 def six_digits(number: int) -> str:
@@ -47,6 +48,15 @@ class PairingDialog(QDialog):
         self.layout_.addWidget(heading)
         self.buttons = QHBoxLayout()
         self.buttons.setSpacing(12)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        fit_to_text(self)
+        super().showEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            fit_to_text(self)
 
     def add_text(self, text: str, role: str = "") -> QLabel:
         """A paragraph (or a big number with ``role``)."""

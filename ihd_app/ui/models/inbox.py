@@ -70,6 +70,10 @@ class MessageListModel(QAbstractListModel):
             return message.state
         if role == ItemRole.ICON_NAME:
             return message_icon_name(message.type)
+        if role == ItemRole.SENDER:
+            return message.originator_name
+        if role == ItemRole.WHEN:
+            return text.when(message.received_at, self._clock() if self._clock else None)
         if role == ItemRole.SUBTITLE:
             now = self._clock() if self._clock else None
             return f"{message.originator_name} · {text.when(message.received_at, now)}"

@@ -28,3 +28,7 @@ class ItemRole(IntEnum):
     REASON = Qt.ItemDataRole.UserRole + 8
     #: The band in force now (``bool``).
     CURRENT = Qt.ItemDataRole.UserRole + 9
+    #: A message's verified sender, for people.
+    SENDER = Qt.ItemDataRole.UserRole + 10
+    #: When a message was received, for people ("Today 18:05").
+    WHEN = Qt.ItemDataRole.UserRole + 11

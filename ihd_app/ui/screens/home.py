@@ -22,11 +22,9 @@ TOTALS_EVERY_S = 15.0
 
 def today_usage(service: IhdServiceApi, fuel: Fuel, now: datetime) -> tuple[float, float] | None:
     """Today's kWh and cost in pounds (``None`` without history)."""
-    midnight = periods.start_of_day(now)
+    midnight, end = periods.today(now)
     intervals = [
-        i
-        for i in service.usage(fuel, UsageRange.DAY, periods.add_days(midnight, 1))
-        if i.start >= midnight
+        i for i in service.usage(fuel, UsageRange.DAY, end) if i.start >= midnight and i.start < now
     ]
     if not intervals:
         return None
@@ -82,8 +80,11 @@ class HomeScreen(Screen):
         self.price_next.setObjectName("PriceNext")
         self.price_next.setProperty("role", "muted")
         self.price_next.setWordWrap(True)
-        grid.addWidget(self.price_now, 0, 0)
-        grid.addWidget(self.price_next, 1, 0)
+        # Both lines together in the middle of the card, not pushed to its edges.
+        grid.setRowStretch(0, 1)
+        grid.addWidget(self.price_now, 1, 0)
+        grid.addWidget(self.price_next, 2, 0)
+        grid.setRowStretch(3, 1)
         bottom.addWidget(prices, 1)
         self.layout_.addLayout(bottom, 1)
         self._totals_at: datetime | None = None

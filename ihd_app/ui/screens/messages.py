@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -64,15 +66,19 @@ class MessageDetail(QWidget):
         layout.addWidget(self.sender_id)
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(2)
         self.times: dict[str, QLabel] = {}
-        for row, name in enumerate(("Received", "Starts", "Ends", "State")):
+        self._captions: dict[str, QLabel] = {}
+        for row, name in enumerate(("Power off", "Received", "Starts", "Ends", "State")):
             caption = QLabel(name, self)
             caption.setProperty("role", "muted")
             value = QLabel(self)
             value.setWordWrap(True)
-            grid.addWidget(caption, row, 0)
-            grid.addWidget(value, row, 1)
+            # Caption and value share the first line's baseline (their fonts differ).
+            grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignBaseline)
+            grid.addWidget(value, row, 1, Qt.AlignmentFlag.AlignBaseline)
             self.times[name] = value
+            self._captions[name] = caption
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
         history_caption = QLabel("History", self)
@@ -100,6 +106,7 @@ class MessageDetail(QWidget):
             self.icon.clear()
             for label in self.times.values():
                 label.setText("–")
+            self._show_time("Power off", False)
             self.acknowledge.hide()
             return
         palette = self.context.theme.palette
@@ -123,10 +130,16 @@ class MessageDetail(QWidget):
             f"Certificate identity {message.originator_id} · message id 0x{message.message_id:08X}"
         )
         now = self.context.clock()
+        outage = text.outage_window(message.details, now)
+        self.times["Power off"].setText(outage or "")
         self.times["Received"].setText(text.when(message.received_at, now))
         self.times["Starts"].setText(text.when(message.start_at, now))
         self.times["Ends"].setText(text.when(message.end_at, now))
         self.times["State"].setText(message.state.value.capitalize())
+        # Only what adds something: a start that is the arrival, or no outage, takes no line.
+        starts_later = message.start_at - message.received_at >= timedelta(minutes=1)
+        self._show_time("Power off", outage is not None)
+        self._show_time("Starts", starts_later)
         self.history.setText(
             "\n".join(
                 f"{text.when(change.at, now)} · {change.state.value}"
@@ -138,6 +151,10 @@ class MessageDetail(QWidget):
         needs_ack = message.state.is_current and message.confirmation_required
         self.acknowledge.setVisible(needs_ack)
         self.acknowledge.setEnabled(needs_ack)
+
+    def _show_time(self, name: str, visible: bool) -> None:
+        self._captions[name].setVisible(visible)
+        self.times[name].setVisible(visible)
 
 
 class MessagesScreen(Screen):

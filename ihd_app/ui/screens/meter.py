@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ihd_app.link.meter_link import LinkState, ScanResult
+from ihd_app.link.meter_link import LinkState, PairingRefusedError, ScanResult
 from ihd_app.service.api import Topic
 from ihd_app.ui import text
 from ihd_app.ui.context import UiContext
@@ -54,6 +54,8 @@ class MeterScreen(Screen):
     def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.confirm: ConfirmDialog | None = None
+        #: How long Scan listens (seconds).
+        self.scan_seconds = SCAN_SECONDS
         row = QHBoxLayout()
         row.setSpacing(10)
         paired, left = _card(self, "Paired meter")
@@ -70,8 +72,9 @@ class MeterScreen(Screen):
             value.setObjectName(f"Meter{name.replace(' ', '')}")
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            # Both from the top: a value may wrap onto several lines.
             grid.addWidget(caption, index, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(value, index, 1)
+            grid.addWidget(value, index, 1, Qt.AlignmentFlag.AlignTop)
             self.fields[name] = value
         grid.setColumnStretch(1, 1)
         left.addLayout(grid)
@@ -133,7 +136,7 @@ class MeterScreen(Screen):
         self.scan_status.setText("Scanning…")
         self._update_buttons()
         self.context.runner.run(
-            "Scanning", self.context.service.scan(SCAN_SECONDS), self.show_results
+            "Scanning", self.context.service.scan(self.scan_seconds), self.show_results
         ).add_done_callback(lambda _task: self._idle())
 
     def show_results(self, results: object) -> None:
@@ -166,9 +169,21 @@ class MeterScreen(Screen):
         self._busy = True
         self._update_buttons()
         self.context.runner.run(
-            f"Connecting to {target.name or target.address}",
-            self.context.service.connect(target),
+            f"Pairing with {target.name or target.address}"
+            if self.connect_button.text() == "Pair"
+            else f"Connecting to {target.name or target.address}",
+            self._connect(target),
         ).add_done_callback(lambda _task: self._idle())
+
+    async def _connect(self, target: ScanResult) -> None:
+        try:
+            await self.context.service.connect(target)
+        except PairingRefusedError:
+            # The radio's reason (an SMP error code) means nothing to the consumer.
+            raise PairingRefusedError(
+                "pairing was refused (No was answered, or the numbers did not match). "
+                "Nothing was stored: press Pair to try again."
+            ) from None
 
     def ask_forget(self) -> None:
         """Ask before forgetting the bonded meter."""
@@ -217,6 +232,7 @@ class MeterScreen(Screen):
             progress = service.backfill
             self.backfill.setRange(0, max(progress.total, 1))
             self.backfill.setValue(progress.done)
+            self.backfill.setVisible(progress.total > 0)
             if progress.total == 0:
                 self.backfill_label.setText("History: not fetched yet")
             elif progress.running:
@@ -241,7 +257,9 @@ class MeterScreen(Screen):
         target = self.selected_result()
         meter = service.paired_meter
         known = meter is not None and target is not None and target.address == meter.address
-        self.connect_button.setText("Connect" if known else "Pair")
         connected_here = known and state is LinkState.CONNECTED
+        self.connect_button.setText(
+            "Connected" if connected_here else "Connect" if known else "Pair"
+        )
         self.connect_button.setEnabled(target is not None and not busy and not connected_here)
         self.forget_button.setEnabled(meter is not None and not busy)

@@ -8,7 +8,10 @@ from ihd_app.service.api import Topic
 from ihd_app.ui.context import UiContext
 from ihd_app.ui.dialogs.confirm import ConfirmDialog
 from ihd_app.ui.screens.base import Screen
+from ihd_app.ui.widgets.touch import RowCheckBox
 
+#: Consents dated this year or earlier were never given or refused by the consumer.
+NEVER_YEAR = 1970
 #: The parties whose access the consumer decides, and how they are named.
 PARTIES = {
     "supplier": "Your energy supplier",
@@ -45,7 +48,7 @@ class PrivacyScreen(Screen):
         layout.addWidget(intro)
         self.toggles: dict[str, QCheckBox] = {}
         for party, name in PARTIES.items():
-            box = QCheckBox(name, card)
+            box = RowCheckBox(name, card)
             box.setObjectName(f"Consent-{party}")
             box.clicked.connect(lambda checked, p=party: self._set(p, checked))
             layout.addWidget(box)
@@ -76,7 +79,12 @@ class PrivacyScreen(Screen):
         for party, box in self.toggles.items():
             consent = consents.get(party)
             box.setChecked(bool(consent and consent.allowed))
-            changed = f" (changed {consent.changed_at.astimezone():%d %b %Y})" if consent else ""
+            # The service lists parties never asked as "not allowed since 1970": no date then.
+            changed = (
+                f" (changed {consent.changed_at.astimezone():%d %b %Y})"
+                if consent is not None and consent.changed_at.year > NEVER_YEAR
+                else ""
+            )
             box.setText(f"{PARTIES[party]}{changed}")
 
     def _set(self, party: str, allowed: bool) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QSplitter,
     QTableView,
     QWidget,
@@ -41,10 +42,12 @@ class RefusalDetail(QFrame):
             value.setObjectName(f"Refusal{name.replace(' ', '')}")
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            # Both from the top: a value may wrap onto several lines.
             grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(value, row, 1)
+            grid.addWidget(value, row, 1, Qt.AlignmentFlag.AlignTop)
             self.fields[name] = value
         grid.setColumnStretch(1, 1)
+        grid.setRowStretch(len(names), 1)  # spare height below the rows, not between them
         self.show_event(None)
 
     def show_event(self, event: SecurityEvent | None) -> None:
@@ -59,7 +62,7 @@ class RefusalDetail(QFrame):
         self.fields["Refused"].setText(f"{text.timestamp(event.at)}{size}{notified}")
         self.fields["Why"].setText(f"{event.reason}: {text.reason_explanation(event.reason)}")
         self.fields["Claimed sender"].setText(
-            f"⚠ {event.claimed_originator or 'unreadable'} (unverified: not proven by a signature)"
+            f"⚠ {event.claimed_originator or 'unreadable'} (unverified claim)"
         )
         self.fields["Claimed type"].setText(f"⚠ {event.claimed_type or 'unreadable'} (unverified)")
         self.fields["Detail"].setText(event.detail or "–")
@@ -99,11 +102,19 @@ class SecurityLogScreen(Screen):
         header.setSectionResizeMode(Column.REASON, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(Column.EXPLANATION, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(Column.CLAIMED, QHeaderView.ResizeMode.Interactive)
-        self.detail = RefusalDetail(splitter)
+        # The refusal's details scroll rather than being cut off on a small panel, and get
+        # the larger share: the table needs only a few rows to be useful.
+        scroll = QScrollArea(splitter)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.detail = RefusalDetail(scroll)
+        scroll.setWidget(self.detail)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([2000, 3000])
         self.layout_.addWidget(splitter, 1)
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self.detail.show_event(self.model.event(current.row()))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCheckBox,
     QDoubleSpinBox,
-    QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
+    QLabel,
+    QLayout,
     QPushButton,
     QRadioButton,
     QWidget,
@@ -20,6 +21,7 @@ from ihd_app.ui.context import UiContext
 from ihd_app.ui.screens.base import Screen
 from ihd_app.ui.settings import UiSettings, Unit
 from ihd_app.ui.theme import ThemeName
+from ihd_app.ui.widgets.touch import RowCheckBox
 
 
 class SettingsScreen(Screen):
@@ -37,10 +39,21 @@ class SettingsScreen(Screen):
         super().__init__(context, parent)
         card = QFrame(self)
         card.setProperty("role", "card")
-        form = QFormLayout(card)
+        form = QGridLayout(card)
         form.setContentsMargins(14, 12, 14, 12)
         form.setVerticalSpacing(12)
         form.setHorizontalSpacing(16)
+        form.setColumnStretch(1, 1)
+
+        def add_row(caption: str, field: QWidget | QLayout) -> None:
+            row = form.rowCount()
+            label = QLabel(caption, card)
+            form.addWidget(label, row, 0, Qt.AlignmentFlag.AlignVCenter)
+            if isinstance(field, QWidget):
+                form.addWidget(field, row, 1)
+            else:
+                form.addLayout(field, row, 1)
+
         themes = QHBoxLayout()
         themes.setSpacing(20)
         self.theme_group = QButtonGroup(self)
@@ -53,7 +66,7 @@ class SettingsScreen(Screen):
             button.clicked.connect(lambda _=False, t=theme: self._update(theme=t))
             themes.addWidget(button)
         themes.addStretch(1)
-        form.addRow("Theme", themes)
+        add_row("Theme", themes)
         units = QHBoxLayout()
         units.setSpacing(20)
         self.unit_group = QButtonGroup(self)
@@ -66,23 +79,23 @@ class SettingsScreen(Screen):
             button.clicked.connect(lambda _=False, u=unit: self._update(unit=u))
             units.addWidget(button)
         units.addStretch(1)
-        form.addRow("Charts show", units)
-        self.kiosk = QCheckBox("Full screen, no window frame", card)
+        add_row("Charts show", units)
+        self.kiosk = RowCheckBox("Full screen, no window frame", card)
         self.kiosk.setObjectName("Kiosk")
         self.kiosk.clicked.connect(lambda checked: self._update(kiosk=checked))
-        form.addRow("Kiosk", self.kiosk)
+        add_row("Kiosk", self.kiosk)
         self.low = QDoubleSpinBox(card)
         self.low.setObjectName("AmbientLow")
         self.high = QDoubleSpinBox(card)
         self.high.setObjectName("AmbientHigh")
-        for spin, caption in ((self.low, "Green below"), (self.high, "Red from")):
+        for spin, caption in ((self.low, "Green light below"), (self.high, "Red light from")):
             spin.setDecimals(2)
             spin.setSingleStep(0.1)
             spin.setRange(0.05, 20.0)
             spin.setSuffix(" kW")
             spin.setAccessibleName(caption)
             spin.editingFinished.connect(self._thresholds)
-            form.addRow(caption, self._stepper(spin))
+            add_row(caption, self._stepper(spin))
         self.layout_.addWidget(card)
         self.layout_.addStretch(1)
         self.show_settings(context.settings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
@@ -17,6 +17,9 @@ from ihd_app.ui.screens.base import Screen
 from ihd_app.ui.settings import Unit
 from ihd_app.ui.widgets.usage_chart import Series, UsageChart
 
+#: The live chart spans at least this many seconds.
+MIN_LIVE_S = 60.0
+
 _RANGE_LABELS = {
     UsageRange.LIVE: "Live",
     UsageRange.DAY: "Day",
@@ -24,6 +27,13 @@ _RANGE_LABELS = {
     UsageRange.MONTH: "Month",
     UsageRange.YEAR: "Year",
 }
+
+
+def _sum_until(series: Series, moment: float) -> float:
+    """The series' total before ``moment``, the bucket it falls in counted pro rata."""
+    lengths = np.maximum(series.ends - series.starts, 1e-9)
+    share = np.clip((moment - series.starts) / lengths, 0.0, 1.0)
+    return float((series.values * share).sum())
 
 
 def _segment(parent: QWidget, labels: Sequence[str], prefix: str) -> list[QPushButton]:
@@ -167,6 +177,7 @@ class UsageScreen(Screen):
         readings = [r for r in service.live_readings(self.fuel) if r.demand_w is not None]
         x = np.array([r.at.timestamp() for r in readings], dtype=float)
         kw = np.array([(r.demand_w or 0.0) / 1000 for r in readings], dtype=float)
+        pounds_per_hour = np.zeros(len(readings))
         if self.unit is Unit.POUNDS:
             tariff = service.tariff(self.fuel)
             rates = np.array(
@@ -177,28 +188,58 @@ class UsageScreen(Screen):
                     for r in readings
                 ]
             )
-            values, unit = kw * rates / 100, "£ per hour"
+            pounds_per_hour = kw * rates / 100
+            values, unit = pounds_per_hour, "£ per hour"
+            if len(values) and float(np.abs(values).max()) < 1:
+                values, unit = values * 100, "p per hour"  # pence read better than £0.0x
         else:
             values, unit = kw, "kW"
         now = self.context.clock().timestamp()
-        self.chart.show_line(x, values, unit, (now - periods.LIVE_WINDOW.total_seconds(), now))
-        if readings:
-            latest = values[-1]
-            shown = (
-                f"{text.pounds(latest)} per hour"
-                if self.unit is Unit.POUNDS
-                else f"{latest:.2f} kW"
-            )
-            self.summary.setText(f"Last 10 minutes · now {shown}")
-        else:
+        start = now - periods.LIVE_WINDOW.total_seconds()
+        # Until ten minutes of readings have come in, show the minutes there are rather than
+        # a sliver at the right edge of an empty window.
+        since = max(start, float(x[0])) if len(x) else start
+        self.chart.set_ticks(None)
+        self.chart.show_line(x, values, unit, (min(since, now - MIN_LIVE_S), now))
+        if not readings:
             self.summary.setText("Last 10 minutes · no readings yet")
+            return
+        latest = values[-1]
+        shown = (
+            text.per_hour(float(pounds_per_hour[-1]))
+            if self.unit is Unit.POUNDS
+            else f"{latest:.2f} kW"
+        )
+        title = (
+            "Last 10 minutes"
+            if since <= start
+            else f"Since {datetime.fromtimestamp(since).astimezone():%H:%M:%S}"
+        )
+        self.summary.setText(f"{self._swatch()} {title} · now {shown}")
 
-    def _series(self, end: datetime, offset_s: float = 0.0) -> tuple[Series, float]:
-        intervals = self.context.service.usage(self.fuel, self.span, end)
+    def _shown(self, intervals: Sequence[Interval]) -> tuple[list[Interval], bool]:
+        """The intervals worth drawing, and whether earlier ones were left out as unrecorded.
+
+        Buckets that have not started are not drawn (the rest of today is not "0 kWh"), nor,
+        for a day, the half hour in progress (the meter gives half hours once they end). The
+        service reports a bucket without history as 0 kWh: leading empty days or months are
+        taken as not recorded (a day or month of no energy at all does not happen), and a day
+        with no energy in any half hour as no history.
+        """
+        now = self.context.clock()
+        if self.span is UsageRange.DAY:
+            kept = [i for i in intervals if i.start + i.duration <= now]
+            return (kept, False) if any(i.kwh for i in kept) else ([], bool(kept))
+        kept = [i for i in intervals if i.start < now]
+        first = next((n for n, i in enumerate(kept) if i.kwh > 0), len(kept))
+        return kept[first:], first > 0
+
+    def _series(self, end: datetime, offset_s: float = 0.0) -> tuple[Series, float, bool]:
+        intervals, cut = self._shown(self.context.service.usage(self.fuel, self.span, end))
         starts = np.array([i.start.timestamp() for i in intervals], dtype=float) + offset_s
         ends = starts + np.array([i.duration.total_seconds() for i in intervals], dtype=float)
         values = np.array(self._values(intervals), dtype=float)
-        return Series(starts, ends, values), float(values.sum()) if len(values) else 0.0
+        return Series(starts, ends, values), float(values.sum()) if len(values) else 0.0, cut
 
     def _values(self, intervals: Sequence[Interval]) -> list[float]:
         if self.unit is Unit.KWH:
@@ -206,31 +247,53 @@ class UsageScreen(Screen):
         service = self.context.service
         return [service.cost_pence(self.fuel, [i]) / 100 for i in intervals]
 
+    def _swatch(self, previous: bool = False) -> str:
+        """A coloured key for a series, in the summary (the chart has no legend)."""
+        palette = self.context.theme.palette
+        if previous:
+            return f'<span style="color:{palette.hex("chart_compare")}">╌╌</span>'
+        colour = "chart_electricity" if self.fuel is Fuel.ELECTRICITY else "chart_gas"
+        return f'<span style="color:{palette.hex(colour)}">■</span>'
+
+    def _amount(self, value: float) -> str:
+        return text.kwh(value) if self.unit is Unit.KWH else text.pounds(value)
+
     def _draw_period(self) -> None:
         end = self.end
-        current, total = self._series(end)
+        start = periods.period_start(self.span, end)
+        current, total, _cut = self._series(end)
+        unit = "kWh" if self.unit is Unit.KWH else "£"
+        in_progress = start <= self.context.clock() < end
         previous: Series | None = None
-        previous_total = 0.0
+        lines = []
+        title = periods.describe(self.span, end)
+        if not len(current.values):
+            lines.append(f"{title} · no history for this period")
+        else:
+            costed = " at your current prices" if self.unit is Unit.POUNDS else ""
+            so_far = " so far" if in_progress else ""
+            lines.append(f"{self._swatch()} {title} · {self._amount(total)}{so_far}{costed}")
         if self.compare:
             previous_end = periods.shift(self.span, end, -1)
-            previous, previous_total = self._series(
-                previous_end, end.timestamp() - previous_end.timestamp()
-            )
-        unit = "kWh" if self.unit is Unit.KWH else "£"
-        bounds = (periods.period_start(self.span, end).timestamp(), end.timestamp())
+            offset = start.timestamp() - periods.period_start(self.span, previous_end).timestamp()
+            previous, previous_total, cut = self._series(previous_end, offset)
+            if not len(previous.values):
+                lines.append(f"{periods.PREVIOUS[self.span]}: no history")
+            else:
+                line = (
+                    f"{self._swatch(previous=True)} {periods.PREVIOUS[self.span]} · "
+                    f"{self._amount(previous_total)}"
+                )
+                if in_progress and len(current.values):
+                    # A fair comparison: the previous period up to the same point.
+                    reached = min(float(current.ends[-1]), self.context.clock().timestamp())
+                    same_point = _sum_until(previous, reached)
+                    line += f" ({self._amount(same_point)} by this point)"
+                if cut:
+                    first = datetime.fromtimestamp(float(previous.starts[0]) - offset, UTC)
+                    line += f" · history from {periods.bucket_name(self.span, first)}"
+                lines.append(line)
+        bounds = (start.timestamp(), end.timestamp())
+        self.chart.set_ticks(periods.ticks(self.span, end))
         self.chart.show_steps(current, previous, unit, bounds)
-        title = periods.describe(self.span, end)
-
-        def amount(value: float) -> str:
-            return text.kwh(value) if self.unit is Unit.KWH else text.pounds(value)
-
-        if not len(current.values):
-            self.summary.setText(f"{title} · no history for this period")
-            return
-        summary = f"{title} · {amount(total)}"
-        if self.compare and previous is not None:
-            incomplete = len(previous.values) < len(current.values)
-            summary += f" · previous {amount(previous_total)} (dashed)" + (
-                ", history incomplete" if incomplete else ""
-            )
-        self.summary.setText(summary)
+        self.summary.setText("<br>".join(lines))

@@ -75,9 +75,7 @@ class FuelTile(QFrame):
         """The live reading and what it costs per hour."""
         self.demand.setText(text.kw(reading.demand_w if reading else None))
         self.rate.setText(
-            "Waiting for the meter…"
-            if reading is None
-            else f"{text.pounds(pounds_per_hour)} per hour"
+            "Waiting for the meter…" if reading is None else text.per_hour(pounds_per_hour)
         )
         off = reading is not None and reading.supply in (SupplyStatus.OFF, SupplyStatus.ARMED)
         self.supply.setVisible(off)

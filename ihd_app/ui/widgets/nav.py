@@ -68,6 +68,8 @@ class NavBar(QFrame):
             button.setIconSize(QSize(size, size))
         width = max(84, round(self._theme.sizes.base * 6.2))
         self.setFixedWidth(width)
+        for index in self._counts:
+            self._place_count(index)
 
     def set_current(self, index: int) -> None:
         """Mark screen ``index`` as shown."""
@@ -83,13 +85,22 @@ class NavBar(QFrame):
             self._counts[index] = badge
         badge.setText(str(count))
         badge.setVisible(count > 0)
-        badge.adjustSize()
+        self._place_count(index)
+        self.buttons[index].setAccessibleDescription(f"{count} messages" if count else "")
+
+    def _place_count(self, index: int) -> None:
+        """Size the count for the font in force (it changes with the window) and pin it to
+        the button's top right corner."""
+        badge = self._counts[index]
+        badge.ensurePolished()
+        height = badge.fontMetrics().height() + 4
+        width = max(height, badge.fontMetrics().horizontalAdvance(badge.text()) + 12)
+        badge.setFixedSize(width, height)
+        badge.setStyleSheet(f"border-radius: {height // 2}px;")
         button = self.buttons[index]
-        badge.move(button.width() - badge.width() - 4, 2)
-        button.setAccessibleDescription(f"{count} messages" if count else "")
+        badge.move(button.width() - width - 4, 4)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        for index, badge in self._counts.items():
-            button = self.buttons[index]
-            badge.move(button.width() - badge.width() - 4, 2)
+        for index in self._counts:
+            self._place_count(index)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -21,11 +24,17 @@ class TakeoverOverlay(QFrame):
 
     acknowledge_clicked = Signal(str)
 
-    def __init__(self, theme: ThemeManager, parent: QWidget) -> None:
+    def __init__(
+        self,
+        theme: ThemeManager,
+        parent: QWidget,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("Takeover")
         self.setAutoFillBackground(True)
         self._theme = theme
+        self._clock = clock
         self._message: InboxMessage | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 20, 32, 20)
@@ -84,9 +93,12 @@ class TakeoverOverlay(QFrame):
         self.sender_label.setText(
             f"✔ Verified sender: {message.originator_name} — {text.role_name(message.role)}"
         )
+        now = self._clock()
+        outage = text.outage_window(message.details, now)
         self.times.setText(
-            f"Received {text.when(message.received_at)}"
-            + ("" if message.end_at is None else f" · until {text.when(message.end_at)}")
+            ("" if outage is None else f"Power off {outage} · ")
+            + f"Received {text.when(message.received_at, now)}"
+            + ("" if message.end_at is None else f" · until {text.when(message.end_at, now)}")
         )
         self.acknowledge.setText(
             "Acknowledge" if message.confirmation_required else "I have read this"

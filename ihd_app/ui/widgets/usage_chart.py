@@ -69,11 +69,8 @@ class UsageChart(QWidget):
         #: The previous period, shifted onto this one.
         self.previous = item.plot([], [])
         self.previous.hide()
-        self.legend = pg.LegendItem(offset=(-10, 10))
-        self.legend.setParentItem(item.getViewBox())
-        self.legend.addItem(self.current, "This period")
-        self.legend.addItem(self.previous, "Previous period")
-        self.legend.hide()
+        # No legend inside the plot (it hid data wherever it sat): the screen's summary below
+        # the chart names each series with its colour and line style.
         self._unit = ""
         theme.changed.connect(self._restyle)
         self._restyle()
@@ -105,7 +102,6 @@ class UsageChart(QWidget):
         else:
             self.previous.setData([], [])
             self.previous.hide()
-        self.legend.setVisible(comparing)
         self._finish(unit, x, bounds)
 
     def show_line(
@@ -115,8 +111,11 @@ class UsageChart(QWidget):
         self.current.setData(x, y, fillLevel=0.0)
         self.previous.setData([], [])
         self.previous.hide()
-        self.legend.hide()
         self._finish(unit, x, bounds)
+
+    def set_ticks(self, ticks: list[tuple[float, str]] | None) -> None:
+        """Fixed labels for the time axis (epoch seconds, text); ``None``: automatic."""
+        self.plot.getPlotItem().getAxis("bottom").setTicks([ticks] if ticks else None)
 
     def _finish(self, unit: str, x: np.ndarray, bounds: tuple[float, float] | None) -> None:
         self._unit = unit
@@ -145,6 +144,8 @@ class UsageChart(QWidget):
             axis.setTickFont(font)
             axis.setStyle(tickTextOffset=6)
         item.getAxis("left").setWidth(round(sizes.base * 3.6))
+        # Room for the tick labels of the font in force (they scale with the window).
+        item.getAxis("bottom").setHeight(round(sizes.px("small") * 1.6) + 8)
         item.setLabel(
             "left",
             self._unit,
@@ -158,6 +159,3 @@ class UsageChart(QWidget):
         self.previous.setPen(
             pg.mkPen(palette.color("chart_compare"), width=2, style=Qt.PenStyle.DashLine)
         )
-        self.legend.setLabelTextColor(palette.color("fg"))
-        self.legend.setLabelTextSize(f"{sizes.px('small')}px")
-        self.legend.setBrush(pg.mkBrush(palette.color("card")))

@@ -1,0 +1,583 @@
+"""Pictures of every screen with real data: ``python -m ihd_app.ui.live_screenshots OUTDIR``.
+
+Nothing is made up: the meter emulator and the IHD service run in this process, on one asyncio
+loop shared with Qt (qasync), connected over the virtual air on a free loopback port. The script
+plays what a consumer and the energy industry would do:
+
+1. On the Meter screen it scans (a real scan), then pairs: the LE Secure Connections numeric
+   comparison dialog is pictured over the window and answered Yes with a click.
+2. The display fetches 13 months of half-hourly history from the meter (backfill).
+3. The supplier publishes a time-of-use electricity tariff (bands and standing charge) and a flat
+   gas tariff; the DNO announces a planned power cut (high importance: it takes over the screen
+   until acknowledged with a click); the GDN, the meter and the supplier send messages; forged
+   envelopes (wrong role, tampered, replayed, mis-addressed) are refused and logged; the GDN turns
+   the gas off (critical: pictured, then acknowledged with a click, and the acknowledgement
+   reaches the meter).
+4. Once a few minutes of live readings have come in (``--live-readings``), every screen is
+   pictured at 800x480 and 1280x800 in the dark theme, and Home, Messages and Usage (and the
+   takeover) in the light and high-contrast themes at 800x480.
+
+Pictures are named ``<W>x<H>[-<theme>]-<screen>[-<variant>].png`` (dark has no theme part).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+from ihd_app.core.readings import Fuel
+from ihd_app.protocol.compose import MessageRequest, compose
+from ihd_app.protocol.envelope import sign_envelope
+from ihd_app.protocol.envelope.claims import DetailValue
+from ihd_app.protocol.envelope.compose import new_claims
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.pki import Identity, load_identity
+from ihd_app.protocol.radio_spec import RadioSpec
+from ihd_app.protocol.resources import demo_pki_dir
+from ihd_app.protocol.zcl import Endpoint, Importance
+from ihd_app.service.api import UsageRange
+from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.ui.app import parse_form_factor
+from ihd_app.ui.capture import grab_live, paint_pause, settle
+from ihd_app.ui.main_window import MainWindow
+from ihd_app.ui.qt_check import check_qt_binding
+from ihd_app.ui.screens.home import HomeScreen
+from ihd_app.ui.screens.messages import MessagesScreen
+from ihd_app.ui.screens.meter import MeterScreen
+from ihd_app.ui.screens.privacy import PrivacyScreen
+from ihd_app.ui.screens.security_log import SecurityLogScreen
+from ihd_app.ui.screens.settings import SettingsScreen
+from ihd_app.ui.screens.tariff import TariffScreen
+from ihd_app.ui.screens.usage import UsageScreen
+from ihd_app.ui.settings import UiSettings, Unit
+from ihd_app.ui.theme import ThemeName
+from meter_emulator.attacks.forgery import AttackContext, attack
+from meter_emulator.runtime import MeterConfig, MeterRuntime
+
+SMALL, LARGE = (800, 480), (1280, 800)
+FORM_FACTORS = (SMALL, LARGE)
+LEFT = Qt.MouseButton.LeftButton
+#: The supplier's time-of-use structure (local wall-clock times), signed in the details.
+TOU_BANDS: list[DetailValue] = [
+    {"name": "Off-peak", "start": "00:30", "end": "07:30", "pence_per_kwh": 9.5},
+    {"name": "Peak", "start": "16:00", "end": "19:00", "pence_per_kwh": 38.2},
+]
+#: Live readings to wait for before picturing the screens (the meter reports once a second):
+#: a few minutes of the live chart.
+LIVE_READINGS = 150
+#: How long the pictured Scan listens (the virtual meter answers at once).
+SCAN_SECONDS = 2.0
+#: Waiting longer than this for the stack means something is broken.
+STEP_TIMEOUT_S = 60.0
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on right now (for the virtual air)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class EventWaiter:
+    """Collects one program's events; awaits one by name and fields."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.seen: list[dict[str, Any]] = []
+        self._changed = asyncio.Event()
+        log.subscribe(self._on_event)
+
+    def _on_event(self, record: dict[str, Any]) -> None:
+        self.seen.append(record)
+        self._changed.set()
+
+    def named(self, event: str, /, **fields: Any) -> list[dict[str, Any]]:
+        """Events called ``event`` whose fields include ``fields``."""
+        return [
+            r
+            for r in self.seen
+            if r["event"] == event and all(r.get(k) == v for k, v in fields.items())
+        ]
+
+    async def wait(self, event: str, /, timeout: float = STEP_TIMEOUT_S, **fields: Any) -> None:
+        """Until an event called ``event`` with ``fields`` has been seen."""
+        async with asyncio.timeout(timeout):
+            while not self.named(event, **fields):
+                self._changed.clear()
+                await self._changed.wait()
+
+
+async def until(predicate: Callable[[], bool], timeout: float = STEP_TIMEOUT_S) -> None:
+    """Until ``predicate()`` holds (checked on the loop while Qt and the service run)."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.05)  # a poll of widget state, on the running loop
+
+
+class Signers:
+    """Signs genuine envelopes for the meter to pass on, each signer with its own counter."""
+
+    def __init__(self, meter_id: str) -> None:
+        self.meter_id = meter_id
+        self._identities: dict[str, Identity] = {}
+        self._counters: dict[str, int] = {}
+
+    def identity(self, name: str) -> Identity:
+        """The demo PKI's identity ``name`` (dno, gdn, supplier, meter, rogue-dno...)."""
+        if name not in self._identities:
+            self._identities[name] = load_identity(demo_pki_dir(), name)
+        return self._identities[name]
+
+    def sign(self, signer: str, request: MessageRequest) -> bytes:
+        """``request`` signed by ``signer``, addressed to the meter, with its next counter."""
+        identity = self.identity(signer)
+        counter = self._counters[signer] = self._counters.get(signer, 0) + 1
+        payload, details = compose(request)
+        claims = new_claims(
+            identity,
+            request.type_name,
+            self.meter_id,
+            counter,
+            issued_at=datetime.now(UTC),
+            details=details,
+        )
+        return sign_envelope(identity, claims, payload)
+
+    def forge(self, name: str, text: str) -> bytes:
+        """Attack ``name`` of the attack console on a DNO power-cut notice."""
+        payload, _ = compose(MessageRequest("outage.planned", message_id=0x66, text=text))
+        context = AttackContext(self.identity, self.meter_id, datetime.now(UTC), 1000, payload)
+        return attack(name).build(context)
+
+
+class Shooter:
+    """Takes and names the pictures.
+
+    Args:
+        window: The window pictured.
+        directory: Where the pictures go.
+        sizes: The form factors pictured (the first is the one the scenario runs at).
+        themes: Also picture the light and high-contrast themes.
+    """
+
+    def __init__(
+        self,
+        window: MainWindow,
+        directory: Path,
+        sizes: Sequence[tuple[int, int]] = FORM_FACTORS,
+        *,
+        themes: bool = True,
+    ) -> None:
+        self.window = window
+        self.directory = directory
+        self.sizes = tuple(sizes)
+        self.themes = themes
+        self.paths: list[Path] = []
+        self.size = self.sizes[0]
+        self.theme = ThemeName.DARK
+
+    def resize(self, size: tuple[int, int]) -> None:
+        """Fix the window at ``size``."""
+        self.size = size
+        self.window.setFixedSize(*size)
+
+    def set_theme(self, theme: ThemeName) -> None:
+        """Switch the window's theme as Settings would."""
+        self.theme = theme
+        settings = self.window.context.settings.with_changes(theme=theme)
+        self.window.apply_settings(settings)
+
+    async def shot(self, name: str, dialog: QDialog | None = None) -> Path:
+        """Picture the window now as ``<size>[-<theme>]-<name>.png``."""
+        width, height = self.size
+        theme = "" if self.theme is ThemeName.DARK else f"-{self.theme.value}"
+        path = self.directory / f"{width}x{height}{theme}-{name}.png"
+        self.paths.append(await grab_live(self.window, path, dialog))
+        return path
+
+    async def at_every_size(self, name: str, dialog: QDialog | None = None) -> None:
+        """The same view at every form factor (back to the first one after)."""
+        for size in self.sizes:
+            self.resize(size)
+            await self.shot(name, dialog)
+        self.resize(self.sizes[0])
+
+
+async def click(widget: QWidget) -> None:
+    """A real mouse click in the middle of ``widget`` (after it has painted)."""
+    await paint_pause(0.1)
+    QTest.mouseClick(widget, LEFT)
+
+
+async def pair_through_the_meter_screen(window: MainWindow, shooter: Shooter) -> None:
+    """Scan, picture the meters found, Pair, picture the comparison, answer Yes."""
+    meter_screen = window.show_kind(MeterScreen)
+    assert isinstance(meter_screen, MeterScreen)
+    meter_screen.scan_seconds = SCAN_SECONDS
+    await click(meter_screen.scan_button)
+    await until(
+        lambda: meter_screen.results.rowCount() > 0 and meter_screen.scan_button.isEnabled()
+    )
+    await shooter.at_every_size("meter-scan")
+    await click(meter_screen.connect_button)
+    await until(lambda: window.pairing is not None and window.pairing.isVisible())
+    dialog = window.pairing
+    assert dialog is not None
+    await shooter.at_every_size("pairing-compare", dialog)
+    yes = getattr(dialog, "yes", None)
+    assert isinstance(yes, QWidget), "a numeric comparison was expected"
+    await click(yes)
+
+
+async def send_the_day(signers: Signers, meter: MeterRuntime, events: EventWaiter) -> bytes:
+    """Tariffs and messages from every kind of sender; returns an accepted envelope."""
+    now = datetime.now(UTC)
+
+    async def send(signer: str, request: MessageRequest, event: str, **fields: Any) -> bytes:
+        envelope = signers.sign(signer, request)
+        await meter.send_envelope(envelope)
+        await events.wait(event, **fields)
+        return envelope
+
+    # The supplier's time-of-use electricity tariff: a day rate with off-peak and peak bands,
+    # then the tariff's name and standing charge; a flat gas tariff likewise.
+    day_rate = MessageRequest(
+        "tariff.price",
+        message_id=0x5101,
+        price_pence_per_kwh=24.86,
+        rate_label="Day",
+        extra_details={"bands": TOU_BANDS},
+    )
+    await send("supplier", day_rate, "tariff.updated", fuel="electricity", name="Day")
+    standing = MessageRequest(
+        "tariff.price",
+        message_id=0x5102,
+        standing_charge_pence_per_day=53.35,
+        tariff_label="Smart Saver TOU",
+    )
+    await send("supplier", standing, "tariff.updated", name="Smart Saver TOU")
+    gas_rate = MessageRequest(
+        "tariff.price",
+        message_id=0x5103,
+        price_pence_per_kwh=6.24,
+        rate_label="Standard",
+        fuel=Endpoint.GAS,
+    )
+    await send("supplier", gas_rate, "tariff.updated", fuel="gas", name="Standard")
+    gas_standing = MessageRequest(
+        "tariff.price",
+        message_id=0x5104,
+        standing_charge_pence_per_day=31.65,
+        tariff_label="Fixed Gas 12M",
+        fuel=Endpoint.GAS,
+    )
+    await send("supplier", gas_standing, "tariff.updated", name="Fixed Gas 12M")
+
+    outage_day = (now + timedelta(days=4)).replace(hour=9, minute=0, second=0, microsecond=0)
+    outage = MessageRequest(
+        "outage.planned",
+        message_id=0x0D01,
+        text=(
+            f"We are upgrading the network in your street. Your power will be off on "
+            f"{outage_day:%A %d %B} from 09:00 to 13:00. Please switch off sensitive equipment "
+            "beforehand."
+        ),
+        importance=Importance.HIGH,
+        confirmation_required=True,
+        outage_start=outage_day,
+        outage_end=outage_day + timedelta(hours=4),
+    )
+    await send("dno", outage, "message.displayed", id=0x0D01)
+    return await _send_rest(send)
+
+
+async def _send_rest(send: Callable[..., Any]) -> bytes:
+    gas_works = MessageRequest(
+        "gas.message",
+        message_id=0x0601,
+        text=(
+            "Gas main replacement in Elm Road from 1 to 12 December. Your gas supply will not "
+            "be interrupted; expect temporary traffic lights."
+        ),
+        importance=Importance.MEDIUM,
+        fuel=Endpoint.GAS,
+    )
+    await send("gdn", gas_works, "message.displayed", id=0x0601)
+    warning = MessageRequest(
+        "power.threshold-warning",
+        message_id=0x0A01,
+        text=(
+            "Your electricity use has been above 7.0 kW for 5 minutes. Switch something off "
+            "to avoid the supply being limited."
+        ),
+        importance=Importance.MEDIUM,
+        threshold_kw=7.0,
+    )
+    await send("meter", warning, "message.displayed", id=0x0A01)
+    general = MessageRequest(
+        "message.general",
+        message_id=0x5201,
+        text="Your annual energy statement is ready. Log in to your account to read it.",
+        importance=Importance.LOW,
+    )
+    envelope: bytes = await send("supplier", general, "message.displayed", id=0x5201)
+    return envelope
+
+
+async def forge(
+    signers: Signers, meter: MeterRuntime, events: EventWaiter, accepted: bytes
+) -> None:
+    """Forgeries the display must refuse, each with its own reason."""
+    forgeries = [
+        ("role-not-authorised", signers.forge("role-not-authorised", "Power cut tonight 22:00.")),
+        ("bad-signature", signers.forge("bad-signature", "Power cut tonight 22:00.")),
+        ("wrong-target", signers.forge("wrong-target", "Power cut tonight 22:00.")),
+        ("replay", accepted),
+    ]
+    for reason, envelope in forgeries:
+        await meter.send_envelope(envelope)
+        await events.wait("message.rejected", reason=reason)
+
+
+async def gas_off(signers: Signers, meter: MeterRuntime, events: EventWaiter) -> None:
+    """The GDN turns the gas off: critical, acknowledged with a click that reaches the meter."""
+    request = MessageRequest(
+        "gas.supply-disabled",
+        message_id=0x0602,
+        text=(
+            "We have turned off your gas supply because of a reported gas escape nearby. "
+            "Do not turn it back on yourself. An engineer will call; if you smell gas, "
+            "call 0800 111 999."
+        ),
+        importance=Importance.CRITICAL,
+        confirmation_required=True,
+        fuel=Endpoint.GAS,
+    )
+    await meter.send_envelope(signers.sign("gdn", request))
+    await events.wait("message.displayed", id=0x0602)
+
+
+async def acknowledge_takeover(window: MainWindow) -> None:
+    """Click the takeover's button; wait until it gives the screen back."""
+    await until(window.takeover.isVisible)
+    await click(window.takeover.acknowledge)
+    await until(lambda: not window.takeover.isVisible())
+
+
+async def usage_pictures(window: MainWindow, shooter: Shooter) -> None:
+    """Every chart range in kWh and in £ (the previous period dashed where it applies)."""
+    usage = window.show_kind(UsageScreen)
+    assert isinstance(usage, UsageScreen)
+    usage.set_fuel(Fuel.ELECTRICITY)
+    for span in UsageRange:
+        usage.set_span(span)
+        usage.set_compare(span is not UsageRange.LIVE)
+        for unit, suffix in ((Unit.KWH, ""), (Unit.POUNDS, "-cost")):
+            usage.set_unit(unit)
+            await shooter.shot(f"usage-{span.value}{suffix}")
+    usage.set_fuel(Fuel.GAS)
+    usage.set_span(UsageRange.WEEK)
+    usage.set_unit(Unit.KWH)
+    await shooter.shot("usage-week-gas")
+    usage.set_fuel(Fuel.ELECTRICITY)
+    usage.set_span(UsageRange.DAY)
+    usage.set_compare(False)
+
+
+def _is_outage(messages: MessagesScreen, row: int) -> bool:
+    message = messages.past_model.message(row)
+    return message is not None and message.type == "outage.planned"
+
+
+async def every_screen(window: MainWindow, shooter: Shooter) -> None:
+    """Each screen at the current size and theme."""
+    window.show_kind(HomeScreen)
+    await shooter.shot("home")
+    messages = window.show_kind(MessagesScreen)
+    assert isinstance(messages, MessagesScreen)
+    messages.current_button.click()
+    first = messages.inbox_model.message(0)
+    if first is not None:
+        messages.select_key(first.key)
+    await shooter.shot("messages")
+    messages.past_button.click()
+    # The power cut: its signed outage window and the acknowledgement in its history.
+    row = next(
+        (n for n in range(messages.past_model.rowCount()) if _is_outage(messages, n)),
+        0,
+    )
+    messages.list.setCurrentIndex(messages.past_model.index(row, 0))
+    await shooter.shot("messages-past")
+    messages.current_button.click()
+    await usage_pictures(window, shooter)
+    for kind, name in (
+        (TariffScreen, "tariff"),
+        (MeterScreen, "meter"),
+        (SecurityLogScreen, "security"),
+        (PrivacyScreen, "privacy"),
+        (SettingsScreen, "settings"),
+    ):
+        window.show_kind(kind)
+        await shooter.shot(name)
+    window.show_kind(HomeScreen)
+
+
+async def themed(window: MainWindow, shooter: Shooter) -> None:
+    """Home, Messages and Usage in the light and high-contrast themes at the first size."""
+    shooter.resize(shooter.sizes[0])
+    for theme in (ThemeName.LIGHT, ThemeName.HIGH_CONTRAST):
+        shooter.set_theme(theme)
+        window.show_kind(HomeScreen)
+        await shooter.shot("home")
+        window.show_kind(MessagesScreen)
+        await shooter.shot("messages")
+        usage = window.show_kind(UsageScreen)
+        assert isinstance(usage, UsageScreen)
+        usage.set_span(UsageRange.DAY)
+        usage.set_compare(True)
+        await shooter.shot("usage")
+        usage.set_compare(False)
+    shooter.set_theme(ThemeName.DARK)
+    window.show_kind(HomeScreen)
+
+
+async def takeover_pictures(shooter: Shooter, name: str, *, themes: bool) -> None:
+    """The takeover at every size (and at 800x480 in the other themes)."""
+    await shooter.at_every_size(name)
+    if themes and shooter.themes:
+        for theme in (ThemeName.LIGHT, ThemeName.HIGH_CONTRAST):
+            shooter.set_theme(theme)
+            await shooter.shot(name)
+        shooter.set_theme(ThemeName.DARK)
+
+
+async def shoot(
+    directory: Path,
+    data_dir: Path,
+    sizes: Sequence[tuple[int, int]] = FORM_FACTORS,
+    *,
+    themes: bool = True,
+    live_readings: int = LIVE_READINGS,
+) -> list[Path]:
+    """Run the stack, play the scenario, take every picture; close everything.
+
+    ``live_readings``: picture the screens once the display holds this many live readings
+    (the meter reports once a second).
+    """
+    port = free_port()
+    radio = RadioSpec.parse(f"virtual:{port}")
+    meter_log, ihd_log = EventLog(), EventLog()
+    meter_events, events = EventWaiter(meter_log), EventWaiter(ihd_log)
+    meter = MeterRuntime(MeterConfig(radio=radio, data_dir=data_dir / "meter"), meter_log)
+    await meter.start()
+    service = IhdService(
+        ServiceConfig(radio=radio, data_dir=data_dir / "ihd", backfill=True), ihd_log
+    )
+    window = MainWindow(service, UiSettings(theme=ThemeName.DARK))
+    shooter = Shooter(window, directory, sizes, themes=themes)
+    shooter.resize(shooter.sizes[0])
+    window.show()
+    try:
+        await service.start()
+        await pair_through_the_meter_screen(window, shooter)
+        await events.wait("link.ready")
+        await events.wait("history.done", timeout=180)
+        window.show_kind(HomeScreen)
+        signers = Signers(meter.meter_id)
+        accepted = await send_the_day(signers, meter, events)
+        await takeover_pictures(shooter, "takeover-high", themes=False)
+        await acknowledge_takeover(window)
+        await meter_events.wait("ack.received", message_id=0x0D01)
+        await forge(signers, meter, events, accepted)
+        await gas_off(signers, meter, events)
+        await takeover_pictures(shooter, "takeover", themes=True)
+        await acknowledge_takeover(window)
+        await meter_events.wait("ack.received", message_id=0x0602)
+        # The live chart shows the last ten minutes: let some minutes of readings come in.
+        await until(
+            lambda: len(service.live_readings(Fuel.ELECTRICITY)) >= live_readings,
+            timeout=STEP_TIMEOUT_S + 2 * live_readings,
+        )
+        for size in shooter.sizes:
+            shooter.resize(size)
+            await every_screen(window, shooter)
+        if themes:
+            await themed(window, shooter)
+    finally:
+        window.close()
+        await window.runner.cancel_all()
+        await service.close()
+        await meter.close()
+        window.deleteLater()
+    return shooter.paths
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Render the pictures into OUTDIR."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ihd_app.ui.live_screenshots",
+        description=__doc__.split("\n\n", 1)[0] if __doc__ else None,
+    )
+    parser.add_argument("outdir", type=Path, help="where the PNG files go")
+    parser.add_argument(
+        "--form-factor",
+        action="append",
+        metavar="WxH",
+        help="picture this size (repeatable; default: 800x480 and 1280x800)",
+    )
+    parser.add_argument(
+        "--no-themes", action="store_true", help="only the dark theme (no light, high contrast)"
+    )
+    parser.add_argument(
+        "--live-readings",
+        type=int,
+        default=LIVE_READINGS,
+        metavar="N",
+        help=f"wait for N live readings (one a second) first (default {LIVE_READINGS})",
+    )
+    args = parser.parse_args(argv)
+    try:
+        sizes = [parse_form_factor(f) for f in args.form_factor or []] or list(FORM_FACTORS)
+    except ValueError as error:
+        parser.error(str(error))
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    check_qt_binding()
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with tempfile.TemporaryDirectory(prefix="ihd-shots-") as data_dir:
+            paths = loop.run_until_complete(
+                shoot(
+                    args.outdir,
+                    Path(data_dir),
+                    [size for size in sizes if size is not None],
+                    themes=not args.no_themes,
+                    live_readings=args.live_readings,
+                )
+            )
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+        settle()
+    for path in paths:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
