@@ -24,6 +24,7 @@ from ihd_app.protocol.cli_common import (
     EXIT_REFUSED,
     EXIT_USAGE,
     UsageError,
+    add_run_arguments,
     configure_logging,
     radio_argument,
 )
@@ -33,7 +34,6 @@ from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import TrustStore
 from ihd_app.protocol.pki.authority import STANDARD_IDENTITIES
 from ihd_app.protocol.policy import Policy
-from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.replay import InMemoryReplayCounters, ReplayCounters
 from ihd_app.protocol.resources import default_policy_path, demo_trust_dir
 from ihd_app.protocol.timeutil import parse_instant
@@ -58,16 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ihd {__version__}")
     run = parser.add_argument_group("running the display (no COMMAND)")
-    run.add_argument(
-        "--radio",
-        type=radio_argument,
-        default=RadioSpec.parse("virtual"),
-        metavar="SPEC",
-        help="virtual[:PORT] (default virtual:9301), bumble:<transport> or system",
+    add_run_arguments(
+        run,
+        radio_type=radio_argument,
+        radio_help="virtual[:PORT] (default virtual:9301), bumble:<transport> or system",
+        data_dir_help="database and bonds",
     )
-    run.add_argument("--data-dir", type=Path, metavar="DIR", help="database and bonds")
-    run.add_argument("--headless", action="store_true", help="no window; log events")
-    run.add_argument("--events", type=Path, metavar="FILE", help="JSON-lines events ('-': stdout)")
     run.add_argument(
         "--accept-pairing", action="store_true", help="headless: confirm pairing automatically"
     )
@@ -78,10 +74,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-backfill", action="store_true", help="do not ask the meter for 13 months of history"
     )
     run.add_argument("--address", metavar="ADDR", help="connect to this meter, not the first heard")
-    run.add_argument("--btsnoop", type=Path, metavar="FILE", help="write an HCI capture")
-    run.add_argument(
-        "--verbose", action="store_true", help="log the Bluetooth stack's warnings on stderr"
-    )
     run.add_argument("--trust", type=Path, dest="trust_store", metavar="DIR", help="trust store")
     window = parser.add_argument_group("the window")
     window.add_argument("--kiosk", action="store_true", help="full screen, no window frame")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
+from pathlib import Path
 
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.radio_spec import RadioSpec
@@ -27,6 +29,32 @@ def configure_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.CRITICAL,
         format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def add_run_arguments(
+    group: argparse._ArgumentGroup,
+    *,
+    radio_type: Callable[[str], RadioSpec],
+    radio_help: str,
+    data_dir_help: str,
+) -> None:
+    """The options both programs take to run: radio, data dir, headless, events, capture."""
+    group.add_argument(
+        "--radio",
+        type=radio_type,
+        default=RadioSpec.parse("virtual"),
+        metavar="SPEC",
+        help=radio_help,
+    )
+    group.add_argument("--data-dir", type=Path, metavar="DIR", help=data_dir_help)
+    group.add_argument("--headless", action="store_true", help="no window; log events")
+    group.add_argument(
+        "--events", type=Path, metavar="FILE", help="JSON-lines events ('-': stdout)"
+    )
+    group.add_argument("--btsnoop", type=Path, metavar="FILE", help="write an HCI capture")
+    group.add_argument(
+        "--verbose", action="store_true", help="log the Bluetooth stack's warnings on stderr"
     )
 
 

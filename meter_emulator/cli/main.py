@@ -22,6 +22,7 @@ from ihd_app.protocol.cli_common import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    add_run_arguments,
     configure_logging,
     radio_argument,
 )
@@ -163,24 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"meter-emulator {__version__}")
     run = parser.add_argument_group("running the meter (no COMMAND)")
-    run.add_argument(
-        "--radio",
-        type=_radio,
-        default=RadioSpec.parse("virtual"),
-        metavar="SPEC",
-        help="virtual[:PORT] (default virtual:9301) or bumble:<transport>",
-    )
-    run.add_argument(
-        "--data-dir",
-        type=Path,
-        metavar="DIR",
-        help="where bonds, counters, consent and messages waiting for the IHD are kept",
-    )
-    run.add_argument("--headless", action="store_true", help="no window; log events")
-    run.add_argument("--events", type=Path, metavar="FILE", help="JSON-lines events ('-': stdout)")
-    run.add_argument("--btsnoop", type=Path, metavar="FILE", help="write an HCI capture")
-    run.add_argument(
-        "--verbose", action="store_true", help="log the Bluetooth stack's warnings on stderr"
+    add_run_arguments(
+        run,
+        radio_type=_radio,
+        radio_help="virtual[:PORT] (default virtual:9301) or bumble:<transport>",
+        data_dir_help="where bonds, counters, consent and messages waiting for the IHD are kept",
     )
     run.add_argument(
         "--pairing",
