@@ -173,6 +173,9 @@ class IhdService:
         self._backfill = BackfillProgress(0, 0, False)
         self._backfill_received: dict[Fuel, int] = {}
         self._early_messages: list[bytes] = []
+        self._last_register: dict[Fuel, float] = {}
+        self._live_bucket: dict[Fuel, tuple[datetime, float]] = {}
+        self._next_history_refresh: datetime | None = None
         self._stopping = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -568,6 +571,7 @@ class IhdService:
             now = self._clock()
             self._apply(self.inbox.tick(now))
             self._display_due(now)
+            self._refresh_history(now)
             cutoff = now - LIVE_WINDOW
             for readings in self._live.values():
                 while readings and readings[0].at < cutoff:
@@ -625,8 +629,44 @@ class IhdService:
             return
         self._live[reading.fuel].append(reading)
         self.readings_store.save_latest(reading)
+        self._accumulate(reading)
         self.events.emit("reading", **reading.to_event())
         self._notify(Topic.READING, reading.fuel.value)
+
+    def _refresh_history(self, now: datetime) -> None:
+        """A few minutes after each half hour, ask the meter for the half hours it has closed."""
+        due = self._next_history_refresh
+        if due is None:
+            self._next_history_refresh = _next_refresh(now)
+            return
+        if now < due:
+            return
+        self._next_history_refresh = _next_refresh(now)
+        link = self.link
+        if self.config.backfill and link is not None and link.state is LinkState.CONNECTED:
+            self._plan_backfill()
+
+    def _accumulate(self, reading: Reading) -> None:
+        """Add the energy since the previous register reading to this half hour's live interval.
+
+        Charts and today's totals then keep growing between backfills; the meter's own
+        half-hour history replaces these rows when it arrives (history wins over live).
+        """
+        if reading.summation_wh is None:
+            return
+        fuel = reading.fuel
+        last = self._last_register.get(fuel)
+        self._last_register[fuel] = reading.summation_wh
+        if last is None or reading.summation_wh < last:
+            return  # the first reading, or a register reset: no energy to attribute
+        at = reading.at
+        start = at.replace(minute=0 if at.minute < 30 else 30, second=0, microsecond=0)
+        bucket_start, wh = self._live_bucket.get(fuel, (start, 0.0))
+        if bucket_start != start:
+            bucket_start, wh = start, 0.0
+        wh += reading.summation_wh - last
+        self._live_bucket[fuel] = (bucket_start, wh)
+        self.readings_store.add_intervals([Interval(fuel, start, HALF_HOUR, wh / 1000)], "live")
 
     def _plan_backfill(self) -> None:
         """Queue requests for 13 months of half hours per fuel, resuming after what is stored.
@@ -689,6 +729,12 @@ class IhdService:
         if not running and progress.running:
             self.events.emit("history.done", intervals=done)
         self._notify(Topic.BACKFILL)
+
+
+def _next_refresh(now: datetime) -> datetime:
+    """Two minutes after the next half-hour boundary (the meter has closed the interval)."""
+    boundary = now.replace(minute=0 if now.minute < 30 else 30, second=0, microsecond=0)
+    return boundary + HALF_HOUR + timedelta(minutes=2)
 
 
 def _int_or_none(value: object) -> int | None:

@@ -127,6 +127,17 @@ async def test_forgery_is_logged_explained_and_reported_back(running: Running) -
     assert "at" in received["details"]
 
 
+async def test_live_readings_fill_todays_chart_between_backfills(running: Running) -> None:
+    running.meter.premises.set_appliance("shower", True)  # 8.5 kW: several Wh per reading
+    readings = await running.events.wait_count("reading", 8, timeout=20, fuel="electricity")
+    assert readings[-1]["summation_wh"] - readings[0]["summation_wh"] > 10
+    first, last = readings[0]["summation_wh"], readings[-1]["summation_wh"]
+    today = running.service.usage(Fuel.ELECTRICITY, UsageRange.DAY, datetime.now(UTC))
+    # No history was fetched (backfill off): today's energy is exactly what the register
+    # advanced by while the display watched it.
+    assert sum(i.kwh for i in today) * 1000 == pytest.approx(last - first, abs=1e-6)
+
+
 async def test_tariff_prices_today_usage(running: Running) -> None:
     request = MessageRequest("tariff.price", message_id=3, price_pence_per_kwh=24.5)
     await running.meter.send_envelope(running.envelope("supplier", request, 1))
