@@ -312,8 +312,11 @@ class MeterLink:
             LinkError: The first connection failed (pairing refused, meter gone, ...).
         """
         self._device = device
+        # After Forget or close, a new connection starts a new life of the link.
+        self._closing = False
+        self._lost.clear()
         await self._connect_once()
-        if self._supervisor is None:
+        if self._supervisor is None or self._supervisor.done():
             self._supervisor = asyncio.create_task(self._supervise(), name="meter-link-supervisor")
 
     async def _connect_once(self) -> None:

@@ -138,6 +138,22 @@ async def test_live_readings_fill_todays_chart_between_backfills(running: Runnin
     assert sum(i.kwh for i in today) * 1000 == pytest.approx(last - first, abs=1e-6)
 
 
+async def test_forget_then_pair_again(running: Running) -> None:
+    service = running.service
+    assert service.paired_meter is not None
+    await service.forget_meter()
+    assert service.paired_meter is None
+    assert service.link is not None
+    await service.connect(await service.link.find_meter())
+    assert service.security.authenticated
+    assert service.paired_meter is not None
+    # The bond was deleted, so this was a new pairing, not a reconnection with old keys.
+    assert len(running.events.named("link.paired", keys="new")) == 2
+    assert len(running.events.named("pairing.numeric-comparison")) == 2
+    readings_before = len(running.events.named("reading"))
+    await running.events.wait_count("reading", readings_before + 2)
+
+
 async def test_tariff_prices_today_usage(running: Running) -> None:
     request = MessageRequest("tariff.price", message_id=3, price_pence_per_kwh=24.5)
     await running.meter.send_envelope(running.envelope("supplier", request, 1))
