@@ -21,7 +21,9 @@ REMEMBERED_REPLIES = 10_000
 
 
 class MeterState:
-    """Replay counters and handled-reply digests in a JSON file, written atomically.
+    """Replay counters and settings in a JSON file written atomically, and handled-reply
+    digests in an append-only log beside it (rewriting thousands of digests on every reply made
+    each acknowledgement and each history request cost a large file write).
 
     Implements :class:`ihd_app.protocol.replay.ReplayCounters`.
 
@@ -39,12 +41,20 @@ class MeterState:
         if path.exists():
             document = json.loads(path.read_text(encoding="utf-8"))
             self._counters = {str(k): int(v) for k, v in document.get("counters", {}).items()}
+            # Files written before the log existed kept the digests in the JSON document.
             self._handled.extend(str(d) for d in document.get("handled", []))
             self._issued = {str(k): int(v) for k, v in document.get("issued", {}).items()}
             self._consent = {str(k): bool(v) for k, v in document.get("consent", {}).items()}
             threshold = document.get("threshold")
             if isinstance(threshold, dict):
                 self._threshold = {str(k): float(v) for k, v in threshold.items()}
+        self._log_path = path.with_name(path.stem + "-handled.log")
+        if self._log_path.exists():
+            lines = self._log_path.read_text(encoding="utf-8").split()
+            self._handled.extend(lines)
+            self._log_lines = len(lines)
+        else:
+            self._log_lines = 0
         self._handled_set = set(self._handled)
 
     def _save(self) -> None:
@@ -52,7 +62,6 @@ class MeterState:
         temporary = self._path.with_suffix(".tmp")
         document = {
             "counters": self._counters,
-            "handled": list(self._handled),
             "issued": self._issued,
             "consent": self._consent,
             "threshold": self._threshold,
@@ -82,7 +91,18 @@ class MeterState:
             self._handled_set.discard(self._handled[0])
         self._handled.append(digest)
         self._handled_set.add(digest)
-        self._save()
+        self._log_path.parent.mkdir(parents=True, exist_ok=True)
+        if self._log_lines >= 2 * REMEMBERED_REPLIES:
+            # Compact: keep what is remembered, atomically.
+            temporary = self._log_path.with_suffix(".tmp")
+            temporary.write_text("\n".join(self._handled) + "\n", encoding="utf-8")
+            os.replace(temporary, self._log_path)
+            self._log_lines = len(self._handled)
+            return
+        # Appending and flushing survives the process being killed: the OS holds the write.
+        with self._log_path.open("a", encoding="utf-8") as log:
+            log.write(digest + "\n")
+        self._log_lines += 1
 
     def next_issued(self, originator: str) -> int:
         """The next counter to sign with as ``originator`` (the meter, or an operator whose
