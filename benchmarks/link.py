@@ -9,7 +9,6 @@ the ratio is what the BLE stacks (HCI, L2CAP, ATT, encryption, segmentation) add
 from __future__ import annotations
 
 import asyncio
-import socket
 import statistics
 import tempfile
 import time
@@ -20,14 +19,8 @@ from ihd_app.link.meter_link import MeterLink
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.link.radios import open_radio
 from ihd_app.protocol.events import EventLog
-from ihd_app.protocol.radio_spec import RadioSpec
+from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from meter_emulator.runtime import MeterConfig, MeterRuntime
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -36,7 +29,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 async def _one_session(workdir: Path, round_trips: int) -> dict[str, Any]:
-    port = _free_port()
+    port = free_virtual_port()
     meter_events = EventLog()
     echoes: asyncio.Queue[float] = asyncio.Queue()
     meter_events.subscribe(

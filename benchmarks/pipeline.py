@@ -19,39 +19,33 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.link import _free_port, _percentile
+from benchmarks.link import _percentile
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import sign_envelope
 from ihd_app.protocol.envelope.compose import new_claims
-from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.events import EventLog, EventWaiter
 from ihd_app.protocol.pki import load_identity
-from ihd_app.protocol.radio_spec import RadioSpec
+from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.protocol.resources import demo_pki_dir
+from ihd_app.protocol.zcl import METERING, GetProfileResponse, ProfileIntervalPeriod, Unit
 from ihd_app.service.ihd_service import IhdService, ServiceConfig
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 
 
-class _Waiter:
+class _Stopwatch:
+    """When each event arrived (``perf_counter``), by name and message id."""
+
     def __init__(self, log: EventLog) -> None:
         self.times: dict[tuple[str, Any], float] = {}
-        self._changed = asyncio.Event()
         log.subscribe(self._on_event)
 
     def _on_event(self, record: dict[str, Any]) -> None:
-        self.times[(record["event"], record.get("id"))] = time.perf_counter()
-        self._changed.set()
-
-    async def wait(self, event: str, key: Any = None, timeout: float = 120) -> float:
-        async with asyncio.timeout(timeout):
-            while (event, key) not in self.times:
-                self._changed.clear()
-                await self._changed.wait()
-        return self.times[(event, key)]
+        self.times.setdefault((record["event"], record.get("id")), time.perf_counter())
 
 
 async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, Any]:
-    port = _free_port()
+    port = free_virtual_port()
     meter = MeterRuntime(
         MeterConfig(
             radio=RadioSpec.parse(f"virtual:{port}"), data_dir=workdir / "m", report_interval_s=3600
@@ -60,17 +54,22 @@ async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, An
     )
     await meter.start()
     log = EventLog()
-    waiter = _Waiter(log)
+    waiter = EventWaiter(log)
+    stopwatch = _Stopwatch(log)
     service = IhdService(
         ServiceConfig(RadioSpec.parse(f"virtual:{port}"), workdir / "i"), log, pairing=AutoAccept()
     )
     history_bytes = 0
     counting_only = False
+    raw_target = 0
+    raw_done = asyncio.Event()
     original: Callable[[bytes], None] = service._on_history
 
     def counted(unit: bytes) -> None:
         nonlocal history_bytes
         history_bytes += len(unit)
+        if counting_only and history_bytes >= raw_target:
+            raw_done.set()
         if not counting_only:
             original(unit)
 
@@ -81,22 +80,22 @@ async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, An
         found = await service.link.find_meter()
         started = time.perf_counter()
         await service.connect(found)
-        done = await waiter.wait("history.done")
+        await waiter.wait("history.done", timeout=120)
+        done = stopwatch.times[("history.done", None)]
         backfill_s = done - started
         backfill_bytes = history_bytes
 
         # Raw throughput on the same link: the same units, notified back to back, only counted.
         counting_only = True
         history_bytes = 0
-        unit = _sample_history_unit(meter)
+        unit = _sample_history_unit()
+        raw_target = raw_units * len(unit)
         server = meter.server
         assert server is not None
         raw_start = time.perf_counter()
         for _ in range(raw_units):
             await server.notify_history(unit)
-        async with asyncio.timeout(60):
-            while history_bytes < raw_units * len(unit):
-                await asyncio.sleep(0.001)  # polling a counter inside a benchmark, not a test
+        await asyncio.wait_for(raw_done.wait(), 60)
         raw_s = time.perf_counter() - raw_start
 
         dno = load_identity(demo_pki_dir(), "dno")
@@ -115,7 +114,8 @@ async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, An
             envelope = sign_envelope(dno, claims, payload)
             sent = time.perf_counter()
             await meter.send_envelope(envelope)
-            shown = await waiter.wait("message.displayed", 90_000 + n)
+            await waiter.wait("message.displayed", id=90_000 + n)
+            shown = stopwatch.times[("message.displayed", 90_000 + n)]
             latencies.append((shown - sent) * 1000)
         return {
             "backfill_s": backfill_s,
@@ -128,14 +128,8 @@ async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, An
         await meter.close()
 
 
-def _sample_history_unit(meter: MeterRuntime) -> bytes:
-    from ihd_app.protocol.zcl import (  # noqa: PLC0415
-        METERING,
-        GetProfileResponse,
-        ProfileIntervalPeriod,
-        Unit,
-    )
-
+def _sample_history_unit() -> bytes:
+    """A History unit of 255 half hours, the size backfill uses."""
     response = GetProfileResponse(
         end_time=0,
         status=0,

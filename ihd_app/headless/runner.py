@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ihd_app.link.meter_link import LinkError, PairingRefusedError, ReconnectPolicy, ScanResult
+from ihd_app.link.meter_link import ReconnectPolicy
 from ihd_app.link.pairing import AutoAccept, PairingAnswers, RejectAll
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.events import EventLog
@@ -122,7 +122,9 @@ class HeadlessIhd:
 
     async def _run_on(self, service: IhdService, stop: asyncio.Event) -> bool:
         """Use ``service`` until ``stop`` or until its radio is lost; returns whether lost."""
-        connect = asyncio.create_task(self._connect(service, stop), name="ihd-connect")
+        connect = asyncio.create_task(
+            service.connect_until_connected(self.config.search_timeout_s), name="ihd-connect"
+        )
         stopped = asyncio.create_task(stop.wait(), name="ihd-stop")
         lost = asyncio.create_task(service.radio_lost(), name="ihd-radio-lost")
         pending: set[asyncio.Task[Any]] = {connect, stopped, lost}
@@ -139,37 +141,6 @@ class HeadlessIhd:
             for task in (connect, stopped, lost):
                 task.cancel()
             await asyncio.gather(connect, stopped, lost, return_exceptions=True)
-
-    async def _connect(self, service: IhdService, stop: asyncio.Event) -> None:
-        """Find the meter and connect, retrying anything but a refused pairing."""
-        link = service.link
-        assert link is not None
-        attempt = 0
-        while not stop.is_set():
-            target: ScanResult | str | None = self.config.address
-            while target is None and not stop.is_set():
-                self.events.emit("link.searching", radio=str(self.config.radio))
-                try:
-                    target = await link.find_meter(self.config.search_timeout_s)
-                except LinkError as exc:
-                    self.events.emit("link.not-found", detail=str(exc))
-            if target is None:
-                return
-            if isinstance(target, ScanResult):
-                self.events.emit(
-                    "link.found", name=target.name, address=target.address, rssi=target.rssi
-                )
-            try:
-                await service.connect(target)
-            except PairingRefusedError:
-                raise
-            except LinkError as exc:
-                delay = self._backoff.delay(min(attempt, 6), self._rng)
-                attempt += 1
-                self.events.emit("link.connect-failed", detail=str(exc), retry_in_s=delay)
-                await self._wait(stop, delay)
-                continue
-            return
 
 
 async def run_headless(config: HeadlessConfig, events_path: Path | None) -> None:

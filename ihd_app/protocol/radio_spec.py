@@ -10,10 +10,18 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from enum import StrEnum
 
 DEFAULT_VIRTUAL_PORT = 9301
+
+
+def free_virtual_port() -> int:
+    """A loopback TCP port nothing listens on right now, for a virtual radio of one's own."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class RadioKind(StrEnum):

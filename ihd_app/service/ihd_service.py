@@ -194,6 +194,19 @@ class IhdService:
             self._spawn(self._auto_connect(), "auto-connect")
 
     async def _auto_connect(self) -> None:
+        try:
+            await self.connect_until_connected()
+        except PairingRefusedError as exc:
+            self.events.emit("link.pairing-refused", detail=str(exc))
+            self._notify(Topic.LINK, "pairing refused")
+
+    async def connect_until_connected(self, search_timeout_s: float = 10.0) -> None:
+        """Connect to the paired meter, else ``config.address``, else the first meter heard,
+        retrying with backoff until connected.
+
+        Raises:
+            PairingRefusedError: Pairing was refused; retrying would not help until someone acts.
+        """
         link = self.link
         assert link is not None
         backoff = ReconnectPolicy(initial_s=0.5, max_s=10.0)
@@ -205,12 +218,17 @@ class IhdService:
             try:
                 if target is None:
                     self.events.emit("link.searching", radio=str(self.config.radio))
-                    target = await link.find_meter(10.0)
+                    try:
+                        target = await link.find_meter(search_timeout_s)
+                    except LinkError as exc:
+                        self.events.emit("link.not-found", detail=str(exc))
+                        continue  # scanning again is the backoff: it lasts search_timeout_s
+                    self.events.emit(
+                        "link.found", name=target.name, address=target.address, rssi=target.rssi
+                    )
                 await self.connect(target)
-            except PairingRefusedError as exc:
-                self.events.emit("link.pairing-refused", detail=str(exc))
-                self._notify(Topic.LINK, "pairing refused")
-                return
+            except PairingRefusedError:
+                raise
             except LinkError as exc:
                 delay = backoff.delay(min(attempt, 6), rng)
                 attempt += 1

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -43,9 +42,9 @@ from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import sign_envelope
 from ihd_app.protocol.envelope.claims import DetailValue
 from ihd_app.protocol.envelope.compose import new_claims
-from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.events import EventLog, EventWaiter
 from ihd_app.protocol.pki import Identity, load_identity
-from ihd_app.protocol.radio_spec import RadioSpec
+from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.protocol.zcl import Endpoint, Importance
 from ihd_app.service.api import UsageRange
@@ -82,41 +81,6 @@ LIVE_READINGS = 150
 SCAN_SECONDS = 2.0
 #: Waiting longer than this for the stack means something is broken.
 STEP_TIMEOUT_S = 60.0
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on right now (for the virtual air)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class EventWaiter:
-    """Collects one program's events; awaits one by name and fields."""
-
-    def __init__(self, log: EventLog) -> None:
-        self.seen: list[dict[str, Any]] = []
-        self._changed = asyncio.Event()
-        log.subscribe(self._on_event)
-
-    def _on_event(self, record: dict[str, Any]) -> None:
-        self.seen.append(record)
-        self._changed.set()
-
-    def named(self, event: str, /, **fields: Any) -> list[dict[str, Any]]:
-        """Events called ``event`` whose fields include ``fields``."""
-        return [
-            r
-            for r in self.seen
-            if r["event"] == event and all(r.get(k) == v for k, v in fields.items())
-        ]
-
-    async def wait(self, event: str, /, timeout: float = STEP_TIMEOUT_S, **fields: Any) -> None:
-        """Until an event called ``event`` with ``fields`` has been seen."""
-        async with asyncio.timeout(timeout):
-            while not self.named(event, **fields):
-                self._changed.clear()
-                await self._changed.wait()
 
 
 async def until(predicate: Callable[[], bool], timeout: float = STEP_TIMEOUT_S) -> None:
@@ -248,7 +212,7 @@ async def send_the_day(signers: Signers, meter: MeterRuntime, events: EventWaite
     async def send(signer: str, request: MessageRequest, event: str, **fields: Any) -> bytes:
         envelope = signers.sign(signer, request)
         await meter.send_envelope(envelope)
-        await events.wait(event, **fields)
+        await events.wait(event, **fields, timeout=STEP_TIMEOUT_S)
         return envelope
 
     # The supplier's time-of-use electricity tariff: a day rate with off-peak and peak bands,
@@ -348,7 +312,7 @@ async def forge(
     ]
     for reason, envelope in forgeries:
         await meter.send_envelope(envelope)
-        await events.wait("message.rejected", reason=reason)
+        await events.wait("message.rejected", reason=reason, timeout=STEP_TIMEOUT_S)
 
 
 async def gas_off(signers: Signers, meter: MeterRuntime, events: EventWaiter) -> None:
@@ -366,7 +330,7 @@ async def gas_off(signers: Signers, meter: MeterRuntime, events: EventWaiter) ->
         fuel=Endpoint.GAS,
     )
     await meter.send_envelope(signers.sign("gdn", request))
-    await events.wait("message.displayed", id=0x0602)
+    await events.wait("message.displayed", id=0x0602, timeout=STEP_TIMEOUT_S)
 
 
 async def acknowledge_takeover(window: MainWindow) -> None:
@@ -476,7 +440,7 @@ async def shoot(
     ``live_readings``: picture the screens once the display holds this many live readings
     (the meter reports once a second).
     """
-    port = free_port()
+    port = free_virtual_port()
     radio = RadioSpec.parse(f"virtual:{port}")
     meter_log, ihd_log = EventLog(), EventLog()
     meter_events, events = EventWaiter(meter_log), EventWaiter(ihd_log)
@@ -492,19 +456,19 @@ async def shoot(
     try:
         await service.start()
         await pair_through_the_meter_screen(window, shooter)
-        await events.wait("link.ready")
+        await events.wait("link.ready", timeout=STEP_TIMEOUT_S)
         await events.wait("history.done", timeout=180)
         window.show_kind(HomeScreen)
         signers = Signers(meter.meter_id)
         accepted = await send_the_day(signers, meter, events)
         await takeover_pictures(shooter, "takeover-high", themes=False)
         await acknowledge_takeover(window)
-        await meter_events.wait("ack.received", message_id=0x0D01)
+        await meter_events.wait("ack.received", message_id=0x0D01, timeout=STEP_TIMEOUT_S)
         await forge(signers, meter, events, accepted)
         await gas_off(signers, meter, events)
         await takeover_pictures(shooter, "takeover", themes=True)
         await acknowledge_takeover(window)
-        await meter_events.wait("ack.received", message_id=0x0602)
+        await meter_events.wait("ack.received", message_id=0x0602, timeout=STEP_TIMEOUT_S)
         # The live chart shows the last ten minutes: let some minutes of readings come in.
         await until(
             lambda: len(service.live_readings(Fuel.ELECTRICITY)) >= live_readings,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,18 +23,13 @@ from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import sign_envelope
 from ihd_app.protocol.envelope.compose import new_claims
 from ihd_app.protocol.pki import Identity, load_identity
+from ihd_app.protocol.radio_spec import free_virtual_port
 from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.protocol.zcl import Endpoint, Importance
 from meter_emulator.attacks.forgery import AttackContext, attack
 
 METER_ID = "00-1D-A6-00-00-00-00-01"
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def demo_envelopes(now: datetime, identities: Callable[[str], Identity]) -> list[bytes]:
@@ -163,7 +157,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         path = folder / f"message-{number:02d}.cbor"
         path.write_bytes(envelope)
         send += ["--send", str(path)]
-    port = _free_port()
+    port = free_virtual_port()
     meter = subprocess.Popen(
         [
             str(BIN / "meter-emulator"),

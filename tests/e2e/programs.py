@@ -9,20 +9,17 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ihd_app.protocol.radio_spec import free_virtual_port
+
+#: Tests name it for what it is used for here.
+free_port = free_virtual_port
+
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Program:

@@ -25,6 +25,7 @@ from ihd_app.link.bumble_backend import (
 from ihd_app.link.bumble_host import RadioUnavailableError, open_bumble_host
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.errors import ConfigurationError, IhdError
+from ihd_app.protocol.radio_spec import free_virtual_port as free_port
 from tests.link.conftest import (
     IHD_ADDRESS,
     INFO_UUID,
@@ -35,13 +36,6 @@ from tests.link.conftest import (
     build_meter,
     settle,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def test_no_radio_listening_is_one_clear_sentence(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from bumble.keys import PairingKeys
 from bumble.pairing import PairingConfig, PairingDelegate
 
 from ihd_app.protocol import gatt_profile
-from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
+from ihd_app.protocol.radio_spec import RadioKind, RadioSpec, free_virtual_port
 from ihd_app.protocol.segmentation import Reassembler
 from meter_emulator.gatt import (
     MeterGattServer,
@@ -33,15 +32,11 @@ from meter_emulator.radio import (
 )
 from tests.support import METER_ID
 
+#: Tests name it for what it is used for here.
+free_port = free_virtual_port
+
 #: Generous bound on any single wait: the virtual air answers in milliseconds.
 TIMEOUT = 5.0
-
-
-def free_port() -> int:
-    """Return a TCP port on the loopback interface that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class EventRecorder:
