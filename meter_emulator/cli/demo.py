@@ -1,10 +1,10 @@
-"""``./run demo``: the meter emulator and the IHD connected over the virtual radio.
+"""``./run demo``: the meter emulator and the IHD, side by side, connected over the virtual radio.
 
-Starts a headless meter emulator on a free virtual-radio port with a demonstration set of
-genuine operator messages (and a few forgeries the display must refuse), then opens the IHD's
-window on it. Closing the window or Ctrl+C stops both. The emulator's own window (operator and
-attack consoles, scenarios) arrives with its GUI; until then its events are written to
-``meter-events.jsonl`` in the demo folder.
+Starts the meter emulator's window (left half of the screen) on a free virtual-radio port with a
+demonstration set of genuine operator messages (and two forgeries the display must refuse), and
+the IHD's window on it. Both show the six-digit number while pairing by numeric comparison;
+the operator console, attack console and scenarios are in the emulator's window. Closing either
+window or Ctrl+C stops both. Events and data go to a fresh folder printed at start.
 """
 
 from __future__ import annotations
@@ -15,113 +15,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
 from pathlib import Path
 
-from ihd_app.protocol.compose import MessageRequest, compose
-from ihd_app.protocol.envelope import sign_envelope
-from ihd_app.protocol.envelope.compose import new_claims
-from ihd_app.protocol.pki import Identity, load_identity
 from ihd_app.protocol.radio_spec import free_virtual_port
-from ihd_app.protocol.resources import demo_pki_dir
-from ihd_app.protocol.zcl import Endpoint, Importance
-from meter_emulator.attacks.forgery import AttackContext, attack
 
-METER_ID = "00-1D-A6-00-00-00-00-01"
 BIN = Path(sys.executable).parent
-
-
-def demo_envelopes(now: datetime, identities: Callable[[str], Identity]) -> list[bytes]:
-    """A realistic morning: tariffs, an outage notice, a gas message, and two forgeries."""
-    counter = int(now.timestamp() * 1000)
-    messages = [
-        (
-            "supplier",
-            MessageRequest(
-                "tariff.price",
-                message_id=7001,
-                price_pence_per_kwh=24.5,
-                rate_label="Day",
-                extra_details={
-                    "bands": [
-                        {
-                            "name": "Off-peak",
-                            "start": "00:30",
-                            "end": "07:30",
-                            "pence_per_kwh": 9.5,
-                        },
-                        {"name": "Peak", "start": "16:00", "end": "19:00", "pence_per_kwh": 38.2},
-                    ]
-                },
-            ),
-        ),
-        (
-            "supplier",
-            MessageRequest(
-                "tariff.price",
-                message_id=7002,
-                standing_charge_pence_per_day=53.35,
-                tariff_label="Brightwater Flex",
-            ),
-        ),
-        (
-            "supplier",
-            MessageRequest(
-                "tariff.price",
-                message_id=7003,
-                price_pence_per_kwh=6.3,
-                rate_label="Gas",
-                fuel=Endpoint.GAS,
-            ),
-        ),
-        (
-            "supplier",
-            MessageRequest(
-                "message.general",
-                message_id=7004,
-                importance=Importance.LOW,
-                text="Your winter statement is ready: you used 8% less than last winter.",
-            ),
-        ),
-        (
-            "gdn",
-            MessageRequest(
-                "gas.message",
-                message_id=7005,
-                fuel=Endpoint.GAS,
-                text="Gas main replacement in Elm Road from Monday: expect low pressure 9-16h.",
-            ),
-        ),
-        (
-            "dno",
-            MessageRequest(
-                "outage.planned",
-                message_id=7006,
-                importance=Importance.HIGH,
-                confirmation_required=True,
-                text="Planned power cut on Tuesday 10:00 to 14:00 while we replace an overhead "
-                "line. Please switch off sensitive equipment.",
-                outage_start=now + timedelta(days=2),
-                outage_end=now + timedelta(days=2, hours=4),
-            ),
-        ),
-    ]
-    envelopes = []
-    for signer, request in messages:
-        identity = identities(signer)
-        payload, details = compose(request)
-        counter += 1
-        claims = new_claims(
-            identity, request.type_name, METER_ID, counter, issued_at=now, details=details
-        )
-        envelopes.append(sign_envelope(identity, claims, payload))
-    outage_payload, _ = compose(messages[-1][1])
-    for name in ("role-not-authorised", "bad-signature"):
-        counter += 1
-        context = AttackContext(identities, METER_ID, now, counter, outage_payload)
-        envelopes.append(attack(name).build(context))
-    return envelopes
+#: The scenario the demo plays (resources/scenarios/workshop-morning.toml).
+DEMO_SCENARIO = "workshop-morning"
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -145,34 +46,20 @@ def run(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     folder = Path(tempfile.mkdtemp(prefix="ihd-demo-"))
-    cache: dict[str, Identity] = {}
-
-    def identities(name: str) -> Identity:
-        if name not in cache:
-            cache[name] = load_identity(demo_pki_dir(), name)
-        return cache[name]
-
-    send: list[str] = []
-    for number, envelope in enumerate(demo_envelopes(datetime.now(UTC), identities)):
-        path = folder / f"message-{number:02d}.cbor"
-        path.write_bytes(envelope)
-        send += ["--send", str(path)]
     port = free_virtual_port()
-    meter = subprocess.Popen(
-        [
-            str(BIN / "meter-emulator"),
-            "--headless",
-            "--radio",
-            f"virtual:{port}",
-            "--data-dir",
-            str(folder / "meter"),
-            "--events",
-            str(folder / "meter-events.jsonl"),
-            *send,
-        ],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-    )
+    meter_args = [
+        str(BIN / "meter-emulator"),
+        "--radio",
+        f"virtual:{port}",
+        "--data-dir",
+        str(folder / "meter"),
+        "--events",
+        str(folder / "meter-events.jsonl"),
+        "--place",
+        "left",
+        "--scenario",
+        DEMO_SCENARIO,
+    ]
     ihd_args = [
         str(BIN / "ihd"),
         "--radio",
@@ -185,19 +72,45 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.form_factor:
         ihd_args += ["--form-factor", args.form_factor]
     if args.screenshot_dir:
+        # Pictures are automation: nobody is there to compare the numbers.
         ihd_args += ["--screenshot-dir", str(args.screenshot_dir), "--accept-pairing"]
+        meter_args += ["--screenshot-dir", str(args.screenshot_dir), "--accept-pairing"]
     if args.exit_after:
         ihd_args += ["--exit-after", str(args.exit_after)]
+        meter_args += ["--exit-after", str(args.exit_after)]
     print(f"./run demo: meter on virtual:{port}; events and data in {folder}")
     # Ctrl+C reaches both children (same process group); the demo just waits for them.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    meter = subprocess.Popen(meter_args, env=environment, stdout=subprocess.DEVNULL)
+    ihd = subprocess.Popen(ihd_args, env=environment)
     try:
-        status = subprocess.run(ihd_args, env=environment, check=False).returncode
+        if args.exit_after:
+            # Automation: each program closes itself once its pictures are taken.
+            return max(meter.wait(), ihd.wait())
+        return wait_for_both(meter, ihd)
     finally:
         signal.signal(signal.SIGINT, previous)
-        meter.terminate()
-        meter.wait(timeout=30)
-    return status
+
+
+def wait_for_both(meter: subprocess.Popen[bytes], ihd: subprocess.Popen[bytes]) -> int:
+    """Wait until either program ends, stop the other; the first one's exit status (or the
+    other's, if it failed by itself before being stopped)."""
+    children = {meter.pid: meter, ihd.pid: ihd}
+    pid, status = os.waitpid(-1, 0)  # blocks until the first of the two exits
+    first = children.pop(pid)
+    first.returncode = os.waitstatus_to_exitcode(status)
+    result = first.returncode
+    for other in children.values():
+        if other.poll() is not None:
+            result = result or other.returncode
+            continue
+        other.terminate()
+        try:
+            other.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            other.kill()
+            other.wait()
+    return result
 
 
 if __name__ == "__main__":

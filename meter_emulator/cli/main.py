@@ -202,6 +202,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="simulated start: HH:MM today (UK time) or ISO 8601 "
         "(default: the scenario's, else now)",
     )
+    window = parser.add_argument_group("the window (without --headless)")
+    window.add_argument(
+        "--accept-pairing",
+        action="store_true",
+        help="accept the IHD's numeric comparison without asking (the number is still shown)",
+    )
+    window.add_argument(
+        "--screenshot-dir",
+        type=Path,
+        metavar="DIR",
+        help="save a picture of each console there, then close",
+    )
+    window.add_argument(
+        "--exit-after",
+        type=float,
+        metavar="SECONDS",
+        help="close after SECONDS (with --screenshot-dir: take the pictures then)",
+    )
+    window.add_argument("--place", choices=("left", "right"), help="fill that half of the screen")
     run.add_argument(
         "--exit-when-done",
         action="store_true",
@@ -390,6 +409,19 @@ def _run_config(args: argparse.Namespace) -> tuple[MeterConfig, Scenario | None]
     return config, scenario
 
 
+def _run_window(args: argparse.Namespace, config: MeterConfig, scenario: Scenario | None) -> int:
+    # Qt is imported only when a window is wanted: --headless and the tools run without it.
+    from meter_emulator.ui.app import WindowOptions, run_meter_gui  # noqa: PLC0415
+
+    options = WindowOptions(
+        accept_pairing=args.accept_pairing,
+        screenshot_dir=args.screenshot_dir,
+        exit_after=args.exit_after,
+        place=args.place,
+    )
+    return run_meter_gui(config, args.events, scenario, options)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``meter-emulator`` console script."""
     parser = build_parser()
@@ -404,14 +436,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _vectors(args)
         if args.command == "scenario":
             return _scenario(args)
-        if not args.headless:
-            raise UsageError(
-                "the emulator's window is not built yet; run it with --headless "
-                "(or use 'meter-emulator sign' / 'pki init', see --help)"
-            )
-        if args.exit_when_done and not args.scenario:
-            raise UsageError("--exit-when-done needs --scenario")
+        if args.exit_when_done and not (args.scenario and args.headless):
+            raise UsageError("--exit-when-done needs --headless and --scenario")
         config, scenario = _run_config(args)
+        if not args.headless:
+            return _run_window(args, config, scenario)
         completed = asyncio.run(
             run_headless(config, args.events, scenario, exit_when_done=args.exit_when_done)
         )

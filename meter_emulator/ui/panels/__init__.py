@@ -1,0 +1,1 @@
+"""The panels of the emulator's window, one job each."""

@@ -1,0 +1,1 @@
+"""Small custom widgets of the emulator's window."""

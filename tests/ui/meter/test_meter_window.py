@@ -1,0 +1,219 @@
+"""Clicking the meter emulator's window with the real IHD service connected over the virtual
+radio: pairing by numeric comparison, the operator console, consent, the attack console, the
+live meter controls, the scenario player and the event log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from ihd_app.link.meter_link import LinkState
+from meter_emulator.attacks.console import AttackConsole
+from tests.ui.meter.conftest import SLOW_MS, MeterDesk, paired
+
+
+def test_pairing_shows_the_number_the_ihd_shows_and_waits_for_the_answer(
+    qtbot: Any, desk: MeterDesk
+) -> None:
+    radio = desk.window.radio
+    qtbot.waitUntil(lambda: "Advertising as" in radio.state.text(), timeout=SLOW_MS)
+    desk.connect()
+    qtbot.waitUntil(radio.same.isVisible, timeout=SLOW_MS)
+    qtbot.waitUntil(
+        lambda: bool(desk.ihd_events.named("pairing.numeric-comparison")), timeout=SLOW_MS
+    )
+    ihd_number = desk.ihd_events.named("pairing.numeric-comparison")[0]["number"]
+    assert f"{ihd_number:06d}" in radio.pairing.text()
+    assert not desk.meter_events.named("link.paired")  # nothing happens until the answer
+    qtbot.mouseClick(radio.same, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(desk.meter_events.named("link.paired")), timeout=SLOW_MS)
+    assert desk.meter_events.named("link.paired")[0]["number"] == ihd_number
+    qtbot.waitUntil(lambda: "authenticated" in radio.state.text(), timeout=SLOW_MS)
+    assert "NOT authenticated" not in radio.state.text()
+    assert not radio.same.isVisible()
+    assert radio.drop.isEnabled()
+
+
+def test_a_different_number_refuses_the_pairing(qtbot: Any, desk: MeterDesk) -> None:
+    radio = desk.window.radio
+    desk.connect()
+    qtbot.waitUntil(radio.different.isVisible, timeout=SLOW_MS)
+    qtbot.mouseClick(radio.different, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(desk.meter_events.named("pairing.failed")), timeout=SLOW_MS)
+    qtbot.waitUntil(lambda: "Pairing failed" in radio.pairing.text(), timeout=SLOW_MS)
+    assert not desk.meter_events.named("link.paired")
+    link = desk.service.link
+    assert link is None or link.state is not LinkState.CONNECTED
+
+
+def test_operator_sends_a_notice_and_follows_it_to_displayed_then_cancels_it(
+    qtbot: Any, desk: MeterDesk
+) -> None:
+    paired(qtbot, desk)
+    console = desk.window.operator
+    console.form.choose("supplier", "message.general")
+    console.form.text.setPlainText("Your new meter reading card is in the post.")
+    qtbot.mouseClick(console.send, Qt.MouseButton.LeftButton)
+    model = console.model
+    assert model.rowCount() == 1
+    assert model.cell(0, 2) == "message.general"
+    qtbot.waitUntil(lambda: model.cell(0, 4) == "displayed", timeout=SLOW_MS)
+    assert "received" in model.cell(0, 5)
+    assert "displayed" in model.cell(0, 5)
+    accepted = desk.ihd_events.named("message.accepted", type="message.general")
+    assert accepted[0]["text"] == "Your new meter reading card is in the post."
+
+    console.table.selectRow(0)
+    assert console.cancel.isEnabled()
+    qtbot.mouseClick(console.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: any(model.cell(r, 4) == "cancelled" for r in range(model.rowCount())),
+        timeout=SLOW_MS,
+    )
+    assert model.rowCount() == 2  # the notice and its cancellation
+    qtbot.waitUntil(
+        lambda: bool(desk.ihd_events.named("message.accepted", type="message.cancel")),
+        timeout=SLOW_MS,
+    )
+
+
+def test_a_type_the_role_may_not_send_is_refused_by_the_meter_with_its_reason(
+    qtbot: Any, desk: MeterDesk
+) -> None:
+    paired(qtbot, desk)
+    console = desk.window.operator
+    console.form.choose("supplier", "outage.planned")
+    assert "not authorised" in console.form.kind.currentText()
+    console.form.text.setPlainText("Power cut tomorrow.")
+    qtbot.mouseClick(console.send, Qt.MouseButton.LeftButton)
+    assert "refused by the meter: role-not-authorised" in console.result.text()
+    assert console.model.cell(0, 4) == "refused"
+    assert desk.meter_events.named("operator.error")[0]["reason"] == "role-not-authorised"
+    assert not desk.ihd_events.named("message.accepted")
+
+
+def test_a_display_message_without_text_is_not_sent_and_says_why(
+    qtbot: Any, desk: MeterDesk
+) -> None:
+    console = desk.window.operator
+    console.form.choose("dno", "outage.emergency")
+    qtbot.mouseClick(console.send, Qt.MouseButton.LeftButton)
+    assert console.result.text().startswith("Not sent:")
+    assert "text" in console.result.text()
+    assert console.model.rowCount() == 0
+
+
+def test_half_hourly_data_is_declined_without_consent_and_answered_with_it(
+    qtbot: Any, desk: MeterDesk
+) -> None:
+    paired(qtbot, desk)
+    console = desk.window.operator
+    console.form.choose("dno", "data.request")
+    qtbot.mouseClick(console.data, Qt.MouseButton.LeftButton)
+    assert console.model.cell(0, 4) == "declined"
+    assert "has not agreed" in console.model.cell(0, 5)
+    assert "No consent given" in desk.window.meter.consent.text()
+
+    desk.run(desk.service.set_consent("dno", True), timeout_ms=SLOW_MS)
+    qtbot.waitUntil(lambda: "DNO: yes" in desk.window.meter.consent.text(), timeout=SLOW_MS)
+    qtbot.mouseClick(console.data, Qt.MouseButton.LeftButton)
+    assert console.model.cell(0, 4) == "carried-out"
+    delivered = desk.meter_events.named("data.delivered")
+    assert delivered[0]["party"] == "dno"
+    assert len(delivered[0]["intervals_wh"]) == 48
+
+
+def test_every_attack_is_refused_by_the_ihd_with_its_reason(qtbot: Any, desk: MeterDesk) -> None:
+    paired(qtbot, desk)
+    panel = desk.window.attacks
+    assert set(panel.buttons) == {a.name for a in AttackConsole.available()}
+    qtbot.mouseClick(panel.run_all, Qt.MouseButton.LeftButton)
+    count = len(panel.buttons)
+    model = panel.model
+
+    def all_answered() -> bool:
+        return model.rowCount() == count and all(
+            model.cell(r, 4) != "waiting for the IHD" for r in range(count)
+        )
+
+    qtbot.waitUntil(all_answered, timeout=SLOW_MS)
+    verdicts = {model.cell(r, 1): model.cell(r, 4) for r in range(count)}
+    assert set(verdicts.values()) == {"refused, as expected"}, verdicts
+    assert f"{count} refused with the right reason" in panel.summary.text()
+    assert "ACCEPTED" not in panel.summary.text()
+    rejected = {e["reason"] for e in desk.ihd_events.named("message.rejected")}
+    assert rejected == {model.cell(r, 2) for r in range(count)}
+    assert not desk.ihd_events.named("message.accepted", type="outage.planned", role="supplier")
+
+
+def test_meter_controls_act_on_the_meter_and_reach_the_ihd(qtbot: Any, desk: MeterDesk) -> None:
+    paired(qtbot, desk)
+    panel = desk.window.meter
+    before = desk.meter.snapshot().electricity_w
+    panel.appliances["shower"].setCurrentIndex(1)
+    panel.appliances["shower"].activated.emit(1)
+    assert desk.meter.snapshot().appliances == {"shower": True}
+    assert desk.meter.snapshot().electricity_w > before + 7000
+    assert desk.meter_events.named("appliance", state="on")
+
+    qtbot.mouseClick(panel.restore, Qt.MouseButton.LeftButton)  # disabled: nothing happens
+    assert not desk.meter_events.named("supply.restore-refused")
+    qtbot.mouseClick(panel.outage, Qt.MouseButton.LeftButton)
+    assert "Electricity OFF (network-outage)" in panel.supply.text()
+    assert panel.outage.text() == "End power cut"
+    assert panel.gauge.accessibleDescription().startswith("0.00 kW")
+    qtbot.mouseClick(panel.outage, Qt.MouseButton.LeftButton)
+    assert "Electricity ON" in panel.supply.text()
+    qtbot.waitUntil(
+        lambda: bool(desk.ihd_events.named("message.accepted", type="outage.restored")),
+        timeout=SLOW_MS,
+    )
+
+    panel.volts.setValue(280.0)
+    qtbot.mouseClick(panel.apply_volts, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "extreme-voltage" in panel.supply.text(), timeout=SLOW_MS)
+    assert panel.restore.isEnabled()
+    qtbot.mouseClick(panel.restore, Qt.MouseButton.LeftButton)
+    assert "cannot restore" in panel.notice.text().lower()  # the voltage is still too high
+    qtbot.mouseClick(panel.normal_volts, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.restore, Qt.MouseButton.LeftButton)
+    assert "Electricity ON" in panel.supply.text()
+    assert desk.meter_events.named("supply.restored", cause="extreme-voltage")
+
+
+def test_a_scenario_plays_from_the_window_with_its_progress(qtbot: Any, desk: MeterDesk) -> None:
+    paired(qtbot, desk)
+    panel = desk.window.scenarios
+    titles = [panel.list.item(r).text() for r in range(panel.list.count())]
+    assert "Workshop morning (the demo)" in titles
+    panel.list.setCurrentRow(titles.index("Workshop morning (the demo)"))
+    assert "planned power cut" in panel.description.text()
+    with qtbot.waitSignal(panel.finished, timeout=SLOW_MS) as finished:
+        qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
+        assert not panel.play_button.isEnabled()
+    assert finished.args == ["workshop-morning", True]
+    qtbot.waitUntil(lambda: panel.step.text().startswith("Done"))
+    assert panel.progress.value() == panel.progress.maximum() == 8
+    assert panel.play_button.isEnabled()
+    qtbot.waitUntil(
+        lambda: bool(desk.ihd_events.named("message.accepted", type="outage.planned")),
+        timeout=SLOW_MS,
+    )
+
+
+def test_the_event_log_filters_and_exports(qtbot: Any, desk: MeterDesk, tmp_path: Path) -> None:
+    paired(qtbot, desk)
+    desk.window.attacks.launch("expired")
+    log = desk.window.log
+    qtbot.waitUntil(lambda: bool(desk.meter_events.named("attack.refused")), timeout=SLOW_MS)
+    qtbot.waitUntil(lambda: log.model.rowCount() >= len(desk.meter_events.seen), timeout=SLOW_MS)
+    log.filter.setText("attack.")
+    shown = {log.proxy.index(r, 1).data() for r in range(log.proxy.rowCount())}
+    assert shown == {"attack.sent", "attack.refused"}
+    written = log.export_to(tmp_path / "events.jsonl")
+    lines = (tmp_path / "events.jsonl").read_text().splitlines()
+    assert written == len(lines) == log.model.rowCount()
+    assert json.loads(lines[0])["event"] == "advertising"
