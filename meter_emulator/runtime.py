@@ -56,9 +56,11 @@ from ihd_app.protocol.zcl import (
 from ihd_app.protocol.zcl.clusters import MeteringAttribute
 from ihd_app.protocol.zcl.primitives import datetime_to_utc, utc_to_datetime
 from ihd_app.protocol.zcl.unit import decode_unit
+from meter_emulator import faults as fault_hooks
 from meter_emulator.attacks.console import AttackConsole
 from meter_emulator.behaviour.meter import MeterBehaviour
 from meter_emulator.delivery import Origin, Outgoing, StoreAndForward, digest_key
+from meter_emulator.faults import Fault, FaultRefusalError
 from meter_emulator.gatt import (
     AutoAcceptPolicy,
     MeterGattServer,
@@ -123,6 +125,7 @@ class MeterConfig:
         ihd_id: The IHD's entity id for ``aud`` of the meter's own messages (default: learnt
             from the IHD's first verified reply; until then the meter's own id, which the IHD
             accepts too).
+        faults: Rules this meter deliberately breaks (``--fault``, :mod:`meter_emulator.faults`).
     """
 
     radio: RadioSpec
@@ -138,6 +141,7 @@ class MeterConfig:
     speed: float = 1.0
     sim_start: datetime | None = None
     ihd_id: str | None = None
+    faults: frozenset[Fault] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -261,6 +265,7 @@ class MeterRuntime:
             keystore_path=config.data_dir / "bonds.json",
             mode=config.pairing_mode,
             on_event=self._on_link_event,
+            advertise_service_uuid=fault_hooks.advertises_service_uuid(config.faults),
         )
         self.server = MeterGattServer(
             device,
@@ -272,11 +277,15 @@ class MeterRuntime:
             self._on_unit_from_ihd,
             on_error=self._on_segment_error,
             security=self._peripheral.security,
+            require_authentication=Fault.NO_AUTH not in config.faults,
+            faults=config.faults,
         )
         await self._peripheral.start()
         self.events.emit(
             "meter.started", meter_id=self.meter_id, name=name, radio=str(config.radio)
         )
+        for fault in sorted(config.faults):
+            self.events.emit("meter.fault", fault=fault.value, description=fault.description)
         self._spawn(self._report_loop(), "live-readings")
         self._spawn(self._history_loop(), "history")
         self._spawn(self._delivery_loop(), "store-and-forward")
@@ -400,7 +409,8 @@ class MeterRuntime:
             while (item := self.outbox.head()) is not None and self.ihd_listening:
                 assert self.server is not None
                 try:
-                    await self.server.indicate_message(item.envelope)
+                    for _ in range(fault_hooks.indications_per_message(self.config.faults)):
+                        await self.server.indicate_message(item.envelope)
                 except LinkError as exc:
                     # Kept at the head of the queue; the next subscription wakes the loop.
                     if not self.ihd_listening:
@@ -456,6 +466,10 @@ class MeterRuntime:
             return
         message = verdict.message
         assert message is not None
+        if fault_hooks.refuses_reply(self.config.faults, message.message_type.name):
+            raise FaultRefusalError(
+                f"{message.message_type.name} refused on purpose (--fault); not confirmed"
+            )
         self.state.remember(digest)
         if message.role is Role.IHD and self._ihd_id is None:
             self._ihd_id = message.claims.issuer
@@ -484,7 +498,11 @@ class MeterRuntime:
             self._on_reply(name, refers_to, details, at, command, record)
         if name == "consent.update":
             self._on_consent(details)
-        if isinstance(command, GetProfile) and message.unit is not None:
+        if (
+            isinstance(command, GetProfile)
+            and message.unit is not None
+            and fault_hooks.answers_history(self.config.faults)
+        ):
             self._history_requests.put_nowait(
                 (message.unit.endpoint, command.end_time, command.number_of_periods)
             )
@@ -803,7 +821,7 @@ class MeterRuntime:
         )
 
     async def _report_loop(self) -> None:
-        interval = self.config.report_interval_s
+        interval = fault_hooks.report_interval_s(self.config.faults, self.config.report_interval_s)
         loop = asyncio.get_running_loop()
         next_tick = loop.time()
         while True:

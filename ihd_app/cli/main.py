@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -17,6 +18,9 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from ihd_app import __version__
+from ihd_app.cli.app_config import apply_config_defaults
+from ihd_app.cli.instance_lock import DataDirLock
+from ihd_app.cli.log_file import default_log_dir, install_log_file
 from ihd_app.headless.runner import HeadlessConfig, run_headless
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.cli_common import (
@@ -31,17 +35,19 @@ from ihd_app.protocol.cli_common import (
 from ihd_app.protocol.errors import DecodeError, IhdError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.message_types import Flow
-from ihd_app.protocol.pki import TrustStore
+from ihd_app.protocol.pki import TrustStore, load_identity
 from ihd_app.protocol.pki.authority import STANDARD_IDENTITIES
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.replay import InMemoryReplayCounters, ReplayCounters
-from ihd_app.protocol.resources import default_policy_path, demo_trust_dir
+from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
 from ihd_app.protocol.timeutil import parse_instant
 from ihd_app.protocol.verification import Verifier
 from ihd_app.protocol.zcl import decode_frame, decode_unit
 from ihd_app.store.database import Database
 from ihd_app.store.replay_counters import SqliteReplayCounters
 
+logger = logging.getLogger(__name__)
+CONFIG_HELP = "ihd.toml in the user's config dir"
 DEMO_METER_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "meter")
 DEMO_IHD_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "ihd")
 
@@ -57,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="In-Home Display emulator: verifies and shows smart-meter messages.",
     )
     parser.add_argument("--version", action="version", version=f"ihd {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="decode the test vectors, verify them with the DEMO trust store, open the window "
+        "offscreen, then exit (0: passed)",
+    )
     run = parser.add_argument_group("running the display (no COMMAND)")
     add_run_arguments(
         run,
@@ -75,6 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--address", metavar="ADDR", help="connect to this meter, not the first heard")
     run.add_argument("--trust", type=Path, dest="trust_store", metavar="DIR", help="trust store")
+    run.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help=f"settings file whose values are defaults for these flags (default: {CONFIG_HELP})",
+    )
+    run.add_argument(
+        "--log-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the rotating ihd.log goes (default: the user's log dir)",
+    )
     window = parser.add_argument_group("the window")
     window.add_argument("--kiosk", action="store_true", help="full screen, no window frame")
     window.add_argument("--form-factor", metavar="WxH", help="IHD screen size, e.g. 800x480")
@@ -128,7 +152,96 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--at", metavar="TIME", help="verify as if it were this ISO-8601 time (test vectors)"
     )
+    _add_conformance_parser(commands)
     return parser
+
+
+def _add_conformance_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    conformance = commands.add_parser(
+        "conformance",
+        help="check a device against the meter's GATT profile (pass/fail table)",
+        description="Connect to a device claiming the meter's profile, play the display and "
+        "check advertising, service, security, Meter Info, metering, messages, receipts, "
+        "history and segmentation. Exit 0 if no check failed, 1 otherwise. See docs/firmware.md.",
+    )
+    conformance.add_argument(
+        "--radio",
+        type=radio_argument,
+        default=radio_argument("virtual"),
+        dest="conformance_radio",
+        metavar="SPEC",
+        help="virtual[:PORT] (default virtual:9301), bumble:<transport> or system",
+    )
+    conformance.add_argument(
+        "--address", dest="conformance_address", metavar="ADDR", help="the device's address"
+    )
+    conformance.add_argument(
+        "--json", action="store_true", dest="conformance_json", help="print JSON results"
+    )
+    timing = conformance.add_argument_group("timing (seconds)")
+    timing.add_argument("--scan-timeout", type=float, default=10.0, metavar="S")
+    timing.add_argument(
+        "--report-interval",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="how often the device should send a reading per fuel (default 1)",
+    )
+    timing.add_argument(
+        "--report-seconds",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="how long Metering is watched (default 10)",
+    )
+    timing.add_argument(
+        "--message-wait",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="how long to wait for an envelope on Messages to IHD before skipping its checks",
+    )
+    timing.add_argument("--history-wait", type=float, default=5.0, metavar="S")
+    keys = conformance.add_argument_group("keys")
+    keys.add_argument(
+        "--trust", type=Path, dest="conformance_trust", metavar="DIR", help="trust store (DEMO)"
+    )
+    keys.add_argument("--pki", type=Path, metavar="DIR", help="PKI the replies are signed with")
+    keys.add_argument(
+        "--identity", default="ihd", metavar="NAME", help="identity of --pki to sign as (ihd)"
+    )
+    keys.add_argument(
+        "--passkey", type=int, metavar="N", help="the passkey a board displays, if it does"
+    )
+    conformance.add_argument(
+        "--btsnoop", type=Path, dest="conformance_btsnoop", metavar="FILE", help="HCI capture"
+    )
+
+
+def _conformance(args: argparse.Namespace) -> int:
+    from ihd_app.conformance.report import format_json, format_table  # noqa: PLC0415
+    from ihd_app.conformance.runner import ConformanceConfig, run_conformance  # noqa: PLC0415
+
+    for name in ("scan_timeout", "report_interval", "report_seconds", "message_wait"):
+        if getattr(args, name) <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be above 0")
+    config = ConformanceConfig(
+        address=args.conformance_address,
+        scan_timeout_s=args.scan_timeout,
+        report_interval_s=args.report_interval,
+        report_seconds=args.report_seconds,
+        message_wait_s=args.message_wait,
+        history_wait_s=args.history_wait,
+        identity=load_identity(args.pki or demo_pki_dir(), args.identity),
+        trust=TrustStore.from_directory(args.conformance_trust or demo_trust_dir()),
+    )
+    report = asyncio.run(
+        run_conformance(
+            args.conformance_radio, config, passkey=args.passkey, btsnoop=args.conformance_btsnoop
+        )
+    )
+    print(format_json(report) if args.conformance_json else format_table(report))
+    return EXIT_OK if report.ok else EXIT_REFUSED
 
 
 def _read_envelope(path: Path) -> bytes:
@@ -193,7 +306,7 @@ def _envelope_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if verdict.accepted else EXIT_REFUSED
 
 
-def _run_window(args: argparse.Namespace, data_dir: Path) -> int:
+def _run_window(args: argparse.Namespace, data_dir: Path, log_file: Path | None = None) -> int:
     """The display's window on the real service (Qt is imported only here)."""
     from ihd_app.service.ihd_service import IhdService, ServiceConfig  # noqa: PLC0415
     from ihd_app.ui.app import run_gui  # noqa: PLC0415 - keeps Qt out of the CLI tools
@@ -219,34 +332,67 @@ def _run_window(args: argparse.Namespace, data_dir: Path) -> int:
         theme=args.theme,
         screenshot_dir=args.screenshot_dir,
         exit_after=args.exit_after,
+        log_file=log_file,
     )
+
+
+def _run_headless(args: argparse.Namespace, data_dir: Path) -> int:
+    """The display without a window, until interrupted."""
+    config = HeadlessConfig(
+        radio=args.radio,
+        data_dir=data_dir,
+        accept_pairing=args.accept_pairing,
+        auto_ack=args.auto_ack,
+        backfill=not args.no_backfill,
+        address=args.address,
+        btsnoop=args.btsnoop,
+        trust_dir=args.trust_store or demo_trust_dir(),
+    )
+    asyncio.run(run_headless(config, args.events))
+    return EXIT_OK
+
+
+def _run_display(args: argparse.Namespace, data_dir: Path) -> int:
+    """The display, with or without its window: one per data dir, logging to its log file.
+
+    Raises:
+        DataDirInUse: Another display runs on ``data_dir`` (windowed or headless alike: they
+            would share the database, the outbox and the bonds).
+    """
+    with DataDirLock(data_dir):
+        log_file = install_log_file(args.log_dir or default_log_dir())
+        try:
+            logger.info("ihd %s on %s, data dir %s", __version__, args.radio, data_dir)
+            if args.headless:
+                return _run_headless(args, data_dir)
+            return _run_window(args, data_dir, log_file.path)
+        finally:
+            log_file.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ihd`` console script."""
     parser = build_parser()
+    try:
+        apply_config_defaults(parser, argv)
+    except UsageError as exc:
+        print(f"ihd: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     args = parser.parse_args(argv)
     configure_logging(getattr(args, "verbose", False))
+    if args.self_test:
+        from ihd_app.cli.self_test import self_test_main  # noqa: PLC0415 - Qt only when asked
+
+        return self_test_main()
     try:
         if args.command == "frame":
             return _frame_decode(args)
         if args.command == "envelope":
             return _envelope_verify(args)
+        if args.command == "conformance":
+            return _conformance(args)
         data_dir = args.data_dir or Path(user_data_dir("ihd-emulator", appauthor=False))
-        if not args.headless:
-            return _run_window(args, data_dir)
-        config = HeadlessConfig(
-            radio=args.radio,
-            data_dir=data_dir,
-            accept_pairing=args.accept_pairing,
-            auto_ack=args.auto_ack,
-            backfill=not args.no_backfill,
-            address=args.address,
-            btsnoop=args.btsnoop,
-            trust_dir=args.trust_store or demo_trust_dir(),
-        )
-        asyncio.run(run_headless(config, args.events))
-        return EXIT_OK
+        return _run_display(args, data_dir)
     except IhdError as exc:
         print(f"ihd: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -22,10 +22,12 @@ from PySide6.QtWidgets import QApplication
 
 from ihd_app.service.api import IhdServiceApi
 from ihd_app.ui.capture import capture_screens_live, settle
+from ihd_app.ui.crash import CrashReporter
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.qt_check import check_qt_binding
 from ihd_app.ui.settings import load_settings, save_settings
 from ihd_app.ui.theme import ThemeName
+from ihd_app.ui.window_state import restore_geometry, save_geometry
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,8 @@ def run_gui(
     screenshot_dir: Path | None = None,
     exit_after: float | None = None,
     persist_settings: bool = True,
+    settings_file: Path | None = None,
+    log_file: Path | None = None,
 ) -> int:
     """Run the display until its window closes; returns the exit status.
 
@@ -81,7 +85,10 @@ def run_gui(
         theme: ``light``, ``dark`` or ``high-contrast`` (default: the saved setting).
         screenshot_dir: Save a picture of every screen there once started.
         exit_after: Close the window after this many seconds (automation, smoke tests).
-        persist_settings: Load and save the consumer's settings (QSettings).
+        persist_settings: Load and save the consumer's settings and the window's geometry
+            (QSettings).
+        settings_file: Keep them in this INI file instead of the platform's place (tests).
+        log_file: The log file an error dialog points to.
     """
     check_qt_binding()
     size = parse_form_factor(form_factor)
@@ -92,6 +99,9 @@ def run_gui(
     app.setOrganizationName("ihd-emulator")
     app.setApplicationDisplayName("In-Home Display")
     app.setQuitOnLastWindowClosed(False)
+    # An exception escaping a slot gets a dialog and the log file, not a silent stderr line.
+    reporter = CrashReporter(log_file, QApplication.activeWindow)
+    reporter.install()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
@@ -105,10 +115,12 @@ def run_gui(
                     screenshot_dir=screenshot_dir,
                     exit_after=exit_after,
                     persist=persist_settings,
+                    settings_file=settings_file,
                 )
             )
         )
     finally:
+        reporter.uninstall()
         loop.close()
         asyncio.set_event_loop(None)
 
@@ -122,9 +134,16 @@ async def _run(
     screenshot_dir: Path | None,
     exit_after: float | None,
     persist: bool,
+    settings_file: Path | None = None,
 ) -> int:
     loop = asyncio.get_running_loop()
-    store = QSettings() if persist else None
+    store: QSettings | None = None
+    if persist:
+        store = (
+            QSettings(str(settings_file), QSettings.Format.IniFormat)
+            if settings_file is not None
+            else QSettings()
+        )
     settings = load_settings(store) if store is not None else None
     if settings is not None:
         settings = settings.with_changes(kiosk=kiosk or settings.kiosk)
@@ -143,6 +162,8 @@ async def _run(
         window.settings_changed.connect(lambda new: save_settings(store, new))
     closed: asyncio.Future[None] = loop.create_future()
     window.closed.connect(lambda: None if closed.done() else closed.set_result(None))
+    if store is not None:
+        restore_geometry(window, store)
     if size is not None:
         window.setFixedSize(*size)
     if window.context.settings.kiosk:
@@ -195,6 +216,9 @@ async def _run(
             await service.close()
         except Exception as error:
             logger.error("the IHD service did not close cleanly: %s", error)
+        if store is not None and not window.context.settings.kiosk:
+            # A full-screen kiosk's geometry is the screen's: not worth remembering.
+            save_geometry(window, store)
         window.deleteLater()
         settle()
     return EXIT_OK

@@ -40,6 +40,8 @@ from ihd_app.protocol.zcl import Endpoint, Importance
 from meter_emulator import __version__
 from meter_emulator.attacks.vectors import write_test_vectors
 from meter_emulator.cli.headless import run_headless
+from meter_emulator.faults import LIST as FAULT_LIST
+from meter_emulator.faults import Fault, describe_faults, parse_fault
 from meter_emulator.gatt import PairingMode
 from meter_emulator.runtime import MeterConfig
 from meter_emulator.scenarios.model import (
@@ -87,6 +89,15 @@ def _consent(text: str) -> tuple[str, bool]:
     if not party or answer.lower() not in ("yes", "no"):
         raise argparse.ArgumentTypeError(f"'{text}' is not PARTY=yes or PARTY=no")
     return party, answer.lower() == "yes"
+
+
+def _fault(text: str) -> Fault | str:
+    if text == FAULT_LIST:
+        return text
+    try:
+        return parse_fault(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_sign_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -225,6 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--exit-when-done",
         action="store_true",
         help="stop when the scenario is done (exit status 1 if it failed)",
+    )
+    run.add_argument(
+        "--fault",
+        type=_fault,
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="break one rule of the profile on purpose, for 'ihd conformance' (repeatable; "
+        "'--fault list' describes them): " + ", ".join(f.value for f in Fault),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     scenario = commands.add_parser("scenario", help="list or check scenario files")
@@ -405,6 +425,7 @@ def _run_config(args: argparse.Namespace) -> tuple[MeterConfig, Scenario | None]
         send=tuple(args.send),
         speed=speed,
         sim_start=sim_start,
+        faults=frozenset(f for f in args.fault if isinstance(f, Fault)),
     )
     return config, scenario
 
@@ -436,6 +457,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _vectors(args)
         if args.command == "scenario":
             return _scenario(args)
+        if FAULT_LIST in args.fault:
+            for described in describe_faults():
+                print(json.dumps(described))
+            return EXIT_OK
         if args.exit_when_done and not (args.scenario and args.headless):
             raise UsageError("--exit-when-done needs --headless and --scenario")
         config, scenario = _run_config(args)

@@ -137,23 +137,22 @@ def advertised_name(meter_id: str) -> str:
     return f"{gatt_profile.ADVERTISED_NAME_PREFIX} {suffix}"
 
 
-def advertising_data() -> bytes:
-    """Return the advertisement: flags (LE general discoverable, no BR/EDR) and the service UUID."""
+def advertising_data(*, service_uuid: bool = True) -> bytes:
+    """Return the advertisement: flags (LE general discoverable, no BR/EDR) and the service UUID
+    (left out only by the ``bad-advertising`` fault)."""
     flags = (
         AdvertisingData.Flags.LE_GENERAL_DISCOVERABLE_MODE
         | AdvertisingData.Flags.BR_EDR_NOT_SUPPORTED
     )
-    return bytes(
-        AdvertisingData(
-            [
-                (AdvertisingData.Type.FLAGS, bytes([flags])),
-                (
-                    AdvertisingData.Type.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
-                    UUID(gatt_profile.SERVICE_UUID).to_bytes(force_128=True),
-                ),
-            ]
+    fields = [(AdvertisingData.Type.FLAGS, bytes([flags]))]
+    if service_uuid:
+        fields.append(
+            (
+                AdvertisingData.Type.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
+                UUID(gatt_profile.SERVICE_UUID).to_bytes(force_128=True),
+            )
         )
-    )
+    return bytes(AdvertisingData(fields))
 
 
 def scan_response_data(name: str) -> bytes:
@@ -246,6 +245,8 @@ class MeterPeripheral:
         mode: Numeric comparison (default) or passkey display.
         on_event: Receives the link events.
         security: Shared link-security tracker; a new one is made if ``None``.
+        advertise_service_uuid: ``False`` leaves the service UUID out of the advertisement (the
+            ``bad-advertising`` fault).
     """
 
     def __init__(
@@ -257,9 +258,11 @@ class MeterPeripheral:
         mode: PairingMode = PairingMode.NUMERIC_COMPARISON,
         on_event: EventSink | None = None,
         security: LinkSecurity | None = None,
+        advertise_service_uuid: bool = True,
     ) -> None:
         self._device = device
         self._policy = policy
+        self._advertise_service_uuid = advertise_service_uuid
         self._mode = mode
         self._on_event = on_event
         self._own_security = security is None
@@ -417,7 +420,7 @@ class MeterPeripheral:
         await self._device.start_advertising(
             advertising_type=AdvertisingType.UNDIRECTED_CONNECTABLE_SCANNABLE,
             own_address_type=hci.OwnAddressType.RANDOM,
-            advertising_data=advertising_data(),
+            advertising_data=advertising_data(service_uuid=self._advertise_service_uuid),
             scan_response_data=scan_response_data(self.name),
         )
         self._emit("advertising", name=self.name, address=self.address)

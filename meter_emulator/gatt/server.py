@@ -45,6 +45,8 @@ from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.gatt_profile import CharacteristicSpec
 from ihd_app.protocol.segmentation import MAX_UNIT_BYTES, Reassembler, Segmenter
+from meter_emulator import faults as fault_hooks
+from meter_emulator.faults import Fault, FaultRefusalError
 from meter_emulator.gatt.errors import (
     IndicationTimeoutError,
     LinkLostError,
@@ -187,6 +189,7 @@ class MeterGattServer:
         require_authentication: ``False`` drops every access requirement (the ``no-auth`` fault:
             a deliberately broken meter).
         max_unit_bytes: Longest unit accepted from the IHD.
+        faults: Rules this meter deliberately breaks (:mod:`meter_emulator.faults`).
     """
 
     def __init__(
@@ -199,10 +202,12 @@ class MeterGattServer:
         security: LinkSecurity | None = None,
         require_authentication: bool = True,
         max_unit_bytes: int = MAX_UNIT_BYTES,
+        faults: frozenset[Fault] = frozenset(),
     ) -> None:
         self._device = device
         self._info = info
-        self._info_value = info.encode()
+        self._faults = faults
+        self._info_value = fault_hooks.meter_info_value(faults, info.encode())
         self._on_unit = on_unit_from_ihd
         self._on_error = on_error
         self._own_security = security is None
@@ -344,7 +349,8 @@ class MeterGattServer:
         sent = 0
         for link in list(self._eligible(spec, _CCCD_NOTIFY)):
             async with link.lock(spec.name):
-                for segment in link.segmenter(spec.name).segment(unit):
+                values = link.segmenter(spec.name).segment(unit)
+                for segment in fault_hooks.segments(self._faults, values):
                     if link.lost.done() or not link.cccd.get(spec.name, 0) & _CCCD_NOTIFY:
                         break  # gone or unsubscribed part-way: the rest would be discarded
                     # force=True: our own checks above decide; Bumble's would drop silently.
@@ -359,7 +365,7 @@ class MeterGattServer:
         name = _MESSAGES.name
         characteristic = self._characteristics[name]
         async with link.lock(name):
-            segments = link.segmenter(name).segment(envelope)
+            segments = fault_hooks.segments(self._faults, link.segmenter(name).segment(envelope))
             for index, segment in enumerate(segments):
                 progress = f"{index} of {len(segments)} segments of the message were confirmed"
                 if link.lost.done():
@@ -413,8 +419,10 @@ class MeterGattServer:
         return Service(gatt_profile.SERVICE_UUID, characteristics)
 
     def _build_characteristic(self, spec: CharacteristicSpec) -> Characteristic[bytes]:
+        # A faulty meter may declare other properties than the profile's (wrong-properties).
+        declared = fault_hooks.characteristic_spec(self._faults, spec)
         properties = Characteristic.Properties(0)
-        for name in spec.properties:
+        for name in declared.properties:
             properties |= _PROPERTY_FLAGS[name]
         permissions = att.Attribute.Permissions(0)
         if "read" in spec.properties:
@@ -510,6 +518,9 @@ class MeterGattServer:
             return
         try:
             self._on_unit(unit)
+        except FaultRefusalError as error:
+            self._report("fault", str(error))
+            raise att.ATT_Error(att.ErrorCode.UNLIKELY_ERROR) from None
         except Exception as error:
             # An exception escaping here would leave the write unanswered (the IHD waits 30 s);
             # answer with an error so the IHD keeps the unit and sends it again.

@@ -30,13 +30,13 @@ class Stack:
     ihd_events: Events
     tmp_path: Path
 
-    async def start_ihd(self) -> None:
+    async def start_ihd(self, *, backfill: bool = False) -> None:
         """Start (or restart) the IHD and connect it to the meter."""
         log = EventLog()
         self.ihd_events = Events(log)
         self.ihd = IhdService(
             ServiceConfig(
-                RadioSpec.parse(f"virtual:{self.port}"), self.tmp_path / "ihd", backfill=False
+                RadioSpec.parse(f"virtual:{self.port}"), self.tmp_path / "ihd", backfill=backfill
             ),
             log,
             pairing=AutoAccept(),

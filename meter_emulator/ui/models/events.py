@@ -20,10 +20,10 @@ _COMMON = ("ts", "event")
 
 
 def fields_text(record: Mapping[str, Any]) -> str:
-    """The record's own fields as ``key=value`` pairs."""
+    """The record's own fields as ``key=value`` pairs (empty ones left out)."""
     parts = []
     for key, value in record.items():
-        if key in _COMMON:
+        if key in _COMMON or value is None:
             continue
         shown = value if isinstance(value, str) else json.dumps(value, default=str)
         parts.append(f"{key}={shown}")

@@ -71,10 +71,12 @@ COLUMNS: tuple[Column[MessageRecord], ...] = (
     Column("Sent", lambda r: _clock(r.created_at)),
     Column("From", lambda r: r.role.upper() if r.role in ("dno", "gdn") else r.role),
     Column("Type", lambda r: r.type),
-    Column("Text", lambda r: r.text),
     Column("Status", lambda r: r.status.value, tone=tone),
     Column("Progress / reason", outcome, tone=tone),
+    Column("Text", lambda r: r.text),
 )
+#: Columns that take the width they need; the others share what is left.
+FITTED = (0, 1, 2, 3)
 
 
 class MessageStatusModel(RecordTableModel[MessageRecord]):

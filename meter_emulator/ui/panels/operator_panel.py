@@ -22,7 +22,7 @@ from ihd_app.protocol.errors import IhdError, ProtocolError
 from ihd_app.protocol.policy import Policy
 from meter_emulator.operator.status import DeliveryStatus, MessageRecord
 from meter_emulator.runtime import MeterRuntime
-from meter_emulator.ui.models.messages import MessageStatusModel, outcome
+from meter_emulator.ui.models.messages import FITTED, MessageStatusModel, outcome
 from meter_emulator.ui.panels.compose_form import ComposeForm, build_request
 
 
@@ -53,6 +53,7 @@ class OperatorPanel(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.form = ComposeForm(policy, left)
+        left.setMaximumWidth(460)
         left_layout.addWidget(self.form)
         actions = QHBoxLayout()
         self.send = QPushButton("Sign and send", left)
@@ -86,7 +87,10 @@ class OperatorPanel(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for column in FITTED:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(4, 360)
         right_layout.addWidget(self.table)
         row_actions = QHBoxLayout()
         self.cancel = QPushButton("Cancel selected", right)

@@ -30,6 +30,12 @@ from meter_emulator.scenarios.player import ScenarioFailedError, ScenarioPlayer
 logger = logging.getLogger(__name__)
 
 
+def paragraphs(text: str) -> str:
+    """A TOML multi-line description as flowing paragraphs (its line breaks are the file's)."""
+    blocks = [" ".join(block.split()) for block in text.strip().split("\n\n")]
+    return "\n\n".join(block for block in blocks if block)
+
+
 class ScenarioPanel(QWidget):
     """Pick a scenario, play it, watch it go.
 
@@ -54,6 +60,7 @@ class ScenarioPanel(QWidget):
         self.list = QListWidget(self)
         self.list.setObjectName("scenarioList")
         self.list.setAccessibleName("Scenarios")
+        self.list.setWordWrap(True)
         left.addWidget(self.list, 1)
         self.open_file = QPushButton("Open a scenario file…", self)
         self.open_file.clicked.connect(self._choose_file)
@@ -110,7 +117,7 @@ class ScenarioPanel(QWidget):
             return None
         item = QListWidgetItem(scenario.title, self.list)
         item.setData(Qt.ItemDataRole.UserRole, scenario)
-        item.setToolTip(str(path))
+        item.setToolTip(f"{scenario.title}\n{path}")
         return item
 
     def _choose_file(self) -> None:
@@ -131,7 +138,7 @@ class ScenarioPanel(QWidget):
             return
         self.title.setText(scenario.title)
         speed = f"\n\nRuns at ×{scenario.speed:g}." if scenario.speed else ""
-        self.description.setText(scenario.description.strip() + speed)
+        self.description.setText(paragraphs(scenario.description) + speed)
 
     @property
     def playing(self) -> bool:
@@ -149,6 +156,10 @@ class ScenarioPanel(QWidget):
             return None
         if scenario.speed:
             self._runtime.sim.set_speed(scenario.speed)
+        for row in range(self.list.count()):
+            listed = self.list.item(row).data(Qt.ItemDataRole.UserRole)
+            if isinstance(listed, Scenario) and listed.source == scenario.source:
+                self.list.setCurrentRow(row)
         self._steps = len(scenario.steps)
         self.progress.setRange(0, max(self._steps, 1))
         self.progress.setValue(0)
@@ -204,14 +215,7 @@ class ScenarioPanel(QWidget):
                 self.step.setText(f"Step {number} of {self._steps}: {record.get('action')} {what}")
             elif name == "scenario.done":
                 self.progress.setValue(self.progress.maximum())
-                attacks = record.get("attacks")
-                extra = ""
-                if isinstance(attacks, Mapping):
-                    extra = (
-                        f" {attacks.get('refused_as_expected')} of {attacks.get('launched')} "
-                        "attacks refused with the right reason."
-                    )
-                self.step.setText(f"Done: every step passed.{extra}")
+                self.step.setText("Done: every step passed.")
             elif name == "scenario.failed":
                 self.step.setText(
                     f"Failed at step {record.get('n')} ({record.get('action')}): "

@@ -60,9 +60,9 @@ def test_operator_sends_a_notice_and_follows_it_to_displayed_then_cancels_it(
     model = console.model
     assert model.rowCount() == 1
     assert model.cell(0, 2) == "message.general"
-    qtbot.waitUntil(lambda: model.cell(0, 4) == "displayed", timeout=SLOW_MS)
-    assert "received" in model.cell(0, 5)
-    assert "displayed" in model.cell(0, 5)
+    qtbot.waitUntil(lambda: model.cell(0, 3) == "displayed", timeout=SLOW_MS)
+    assert "received" in model.cell(0, 4)
+    assert "displayed" in model.cell(0, 4)
     accepted = desk.ihd_events.named("message.accepted", type="message.general")
     assert accepted[0]["text"] == "Your new meter reading card is in the post."
 
@@ -70,7 +70,7 @@ def test_operator_sends_a_notice_and_follows_it_to_displayed_then_cancels_it(
     assert console.cancel.isEnabled()
     qtbot.mouseClick(console.cancel, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
-        lambda: any(model.cell(r, 4) == "cancelled" for r in range(model.rowCount())),
+        lambda: any(model.cell(r, 3) == "cancelled" for r in range(model.rowCount())),
         timeout=SLOW_MS,
     )
     assert model.rowCount() == 2  # the notice and its cancellation
@@ -90,7 +90,7 @@ def test_a_type_the_role_may_not_send_is_refused_by_the_meter_with_its_reason(
     console.form.text.setPlainText("Power cut tomorrow.")
     qtbot.mouseClick(console.send, Qt.MouseButton.LeftButton)
     assert "refused by the meter: role-not-authorised" in console.result.text()
-    assert console.model.cell(0, 4) == "refused"
+    assert console.model.cell(0, 3) == "refused"
     assert desk.meter_events.named("operator.error")[0]["reason"] == "role-not-authorised"
     assert not desk.ihd_events.named("message.accepted")
 
@@ -113,14 +113,14 @@ def test_half_hourly_data_is_declined_without_consent_and_answered_with_it(
     console = desk.window.operator
     console.form.choose("dno", "data.request")
     qtbot.mouseClick(console.data, Qt.MouseButton.LeftButton)
-    assert console.model.cell(0, 4) == "declined"
-    assert "has not agreed" in console.model.cell(0, 5)
+    assert console.model.cell(0, 3) == "declined"
+    assert "has not agreed" in console.model.cell(0, 4)
     assert "No consent given" in desk.window.meter.consent.text()
 
     desk.run(desk.service.set_consent("dno", True), timeout_ms=SLOW_MS)
     qtbot.waitUntil(lambda: "DNO: yes" in desk.window.meter.consent.text(), timeout=SLOW_MS)
     qtbot.mouseClick(console.data, Qt.MouseButton.LeftButton)
-    assert console.model.cell(0, 4) == "carried-out"
+    assert console.model.cell(0, 3) == "carried-out"
     delivered = desk.meter_events.named("data.delivered")
     assert delivered[0]["party"] == "dno"
     assert len(delivered[0]["intervals_wh"]) == 48

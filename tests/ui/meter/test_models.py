@@ -50,7 +50,7 @@ def test_a_message_row_says_how_far_it_got_and_why_it_stopped(qapp: Any) -> None
     older = record(key="old", created_at=NOW - timedelta(minutes=1))
     model.show_records([older, refused])
     assert [model.key_of(0), model.key_of(1)] == ["k1", "old"]  # newest first
-    assert model.cell(0, 4) == "refused"
+    assert model.cell(0, 3) == "refused"
 
 
 def test_an_attack_row_compares_the_reason_given_with_the_one_expected(qapp: Any) -> None:

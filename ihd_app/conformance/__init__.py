@@ -1,0 +1,1 @@
+"""``ihd conformance``: checks any device claiming the meter's GATT profile (Qt-free)."""
