@@ -615,14 +615,16 @@ class MeterRuntime:
         claims = verdict.message.claims if verdict.message is not None else verdict.claims
         message_id: int | None = None
         said = text or ""
+        needs_ack = False
         try:
             unit = decode_unit(parse_envelope(envelope).payload)
         except (DecodeError, ValueError):
             unit = None
         if unit is not None:
             message_id = getattr(unit.command, "message_id", None)
-            if isinstance(unit.command, DisplayMessage) and not said:
-                said = unit.command.message
+            if isinstance(unit.command, DisplayMessage):
+                said = said or unit.command.message
+                needs_ack = unit.command.control.confirmation_required
         record = MessageRecord(
             key=claims.token_id.hex() if claims is not None else digest_key(envelope),
             origin="operator",
@@ -632,6 +634,7 @@ class MeterRuntime:
             message_id=message_id,
             text=said,
             created_at=now,
+            needs_ack=needs_ack,
             envelope=envelope,
         )
         if verdict.message is not None:
@@ -772,6 +775,7 @@ class MeterRuntime:
             message_id=request.message_id,
             text=request.text,
             created_at=now,
+            needs_ack=request.confirmation_required,
             envelope=envelope,
         )
         for row in self.status.rows("meter"):

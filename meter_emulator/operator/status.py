@@ -71,6 +71,7 @@ class MessageRecord:
         carried_out_at: When the meter carried out (or declined) a command for itself.
         outcome: What the meter did with a command for itself, in a sentence.
         declined: The meter verified the command but would not carry it out.
+        needs_ack: The consumer must acknowledge it (a display message's confirmation flag).
         envelope: The signed bytes.
     """
 
@@ -98,6 +99,7 @@ class MessageRecord:
     carried_out_at: datetime | None = None
     outcome: str | None = None
     declined: bool = False
+    needs_ack: bool = False
     envelope: bytes = field(default=b"", repr=False)
 
     @property
@@ -162,6 +164,7 @@ class MessageRecord:
             "superseded_by": self.superseded_by,
             "carried_out_at": iso(self.carried_out_at),
             "outcome": self.outcome,
+            "needs_ack": self.needs_ack,
         }
 
 
