@@ -116,6 +116,8 @@ class MeterConfig:
         pairing_mode: Numeric comparison or passkey display.
         pairing_policy: Who answers pairing questions (GUI, or auto-accept when headless).
         seed: The household's seed.
+        solar_kw: Peak of the household's solar panels (exported at midday as negative
+            demand); 0 for none.
         report_interval_s: Seconds between live readings.
         send: Envelope files to indicate to the IHD, in order, once it has subscribed (signed
             with ``meter-emulator sign``; CBOR or hex text). They are not verified (they may be
@@ -136,6 +138,7 @@ class MeterConfig:
     pairing_mode: PairingMode = PairingMode.NUMERIC_COMPARISON
     pairing_policy: PairingPolicy | None = None
     seed: int = 1
+    solar_kw: float = 0.0
     report_interval_s: float = 1.0
     send: tuple[Path, ...] = ()
     speed: float = 1.0
@@ -210,7 +213,7 @@ class MeterRuntime:
         self.sim = sim or SimClock(config.speed, config.sim_start, wall=clock)
         self.identity: Identity = load_identity(config.pki_dir, "meter")
         self._identities: dict[str, Identity] = {"meter": self.identity}
-        self.household = Household(seed=config.seed)
+        self.household = Household(seed=config.seed, solar_peak_w=config.solar_kw * 1000)
         self.premises = Premises(self.household)
         self.state = MeterState(config.data_dir / "meter-state.json")
         self._verifier = Verifier(

@@ -189,6 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=int, default=1, help="the household's seed")
     run.add_argument(
+        "--solar-kw",
+        type=float,
+        default=0.0,
+        metavar="KW",
+        help="peak of the household's solar panels, exported as negative demand (default 0)",
+    )
+    run.add_argument(
         "--send",
         type=Path,
         action="append",
@@ -422,6 +429,7 @@ def _run_config(args: argparse.Namespace) -> tuple[MeterConfig, Scenario | None]
         btsnoop=args.btsnoop,
         pairing_mode=PairingMode(args.pairing),
         seed=args.seed,
+        solar_kw=args.solar_kw,
         send=tuple(args.send),
         speed=speed,
         sim_start=sim_start,

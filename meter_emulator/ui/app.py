@@ -120,7 +120,7 @@ async def _run(
             loop.add_signal_handler(number, window.close)
     if scenario is not None:
         window.show_console(window.scenarios)
-        window.scenarios.play(scenario)
+        window.scenarios.play(scenario, speed=config.speed)  # --speed wins over the file's
     timer: asyncio.TimerHandle | None = None
     if options.screenshot_dir is not None:
         directory = options.screenshot_dir

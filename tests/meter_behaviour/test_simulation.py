@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.zcl import SupplyStatus
 from meter_emulator.behaviour.meter import describe_duration
 from meter_emulator.behaviour.threshold import (
@@ -17,6 +19,7 @@ from meter_emulator.behaviour.threshold import (
     Transition,
 )
 from meter_emulator.delivery import Origin, StoreAndForward
+from meter_emulator.runtime import MeterConfig, MeterRuntime
 from meter_emulator.scenarios.model import parse_duration, parse_time
 from meter_emulator.simulation.clock import SimClock
 from meter_emulator.simulation.household import Household
@@ -147,3 +150,18 @@ async def test_live_readings_carry_simulated_energy(stack: Stack) -> None:
     energy = last["summation_wh"] - first["summation_wh"]
     expected = demand * 10 * wall_s / 3600
     assert energy == pytest.approx(expected, rel=0.3)
+
+
+def test_solar_panels_export_at_midday_through_the_meter(tmp_path: Path) -> None:
+    noon = datetime(2026, 6, 21, 12, 0, tzinfo=UTC)
+    sunny = MeterRuntime(
+        MeterConfig(
+            radio=RadioSpec.parse("virtual"),
+            data_dir=tmp_path,
+            solar_kw=4.0,
+            sim_start=noon,
+            speed=1,
+        ),
+        EventLog(),
+    )
+    assert sunny.snapshot().electricity_w < -2000

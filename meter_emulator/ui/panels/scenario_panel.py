@@ -150,12 +150,13 @@ class ScenarioPanel(QWidget):
         if scenario is not None:
             self.play(scenario)
 
-    def play(self, scenario: Scenario) -> asyncio.Task[None] | None:
-        """Play ``scenario`` at its speed (one at a time)."""
+    def play(self, scenario: Scenario, speed: float | None = None) -> asyncio.Task[None] | None:
+        """Play ``scenario`` at ``speed`` (default: the scenario's own), one at a time."""
         if self.playing:
             return None
-        if scenario.speed:
-            self._runtime.sim.set_speed(scenario.speed)
+        speed = speed or scenario.speed
+        if speed:
+            self._runtime.sim.set_speed(speed)
         for row in range(self.list.count()):
             listed = self.list.item(row).data(Qt.ItemDataRole.UserRole)
             if isinstance(listed, Scenario) and listed.source == scenario.source:

@@ -48,7 +48,7 @@ class DemandGauge(QWidget):
 
     def set_values(self, demand_kw: float, threshold_kw: float | None, supply_on: bool) -> None:
         """Show a new demand (and threshold, and whether the supply is on)."""
-        self._demand_kw = max(0.0, demand_kw)
+        self._demand_kw = demand_kw
         self._threshold_kw = threshold_kw
         self._supply_on = supply_on
         threshold = "no threshold" if threshold_kw is None else f"threshold {threshold_kw:.1f} kW"
@@ -93,7 +93,7 @@ class DemandGauge(QWidget):
         font.setPointSizeF(max(12.0, side / 8))
         font.setBold(True)
         painter.setFont(font)
-        value = f"{self._demand_kw:.2f}" if self._supply_on else "OFF"
+        value = f"{abs(self._demand_kw):.2f}" if self._supply_on else "OFF"
         painter.drawText(
             QRectF(rect.left(), centre.y() - side / 6, side, side / 4),
             Qt.AlignmentFlag.AlignCenter,
@@ -103,6 +103,8 @@ class DemandGauge(QWidget):
         small.setPointSizeF(max(8.0, side / 20))
         painter.setFont(small)
         caption = "kW" if self._supply_on else "supply interrupted"
+        if self._supply_on and self._demand_kw < 0:
+            caption = "kW exported"
         if self._threshold_kw is not None:
             caption += f"  ·  limit {self._threshold_kw:.1f} kW"
         painter.drawText(
