@@ -9,6 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
 
 from ihd_app.link.meter_link import LinkState
 from meter_emulator.attacks.console import AttackConsole
@@ -217,3 +228,49 @@ def test_the_event_log_filters_and_exports(qtbot: Any, desk: MeterDesk, tmp_path
     lines = (tmp_path / "events.jsonl").read_text().splitlines()
     assert written == len(lines) == log.model.rowCount()
     assert json.loads(lines[0])["event"] == "advertising"
+
+
+def test_every_control_has_an_accessible_name_and_takes_the_keyboard(
+    qtbot: Any, desk: MeterDesk
+) -> None:
+    window = desk.window
+    kinds = (
+        QAbstractButton,
+        QComboBox,
+        QLineEdit,
+        QAbstractSpinBox,
+        QAbstractItemView,
+        QPlainTextEdit,
+    )
+    unnamed = []
+    for index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(index)
+        for widget in window.findChildren(QWidget):
+            if not isinstance(widget, kinds) or not widget.isVisibleTo(window):
+                continue
+            if isinstance(widget, QHeaderView) or widget.objectName().startswith("qt_"):
+                continue  # Qt's own parts of a table or a spin box
+            if isinstance(widget, QAbstractButton) and widget.parent() is not None:
+                if widget.text().strip() == "" and not widget.accessibleName():
+                    if type(widget).__name__ != "QToolButton":  # tab scrollers
+                        unnamed.append(repr(widget))
+                    continue
+            elif not widget.accessibleName():
+                unnamed.append(f"{type(widget).__name__} {widget.objectName()}")
+            if widget.focusPolicy() == Qt.FocusPolicy.NoFocus:
+                unnamed.append(f"{type(widget).__name__} {widget.objectName()} takes no focus")
+    assert not unnamed
+
+
+def test_tab_reaches_the_send_button_from_the_form(qtbot: Any, desk: MeterDesk) -> None:
+    console = desk.window.operator
+    console.form.role.setFocus()
+    qtbot.waitUntil(console.form.role.hasFocus)
+    visited = []
+    for _ in range(30):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        visited.append(QApplication.focusWidget())
+        if QApplication.focusWidget() is console.send:
+            break
+    assert console.send in visited
+    assert console.form.text in visited  # the text box passes Tab on instead of typing it
