@@ -16,7 +16,12 @@ means something on a slow laptop and on a fast desktop alike:
 - ``latency_ms_p50/p99``, ``backfill_s``, ``backfill_ratio``: the IHD's message pipeline and
   history backfill (see :mod:`benchmarks.pipeline`); baseline ``raw_notify_bytes_per_s``.
 
-Chart frame time, cold start and RSS (DESIGN.md §9) are added with the benchmarks issue.
+- ``chart_frame_ms``: the usage chart panned and zoomed over a year of 10-second readings
+  (3.2 M points), per frame (see :mod:`benchmarks.chart`); baseline ``chart_day_frame_ms``, the
+  same frames over one day of readings.
+- ``cold_start_s``, ``rss_mb``: a fresh IHD process to its first painted frame, and its memory
+  then (see :mod:`benchmarks.startup`); baselines ``python_start_s`` and ``python_rss_mb``, a
+  bare interpreter.
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from benchmarks.chart import measure_chart
 from benchmarks.link import measure_link
 from benchmarks.pipeline import measure_pipeline
+from benchmarks.startup import measure_startup
 from ihd_app.protocol.envelope import parse_envelope
 from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import TrustStore, load_certificate
@@ -122,6 +129,9 @@ TARGETS = {
     "latency_ms_p50": ("<", 10.0),
     "latency_ms_p99": ("<", 30.0),
     "backfill_ratio": (">", 0.5),
+    "chart_frame_ms": ("<", 16.7),
+    "cold_start_s": ("<", 2.0),
+    "rss_mb": ("<", 300.0),
 }
 
 
@@ -134,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = measure(args.quick)
     results.update(asyncio.run(measure_link(args.quick)))
     results.update(asyncio.run(measure_pipeline(args.quick)))
+    results.update(measure_chart(args.quick))
+    results.update(measure_startup(args.quick))
     print(f"{'figure':<26} {'median':>14}  target")
     for key, value in results.items():
         target = TARGETS.get(key)

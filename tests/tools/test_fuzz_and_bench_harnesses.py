@@ -60,6 +60,12 @@ def test_bench_writes_every_key_as_a_number(tmp_path: Path) -> None:
         "latency_ms_p99",
         "backfill_s",
         "backfill_ratio",
+        "chart_frame_ms",
+        "chart_day_frame_ms",
+        "cold_start_s",
+        "python_start_s",
+        "rss_mb",
+        "python_rss_mb",
     ):
         assert isinstance(figures[key], float)
         assert figures[key] > 0

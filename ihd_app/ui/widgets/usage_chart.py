@@ -40,6 +40,15 @@ class Series:
         return x, y
 
 
+#: Above this many samples a line is drawn thin, without the fill under it, and downsampled to
+#: two samples per pixel (each keeping its bucket's peak, so spikes stay): filling the jagged
+#: outline of a year of readings, or stroking five samples per pixel, took longer than a frame
+#: (16.7 ms, ``benchmarks/chart.py``).
+LONG_SERIES = 100_000
+_LONG_SAMPLES_PER_PIXEL = 2.0
+_SAMPLES_PER_PIXEL = 5.0  # pyqtgraph's default
+
+
 class UsageChart(QWidget):
     """Two series on a time axis, with pan and zoom in x."""
 
@@ -72,6 +81,7 @@ class UsageChart(QWidget):
         # No legend inside the plot (it hid data wherever it sat): the screen's summary below
         # the chart names each series with its colour and line style.
         self._unit = ""
+        self._thin = False
         theme.changed.connect(self._restyle)
         self._restyle()
 
@@ -93,7 +103,8 @@ class UsageChart(QWidget):
         shows from midnight to midnight.
         """
         x, y = current.steps()
-        self.current.setData(x, y, fillLevel=0.0)
+        self._thin = False
+        self.current.setData(x, y, fillLevel=0.0, autoDownsampleFactor=_SAMPLES_PER_PIXEL)
         comparing = previous is not None and len(previous.values) > 0
         if previous is not None and comparing:
             px, py = previous.steps()
@@ -107,8 +118,18 @@ class UsageChart(QWidget):
     def show_line(
         self, x: np.ndarray, y: np.ndarray, unit: str, bounds: tuple[float, float] | None = None
     ) -> None:
-        """A line of samples (live readings, or any long series)."""
-        self.current.setData(x, y, fillLevel=0.0)
+        """A line of samples (live readings, or any long series: thin and unfilled)."""
+        self._thin = len(x) > LONG_SERIES
+        if self._thin:
+            self.current.setData(
+                x,
+                y,
+                fillLevel=None,
+                skipFiniteCheck=True,
+                autoDownsampleFactor=_LONG_SAMPLES_PER_PIXEL,
+            )
+        else:
+            self.current.setData(x, y, fillLevel=0.0, autoDownsampleFactor=_SAMPLES_PER_PIXEL)
         self.previous.setData([], [])
         self.previous.hide()
         self._finish(unit, x, bounds)
@@ -154,7 +175,7 @@ class UsageChart(QWidget):
         main = palette.color(self._colour)
         fill = QColor(main)
         fill.setAlpha(110)
-        self.current.setPen(pg.mkPen(main, width=2))
+        self.current.setPen(pg.mkPen(main, width=1 if self._thin else 2))
         self.current.setBrush(pg.mkBrush(fill))
         self.previous.setPen(
             pg.mkPen(palette.color("chart_compare"), width=2, style=Qt.PenStyle.DashLine)
