@@ -101,7 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     window = parser.add_argument_group("the window")
     window.add_argument("--kiosk", action="store_true", help="full screen, no window frame")
-    window.add_argument("--form-factor", metavar="WxH", help="IHD screen size, e.g. 800x480")
+    window.add_argument(
+        "--form-factor",
+        metavar="WxH",
+        help="show the IHD's screen at exactly this size in the device's case, e.g. 480x272",
+    )
+    window.add_argument(
+        "--place",
+        choices=("left", "right"),
+        help="fill that half of the screen (with --form-factor: centre the device in it)",
+    )
     window.add_argument("--theme", choices=["light", "dark", "high-contrast"])
     window.add_argument("--screenshot-dir", type=Path, metavar="DIR", help="save screenshots")
     window.add_argument("--exit-after", type=float, metavar="SECONDS", help="then close")
@@ -333,6 +342,7 @@ def _run_window(args: argparse.Namespace, data_dir: Path, log_file: Path | None 
         screenshot_dir=args.screenshot_dir,
         exit_after=args.exit_after,
         log_file=log_file,
+        place=args.place,
     )
 
 

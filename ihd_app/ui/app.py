@@ -26,8 +26,9 @@ from ihd_app.ui.crash import CrashReporter
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.qt_check import check_qt_binding
 from ihd_app.ui.settings import load_settings, save_settings
+from ihd_app.ui.speech import default_speaker
 from ihd_app.ui.theme import ThemeName
-from ihd_app.ui.window_state import restore_geometry, save_geometry
+from ihd_app.ui.window_state import PLACES, place_window, restore_geometry, save_geometry
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def run_gui(
     persist_settings: bool = True,
     settings_file: Path | None = None,
     log_file: Path | None = None,
+    place: str | None = None,
 ) -> int:
     """Run the display until its window closes; returns the exit status.
 
@@ -81,7 +83,8 @@ def run_gui(
         service_factory: Creates the service (awaited on the loop; ``start`` is called after
             the window is shown).
         kiosk: Full screen without window chrome.
-        form_factor: Fixed window size, ``"WxH"`` or ``(w, h)``.
+        form_factor: The screen's size, ``"WxH"`` or ``(w, h)``: shown at exactly that size in
+            the device's case (not in kiosk mode, which fills the screen without it).
         theme: ``light``, ``dark`` or ``high-contrast`` (default: the saved setting).
         screenshot_dir: Save a picture of every screen there once started.
         exit_after: Close the window after this many seconds (automation, smoke tests).
@@ -89,9 +92,13 @@ def run_gui(
             (QSettings).
         settings_file: Keep them in this INI file instead of the platform's place (tests).
         log_file: The log file an error dialog points to.
+        place: ``left`` or ``right``: fill that half of the primary screen (or, with a form
+            factor, centre the device in it); wins over the saved geometry.
     """
     check_qt_binding()
     size = parse_form_factor(form_factor)
+    if place is not None and place not in PLACES:
+        raise ValueError(f"place {place!r} is not one of {', '.join(PLACES)}")
     chosen_theme = ThemeName(theme) if theme else None
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -116,6 +123,7 @@ def run_gui(
                     exit_after=exit_after,
                     persist=persist_settings,
                     settings_file=settings_file,
+                    place=place,
                 )
             )
         )
@@ -135,6 +143,7 @@ async def _run(
     exit_after: float | None,
     persist: bool,
     settings_file: Path | None = None,
+    place: str | None = None,
 ) -> int:
     loop = asyncio.get_running_loop()
     store: QSettings | None = None
@@ -153,7 +162,7 @@ async def _run(
         logger.error("the IHD service could not be created: %s", error)
         print(f"ihd: the IHD service could not be created: {error}", file=sys.stderr)
         return EXIT_FAILED
-    window = MainWindow(service, settings)
+    window = MainWindow(service, settings, speaker=default_speaker(), form_factor=size)
     if theme is not None:
         window.apply_settings(window.context.settings.with_changes(theme=theme))
     if kiosk:
@@ -162,14 +171,17 @@ async def _run(
         window.settings_changed.connect(lambda new: save_settings(store, new))
     closed: asyncio.Future[None] = loop.create_future()
     window.closed.connect(lambda: None if closed.done() else closed.set_result(None))
-    if store is not None:
+    if store is not None and place is None:
         restore_geometry(window, store)
-    if size is not None:
-        window.setFixedSize(*size)
     if window.context.settings.kiosk:
         window.set_kiosk(True)
     else:
+        if place is not None:
+            place_window(window, place)
         window.show()
+        if place is not None:
+            # Again now that the window manager's title bar and borders are known.
+            place_window(window, place)
     for number in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(number, window.close)

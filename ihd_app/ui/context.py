@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ihd_app.service.api import IhdServiceApi
 from ihd_app.ui.bridge import ServiceBridge, TaskRunner
 from ihd_app.ui.settings import UiSettings
+from ihd_app.ui.speech import SilentSpeaker, Speaker
 from ihd_app.ui.theme import ThemeManager
 
 
@@ -23,6 +24,7 @@ class UiContext:
         theme: Colours and sizes.
         clock: The current time (aware).
         settings: The consumer's settings (replaced when they change).
+        speaker: Reads critical messages aloud (silent where the system cannot speak).
     """
 
     service: IhdServiceApi
@@ -31,3 +33,4 @@ class UiContext:
     theme: ThemeManager
     clock: Callable[[], datetime]
     settings: UiSettings
+    speaker: Speaker = field(default_factory=SilentSpeaker)

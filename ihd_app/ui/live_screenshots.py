@@ -17,7 +17,8 @@ plays what a consumer and the energy industry would do:
    pictured at 800x480 and 1280x800 in the dark theme, and Home, Messages and Usage (and the
    takeover) in the light and high-contrast themes at 800x480.
 
-Pictures are named ``<W>x<H>[-<theme>]-<screen>[-<variant>].png`` (dark has no theme part).
+Pictures are named ``<W>x<H>[-<theme>]-<screen>[-<variant>].png`` (dark has no theme part);
+``--framed`` pictures the screen in the device's case, ``<W>x<H>[-<theme>]-framed-<screen>...``.
 """
 
 from __future__ import annotations
@@ -134,6 +135,8 @@ class Shooter:
         directory: Where the pictures go.
         sizes: The form factors pictured (the first is the one the scenario runs at).
         themes: Also picture the light and high-contrast themes.
+        framed: Picture the screen in the device's case (``ihd --form-factor``), named
+            ``<W>x<H>[-<theme>]-framed-<screen>.png``.
     """
 
     def __init__(
@@ -143,8 +146,10 @@ class Shooter:
         sizes: Sequence[tuple[int, int]] = FORM_FACTORS,
         *,
         themes: bool = True,
+        framed: bool = False,
     ) -> None:
         self.window = window
+        self.framed = framed
         self.directory = directory
         self.sizes = tuple(sizes)
         self.themes = themes
@@ -153,9 +158,12 @@ class Shooter:
         self.theme = ThemeName.DARK
 
     def resize(self, size: tuple[int, int]) -> None:
-        """Fix the window at ``size``."""
+        """Fix the window (or, framed, its screen) at ``size``."""
         self.size = size
-        self.window.setFixedSize(*size)
+        if self.framed:
+            self.window.set_form_factor(size)
+        else:
+            self.window.setFixedSize(*size)
 
     def set_theme(self, theme: ThemeName) -> None:
         """Switch the window's theme as Settings would."""
@@ -167,7 +175,8 @@ class Shooter:
         """Picture the window now as ``<size>[-<theme>]-<name>.png``."""
         width, height = self.size
         theme = "" if self.theme is ThemeName.DARK else f"-{self.theme.value}"
-        path = self.directory / f"{width}x{height}{theme}-{name}.png"
+        framed = "-framed" if self.framed else ""
+        path = self.directory / f"{width}x{height}{theme}{framed}-{name}.png"
         self.paths.append(await grab_live(self.window, path, dialog))
         return path
 
@@ -434,6 +443,7 @@ async def shoot(
     *,
     themes: bool = True,
     live_readings: int = LIVE_READINGS,
+    framed: bool = False,
 ) -> list[Path]:
     """Run the stack, play the scenario, take every picture; close everything.
 
@@ -450,7 +460,7 @@ async def shoot(
         ServiceConfig(radio=radio, data_dir=data_dir / "ihd", backfill=True), ihd_log
     )
     window = MainWindow(service, UiSettings(theme=ThemeName.DARK))
-    shooter = Shooter(window, directory, sizes, themes=themes)
+    shooter = Shooter(window, directory, sizes, themes=themes, framed=framed)
     shooter.resize(shooter.sizes[0])
     window.show()
     try:
@@ -505,6 +515,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-themes", action="store_true", help="only the dark theme (no light, high contrast)"
     )
     parser.add_argument(
+        "--framed", action="store_true", help="the screen in the device's case (--form-factor)"
+    )
+    parser.add_argument(
         "--live-readings",
         type=int,
         default=LIVE_READINGS,
@@ -532,6 +545,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     [size for size in sizes if size is not None],
                     themes=not args.no_themes,
                     live_readings=args.live_readings,
+                    framed=args.framed,
                 )
             )
     finally:

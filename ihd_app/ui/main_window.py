@@ -7,9 +7,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout
 
+from ihd_app.core.model import Importance, InboxMessage
+from ihd_app.link.meter_link import LinkState
 from ihd_app.service.api import IhdServiceApi, PairingRequest, Topic
 from ihd_app.ui.bridge import ServiceBridge, TaskRunner
 from ihd_app.ui.context import UiContext
@@ -24,12 +26,17 @@ from ihd_app.ui.screens.settings import SettingsScreen
 from ihd_app.ui.screens.tariff import TariffScreen
 from ihd_app.ui.screens.usage import UsageScreen
 from ihd_app.ui.settings import UiSettings
+from ihd_app.ui.speech import SilentSpeaker, Speaker
 from ihd_app.ui.theme import ThemeManager
+from ihd_app.ui.widgets.device_frame import UNLIMITED, DeviceFrame, ScreenArea
 from ihd_app.ui.widgets.nav import NavBar
 from ihd_app.ui.widgets.notice import NoticeBar
 from ihd_app.ui.widgets.takeover import TakeoverOverlay
 
 logger = logging.getLogger(__name__)
+
+#: Message types read aloud even when they do not take over the screen.
+SPOKEN_TYPES = frozenset({"safety.alarm"})
 
 #: Clock-driven refresh (prices, "next change", today's totals), milliseconds.
 TICK_MS = 15_000
@@ -63,7 +70,18 @@ class MainWindow(QMainWindow):
         settings: UiSettings | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
+        speaker: Speaker | None = None,
+        form_factor: tuple[int, int] | None = None,
     ) -> None:
+        """Build the window.
+
+        Args:
+            service: The IHD service.
+            settings: The consumer's settings (defaults if ``None``).
+            clock: The current time (aware; the wall clock if ``None``).
+            speaker: Reads critical messages aloud (silent if ``None``).
+            form_factor: Show the screen at exactly this size in the device's case.
+        """
         super().__init__()
         self.setObjectName("MainWindow")
         self.setWindowTitle("In-Home Display")
@@ -78,9 +96,13 @@ class MainWindow(QMainWindow):
             theme=self.theme,
             clock=clock or (lambda: datetime.now(UTC)),
             settings=settings,
+            speaker=speaker or SilentSpeaker(),
         )
-        central = QWidget(self)
-        central.setObjectName("Central")
+        #: Keys of the messages already read aloud (each is read once).
+        self.spoken: set[str] = set()
+        central = ScreenArea()
+        self.frame = DeviceFrame(central, self)
+        self.form_factor = form_factor
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
@@ -97,7 +119,8 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(screen)
         column.addWidget(self.stack, 1)
         row.addLayout(column, 1)
-        self.setCentralWidget(central)
+        self.setCentralWidget(self.frame)
+        central.resized.connect(self._screen_resized)
         self.takeover = TakeoverOverlay(self.theme, central, self.context.clock)
         self.takeover.acknowledge_clicked.connect(self._acknowledge_takeover)
         self.pairing: PairingDialog | None = None
@@ -111,6 +134,15 @@ class MainWindow(QMainWindow):
         self.theme.attach(self)
         self._update_inbox()
         self._update_pairing()
+        self._update_led()
+        self.set_form_factor(form_factor)
+        # Nothing focused on opening (no focus ring on a touch panel); Tab starts at Home.
+        central.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @property
+    def screen_area(self) -> ScreenArea:
+        """The display's screen (inside the case when there is a form factor)."""
+        return self.frame.area
 
     # -- screens -------------------------------------------------------------------------------
     def screen_of(self, kind: type[Screen]) -> Screen:
@@ -161,12 +193,31 @@ class MainWindow(QMainWindow):
         self.settings_changed.emit(settings)
 
     def set_kiosk(self, kiosk: bool) -> None:
-        """Full screen without chrome, or a normal window."""
+        """Full screen without chrome (nor the device's case), or a normal window."""
         self.setWindowFlag(Qt.WindowType.FramelessWindowHint, kiosk)
         if kiosk:
+            self._fit(None)
             self.showFullScreen()
         else:
+            self._fit(self.form_factor)
             self.showNormal()
+
+    def set_form_factor(self, size: tuple[int, int] | None) -> None:
+        """Show the screen at exactly ``size`` in the device's case, the window fixed around it
+        (``None``: no case, a freely sized window). Kiosk mode keeps the full screen."""
+        self.form_factor = size
+        if not self.context.settings.kiosk:
+            self._fit(size)
+
+    def _fit(self, size: tuple[int, int] | None) -> None:
+        self.frame.set_screen_size(size)
+        if size is None:
+            self.setMinimumSize(0, 0)
+            self.setMaximumSize(UNLIMITED, UNLIMITED)
+        else:
+            self.frame.adjustSize()
+            hint = self.frame.sizeHint()
+            self.setFixedSize(hint)
 
     # -- notifications -------------------------------------------------------------------------
     def _on_change(self, topic_value: str) -> None:
@@ -177,6 +228,8 @@ class MainWindow(QMainWindow):
             self._update_inbox()
         elif topic is Topic.PAIRING:
             self._update_pairing()
+        elif topic is Topic.LINK:
+            self._update_led()
 
     def _on_tick(self) -> None:
         current = self.stack.currentWidget()
@@ -193,7 +246,30 @@ class MainWindow(QMainWindow):
         self.nav.set_count(
             self.screens.index(self.messages_screen), len(service.current_messages())
         )
-        self.takeover.show_message(service.takeover_message())
+        takeover = service.takeover_message()
+        self.takeover.show_message(takeover)
+        self._speak(takeover, *service.current_messages())
+
+    def _speak(self, *messages: InboxMessage | None) -> None:
+        """Read aloud, once each, the message taking over the screen and any safety alarm."""
+        for message in messages:
+            if message is None or message.key in self.spoken:
+                continue
+            takes_over = message is messages[0]
+            if not takes_over and message.type not in SPOKEN_TYPES:
+                continue
+            self.spoken.add(message.key)
+            settings, speaker = self.context.settings, self.context.speaker
+            if settings.speak and speaker.available:
+                label = "Critical" if message.importance is Importance.CRITICAL else "Important"
+                speaker.say(
+                    f"{label} message from {message.originator_name}. "
+                    f"{message.title}. {message.text}"
+                )
+
+    def _update_led(self) -> None:
+        state = self.context.service.link_state
+        self.frame.set_led("ok" if state is LinkState.CONNECTED else "warn")
 
     def _acknowledge_takeover(self, key: str) -> None:
         self.runner.run("Acknowledging the message", self.context.service.acknowledge(key))
@@ -225,13 +301,14 @@ class MainWindow(QMainWindow):
         if not self._tick.isActive():
             self._tick.start()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.theme.set_window_size(self.width(), self.height())
+    def _screen_resized(self, width: int, height: int) -> None:
+        # Fonts follow the screen (not the case around it).
+        self.theme.set_window_size(width, height)
         self.takeover.cover()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._tick.stop()
+        self.context.speaker.stop()
         self.notice.stop()
         self.bridge.close()
         if self.pairing is not None:

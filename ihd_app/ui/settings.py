@@ -32,12 +32,14 @@ class UiSettings:
         unit: Default chart unit.
         kiosk: Full screen without window chrome.
         ambient: Traffic-light thresholds.
+        speak: Read critical messages aloud (where the system can speak).
     """
 
     theme: ThemeName = ThemeName.DARK
     unit: Unit = Unit.KWH
     kiosk: bool = False
     ambient: AmbientThresholds = field(default_factory=AmbientThresholds)
+    speak: bool = True
 
     def with_changes(self, **changes: object) -> UiSettings:
         """A copy with ``changes``."""
@@ -71,7 +73,8 @@ def load_settings(store: QSettings) -> UiSettings:
     if not 0 < low < high:
         low, high = default.ambient.low_kw, default.ambient.high_kw
     kiosk = text("kiosk", "false") == "true"
-    return UiSettings(theme, unit, kiosk, AmbientThresholds(low, high))
+    speak = text("speak", "true") != "false"
+    return UiSettings(theme, unit, kiosk, AmbientThresholds(low, high), speak)
 
 
 def save_settings(store: QSettings, settings: UiSettings) -> None:
@@ -81,4 +84,5 @@ def save_settings(store: QSettings, settings: UiSettings) -> None:
     store.setValue("kiosk", "true" if settings.kiosk else "false")
     store.setValue("ambient/low_kw", settings.ambient.low_kw)
     store.setValue("ambient/high_kw", settings.ambient.high_kw)
+    store.setValue("speak", "true" if settings.speak else "false")
     store.sync()

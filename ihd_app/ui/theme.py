@@ -61,25 +61,36 @@ class Palette:
 
 @dataclass(frozen=True)
 class FontSizes:
-    """Font sizes in pixels for the window size."""
+    """Font sizes in pixels for the window size.
+
+    Attributes:
+        base: The body text size.
+        compact: A small panel (480x272): body text stays legible at its minimum size, so the
+            headings and figures grow less above it, and margins shrink.
+    """
 
     base: int
+    compact: bool = False
 
     @property
     def tokens(self) -> dict[str, str]:
         """The size tokens of the stylesheet."""
         base = self.base
+        title, big, huge, giant = (1.1, 1.5, 1.9, 2.3) if self.compact else (1.3, 1.9, 2.6, 3.4)
         return {
             "tiny": f"{round(base * 0.72)}px",
             "small": f"{round(base * 0.86)}px",
             "base": f"{base}px",
-            "title": f"{round(base * 1.3)}px",
-            "big": f"{round(base * 1.9)}px",
-            "huge": f"{round(base * 2.6)}px",
-            "button_height": f"{round(base * 1.6)}px",
+            "title": f"{round(base * title)}px",
+            "big": f"{round(base * big)}px",
+            "huge": f"{round(base * huge)}px",
+            "button_height": f"{round(base * (1.4 if self.compact else 1.6))}px",
+            "button_padding": "3px 7px" if self.compact else "6px 14px",
+            "nav_padding": "0px" if self.compact else "2px",
+            "takeover_text": f"{round(base * (1.3 if self.compact else 1.9))}px",
             "indicator": f"{round(base * 1.3)}px",
             "indicator_radius": f"{round(base * 1.3) // 2 + 2}px",
-            "giant": f"{round(base * 3.4)}px",
+            "giant": f"{round(base * giant)}px",
         }
 
     def px(self, name: str) -> int:
@@ -87,10 +98,17 @@ class FontSizes:
         return int(self.tokens[name].removesuffix("px"))
 
 
+#: Below this height or width the screen is a small panel (:attr:`FontSizes.compact`).
+COMPACT_HEIGHT = 360
+COMPACT_WIDTH = 600
+
+
 def font_sizes(width: int, height: int) -> FontSizes:
-    """Sizes for a window of ``width`` x ``height``: 15 px at 800x480, 22 px at 1280x800."""
+    """Sizes for a screen of ``width`` x ``height``: 12 px at 480x272 (compact), 15 px at
+    800x480, 22 px at 1280x800."""
     scale = min(width / 800, height / 480)
-    return FontSizes(max(12, min(30, round(15 * scale**0.82))))
+    compact = height < COMPACT_HEIGHT or width < COMPACT_WIDTH
+    return FontSizes(max(12, min(30, round(15 * scale**0.82))), compact)
 
 
 @cache

@@ -68,6 +68,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         str(folder / "ihd"),
         "--events",
         str(folder / "ihd-events.jsonl"),
+        "--place",
+        "right",
     ]
     if args.form_factor:
         ihd_args += ["--form-factor", args.form_factor]

@@ -21,6 +21,7 @@ from ihd_app.link.pairing import AutoAccept, PairingAnswers
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.qt_check import binding_problem
 from ihd_app.ui.settings import UiSettings
+from ihd_app.ui.speech import Speaker
 from meter_emulator.gatt import PairingMode
 from tests.ui.live import LiveStack, start_stack
 
@@ -121,9 +122,15 @@ def open_window(
         clock: Callable[[], Any],
         settings: UiSettings | None = None,
         size: tuple[int, int] = (800, 480),
+        *,
+        speaker: Speaker | None = None,
+        form_factor: tuple[int, int] | None = None,
     ) -> MainWindow:
-        window = MainWindow(service, settings, clock=clock)
-        window.setFixedSize(*size)
+        window = MainWindow(
+            service, settings, clock=clock, speaker=speaker, form_factor=form_factor
+        )
+        if form_factor is None:
+            window.setFixedSize(*size)
         window.show()
         qtbot.waitExposed(window)
         opened.append((window, service))

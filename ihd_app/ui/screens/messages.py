@@ -185,6 +185,7 @@ class MessagesScreen(Screen):
         splitter.setChildrenCollapsible(False)
         self.list = QListView(splitter)
         self.list.setObjectName("MessageList")
+        self.list.setAccessibleName("Messages")
         self.list.setItemDelegate(MessageDelegate(context.theme, self.list))
         self.list.setUniformItemSizes(True)
         self.list.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)

@@ -105,6 +105,9 @@ class MeterScreen(Screen):
         self.results = ScanResultsModel(self)
         self.table = QTableView(scan)
         self.table.setObjectName("ScanResults")
+        self.table.setAccessibleName("Meters found")
+        # Tab leaves the table (arrow keys move within it): keyboard users are not trapped.
+        self.table.setTabKeyNavigation(False)
         self.table.setModel(self.results)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

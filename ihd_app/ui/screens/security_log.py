@@ -89,6 +89,9 @@ class SecurityLogScreen(Screen):
         self.model = SecurityLogModel(context.service, self)
         self.table = QTableView(splitter)
         self.table.setObjectName("SecurityLog")
+        self.table.setAccessibleName("Refused messages")
+        # Tab leaves the table (arrow keys move within it): keyboard users are not trapped.
+        self.table.setTabKeyNavigation(False)
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

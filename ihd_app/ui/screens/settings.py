@@ -1,9 +1,10 @@
-"""Settings: theme, default unit, kiosk mode, ambient thresholds."""
+"""Settings: theme, default unit, kiosk mode, speech, ambient thresholds."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QDoubleSpinBox,
     QFrame,
@@ -13,6 +14,8 @@ from PySide6.QtWidgets import (
     QLayout,
     QPushButton,
     QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -20,6 +23,7 @@ from ihd_app.ui.ambient import AmbientThresholds
 from ihd_app.ui.context import UiContext
 from ihd_app.ui.screens.base import Screen
 from ihd_app.ui.settings import UiSettings, Unit
+from ihd_app.ui.speech import UNAVAILABLE_REASON
 from ihd_app.ui.theme import ThemeName
 from ihd_app.ui.widgets.touch import RowCheckBox
 
@@ -37,7 +41,17 @@ class SettingsScreen(Screen):
 
     def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        card = QFrame(self)
+        # Scrolled if need be: a small panel (480x272) may not hold every row.
+        scroll = QScrollArea(self)
+        scroll.setObjectName("SettingsScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        inner = QWidget(scroll)
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(0, 0, 0, 0)
+        card = QFrame(inner)
         card.setProperty("role", "card")
         form = QGridLayout(card)
         form.setContentsMargins(14, 12, 14, 12)
@@ -54,7 +68,8 @@ class SettingsScreen(Screen):
             else:
                 form.addLayout(field, row, 1)
 
-        themes = QHBoxLayout()
+        # One above the other on a small panel, where three do not fit side by side.
+        self.themes_row = themes = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         themes.setSpacing(20)
         self.theme_group = QButtonGroup(self)
         self.theme_buttons: dict[ThemeName, QRadioButton] = {}
@@ -84,6 +99,23 @@ class SettingsScreen(Screen):
         self.kiosk.setObjectName("Kiosk")
         self.kiosk.clicked.connect(lambda checked: self._update(kiosk=checked))
         add_row("Kiosk", self.kiosk)
+        speech = QVBoxLayout()
+        speech.setSpacing(2)
+        self.speak = RowCheckBox("Read critical messages aloud", card)
+        self.speak.setObjectName("Speak")
+        self.speak.clicked.connect(lambda checked: self._update(speak=checked))
+        speech.addWidget(self.speak)
+        self.speak_note = QLabel(UNAVAILABLE_REASON, card)
+        self.speak_note.setObjectName("SpeakUnavailable")
+        self.speak_note.setProperty("role", "muted")
+        self.speak_note.setWordWrap(True)
+        speech.addWidget(self.speak_note)
+        available = context.speaker.available
+        self.speak.setEnabled(available)
+        self.speak_note.setVisible(not available)
+        if not available:
+            self.speak.setAccessibleDescription(UNAVAILABLE_REASON)
+        add_row("Speech", speech)
         self.low = QDoubleSpinBox(card)
         self.low.setObjectName("AmbientLow")
         self.high = QDoubleSpinBox(card)
@@ -96,9 +128,20 @@ class SettingsScreen(Screen):
             spin.setAccessibleName(caption)
             spin.editingFinished.connect(self._thresholds)
             add_row(caption, self._stepper(spin))
-        self.layout_.addWidget(card)
-        self.layout_.addStretch(1)
+        column.addWidget(card)
+        column.addStretch(1)
+        scroll.setWidget(inner)
+        self.layout_.addWidget(scroll, 1)
+        context.theme.changed.connect(self._arrange)
+        self._arrange()
         self.show_settings(context.settings)
+
+    def _arrange(self) -> None:
+        compact = self.context.theme.sizes.compact
+        self.themes_row.setDirection(
+            QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
+        )
+        self.themes_row.setSpacing(4 if compact else 20)
 
     def _stepper(self, spin: QDoubleSpinBox) -> QHBoxLayout:
         """``[−] value [+]``: big targets for a touch screen."""
@@ -126,6 +169,7 @@ class SettingsScreen(Screen):
         self.theme_buttons[settings.theme].setChecked(True)
         self.unit_buttons[settings.unit].setChecked(True)
         self.kiosk.setChecked(settings.kiosk)
+        self.speak.setChecked(settings.speak and self.context.speaker.available)
         self.low.setValue(settings.ambient.low_kw)
         self.high.setValue(settings.ambient.high_kw)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QFrame,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -50,12 +51,18 @@ class FuelTariff(QFrame):
         self.model = TariffBandsModel(context.service, fuel, self, clock=context.clock)
         self.table = QTableView(self)
         self.table.setObjectName(f"Bands-{fuel.value}")
+        self.table.setAccessibleName(
+            f"{'Electricity' if fuel is Fuel.ELECTRICITY else 'Gas'} price bands"
+        )
+        # Tab leaves the table (arrow keys move within it): keyboard users are not trapped.
+        self.table.setTabKeyNavigation(False)
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Read only, but reachable with Tab: arrow keys scroll it where it is cut off (480x272).
+        self.table.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.table.setShowGrid(False)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -134,12 +141,30 @@ class TariffScreen(Screen):
 
     def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        row = QHBoxLayout()
-        row.setSpacing(10)
-        self.cards = {fuel: FuelTariff(context, fuel, self) for fuel in Fuel}
+        # Side by side; one above the other on a small panel (480x272), scrolled if need be.
+        scroll = QScrollArea(self)
+        scroll.setObjectName("TariffScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        inner = QWidget(scroll)
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight, inner)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(10)
+        self.cards = {fuel: FuelTariff(context, fuel, inner) for fuel in Fuel}
         for card in self.cards.values():
-            row.addWidget(card, 1)
-        self.layout_.addLayout(row, 1)
+            self.row.addWidget(card, 1)
+        scroll.setWidget(inner)
+        self.layout_.addWidget(scroll, 1)
+        context.theme.changed.connect(self._arrange)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        compact = self.context.theme.sizes.compact
+        self.row.setDirection(
+            QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
+        )
 
     def refresh(self, topic: Topic | None = None) -> None:
         for card in self.cards.values():

@@ -77,6 +77,7 @@ class UsageScreen(Screen):
         row.addStretch(1)
         self.layout_.addLayout(row)
         row2 = QHBoxLayout()
+        # The period arrows sit with the periods (the second row is full on a 480x272 panel).
         fuels = _segment(self, ["Electricity", "Gas"], "fuel")
         self.fuel_buttons = dict(zip(Fuel, fuels, strict=True))
         for fuel, button in self.fuel_buttons.items():
@@ -105,8 +106,8 @@ class UsageScreen(Screen):
         self.later.setAccessibleName("Next period")
         self.earlier.clicked.connect(lambda: self.step(-1))
         self.later.clicked.connect(lambda: self.step(1))
-        row2.addWidget(self.earlier)
-        row2.addWidget(self.later)
+        row.addWidget(self.earlier)
+        row.addWidget(self.later)
         self.layout_.addLayout(row2)
         self.chart = UsageChart(context.theme, self)
         self.layout_.addWidget(self.chart, 1)

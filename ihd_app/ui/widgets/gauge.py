@@ -28,7 +28,7 @@ class FuelTile(QFrame):
         self.setProperty("role", "card")
         self.setObjectName(f"Tile-{fuel.value}")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 10)
+        self._layout = layout
         layout.setSpacing(2)
         header = QHBoxLayout()
         self._icon = QLabel(self)
@@ -37,7 +37,8 @@ class FuelTile(QFrame):
         self._name.setText("Electricity" if fuel is Fuel.ELECTRICITY else "Gas")
         header.addWidget(self._name)
         header.addStretch(1)
-        self.supply = QLabel(self)
+        self.supply = QLabel("Supply OFF", self)
+        set_style_property(self.supply, "badge", "bad")
         self.supply.hide()
         header.addWidget(self.supply)
         layout.addLayout(header)
@@ -59,7 +60,13 @@ class FuelTile(QFrame):
         self.set_today(None, None)
 
     def _restyle(self) -> None:
+        compact = self._theme.sizes.compact
+        self._layout.setContentsMargins(*((10, 6, 10, 6) if compact else (14, 10, 14, 10)))
         size = self._theme.sizes.px("title")
+        # The header is as tall as the supply badge, shown or not: both tiles' figures stay
+        # level with each other.
+        self.supply.ensurePolished()
+        self._name.setMinimumHeight(self.supply.sizeHint().height())
         colour = "chart_electricity" if self.fuel is Fuel.ELECTRICITY else "chart_gas"
         image = pixmap(self.fuel.value, self._theme.palette.hex(colour))
         self._icon.setPixmap(

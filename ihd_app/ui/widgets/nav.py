@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QFrame,
     QLabel,
     QSizePolicy,
@@ -37,13 +36,10 @@ class NavBar(QFrame):
         self.setObjectName("NavBar")
         self._theme = theme
         self._entries = entries
-        self._group = QButtonGroup(self)
-        self._group.setExclusive(True)
         self.buttons: list[QToolButton] = []
         self._counts: dict[int, QLabel] = {}
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.setSpacing(2)
+        self._layout = layout
         for index, (label, _icon_name) in enumerate(entries):
             button = QToolButton(self)
             button.setText(label)
@@ -52,17 +48,25 @@ class NavBar(QFrame):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             button.setAccessibleName(label)
-            self._group.addButton(button, index)
+            # No QButtonGroup: Qt lets Tab reach only the checked button of a group, and every
+            # screen must be one Tab away (the window keeps one checked, see set_current).
+            # Tab only: a touch or a click does not leave a focus ring behind.
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.clicked.connect(lambda _=False, i=index: self._clicked(i))
             layout.addWidget(button)
             self.buttons.append(button)
-        self._group.idClicked.connect(self.selected.emit)
         self.buttons[0].setChecked(True)
         theme.changed.connect(self._restyle)
         self._restyle()
 
     def _restyle(self) -> None:
         palette = self._theme.palette
-        size = self._theme.sizes.px("title")
+        compact = self._theme.sizes.compact
+        # On a small panel (480x272) eight buttons share 272 pixels: smaller icons, no gaps.
+        size = self._theme.sizes.px("base" if compact else "title")
+        margin = 3 if compact else 6
+        self._layout.setContentsMargins(margin, margin, margin, margin)
+        self._layout.setSpacing(0 if compact else 2)
         for button, (_label, name) in zip(self.buttons, self._entries, strict=True):
             button.setIcon(icon(name, palette.hex("nav_fg"), palette.hex("on_accent")))
             button.setIconSize(QSize(size, size))
@@ -72,8 +76,14 @@ class NavBar(QFrame):
             self._place_count(index)
 
     def set_current(self, index: int) -> None:
-        """Mark screen ``index`` as shown."""
-        self.buttons[index].setChecked(True)
+        """Mark screen ``index`` as shown (and only it)."""
+        for number, button in enumerate(self.buttons):
+            button.setChecked(number == index)
+
+    def _clicked(self, index: int) -> None:
+        # A click toggles a checkable button: the chosen one stays checked whatever it was.
+        self.set_current(index)
+        self.selected.emit(index)
 
     def set_count(self, index: int, count: int) -> None:
         """Show ``count`` on button ``index`` (hidden when 0)."""

@@ -37,8 +37,7 @@ class TakeoverOverlay(QFrame):
         self._clock = clock
         self._message: InboxMessage | None = None
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 20, 32, 20)
-        layout.setSpacing(10)
+        self._layout = layout
         top = QHBoxLayout()
         self._icon = QLabel(self)
         top.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignTop)
@@ -69,6 +68,7 @@ class TakeoverOverlay(QFrame):
         self.acknowledge.clicked.connect(self._clicked)
         layout.addWidget(self.acknowledge, 0, Qt.AlignmentFlag.AlignHCenter)
         theme.changed.connect(self._restyle)
+        self._restyle()
         self.hide()
 
     @property
@@ -117,6 +117,10 @@ class TakeoverOverlay(QFrame):
             self.setGeometry(parent.rect())
 
     def _restyle(self) -> None:
+        # A small panel (480x272) needs every line for the message itself.
+        compact = self._theme.sizes.compact
+        self._layout.setContentsMargins(*((14, 8, 14, 8) if compact else (32, 20, 32, 20)))
+        self._layout.setSpacing(4 if compact else 10)
         if self._message is None:
             return
         size = self._theme.sizes.px("huge") * 2

@@ -23,9 +23,9 @@ class TrafficLight(QWidget):
         super().__init__(parent)
         self._theme = theme
         self._level = AmbientLevel.UNKNOWN
-        theme.changed.connect(self.update)
-        self.setMinimumSize(96, 32)
+        theme.changed.connect(self._restyle)
         self.setAccessibleName("Ambient indicator")
+        self._restyle()
 
     @property
     def level(self) -> AmbientLevel:
@@ -39,8 +39,15 @@ class TrafficLight(QWidget):
             self.setAccessibleDescription(level.label)
             self.update()
 
+    def _restyle(self) -> None:
+        # Smaller lamps on a small panel leave room for the words beside them.
+        self.setMinimumSize(self.sizeHint())
+        self.updateGeometry()
+        self.update()
+
     def sizeHint(self) -> QSize:
-        size = self._theme.sizes.px("big")
+        sizes = self._theme.sizes
+        size = sizes.px("base" if sizes.compact else "big")
         return QSize(size * 3 + 24, size + 8)
 
     def paintEvent(self, event: QPaintEvent) -> None:

@@ -1,0 +1,155 @@
+"""Every control can be reached with Tab and has a name a screen reader can say."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QScrollBar,
+    QWidget,
+)
+
+from ihd_app.ui.main_window import SCREENS, MainWindow
+from ihd_app.ui.settings import UiSettings
+from ihd_app.ui.theme import ThemeName, load_palette
+from tests.ui.fakes import make_service
+
+CRITICAL = "a1f3c9e2"
+INTERACTIVE = (
+    QAbstractButton,
+    QComboBox,
+    QLineEdit,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QAbstractItemView,
+    QCheckBox,
+)
+
+
+def _controls(window: MainWindow) -> list[QWidget]:
+    """The interactive controls visible in ``window``: not the parts of another control (the
+    scroll bars of a view, which scrolls with the keyboard itself; a spin box's line edit)."""
+    found = []
+    for widget in window.findChildren(QWidget):
+        if not isinstance(widget, INTERACTIVE) or not widget.isVisible():
+            continue
+        parent = widget.parentWidget()
+        if isinstance(widget, QScrollBar) or isinstance(
+            parent, QAbstractScrollArea | QAbstractSpinBox | QComboBox
+        ):
+            continue
+        if parent is not None and isinstance(parent.parentWidget(), QAbstractScrollArea):
+            continue  # a view's scroll bar container
+        found.append(widget)
+    return found
+
+
+def _name(widget: QWidget) -> str:
+    if widget.accessibleName():
+        return widget.accessibleName()
+    if isinstance(widget, QAbstractButton):
+        return widget.text().strip()
+    return ""
+
+
+def _describe(widget: QWidget) -> str:
+    return f"{type(widget).__name__} {widget.objectName()!r} on {widget.window().objectName()}"
+
+
+def _open(qtbot: Any, open_window: Any) -> MainWindow:
+    service, _meter, clock = make_service(exclude=[CRITICAL])
+    window: MainWindow = open_window(service, clock)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    return window
+
+
+@pytest.mark.parametrize("index", range(len(SCREENS)), ids=[s.__name__ for s in SCREENS])
+def test_every_control_has_a_name_and_takes_tab(qtbot: Any, open_window: Any, index: int) -> None:
+    window = _open(qtbot, open_window)
+    window.show_screen(index)
+    controls = _controls(window)
+    screen = window.screens[index]
+    assert any(screen.isAncestorOf(c) for c in controls) or index == 0  # Home has none
+    unnamed = [_describe(c) for c in controls if not _name(c)]
+    assert unnamed == []
+    # Once focus has moved through the window (Qt adjusts the focus policy of grouped buttons
+    # as they are checked and focused), every control still takes Tab, or its group does.
+    _tab_cycle(qtbot, window)
+    no_tab = [_describe(c) for c in controls if not _takes_tab(c)]
+    assert no_tab == []
+
+
+def _takes_tab(widget: QWidget) -> bool:
+    if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        return True
+    if isinstance(widget, QAbstractButton) and widget.group() is not None:
+        group = widget.group()
+        assert group is not None
+        return any(b.focusPolicy() & Qt.FocusPolicy.TabFocus for b in group.buttons())
+    return False
+
+
+def _tab_cycle(qtbot: Any, window: MainWindow, limit: int = 120) -> list[QWidget]:
+    """Press Tab from the first navigation button until focus comes back to it."""
+    start = window.nav.buttons[0]
+    start.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(start.hasFocus)
+    visited: list[QWidget] = []
+    for _ in range(limit):
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        qtbot.keyClick(focused, Qt.Key.Key_Tab)
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        if focused is start:
+            return visited
+        visited.append(focused)
+    pytest.fail(f"Tab never came back to the navigation: {[_describe(w) for w in visited]}")
+
+
+@pytest.mark.parametrize("index", range(len(SCREENS)), ids=[s.__name__ for s in SCREENS])
+def test_tab_visits_the_navigation_and_the_screen(qtbot: Any, open_window: Any, index: int) -> None:
+    window = _open(qtbot, open_window)
+    window.show_screen(index)
+    visited = _tab_cycle(qtbot, window)
+    buttons = window.nav.buttons
+    assert [w for w in visited if w in buttons] == buttons[1:]
+    screen = window.screens[index]
+    reachable = [
+        c
+        for c in _controls(window)
+        if screen.isAncestorOf(c) and c.isEnabled() and c.focusPolicy() & Qt.FocusPolicy.TabFocus
+    ]
+    missed = [_describe(c) for c in reachable if c not in visited and not _grouped(c, visited)]
+    assert missed == []
+
+
+def _grouped(widget: QWidget, visited: list[QWidget]) -> bool:
+    """An exclusive radio button is reached through its group (arrow keys move within it)."""
+    if not isinstance(widget, QAbstractButton) or widget.group() is None:
+        return False
+    group = widget.group()
+    assert group is not None
+    return group.exclusive() and any(b in visited for b in group.buttons())
+
+
+def test_high_contrast_theme_applies(qtbot: Any, open_window: Any) -> None:
+    service, _meter, clock = make_service(exclude=[CRITICAL])
+    window = open_window(service, clock, UiSettings(theme=ThemeName.HIGH_CONTRAST))
+    palette = load_palette(ThemeName.HIGH_CONTRAST)
+    assert palette.hex("bg") == "#000000"
+    assert palette.hex("fg") == "#ffffff"
+    assert "background: #000000" in window.styleSheet()
+    assert "border: 2px solid #ffffff" in window.styleSheet()
