@@ -10,7 +10,15 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.policy import Policy
@@ -31,6 +39,15 @@ logger = logging.getLogger(__name__)
 REFRESH_MS = 500
 #: Events after which the operator's status table may have changed.
 _STATUS_EVENTS = ("status", "sent", "operator.", "ack.", "message.", "data.", "receipt", "queued")
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area that resizes it (scrolls only below its minimum)."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
 
 
 class MeterWindow(QMainWindow):
@@ -75,14 +92,23 @@ class MeterWindow(QMainWindow):
         self.attacks = AttackPanel(runtime.attacks, self.tabs)
         self.scenarios = ScenarioPanel(runtime, self.tabs)
         self.log = EventLogPanel(self.tabs)
-        self.tabs.addTab(self.operator, "&Operator console")
-        self.tabs.addTab(self.attacks, "&Attack console")
-        self.tabs.addTab(self.scenarios, "&Scenarios")
-        self.tabs.addTab(self.log, "&Event log")
-        splitter.addWidget(self.meter)
+        # Each console scrolls rather than widening the window: ./run demo gives it half a
+        # laptop's screen, beside the display.
+        self.tabs.addTab(_scrolling(self.operator), "&Operator console")
+        self.tabs.addTab(_scrolling(self.attacks), "&Attack console")
+        self.tabs.addTab(_scrolling(self.scenarios), "&Scenarios")
+        self.tabs.addTab(_scrolling(self.log), "&Event log")
+        meter_area = _scrolling(self.meter)
+        # The meter panel never scrolls sideways; the consoles take what is left.
+        meter_area.setMinimumWidth(
+            self.meter.minimumSizeHint().width() + meter_area.verticalScrollBar().sizeHint().width()
+        )
+        meter_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        splitter.addWidget(meter_area)
         splitter.addWidget(self.tabs)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 5)
+        splitter.setCollapsible(0, False)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
         self.bridge = EventBridge(events, self)
@@ -125,8 +151,12 @@ class MeterWindow(QMainWindow):
         self.meter.refresh()
 
     def show_console(self, widget: QWidget) -> None:
-        """Bring one of the tabs to the front."""
-        self.tabs.setCurrentWidget(widget)
+        """Bring the tab holding ``widget`` (a console) to the front."""
+        for index in range(self.tabs.count()):
+            page = self.tabs.widget(index)
+            if page is widget or (isinstance(page, QScrollArea) and page.widget() is widget):
+                self.tabs.setCurrentIndex(index)
+                return
 
     async def shutdown(self) -> None:
         """Stop listening and cancel what the window started (before the meter closes)."""

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from meter_emulator.attacks.console import AttackConsole, AttackRecord
 from meter_emulator.ui.models.attacks import AttackResultsModel
 
-_COLUMNS = 3
+_COLUMNS = 2
 
 
 def summary_text(summary: dict[str, int]) -> str:
@@ -80,6 +80,7 @@ class AttackPanel(QWidget):
         self.summary = QLabel(self)
         self.summary.setObjectName("attackSummary")
         self.summary.setAccessibleName("Attack results summary")
+        self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.model = AttackResultsModel(self)
         self.table = QTableView(self)

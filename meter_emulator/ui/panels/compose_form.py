@@ -145,6 +145,12 @@ class ComposeForm(QWidget):
         form.addRow("Sign as", self.role)
         self.kind = QComboBox(self)
         self.kind.setAccessibleName("Message type")
+        for combo in (self.role, self.kind):
+            # The longest entry must not set the form's width; the list opens wide enough.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(16)
         form.addRow("Message", self.kind)
         self.text = QPlainTextEdit(self)
         self.text.setAccessibleName("Message text")

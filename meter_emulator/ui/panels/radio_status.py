@@ -16,6 +16,11 @@ def _bold(text: str) -> str:
     return f"<b>{text}</b>"
 
 
+def six_digits(number: int) -> str:
+    """``779432`` as ``779 432``: grouped as the display shows it, to compare at a glance."""
+    return f"{number // 1000:03d} {number % 1000:03d}"
+
+
 class RadioStatus(QFrame):
     """What the meter's radio is doing, from its link events.
 
@@ -35,6 +40,8 @@ class RadioStatus(QFrame):
         self.state = QLabel("Radio starting…", self)
         self.state.setObjectName("radioState")
         self.state.setAccessibleName("Radio state")
+        self.state.setWordWrap(True)  # the pairing question beside it must stay in view
+        self.state.setMinimumWidth(120)
         layout.addWidget(self.state, 1)
         self.pairing = QLabel(self)
         self.pairing.setObjectName("pairingNumber")
@@ -69,16 +76,16 @@ class RadioStatus(QFrame):
 
     def _on_asked(self, number: int, auto_accepted: bool) -> None:
         if auto_accepted:
-            self.pairing.setText(f"Pairing: {_bold(f'{number:06d}')} (accepted automatically)")
+            self.pairing.setText(f"Pairing: {_bold(six_digits(number))} (accepted automatically)")
         else:
-            self.pairing.setText(f"Does the IHD show {_bold(f'{number:06d}')}?")
+            self.pairing.setText(f"Does the IHD show {_bold(six_digits(number))}?")
             self.same.show()
             self.different.show()
             self.same.setFocus()
         self.pairing.show()
 
     def _on_passkey(self, passkey: int) -> None:
-        self.pairing.setText(f"Type {_bold(f'{passkey:06d}')} on the IHD")
+        self.pairing.setText(f"Type {_bold(six_digits(passkey))} on the IHD")
         self.pairing.show()
 
     def _on_settled(self) -> None:
@@ -97,7 +104,7 @@ class RadioStatus(QFrame):
             elif name == "link.paired":
                 number = record.get("number", record.get("passkey"))
                 if number is not None:
-                    self.pairing.setText(f"Paired · number was {_bold(f'{int(number):06d}')}")
+                    self.pairing.setText(f"Paired · number was {_bold(six_digits(int(number)))}")
                     self.pairing.show()
             elif name == "pairing.failed":
                 self.pairing.setText(f"Pairing failed: {record.get('reason')}")

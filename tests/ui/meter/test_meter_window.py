@@ -37,7 +37,7 @@ def test_pairing_shows_the_number_the_ihd_shows_and_waits_for_the_answer(
         lambda: bool(desk.ihd_events.named("pairing.numeric-comparison")), timeout=SLOW_MS
     )
     ihd_number = desk.ihd_events.named("pairing.numeric-comparison")[0]["number"]
-    assert f"{ihd_number:06d}" in radio.pairing.text()
+    assert f"{ihd_number // 1000:03d} {ihd_number % 1000:03d}" in radio.pairing.text()
     assert not desk.meter_events.named("link.paired")  # nothing happens until the answer
     qtbot.mouseClick(radio.same, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(desk.meter_events.named("link.paired")), timeout=SLOW_MS)
