@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import logging
 import random
+import sqlite3
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from ihd_app.core.model import (
     Consent,
     InboxMessage,
     Interval,
+    OutboxItem,
     OutboxKind,
     PairedMeter,
     SecurityEvent,
@@ -73,7 +75,7 @@ from ihd_app.store.database import Database
 from ihd_app.store.messages import MessageRepository
 from ihd_app.store.outbox import Outbox
 from ihd_app.store.paired_meter import PairedMeterRepository
-from ihd_app.store.readings import ReadingsRepository
+from ihd_app.store.readings import ReadingsRepository, retention_cutoff
 from ihd_app.store.replay_counters import SqliteReplayCounters
 from ihd_app.store.security_log import SecurityLog
 from ihd_app.store.settings import Settings
@@ -172,6 +174,10 @@ class IhdService:
         self._outbox_wakeup = asyncio.Event()
         self._backfill = BackfillProgress(0, 0, False)
         self._backfill_received: dict[Fuel, int] = {}
+        self._history_plan: deque[tuple[Fuel, datetime, int]] = deque()
+        #: Verified-or-not envelopes that could not be stored (disk full), oldest first.
+        self._unstored: deque[bytes] = deque()
+        self._storage_error: str | None = None
         self._early_messages: list[bytes] = []
         self._last_register: dict[Fuel, float] = {}
         self._live_bucket: dict[Fuel, tuple[datetime, float]] = {}
@@ -439,6 +445,7 @@ class IhdService:
         early, self._early_messages = self._early_messages, []
         for data in early:
             self._on_message(data)
+        self._queue_consent()
         self._outbox_wakeup.set()
         self._notify(Topic.LINK, "connected")
         if self.config.backfill:
@@ -465,13 +472,25 @@ class IhdService:
     async def set_consent(self, party: str, allowed: bool) -> None:
         now = self._clock()
         self.consent_store.save(Consent(party, allowed, now))
-        if self._signer is not None:
-            choices = {c.party: c.allowed for c in self.consent_store.all()}
-            envelope = self._signer.consent(choices)
-            self.outbox.enqueue(OutboxKind.CONSENT, f"consent:{now.isoformat()}", envelope, now)
-            self._outbox_wakeup.set()
+        self._queue_consent()
         self.events.emit("consent.changed", party=party, allowed=allowed)
         self._notify(Topic.CONSENT)
+
+    def _queue_consent(self) -> None:
+        """Queue the consumer's choices for the meter, once per change.
+
+        Called on every change and on every connection: a choice made while no meter was known
+        (no signer yet) or while the link was down still reaches the meter, which enforces it.
+        """
+        choices = self.consent_store.all()
+        if self._signer is None or not choices:
+            return
+        key = f"consent:{max(c.changed_at for c in choices).isoformat()}"
+        if self.outbox.get(key) is not None:
+            return  # this state of the choices is queued or delivered already
+        envelope = self._signer.consent({c.party: c.allowed for c in choices})
+        self.outbox.enqueue(OutboxKind.CONSENT, key, envelope, self._clock())
+        self._outbox_wakeup.set()
 
     async def wipe_local_data(self) -> None:
         counts = wipe_personal_data(self.db)
@@ -490,7 +509,69 @@ class IhdService:
             # them until the verifier exists rather than confirming and losing them.
             self._early_messages.append(data)
             return
-        now = self._clock()
+        # In order, behind any waiting for space: stored before an older message of its
+        # originator, a newer one would make the older a replay.
+        self._unstored.append(data)
+        if len(self._unstored) == 1:
+            self._store_unstored()
+
+    def _store_unstored(self) -> None:
+        """Verify and store the envelopes waiting for storage, oldest first, until one fails.
+
+        The replay counter's advance and what the envelope carries commit together: a crash
+        (or a full disk) between the two would leave the counter advanced and the message lost
+        (the meter's re-delivery refused as a replay). A message that cannot be stored stays in
+        memory and is tried again every second, so it is shown once space returns.
+        """
+        stored = False
+        while self._unstored:
+            try:
+                with self.db.transaction():
+                    self._handle_message(self._unstored[0], self._clock())
+            except sqlite3.Error as exc:
+                # Nothing of it was committed: forget what memory holds of it.
+                self.inbox = Inbox(self.messages.all())
+                self._storage_failed(exc)
+                return
+            self._unstored.popleft()
+            stored = True
+        if stored:
+            self._storage_recovered()
+
+    def _storage_failed(self, exc: sqlite3.Error) -> None:
+        """Report a failed write once per failure (``storage.error``); nothing crashes."""
+        full = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        reason = "disk-full" if full else "storage-error"
+        if self._storage_error == reason:
+            return
+        self._storage_error = reason
+        logger.error("cannot write the database: %s", exc)
+        self.events.emit(
+            "storage.error",
+            reason=reason,
+            detail=str(exc),
+            waiting=len(self._unstored),
+            explanation=(
+                "The display's storage is full: messages are kept in memory and shown once "
+                "space is freed."
+                if full
+                else "The display cannot write its database; it keeps trying."
+            ),
+        )
+
+    def _storage_recovered(self) -> None:
+        """After a failure: everything waiting is stored; say so and resume the backfill."""
+        if self._storage_error is None or self._unstored:
+            return
+        self._storage_error = None
+        self.events.emit("storage.recovered")
+        self._outbox_wakeup.set()
+        link = self.link
+        if self.config.backfill and link is not None and link.state is LinkState.CONNECTED:
+            self._plan_backfill()
+
+    def _handle_message(self, data: bytes, now: datetime) -> None:
+        assert self._verifier is not None
         verdict = self._verifier.verify(data)
         if not verdict.accepted:
             self._refuse(verdict, data, now)
@@ -587,9 +668,15 @@ class IhdService:
             # A timer: messages start and expire on the clock.
             await asyncio.sleep(1.0)
             now = self._clock()
-            self._apply(self.inbox.tick(now))
-            self._display_due(now)
-            self._refresh_history(now)
+            try:
+                if self._unstored:
+                    self._store_unstored()
+                self._apply(self.inbox.tick(now))
+                self._display_due(now)
+                self._refresh_history(now)
+            except sqlite3.Error as exc:
+                self.inbox = Inbox(self.messages.all())
+                self._storage_failed(exc)
             cutoff = now - LIVE_WINDOW
             for readings in self._live.values():
                 while readings and readings[0].at < cutoff:
@@ -604,29 +691,49 @@ class IhdService:
             link = self.link
             if link is None or link.state is not LinkState.CONNECTED:
                 continue
-            while True:
-                # Replies owed to originators go before history requests, so an
-                # acknowledgement never waits behind a backfill; re-read after every send.
-                pending = sorted(
-                    self.outbox.pending(), key=lambda i: i.kind is OutboxKind.HISTORY_REQUEST
+            try:
+                await self._deliver(link)
+            except sqlite3.Error as exc:
+                self._storage_failed(exc)  # woken again once storage recovers
+
+    async def _deliver(self, link: MeterLink) -> None:
+        """Send pending replies, then the backfill's requests, until none is left or the link
+        fails."""
+        while True:
+            # Replies owed to originators go before history requests, so an
+            # acknowledgement never waits behind a backfill; re-read after every send.
+            pending = self._pending_replies()
+            if not pending:
+                if await self._send_history_request(link):
+                    continue
+                break
+            item = pending[0]
+            try:
+                await link.send(item.envelope)
+            except LinkError as exc:
+                self.outbox.mark_attempt(item.id, str(exc))
+                break  # the link will reconnect and wake the loop again
+            # The ATT write response is the meter's confirmation that it holds the reply.
+            delivered = self.outbox.mark_delivered(item.id, self._clock())
+            if delivered and item.kind is not OutboxKind.HISTORY_REQUEST:
+                name = (
+                    "ack.delivered"
+                    if item.kind is OutboxKind.CONFIRMATION
+                    else f"{item.kind.value}.delivered"
                 )
-                if not pending:
-                    break
-                item = pending[0]
-                try:
-                    await link.send(item.envelope)
-                except LinkError as exc:
-                    self.outbox.mark_attempt(item.id, str(exc))
-                    break  # the link will reconnect and wake the loop again
-                # The ATT write response is the meter's confirmation that it holds the reply.
-                delivered = self.outbox.mark_delivered(item.id, self._clock())
-                if delivered and item.kind is not OutboxKind.HISTORY_REQUEST:
-                    name = (
-                        "ack.delivered"
-                        if item.kind is OutboxKind.CONFIRMATION
-                        else f"{item.kind.value}.delivered"
-                    )
-                    self.events.emit(name, key=item.dedupe_key.split(":", 1)[-1])
+                self.events.emit(name, key=item.dedupe_key.split(":", 1)[-1])
+
+    def _pending_replies(self) -> list[OutboxItem]:
+        """The outbox's pending replies, oldest first.
+
+        History requests queued in the outbox by an earlier version were signed when planned,
+        so a reply sent since carries a higher counter and the meter would refuse them as
+        replays; they are dropped, and the backfill plans the missing half hours itself.
+        """
+        pending = self.outbox.pending()
+        for stale in (i for i in pending if i.kind is OutboxKind.HISTORY_REQUEST):
+            self.outbox.mark_delivered(stale.id, self._clock())
+        return [i for i in pending if i.kind is not OutboxKind.HISTORY_REQUEST]
 
     def wake_outbox(self) -> None:
         """Try delivering pending replies now (after a reconnection)."""
@@ -646,8 +753,13 @@ class IhdService:
         if reading is None:
             return
         self._live[reading.fuel].append(reading)
-        self.readings_store.save_latest(reading)
-        self._accumulate(reading)
+        try:
+            self.readings_store.save_latest(reading)
+            self._accumulate(reading)
+        except sqlite3.Error as exc:
+            self._storage_failed(exc)  # shown live, not kept; history fills the gap later
+        else:
+            self._storage_recovered()
         self.events.emit("reading", **reading.to_event())
         self._notify(Topic.READING, reading.fuel.value)
 
@@ -661,7 +773,12 @@ class IhdService:
             return
         self._next_history_refresh = _next_refresh(now)
         link = self.link
-        if self.config.backfill and link is not None and link.state is LinkState.CONNECTED:
+        if (
+            self.config.backfill
+            and not self._backfill.running
+            and link is not None
+            and link.state is LinkState.CONNECTED
+        ):
             self._plan_backfill()
 
     def _accumulate(self, reading: Reading) -> None:
@@ -687,27 +804,40 @@ class IhdService:
         self.readings_store.add_intervals([Interval(fuel, start, HALF_HOUR, wh / 1000)], "live")
 
     def _plan_backfill(self) -> None:
-        """Queue requests for 13 months of half hours per fuel, resuming after what is stored.
+        """Plan requests for every half hour of the last 13 months not stored yet, per fuel.
 
-        The requests wait in the durable outbox like any reply, so a backfill interrupted by a
-        dropped link or a restart carries on where it stopped.
+        The plan is made again from what is stored on every connection (and every half hour),
+        so a backfill cut by a dropped link or a crash resumes without gaps, whatever was in
+        flight when it stopped. A request is signed only when it is sent, after the replies owed
+        to originators: signed earlier, it would carry a counter below that of a reply that
+        overtook it, and the meter would refuse it as a replay.
         """
-        assert self._signer is not None
         now = self._clock()
-        end = now.replace(minute=0 if now.minute < 30 else 30, second=0, microsecond=0)
+        end = _half_hour_floor(now)
+        # Nothing older than the store keeps: it would be pruned, then asked for again.
+        kept = retention_cutoff(now)
+        oldest = _half_hour_floor(kept)
+        if oldest < kept:
+            oldest += HALF_HOUR
+        start = max(end - HALF_HOUR * BACKFILL_PERIODS, oldest)
         plan: list[tuple[Fuel, datetime, int]] = []
         for fuel in Fuel:
-            latest = self.readings_store.latest_interval_start(fuel)
-            start = end - HALF_HOUR * BACKFILL_PERIODS
-            if latest is not None and latest + HALF_HOUR > start:
-                start = latest + HALF_HOUR
-            wanted = int((end - start) / HALF_HOUR)
+            stored = {i.start for i in self.readings_store.intervals(fuel, start, end, "history")}
             cursor = end
-            while wanted > 0:
-                periods = min(PERIODS_PER_REQUEST, wanted)
-                plan.append((fuel, cursor, periods))
-                cursor -= HALF_HOUR * periods
-                wanted -= periods
+            while cursor > start:
+                while cursor > start and cursor - HALF_HOUR in stored:
+                    cursor -= HALF_HOUR
+                run_end, periods = cursor, 0
+                while (
+                    cursor > start
+                    and cursor - HALF_HOUR not in stored
+                    and periods < PERIODS_PER_REQUEST
+                ):
+                    cursor -= HALF_HOUR
+                    periods += 1
+                if periods:
+                    plan.append((fuel, run_end, periods))
+        self._history_plan = deque(plan)
         total = sum(p for _, _, p in plan)
         if total == 0:
             return
@@ -715,12 +845,21 @@ class IhdService:
         self._backfill = BackfillProgress(0, total, True)
         self.events.emit("history.progress", done=0, total=total)
         self._notify(Topic.BACKFILL)
-        for fuel, cursor, periods in plan:
-            endpoint = Endpoint.GAS if fuel is Fuel.GAS else Endpoint.ELECTRICITY
-            envelope = self._signer.history_request(endpoint, cursor, periods)
-            key = f"history:{fuel.value}:{cursor.isoformat()}"
-            self.outbox.enqueue(OutboxKind.HISTORY_REQUEST, key, envelope, self._clock())
         self._outbox_wakeup.set()
+
+    async def _send_history_request(self, link: MeterLink) -> bool:
+        """Sign and send the backfill's next request; whether one was sent."""
+        if not self._history_plan or self._signer is None:
+            return False
+        fuel, cursor, periods = self._history_plan[0]
+        endpoint = Endpoint.GAS if fuel is Fuel.GAS else Endpoint.ELECTRICITY
+        envelope = self._signer.history_request(endpoint, cursor, periods)
+        try:
+            await link.send(envelope)
+        except LinkError:
+            return False  # the next connection plans the backfill again
+        self._history_plan.popleft()
+        return True
 
     def _on_history(self, data: bytes) -> None:
         try:
@@ -738,8 +877,14 @@ class IhdService:
             Interval(fuel, end - HALF_HOUR * (n + 1), HALF_HOUR, value * scale / 1000)
             for n, value in enumerate(response.intervals)
         ]
-        self.readings_store.add_intervals(intervals, "history")
         progress = self._backfill
+        try:
+            self.readings_store.add_intervals(intervals, "history")
+        except sqlite3.Error as exc:
+            # Planned again from what is stored once storage recovers.
+            self._backfill = BackfillProgress(progress.done, progress.total, False)
+            self._storage_failed(exc)
+            return
         done = min(progress.total, progress.done + len(intervals))
         running = done < progress.total
         self._backfill = BackfillProgress(done, progress.total, running)
@@ -747,6 +892,10 @@ class IhdService:
         if not running and progress.running:
             self.events.emit("history.done", intervals=done)
         self._notify(Topic.BACKFILL)
+
+
+def _half_hour_floor(moment: datetime) -> datetime:
+    return moment.replace(minute=0 if moment.minute < 30 else 30, second=0, microsecond=0)
 
 
 def _next_refresh(now: datetime) -> datetime:

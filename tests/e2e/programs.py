@@ -10,7 +10,7 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,26 @@ class Program:
             raise AssertionError(
                 f"{self.name} did not report {event} {fields} in {timeout} s"
             ) from None
+
+    async def wait_until(
+        self, condition: Callable[[], bool], what: str, timeout: float = 15.0
+    ) -> None:
+        """Read events until ``condition()`` holds (checked now and after every event).
+
+        Raises:
+            AssertionError: The program exited, or ``what`` did not happen in ``timeout`` s.
+        """
+        try:
+            async with asyncio.timeout(timeout):
+                while not condition():
+                    if await self._read_event() is None:
+                        stderr = await self._stderr()
+                        raise AssertionError(
+                            f"{self.name} exited ({self.process.returncode}) before {what}: "
+                            f"{stderr}"
+                        )
+        except TimeoutError:
+            raise AssertionError(f"{self.name}: no {what} in {timeout} s") from None
 
     def seen(self, event: str) -> list[dict[str, Any]]:
         """Every event called ``event`` read so far."""

@@ -4,9 +4,15 @@ half-hourly data request only with the consumer's consent."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.compose import MessageRequest
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.radio_spec import RadioSpec
+from ihd_app.service.ihd_service import IhdService, ServiceConfig
 from meter_emulator.runtime import MeterRuntime
-from tests.meter_behaviour.support import Stack
+from tests.meter_behaviour.support import Stack, start_stack
 
 
 async def test_data_requests_follow_the_consumers_consent(stack: Stack) -> None:
@@ -56,3 +62,31 @@ async def test_consent_survives_a_meter_restart(stack: Stack) -> None:
     await stack.meter_events.wait("consent.stored")
     restarted = MeterRuntime(stack.meter.config, stack.meter.events)
     assert restarted.state.consent == {"supplier": True}
+
+
+async def test_consent_given_before_the_meter_is_known_reaches_it_on_connecting(
+    tmp_path: Path,
+) -> None:
+    stack = await start_stack(tmp_path, with_ihd=False)
+    log = EventLog()
+    ihd = IhdService(
+        ServiceConfig(RadioSpec.parse(f"virtual:{stack.port}"), tmp_path / "ihd", backfill=False),
+        log,
+        pairing=AutoAccept(),
+    )
+    try:
+        await ihd.start()
+        await ihd.set_consent("dno", True)  # no meter paired yet: nothing to sign for
+        assert ihd.link is not None
+        await ihd.connect(await ihd.link.find_meter())
+        stored = await stack.meter_events.wait("consent.stored")
+        assert stored["consent"] == {"dno": True}
+        record = stack.meter.operator.send("dno", MessageRequest("data.request", periods=2))
+        await stack.meter_events.wait("data.delivered", key=record.key)
+        # Reconnecting does not send the same choices again.
+        await stack.meter.drop_link()
+        await stack.meter_events.wait_count("subscribed", 6)
+        assert len(stack.meter_events.named("consent.stored")) == 1
+    finally:
+        await ihd.close()
+        await stack.close()
