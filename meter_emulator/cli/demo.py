@@ -32,6 +32,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--screenshot-dir", type=Path, metavar="DIR")
     parser.add_argument("--exit-after", type=float, metavar="SECONDS")
     parser.add_argument("--form-factor", metavar="WxH", help="IHD screen size, e.g. 800x480")
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        metavar="DIR",
+        help="keep the events and data in DIR (default: a fresh temporary folder)",
+    )
     args = parser.parse_args(argv)
     environment = dict(os.environ)
     if args.offscreen:
@@ -45,7 +51,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    folder = Path(tempfile.mkdtemp(prefix="ihd-demo-"))
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="ihd-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_virtual_port()
     meter_args = [
         str(BIN / "meter-emulator"),
