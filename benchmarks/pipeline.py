@@ -6,6 +6,15 @@
   requests being queued to the last interval stored.
 - ``backfill_ratio``: backfill bytes per second over the raw notification throughput of the same
   link measured in the same run (History-sized units notified back to back, only counted).
+- ``backfill_traffic_ratio``: the ceiling of ``backfill_ratio`` on this link: each History unit
+  needs one signed request (``history_request_bytes``, the certificate embedded), written with
+  acknowledgement; that traffic alone, with no signing, verifying, computing or storing at
+  either end (requests written while the units are notified), over the same raw throughput.
+- ``throughput_msgs_per_s``: genuine, signed operator messages indicated back to back by the
+  meter, over the time until the IHD reported the last one displayed (verified, stored, inbox,
+  replies queued); baseline ``raw_notify_units_per_s``, the History-sized units per second of the
+  raw notification throughput above (a unit about the size of a message envelope), and
+  ``throughput_ratio``, the one over the other.
 """
 
 from __future__ import annotations
@@ -28,8 +37,15 @@ from ihd_app.protocol.events import EventLog, EventWaiter
 from ihd_app.protocol.pki import load_identity
 from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.protocol.resources import demo_pki_dir
-from ihd_app.protocol.zcl import METERING, GetProfileResponse, ProfileIntervalPeriod, Unit
+from ihd_app.protocol.zcl import (
+    METERING,
+    Endpoint,
+    GetProfileResponse,
+    ProfileIntervalPeriod,
+    Unit,
+)
 from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.replies import ReplySigner
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 
 
@@ -73,14 +89,16 @@ async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, An
         if not counting_only:
             original(unit)
 
-    service._on_history = counted  # type: ignore[method-assign]
+    service._on_history = counted  # type: ignore[method-assign, assignment]
     try:
         await service.start()
         assert service.link is not None
         found = await service.link.find_meter()
-        started = time.perf_counter()
         await service.connect(found)
         await waiter.wait("history.done", timeout=120)
+        # From the requests being queued (the first progress event, once the link is up and
+        # paired: connecting waits for the meter's next advertisement) to the last stored.
+        started = stopwatch.times[("history.progress", None)]
         done = stopwatch.times[("history.done", None)]
         backfill_s = done - started
         backfill_bytes = history_bytes
@@ -98,29 +116,81 @@ async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, An
         await asyncio.wait_for(raw_done.wait(), 60)
         raw_s = time.perf_counter() - raw_start
 
+        # The backfill's own traffic with no work at either end: as many signed-request-sized
+        # units written (acknowledged, as requests are) as History units notified, at once.
+        assert service.link is not None
+        link = service.link
+        throwaway = ReplySigner(
+            service.identity,
+            meter.meter_id,
+            lambda: None,
+            lambda _c: None,
+            lambda: datetime.now(UTC),
+        )
+        request = throwaway.history_request(Endpoint.ELECTRICITY, datetime.now(UTC), 255)
+        history_bytes = 0
+        raw_done.clear()
+        on_unit = server._on_unit
+        server._on_unit = lambda _unit: None
+        traffic_start = time.perf_counter()
+
+        async def requests() -> None:
+            for _ in range(raw_units):
+                await link.send(request)
+
+        async def responses() -> None:
+            for _ in range(raw_units):
+                await server.notify_history(unit)
+
+        await asyncio.gather(requests(), responses())
+        await asyncio.wait_for(raw_done.wait(), 60)
+        traffic_s = time.perf_counter() - traffic_start
+        server._on_unit = on_unit
+
         dno = load_identity(demo_pki_dir(), "dno")
-        latencies = []
-        for n in range(messages):
-            request = MessageRequest("message.general", message_id=90_000 + n, text=f"Notice {n}")
+
+        def operator_message(message_id: int, counter: int) -> bytes:
+            request = MessageRequest(
+                "message.general", message_id=message_id, text=f"Notice {message_id}"
+            )
             payload, details = compose(request)
             claims = new_claims(
                 dno,
                 "message.general",
                 meter.meter_id,
-                10_000 + n,
+                counter,
                 issued_at=datetime.now(UTC),
                 details=details,
             )
-            envelope = sign_envelope(dno, claims, payload)
+            return sign_envelope(dno, claims, payload)
+
+        latencies = []
+        for n in range(messages):
+            envelope = operator_message(90_000 + n, 10_000 + n)
             sent = time.perf_counter()
             await meter.send_envelope(envelope)
             await waiter.wait("message.displayed", id=90_000 + n)
             shown = stopwatch.times[("message.displayed", 90_000 + n)]
             latencies.append((shown - sent) * 1000)
+
+        # Throughput: signed before the clock starts, then indicated back to back.
+        batch = [operator_message(95_000 + n, 20_000 + n) for n in range(messages)]
+        batch_start = time.perf_counter()
+        for envelope in batch:
+            await meter.send_envelope(envelope)
+        for n in range(messages):
+            await waiter.wait("message.displayed", id=95_000 + n, timeout=60)
+        last_shown = max(
+            stopwatch.times[("message.displayed", 95_000 + n)] for n in range(messages)
+        )
         return {
             "backfill_s": backfill_s,
             "backfill_bytes_per_s": backfill_bytes / backfill_s,
             "raw_notify_bytes_per_s": raw_units * len(unit) / raw_s,
+            "raw_notify_units_per_s": raw_units / raw_s,
+            "backfill_traffic_bytes_per_s": raw_units * len(unit) / traffic_s,
+            "request_bytes": len(request),
+            "throughput_msgs_per_s": messages / (last_shown - batch_start),
             "latencies": latencies,
         }
     finally:
@@ -149,10 +219,18 @@ async def measure_pipeline(quick: bool) -> dict[str, float]:
     latencies = [value for result in results for value in result["latencies"]]
     backfill_rate = statistics.median(r["backfill_bytes_per_s"] for r in results)
     raw_rate = statistics.median(r["raw_notify_bytes_per_s"] for r in results)
+    traffic_rate = statistics.median(r["backfill_traffic_bytes_per_s"] for r in results)
+    throughput = statistics.median(r["throughput_msgs_per_s"] for r in results)
+    raw_units_rate = statistics.median(r["raw_notify_units_per_s"] for r in results)
     return {
         "latency_ms_p50": statistics.median(latencies),
         "latency_ms_p99": _percentile(latencies, 0.99),
         "backfill_s": statistics.median(r["backfill_s"] for r in results),
         "backfill_ratio": backfill_rate / raw_rate,
         "raw_notify_bytes_per_s": raw_rate,
+        "backfill_traffic_ratio": traffic_rate / raw_rate,
+        "history_request_bytes": float(results[0]["request_bytes"]),
+        "throughput_msgs_per_s": throughput,
+        "raw_notify_units_per_s": raw_units_rate,
+        "throughput_ratio": throughput / raw_units_rate,
     }

@@ -14,7 +14,12 @@ means something on a slow laptop and on a fast desktop alike:
   ``tcp_loopback_rtt_ms_p50``, the loopback TCP round trip the virtual air runs on.
 
 - ``latency_ms_p50/p99``, ``backfill_s``, ``backfill_ratio``: the IHD's message pipeline and
-  history backfill (see :mod:`benchmarks.pipeline`); baseline ``raw_notify_bytes_per_s``.
+  history backfill (see :mod:`benchmarks.pipeline`); baseline ``raw_notify_bytes_per_s``, and
+  ``backfill_traffic_ratio``, the ratio the backfill's own traffic reaches with no work at either
+  end (its ceiling on this link).
+- ``throughput_msgs_per_s``: operator messages per second, meter to IHD to displayed, sent back
+  to back (see :mod:`benchmarks.pipeline`); baseline ``raw_notify_units_per_s``, ratio
+  ``throughput_ratio``.
 
 - ``chart_frame_ms``: the usage chart panned and zoomed over a year of 10-second readings
   (3.2 M points), per frame (see :mod:`benchmarks.chart`); baseline ``chart_day_frame_ms``, the

@@ -248,6 +248,11 @@ class MeterRuntime:
             self._queue_file(path)
 
     @property
+    def radio(self) -> MeterRadio | None:
+        """The meter's radio once started (its virtual air, for the virtual radio)."""
+        return self._radio
+
+    @property
     def meter_id(self) -> str:
         """The meter's EUI-64."""
         return self.identity.entity_id

@@ -112,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="fill that half of the screen (with --form-factor: centre the device in it)",
     )
     window.add_argument("--theme", choices=["light", "dark", "high-contrast"])
+    window.add_argument(
+        "--developer",
+        action="store_true",
+        help="show the Developer screen (GATT explorer, unit inspector, event log, HCI capture)",
+    )
     window.add_argument("--screenshot-dir", type=Path, metavar="DIR", help="save screenshots")
     window.add_argument("--exit-after", type=float, metavar="SECONDS", help="then close")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -337,6 +342,7 @@ def _run_window(args: argparse.Namespace, data_dir: Path, log_file: Path | None 
     return run_gui(
         factory,
         kiosk=args.kiosk,
+        developer=args.developer,
         form_factor=args.form_factor,
         theme=args.theme,
         screenshot_dir=args.screenshot_dir,

@@ -31,7 +31,7 @@ from bumble import core, hci
 from bumble.device import Device, DeviceConfiguration
 from bumble.keys import JsonKeyStore
 from bumble.pairing import PairingConfig
-from bumble.snoop import BtSnooper
+from bumble.snoop import BtSnooper, Snooper
 from bumble.transport import open_transport
 from bumble.transport.common import SnoopingTransport, Transport, TransportSink, TransportSource
 
@@ -41,6 +41,7 @@ from ihd_app.link.pairing import (
     IoCapability,
     PairingAnswers,
 )
+from ihd_app.protocol.bumble_hci import QuietHost
 from ihd_app.protocol.errors import ConfigurationError, IhdError
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,58 @@ class RadioUnavailableError(IhdError):
     """The Bluetooth radio cannot be opened or does not answer."""
 
 
+class HciCapture(Snooper):
+    """A btsnoop capture of the host's HCI traffic that can be started and stopped at any time.
+
+    Every Bumble host's transport goes through one of these; while no capture runs, each packet
+    costs one attribute test. A capture started on a running link begins mid-stream (the
+    connection's setup packets are not in it); ``bumble-show`` still reads every record.
+    """
+
+    def __init__(self) -> None:
+        self._file: BinaryIO | None = None
+        self._snooper: BtSnooper | None = None
+        self._path: Path | None = None
+
+    @property
+    def path(self) -> Path | None:
+        """The file being written, or ``None`` when no capture runs."""
+        return self._path
+
+    def start(self, path: Path) -> None:
+        """Write every HCI packet from now on to ``path`` (a new btsnoop file; replaces a
+        running capture).
+
+        Raises:
+            ConfigurationError: ``path`` cannot be written.
+        """
+        self.stop()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            snoop_file: BinaryIO = path.open("wb")
+        except OSError as error:
+            raise ConfigurationError(
+                f"cannot write the btsnoop capture {path}: {error.strerror or error}"
+            ) from None
+        self._snooper = BtSnooper(snoop_file)
+        snoop_file.flush()
+        self._file, self._path = snoop_file, path
+
+    def stop(self) -> None:
+        """Stop capturing and close the file (nothing happens if no capture runs)."""
+        snoop_file, self._file, self._snooper, self._path = self._file, None, None, None
+        if snoop_file is not None:
+            snoop_file.close()
+
+    def snoop(self, hci_packet: bytes, direction: Snooper.Direction) -> None:
+        snooper = self._snooper
+        if snooper is None:
+            return
+        snooper.snoop(hci_packet, direction)
+        assert self._file is not None
+        self._file.flush()  # a capture read while it runs (or after a crash) loses nothing
+
+
 class BumbleHost:
     """A powered-on Bumble Device on an open transport.
 
@@ -63,9 +116,17 @@ class BumbleHost:
         moniker: The transport it runs on.
     """
 
-    def __init__(self, device: Device, transport: Transport, moniker: str) -> None:
+    def __init__(
+        self,
+        device: Device,
+        transport: Transport,
+        moniker: str,
+        capture: HciCapture | None = None,
+    ) -> None:
         self.device = device
         self.moniker = moniker
+        #: The btsnoop capture of this host's HCI traffic (start and stop it at any time).
+        self.capture = capture or HciCapture()
         self._transport = transport
         self._closed = False
 
@@ -166,7 +227,8 @@ def build_bumble_device(
         # its static address, never a resolvable private one.
         irk=secrets.token_bytes(16),
     )
-    device = Device.from_config_with_hci(config, hci_source, hci_sink)
+    # QuietHost: Bumble's Host, without formatting every packet for debug logs that are off.
+    device = Device(config=config, host=QuietHost(hci_source, hci_sink))
     # Set before power_on() so Bumble does not create its own key store elsewhere.
     device.keystore = JsonKeyStore(namespace=str(own_address), filename=str(keystore_path))
     delegate = AnswersPairingDelegate(
@@ -228,7 +290,8 @@ async def open_bumble_host(
         keystore_path: The JSON key store file holding bonds, kept across runs.
         pairing: Who answers pairing questions.
         io_capability: The I/O capability announced when pairing.
-        btsnoop: Record every HCI packet to this btsnoop file (``bumble-show`` reads it).
+        btsnoop: Record every HCI packet to this btsnoop file (``bumble-show`` reads it); a
+            capture can also be started and stopped later through :attr:`BumbleHost.capture`.
         allow_just_works: Accept pairing without MITM protection.
 
     Raises:
@@ -238,15 +301,16 @@ async def open_bumble_host(
     """
     _static_address(address)  # refuse a bad address before touching the radio
     opened = await _open_transport(transport)
+    capture = HciCapture()
     if btsnoop is not None:
         try:
-            snoop_file: BinaryIO = btsnoop.open("wb")
-        except OSError as error:
+            capture.start(btsnoop)
+        except ConfigurationError:
             await opened.close()
-            raise ConfigurationError(
-                f"cannot write the btsnoop capture {btsnoop}: {error.strerror or error}"
-            ) from None
-        opened = SnoopingTransport(opened, BtSnooper(snoop_file), snoop_file.close)
+            raise
+    # Always behind the switchable snooper, so a capture can start while the host runs.
+    snooping: Transport = SnoopingTransport(opened, capture, capture.stop)
+    opened = snooping
     device = build_bumble_device(
         opened.source,
         opened.sink,
@@ -267,4 +331,4 @@ async def open_bumble_host(
             f"the radio at {transport} did not answer when powered on: {detail}"
         ) from None
     logger.info("Bumble host %s up on %s", device.random_address, transport)
-    return BumbleHost(device, opened, transport)
+    return BumbleHost(device, opened, transport, capture)

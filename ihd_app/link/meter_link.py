@@ -22,12 +22,13 @@ import cbor2
 from bleak import BleakClient, BleakScanner
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
+from bleak.backends.service import BleakGATTServiceCollection
 from bleak.exc import BleakError
 
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.errors import DecodeError, EncodeError, IhdError
-from ihd_app.protocol.segmentation import Reassembler, Segmenter
+from ihd_app.protocol.segmentation import Reassembler, ReassemblyStats, Segmenter
 
 logger = logging.getLogger(__name__)
 
@@ -246,6 +247,13 @@ class MeterLink:
         return self._backend.security(self._client)
 
     @property
+    def reassembly_stats(self) -> dict[str, ReassemblyStats]:
+        """Per subscribed characteristic (``Metering``, ``Messages to IHD``, ``History``): the
+        counters of its reassembler on the current connection (empty before the first one)."""
+        names = {spec.uuid: spec.name for spec in gatt_profile.CHARACTERISTICS}
+        return {names[uuid]: r.stats for uuid, r in self._reassemblers.items()}
+
+    @property
     def mtu(self) -> int:
         """The negotiated ATT MTU."""
         return self._client.mtu_size if self._client is not None else gatt_profile.DEFAULT_ATT_MTU
@@ -457,6 +465,43 @@ class MeterLink:
                     raise_if_cancelled()
             except BleakError as exc:
                 raise LinkError(f"write to the meter failed: {exc}") from None
+
+    @property
+    def gatt_services(self) -> BleakGATTServiceCollection | None:
+        """The connected meter's services, characteristics and descriptors as discovered
+        (``None`` when not connected): for the developer panel's read-only GATT explorer."""
+        client = self._client
+        if client is None or not client.is_connected:
+            return None
+        return client.services
+
+    async def read_characteristic(self, uuid: str) -> bytes:
+        """Read a characteristic's value (read-only access for the developer panel).
+
+        Raises:
+            LinkError: Not connected, no such characteristic, or the read was refused.
+        """
+        client = self._client
+        if client is None or not client.is_connected:
+            raise LinkError("not connected to the meter")
+        try:
+            return bytes(await client.read_gatt_char(uuid))
+        except BleakError as exc:
+            raise LinkError(f"reading {uuid} failed: {exc}") from None
+
+    async def read_descriptor(self, handle: int) -> bytes:
+        """Read the descriptor at ``handle`` (e.g. a CCCD's subscription state).
+
+        Raises:
+            LinkError: Not connected, or the read was refused.
+        """
+        client = self._client
+        if client is None or not client.is_connected:
+            raise LinkError("not connected to the meter")
+        try:
+            return bytes(await client.read_gatt_descriptor(handle))
+        except BleakError as exc:
+            raise LinkError(f"reading descriptor 0x{handle:04X} failed: {exc}") from None
 
     async def forget(self) -> None:
         """Delete the bond with the current meter and disconnect (the consumer's Forget)."""

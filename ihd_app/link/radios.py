@@ -12,7 +12,7 @@ from bleak import BleakClient
 
 from ihd_app.link.bumble_backend import BumbleBleakClient, BumbleBleakScanner, bumble_link_security
 from ihd_app.link.bumble_backend.security import LinkSecurity
-from ihd_app.link.bumble_host import open_bumble_host
+from ihd_app.link.bumble_host import HciCapture, open_bumble_host
 from ihd_app.link.meter_link import LinkBackend
 from ihd_app.link.pairing import IoCapability, PairingAnswers
 from ihd_app.protocol.errors import IhdError
@@ -32,11 +32,15 @@ class OpenRadio:
         close: Releases the radio.
         lost: Returns when the radio goes away (the emulator hosting the virtual air exits, a
             dongle is unplugged); never returns for the system radio.
+        capture: The btsnoop capture of the host's HCI traffic, started and stopped at run time
+            (``None`` for the system radio: the operating system's stack owns the HCI, and
+            ``btmon`` captures it).
     """
 
     backend: LinkBackend
     close: Callable[[], Awaitable[None]]
     lost: Callable[[], Awaitable[None]]
+    capture: HciCapture | None = None
 
 
 def _system_security(client: BleakClient) -> LinkSecurity:
@@ -80,7 +84,7 @@ async def open_radio(
         client_kwargs={"backend": BumbleBleakClient, "bumble_device": host.device},
         security=bumble_link_security,
     )
-    return OpenRadio(backend=backend, close=host.close, lost=host.wait_lost)
+    return OpenRadio(backend=backend, close=host.close, lost=host.wait_lost, capture=host.capture)
 
 
 async def _open_system(pairing: PairingAnswers) -> OpenRadio:

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ihd_app.protocol.envelope.claims import Claims
@@ -359,7 +360,13 @@ class Verifier:
                     claims,
                 )
             certificate = found
-        key = certificate.public_key()
+        try:
+            # Parsed lazily: a certificate can be well-formed DER around a key that is not.
+            key = certificate.public_key()
+        except (ValueError, UnsupportedAlgorithm):
+            return _reject(
+                Reason.MALFORMED, "the signer certificate's public key cannot be read", claims
+            )
         if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
             return _reject(Reason.BAD_SIGNATURE, "the signer's key is not a P-256 key", claims)
         return certificate

@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from ihd_app.core.model import Consent, InboxMessage, Interval, PairedMeter, SecurityEvent, Tariff
 from ihd_app.core.readings import Fuel, Reading
@@ -91,6 +92,101 @@ class UsageRange(StrEnum):
     YEAR = "year"  # by month
 
 
+@dataclass(frozen=True)
+class GattDescriptorInfo:
+    """A descriptor of the connected meter, as discovered.
+
+    Attributes:
+        uuid: Its UUID (lower case).
+        handle: Its ATT handle.
+        name: What the UUID is (``Client Characteristic Configuration``), or ``""``.
+        state: For a CCCD: the subscription it holds (``notifications on``, ``off``, ...), read
+            from the meter; ``""`` when not read or not a CCCD.
+    """
+
+    uuid: str
+    handle: int
+    name: str
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class GattCharacteristicInfo:
+    """A characteristic of the connected meter, as discovered.
+
+    Attributes:
+        uuid: Its UUID (lower case).
+        handle: Its ATT handle (of the value declaration, as bleak reports it).
+        name: The profile's name for it (``Meter Info``), or what bleak knows of the UUID.
+        in_profile: Whether docs/protocol.md §2 defines it.
+        properties: Its properties in bleak's spelling (``read``, ``notify``...).
+        descriptors: Its descriptors.
+    """
+
+    uuid: str
+    handle: int
+    name: str
+    in_profile: bool
+    properties: tuple[str, ...]
+    descriptors: tuple[GattDescriptorInfo, ...] = ()
+
+    @property
+    def readable(self) -> bool:
+        """Whether a read is allowed."""
+        return "read" in self.properties
+
+
+@dataclass(frozen=True)
+class GattServiceInfo:
+    """A service of the connected meter and its characteristics.
+
+    Attributes:
+        uuid: Its UUID (lower case).
+        handle: Its ATT handle.
+        name: ``IHD meter profile`` for the profile's service, else what bleak knows of it.
+        characteristics: Its characteristics in handle order.
+    """
+
+    uuid: str
+    handle: int
+    name: str
+    characteristics: tuple[GattCharacteristicInfo, ...]
+
+
+@dataclass(frozen=True)
+class CharacteristicValue:
+    """What a read returned.
+
+    Attributes:
+        uuid: The characteristic read.
+        data: The value.
+        decoded: A readable form where the profile defines one (Meter Info's CBOR map as
+            JSON), else ``""``.
+    """
+
+    uuid: str
+    data: bytes
+    decoded: str = ""
+
+
+@dataclass(frozen=True)
+class CaptureState:
+    """The HCI (btsnoop) capture.
+
+    Attributes:
+        available: Whether this radio can capture at run time (Bumble radios can; the system
+            radio cannot: BlueZ owns the HCI).
+        path: The file being written, or ``None`` when no capture runs.
+        note: One sentence for the developer (how to capture where it is not available).
+        directory: Where captures go unless the developer chooses (in the data dir).
+    """
+
+    available: bool
+    path: Path | None
+    note: str
+    directory: Path
+
+
 class IhdServiceApi(Protocol):
     """The IHD service as the UI sees it."""
 
@@ -152,4 +248,43 @@ class IhdServiceApi(Protocol):
     # -- notifications -----------------------------------------------------------------------
     def subscribe(self, listener: Callable[[Change], None]) -> Callable[[], None]:
         """Call ``listener`` on every change; returns the unsubscribe function."""
+        ...
+
+    # -- developer panel -----------------------------------------------------------------------
+    async def gatt_table(self) -> Sequence[GattServiceInfo]:
+        """The connected meter's services, characteristics and descriptors (CCCD states read).
+
+        Raises:
+            IhdError: Not connected.
+        """
+        ...
+
+    async def read_characteristic(self, uuid: str) -> CharacteristicValue:
+        """Read one characteristic (read-only: the panel never writes).
+
+        Raises:
+            IhdError: Not connected, not readable, or the meter refused.
+        """
+        ...
+
+    def recent_events(self) -> Sequence[dict[str, Any]]:
+        """The latest ``--events`` records (the same JSON objects), oldest first."""
+        ...
+
+    def subscribe_events(self, listener: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Call ``listener`` with every event record; returns the unsubscribe function."""
+        ...
+
+    @property
+    def capture(self) -> CaptureState: ...
+    def start_capture(self, path: Path) -> None:
+        """Write the HCI traffic to ``path`` (btsnoop) from now on.
+
+        Raises:
+            IhdError: This radio cannot capture, or ``path`` cannot be written.
+        """
+        ...
+
+    def stop_capture(self) -> None:
+        """Stop the capture (and close its file)."""
         ...

@@ -61,6 +61,7 @@ from ihd_app.protocol.zcl import (
     decode_unit,
 )
 from ihd_app.protocol.zcl.primitives import utc_to_datetime
+from ihd_app.service import developer
 from ihd_app.service.api import (
     BackfillProgress,
     Change,
@@ -192,6 +193,10 @@ class IhdService:
         Raises:
             IhdError: The radio cannot be opened.
         """
+        if not hasattr(self, "_recent_events"):
+            # The developer panel's event log shows what happened before it was opened.
+            self._recent_events = developer.recent_events_buffer()
+            self.events.subscribe(self._recent_events.append)
         self.readings_store.maintain(self._clock())
         self._spawn(self._tick_loop(), "inbox-tick")
         self._spawn(self._outbox_loop(), "outbox")
@@ -873,25 +878,51 @@ class IhdService:
         fuel = Fuel.of(unit.endpoint)
         end = utc_to_datetime(response.end_time)
         scale = GAS_WH_PER_DM3 if fuel is Fuel.GAS else 1.0
-        intervals = [
-            Interval(fuel, end - HALF_HOUR * (n + 1), HALF_HOUR, value * scale / 1000)
-            for n, value in enumerate(response.intervals)
-        ]
+        # Newest first (ZSE order), each ending where the previous one began.
+        kwh = [value * scale / 1000 for value in response.intervals]
         progress = self._backfill
         try:
-            self.readings_store.add_intervals(intervals, "history")
+            self.readings_store.add_profile(fuel, end, HALF_HOUR, kwh, "history")
         except sqlite3.Error as exc:
             # Planned again from what is stored once storage recovers.
             self._backfill = BackfillProgress(progress.done, progress.total, False)
             self._storage_failed(exc)
             return
-        done = min(progress.total, progress.done + len(intervals))
+        done = min(progress.total, progress.done + len(kwh))
         running = done < progress.total
         self._backfill = BackfillProgress(done, progress.total, running)
         self.events.emit("history.progress", done=done, total=progress.total)
         if not running and progress.running:
             self.events.emit("history.done", intervals=done)
         self._notify(Topic.BACKFILL)
+
+    # -- developer panel (read-only GATT, event records, HCI capture) -------------------------
+
+    async def gatt_table(self) -> Sequence[developer.GattServiceInfo]:
+        return await developer.gatt_table(self.link)
+
+    async def read_characteristic(self, uuid: str) -> developer.CharacteristicValue:
+        return await developer.read_characteristic(self.link, uuid)
+
+    def recent_events(self) -> Sequence[dict[str, Any]]:
+        return developer.snapshot(getattr(self, "_recent_events", None))
+
+    def subscribe_events(self, listener: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        return self.events.subscribe(listener)
+
+    @property
+    def capture(self) -> developer.CaptureState:
+        return developer.capture_state(self.config.radio, self._radio, self.config.data_dir)
+
+    def start_capture(self, path: Path) -> None:
+        developer.start_capture(self.config.radio, self._radio, path)
+        self.events.emit("capture.started", path=str(path))
+
+    def stop_capture(self) -> None:
+        path = developer.stop_capture(self._radio)
+        if path is not None:
+            size = path.stat().st_size if path.exists() else 0
+            self.events.emit("capture.stopped", path=str(path), bytes=size)
 
 
 def _half_hour_floor(moment: datetime) -> datetime:

@@ -87,6 +87,34 @@ class ReadingsRepository:
             )
             for interval in intervals
         ]
+        return self._upsert(rows)
+
+    def add_profile(
+        self,
+        fuel: Fuel,
+        end: datetime,
+        duration: timedelta,
+        kwh_newest_first: Sequence[float],
+        source: IntervalSource,
+    ) -> int:
+        """Store consecutive intervals ending at ``end``, newest first (a GetProfileResponse),
+        like :meth:`add_intervals` of the same intervals but without building them one by one.
+
+        Returns:
+            How many rows were inserted or replaced.
+        """
+        end_us = micros_of(end)
+        duration_us = micros_of_duration(duration)
+        fuel_value = fuel.value
+        rows = [
+            (fuel_value, end_us - duration_us * (n + 1), duration_us, kwh, source)
+            for n, kwh in enumerate(kwh_newest_first)
+        ]
+        return self._upsert(rows)
+
+    def _upsert(self, rows: Sequence[tuple[str, int, int, float, str]]) -> int:
+        """Insert or replace ``(fuel, start_us, duration_us, kwh, source)`` rows: one
+        ``executemany`` in one transaction; history replaces live, never the reverse."""
         with self._db.transaction() as connection:
             before = connection.total_changes
             connection.executemany(

@@ -76,6 +76,7 @@ def run_gui(
     settings_file: Path | None = None,
     log_file: Path | None = None,
     place: str | None = None,
+    developer: bool = False,
 ) -> int:
     """Run the display until its window closes; returns the exit status.
 
@@ -94,6 +95,7 @@ def run_gui(
         log_file: The log file an error dialog points to.
         place: ``left`` or ``right``: fill that half of the primary screen (or, with a form
             factor, centre the device in it); wins over the saved geometry.
+        developer: Turn Settings → Developer tools on (the Developer screen is shown).
     """
     check_qt_binding()
     size = parse_form_factor(form_factor)
@@ -124,6 +126,7 @@ def run_gui(
                     persist=persist_settings,
                     settings_file=settings_file,
                     place=place,
+                    developer=developer,
                 )
             )
         )
@@ -144,6 +147,7 @@ async def _run(
     persist: bool,
     settings_file: Path | None = None,
     place: str | None = None,
+    developer: bool = False,
 ) -> int:
     loop = asyncio.get_running_loop()
     store: QSettings | None = None
@@ -167,6 +171,8 @@ async def _run(
         window.apply_settings(window.context.settings.with_changes(theme=theme))
     if kiosk:
         window.apply_settings(window.context.settings.with_changes(kiosk=True))
+    if developer:
+        window.apply_settings(window.context.settings.with_changes(developer=True))
     if store is not None:
         window.settings_changed.connect(lambda new: save_settings(store, new))
     closed: asyncio.Future[None] = loop.create_future()

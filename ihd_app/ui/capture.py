@@ -68,6 +68,8 @@ async def capture_screens_live(window: MainWindow, directory: Path, prefix: str)
     """One picture per screen, ``<prefix>-<screen>.png``, for a window whose service runs."""
     paths = []
     for index, screen in enumerate(window.screens):
+        if not window.is_available(index):
+            continue  # the Developer screen, unless Developer tools are on
         window.show_screen(index)
         paths.append(await grab_live(window, directory / f"{prefix}-{screen.label.lower()}.png"))
     window.show_screen(0)

@@ -17,6 +17,7 @@ from ihd_app.ui.bridge import ServiceBridge, TaskRunner
 from ihd_app.ui.context import UiContext
 from ihd_app.ui.dialogs.pairing import PairingDialog, pairing_dialog
 from ihd_app.ui.screens.base import Screen
+from ihd_app.ui.screens.developer import DeveloperScreen
 from ihd_app.ui.screens.home import HomeScreen
 from ihd_app.ui.screens.messages import MessagesScreen
 from ihd_app.ui.screens.meter import MeterScreen
@@ -50,7 +51,10 @@ SCREENS: tuple[type[Screen], ...] = (
     SecurityLogScreen,
     PrivacyScreen,
     SettingsScreen,
+    DeveloperScreen,
 )
+#: Screens for firmware developers, hidden unless Settings → Developer tools is on.
+DEVELOPER_SCREENS: frozenset[type[Screen]] = frozenset({DeveloperScreen})
 
 
 class MainWindow(QMainWindow):
@@ -132,6 +136,7 @@ class MainWindow(QMainWindow):
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._on_tick)
         self.theme.attach(self)
+        self._show_developer(settings.developer)
         self._update_inbox()
         self._update_pairing()
         self._update_led()
@@ -163,6 +168,17 @@ class MainWindow(QMainWindow):
         assert isinstance(screen, SettingsScreen)
         return screen
 
+    def is_available(self, index: int) -> bool:
+        """Whether screen ``index`` is in the navigation (developer screens only when enabled)."""
+        return type(self.screens[index]) not in DEVELOPER_SCREENS or self.context.settings.developer
+
+    def _show_developer(self, shown: bool) -> None:
+        for index, screen in enumerate(self.screens):
+            if type(screen) in DEVELOPER_SCREENS:
+                self.nav.buttons[index].setVisible(shown)
+                if not shown and self.stack.currentIndex() == index:
+                    self.show_screen(0)
+
     def show_screen(self, index: int) -> None:
         """Show screen ``index``."""
         self.stack.setCurrentIndex(index)
@@ -183,6 +199,8 @@ class MainWindow(QMainWindow):
         self.theme.set_theme(settings.theme)
         if settings.kiosk != previous.kiosk and self.isVisible():
             self.set_kiosk(settings.kiosk)
+        if settings.developer != previous.developer:
+            self._show_developer(settings.developer)
         if settings.unit != previous.unit:
             usage = self.screen_of(UsageScreen)
             assert isinstance(usage, UsageScreen)
@@ -310,6 +328,8 @@ class MainWindow(QMainWindow):
         self._tick.stop()
         self.context.speaker.stop()
         self.notice.stop()
+        for screen in self.screens:
+            screen.shutdown()
         self.bridge.close()
         if self.pairing is not None:
             dialog, self.pairing = self.pairing, None

@@ -33,6 +33,8 @@ class UiSettings:
         kiosk: Full screen without window chrome.
         ambient: Traffic-light thresholds.
         speak: Read critical messages aloud (where the system can speak).
+        developer: Show the Developer screen (GATT explorer, unit inspector, event log,
+            HCI capture); off for consumers.
     """
 
     theme: ThemeName = ThemeName.DARK
@@ -40,6 +42,7 @@ class UiSettings:
     kiosk: bool = False
     ambient: AmbientThresholds = field(default_factory=AmbientThresholds)
     speak: bool = True
+    developer: bool = False
 
     def with_changes(self, **changes: object) -> UiSettings:
         """A copy with ``changes``."""
@@ -74,7 +77,8 @@ def load_settings(store: QSettings) -> UiSettings:
         low, high = default.ambient.low_kw, default.ambient.high_kw
     kiosk = text("kiosk", "false") == "true"
     speak = text("speak", "true") != "false"
-    return UiSettings(theme, unit, kiosk, AmbientThresholds(low, high), speak)
+    developer = text("developer", "false") == "true"
+    return UiSettings(theme, unit, kiosk, AmbientThresholds(low, high), speak, developer)
 
 
 def save_settings(store: QSettings, settings: UiSettings) -> None:
@@ -85,4 +89,5 @@ def save_settings(store: QSettings, settings: UiSettings) -> None:
     store.setValue("ambient/low_kw", settings.ambient.low_kw)
     store.setValue("ambient/high_kw", settings.ambient.high_kw)
     store.setValue("speak", "true" if settings.speak else "false")
+    store.setValue("developer", "true" if settings.developer else "false")
     store.sync()

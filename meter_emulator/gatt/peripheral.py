@@ -8,10 +8,11 @@ exceed the 31 bytes of a legacy advertisement. Every central merges the two.
 Pairing is LE Secure Connections with MITM protection and bonding. The meter has a display and a
 yes/no button, so with a display-and-keyboard IHD numeric comparison is used; in passkey-display
 mode the meter shows a six-digit passkey that the IHD types. Just Works is refused: it is the
-method Bumble falls back to when the peer cannot protect against a man in the middle. The person's
-answers come from a :class:`PairingPolicy` (the GUI asks; ``--headless`` accepts and logs the
-number). Bonds are kept in a Bumble ``JsonKeyStore`` file, so a paired IHD reconnects after a
-restart without pairing again.
+method Bumble falls back to when the peer cannot protect against a man in the middle. So is
+legacy pairing (Secure Connections Only mode), whose Just Works Bumble completes without asking
+the delegate. The person's answers come from a :class:`PairingPolicy` (the GUI asks;
+``--headless`` accepts and logs the number). Bonds are kept in a Bumble ``JsonKeyStore`` file, so
+a paired IHD reconnects after a restart without pairing again.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ _CLOSE_GRACE_S: Final = 5.0
 # Our own reasons for a failed pairing; SMP's reason names are used otherwise.
 _REASON_REJECTED: Final = "comparison-rejected"
 _REASON_JUST_WORKS: Final = "just-works-refused"
+_REASON_LEGACY: Final = "legacy-pairing-refused"
 _REASON_POLICY_ERROR: Final = "policy-error"
 
 
@@ -181,6 +183,28 @@ class _LinkPairing:
         self.refusal: str | None = None
 
 
+class _SecureConnectionsOnlySession(smp.Session):
+    """Bumble's SMP session in Secure Connections Only mode (Core Vol 3 Part H 2.3.5.1).
+
+    A pairing request that does not offer LE Secure Connections is refused with Authentication
+    Requirements (0x03) before any key is made. Bumble would otherwise fall back to legacy
+    pairing, and legacy Just Works completes without ever asking the delegate: a central with no
+    display and no input would get an (unauthenticated) bond.
+    """
+
+    async def on_smp_pairing_request_command_async(
+        self, command: smp.SMP_Pairing_Request_Command
+    ) -> None:
+        if not command.auth_req & smp.AuthReq.SC:
+            delegate = self.pairing_config.delegate
+            if isinstance(delegate, _MeterPairingDelegate):
+                delegate.refuse(_REASON_LEGACY)
+            _LOG.warning("pairing with %s refused: legacy pairing", self.connection.peer_address)
+            self.send_pairing_failed(smp.ErrorCode.AUTHENTICATION_REQUIREMENTS)
+            return
+        await super().on_smp_pairing_request_command_async(command)
+
+
 class _MeterPairingDelegate(PairingDelegate):
     """Bumble's pairing delegate for one link, answering through the peripheral's policy."""
 
@@ -196,6 +220,10 @@ class _MeterPairingDelegate(PairingDelegate):
 
     async def accept(self) -> bool:
         return True
+
+    def refuse(self, reason: str) -> None:
+        """Record why the pairing is being refused (``pairing.failed {reason}``)."""
+        self._peripheral._pairing_state(self._connection).refusal = reason
 
     async def confirm(self, auto: bool = False) -> bool:
         # Bumble asks this only for Just Works: the peer cannot authenticate the pairing.
@@ -276,6 +304,7 @@ class MeterPeripheral:
             # Namespaced by our own address, as Bumble does, so one file can serve several.
             device.keystore = JsonKeyStore(str(device.static_address), str(keystore_path))
         device.pairing_config_factory = self._pairing_config
+        device.smp_session_proxy = _SecureConnectionsOnlySession
         device.on(Device.EVENT_CONNECTION, self._on_connection)
         device.on("characteristic_subscription", self._on_subscription)
 

@@ -44,7 +44,12 @@ from bumble.gatt import (
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.gatt_profile import CharacteristicSpec
-from ihd_app.protocol.segmentation import MAX_UNIT_BYTES, Reassembler, Segmenter
+from ihd_app.protocol.segmentation import (
+    MAX_UNIT_BYTES,
+    Reassembler,
+    ReassemblyStats,
+    Segmenter,
+)
 from meter_emulator import faults as fault_hooks
 from meter_emulator.faults import Fault, FaultRefusalError
 from meter_emulator.gatt.errors import (
@@ -237,6 +242,17 @@ class MeterGattServer:
     def security(self) -> LinkSecurity:
         """The tracker deciding which links count as authenticated."""
         return self._security
+
+    @property
+    def device(self) -> Device:
+        """The Bumble device the service is on."""
+        return self._device
+
+    @property
+    def reassembly_stats(self) -> list[ReassemblyStats]:
+        """Per connected IHD: the counters of its IHD to Meter reassembler (units, segments,
+        partial units dropped, errors by reason, bytes buffered now)."""
+        return [link.reassembler.stats for link in self._links.values()]
 
     def characteristic(self, name: str) -> Characteristic[bytes]:
         """Return the Bumble characteristic for a profile characteristic name.

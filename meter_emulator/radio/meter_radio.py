@@ -18,11 +18,11 @@ from typing import BinaryIO
 
 from bumble import hci
 from bumble.device import Device, DeviceConfiguration
-from bumble.host import Host
 from bumble.snoop import BtSnooper, Snooper
 from bumble.transport import open_transport
 from bumble.transport.common import Transport, TransportSink, TransportSource
 
+from ihd_app.protocol.bumble_hci import QuietHost
 from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 from meter_emulator.radio.errors import RadioError
 from meter_emulator.radio.virtual_air import METER_CONTROLLER_ADDRESS, VirtualAir
@@ -159,7 +159,7 @@ class MeterRadio:
             advertising_interval_min=ADVERTISING_INTERVAL_MS,
             advertising_interval_max=ADVERTISING_INTERVAL_MS,
         )
-        host = Host(controller_source=self._hci_source, controller_sink=self._hci_sink)
+        host = QuietHost(controller_source=self._hci_source, controller_sink=self._hci_sink)
         host.snooper = self._snooper
         self._device = Device(config=config, host=host)
         return self._device

@@ -30,6 +30,7 @@ from bumble.core import InvalidArgumentError, InvalidPacketError
 from bumble.link import LocalLink
 from bumble.transport.common import AsyncPipeSink, PacketParser
 
+from ihd_app.protocol.bumble_hci import QuietController
 from ihd_app.protocol.radio_spec import DEFAULT_VIRTUAL_PORT
 from meter_emulator.radio.errors import RadioError
 
@@ -48,8 +49,9 @@ LOOPBACK: Final = "127.0.0.1"
 _LINK_LOST_REASON: Final = hci.HCI_CONNECTION_TIMEOUT_ERROR
 
 
-class AirController(Controller):
-    """A Bumble virtual controller whose advertisements carry their scan response too.
+class AirController(QuietController):
+    """A Bumble virtual controller whose advertisements carry their scan response too (and
+    which formats HCI packets only for enabled debug logs: see :mod:`ihd_app.protocol.bumble_hci`).
 
     Bumble's virtual controllers never send a real scan response: a scanner receives the
     advertising data twice, once as the advertisement and once as the scan response. A meter
@@ -161,6 +163,8 @@ class VirtualAir:
         self._server: asyncio.Server | None = None
         self._client: _HciClient | None = None
         self._attached = asyncio.Event()
+        self._free = asyncio.Event()
+        self._free.set()
         self._started = False
 
     @property
@@ -222,6 +226,11 @@ class VirtualAir:
     async def wait_for_ihd(self) -> None:
         """Return once an IHD host is attached over TCP (at once if one already is)."""
         await self._attached.wait()
+
+    async def wait_for_no_ihd(self) -> None:
+        """Return once no IHD host is attached over TCP, so the next one can attach (at once
+        if none is)."""
+        await self._free.wait()
 
     def add_local_controller(
         self, name: str = "local", address: str = IHD_CONTROLLER_ADDRESS
@@ -321,6 +330,7 @@ class VirtualAir:
         client.start(controller)
         self._client = client
         self._attached.set()
+        self._free.clear()
         _LOG.info("virtual air: IHD host attached from %s", client.peer)
 
     def _detach(self, client: _HciClient) -> None:
@@ -328,6 +338,7 @@ class VirtualAir:
             return
         self._client = None
         self._attached.clear()
+        self._free.set()
         controller = client.controller
         client.controller = None
         if controller is None:

@@ -11,10 +11,11 @@ evening, and the hob at dinner time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 #: Half-hour slots: appliances are decided per slot, so a slot's use is reproducible on its own.
 SLOT = timedelta(minutes=30)
@@ -114,6 +115,42 @@ def _overlap_minutes(start_a: float, end_a: float, start_b: float, end_b: float)
     return max(0.0, min(end_a, end_b) - max(start_a, start_b))
 
 
+@functools.lru_cache(maxsize=2048)
+def _boiler_minutes(first: int) -> float:
+    """Minutes the boiler fires in the half hour starting ``first`` minutes after midnight."""
+    # The boiler fires in the first 10 minutes of every 20 while the heating is on.
+    return sum(
+        1.0
+        for minute in range(first, first + 30)
+        if (360 <= minute < 510 or 1020 <= minute < 1350) and minute % 20 < 10
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _hob_used(seed: int, day: date) -> bool:
+    """Whether the hob is used at dinner time on ``day``."""
+    return _unit_random(seed, "hob", day.isoformat()) < 0.7
+
+
+@functools.lru_cache(maxsize=4096)
+def _smooth_wh(baseload_w: float, solar_peak_w: float, start: time) -> float:
+    """Baseload, evening peak and solar over the half hour starting at time of day ``start``,
+    from six samples (they depend on the time of day only)."""
+    day_start = datetime.combine(date(2000, 1, 1), start)
+    smooth_w = 0.0
+    for minutes in (2.5, 7.5, 12.5, 17.5, 22.5, 27.5):
+        moment = day_start + timedelta(minutes=minutes)
+        seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
+        evening = 0.0
+        if 17 <= moment.hour < 23:
+            evening = 350.0 * math.sin(math.pi * (seconds / 3600 - 17) / 6)
+        solar = 0.0
+        if solar_peak_w > 0 and 6 <= moment.hour < 20:
+            solar = solar_peak_w * math.sin(math.pi * (seconds / 3600 - 6) / 14) ** 2
+        smooth_w += baseload_w + evening - solar
+    return smooth_w / 6 * 0.5
+
+
 def interval_energy_wh(household: Household, start: datetime, fuel: str) -> float:
     """Energy used in the half hour starting at ``start`` (on a half-hour boundary), in Wh.
 
@@ -123,29 +160,13 @@ def interval_energy_wh(household: Household, start: datetime, fuel: str) -> floa
     """
     if fuel == "gas":
         hour = start.hour + start.minute / 60
-        first = start.hour * 60 + start.minute
-        # The boiler fires in the first 10 minutes of every 20 while the heating is on.
-        boiler_minutes = sum(
-            1.0
-            for minute in range(first, first + 30)
-            if (360 <= minute < 510 or 1020 <= minute < 1350) and minute % 20 < 10
-        )
+        boiler_minutes = _boiler_minutes(start.hour * 60 + start.minute)
         hob_minutes = 0.0
-        if _unit_random(household.seed, "hob", start.date().isoformat()) < 0.7:
+        if _hob_used(household.seed, start.date()):
             hob_minutes = _overlap_minutes(hour * 60, hour * 60 + 30, 18 * 60, 18.75 * 60)
         return (18000.0 * boiler_minutes + 2500.0 * hob_minutes) / 60
-    samples = [start + timedelta(minutes=m) for m in (2.5, 7.5, 12.5, 17.5, 22.5, 27.5)]
-    smooth_w = 0.0
-    for moment in samples:
-        seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
-        evening = 0.0
-        if 17 <= moment.hour < 23:
-            evening = 350.0 * math.sin(math.pi * (seconds / 3600 - 17) / 6)
-        solar = 0.0
-        if household.solar_peak_w > 0 and 6 <= moment.hour < 20:
-            solar = household.solar_peak_w * math.sin(math.pi * (seconds / 3600 - 6) / 14) ** 2
-        smooth_w += household.baseload_w + evening - solar
-    energy = smooth_w / len(samples) * 0.5
+    # The smooth parts depend on the time of day only: computed once per half hour of the day.
+    energy = _smooth_wh(household.baseload_w, household.solar_peak_w, start.time())
     energy += 110.0 * (12 / 30) * 0.5  # the fridge's duty cycle
     key_start = start.isoformat()
     for appliance in APPLIANCES:

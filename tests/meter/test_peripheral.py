@@ -8,10 +8,11 @@ from pathlib import Path
 
 import cbor2
 import pytest
+from bumble import smp
 from bumble.att import ATT_Error, ErrorCode
 from bumble.core import UUID, AdvertisingData, ProtocolError
 from bumble.device import Advertisement
-from bumble.pairing import PairingDelegate
+from bumble.pairing import PairingConfig, PairingDelegate
 
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.errors import ConfigurationError
@@ -154,6 +155,30 @@ async def test_just_works_is_refused(meter: Meter, air: VirtualAir) -> None:
         failed = await meter.events.wait("pairing.failed")
         assert failed["reason"] == "just-works-refused"
         assert not meter.server.ihd_secure
+    finally:
+        await central.close()
+
+
+async def test_legacy_pairing_is_refused_before_any_key_is_made(
+    meter: Meter, air: VirtualAir
+) -> None:
+    # Legacy Just Works completes in Bumble without asking the delegate: refused up front.
+    central = Central(air, io_capability=PairingDelegate.IoCapability.NO_OUTPUT_NO_INPUT)
+    central.device.pairing_config_factory = lambda _connection: PairingConfig(
+        sc=False, mitm=False, bonding=True, delegate=central.delegate
+    )
+    try:
+        await central.start()
+        await central.connect(meter.address)
+
+        with pytest.raises(ProtocolError) as refused:
+            await central.pair()
+
+        assert refused.value.error_code == smp.ErrorCode.AUTHENTICATION_REQUIREMENTS
+        failed = await meter.events.wait("pairing.failed")
+        assert failed["reason"] == "legacy-pairing-refused"
+        assert not meter.events.named("link.paired")
+        assert await meter.peripheral.forget_bonds() == 0
     finally:
         await central.close()
 

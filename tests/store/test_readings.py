@@ -104,6 +104,24 @@ def test_history_replaces_live_but_not_the_reverse(db: Database) -> None:
     assert repository.intervals(Fuel.ELECTRICITY, start, YEAR_END, "live") == [later_live]
 
 
+def test_a_profile_is_stored_as_its_intervals(db: Database) -> None:
+    """add_profile (a GetProfileResponse: newest first, ending at ``end``) stores exactly what
+    add_intervals stores for the same intervals, and history still replaces live."""
+    repository = ReadingsRepository(db)
+    end = YEAR_START + timedelta(days=6)
+    kwh = [round(0.01 * n, 3) for n in range(255)]
+    live = Interval(Fuel.GAS, end - HALF_HOUR, HALF_HOUR, 9.0)
+    repository.add_intervals([live], "live")
+    assert repository.add_profile(Fuel.GAS, end, HALF_HOUR, kwh, "history") == 255
+    expected = [
+        Interval(Fuel.GAS, end - HALF_HOUR * (n + 1), HALF_HOUR, value)
+        for n, value in enumerate(kwh)
+    ]
+    assert repository.intervals(Fuel.GAS, YEAR_START, YEAR_END) == expected[::-1]
+    assert repository.count(Fuel.GAS, "live") == 0
+    assert repository.add_profile(Fuel.GAS, end, HALF_HOUR, [1.0], "live") == 0
+
+
 def test_a_year_of_half_hours_is_written_in_one_transaction(db: Database) -> None:
     intervals = _half_hours(Fuel.ELECTRICITY, YEAR_START, YEAR_END, 0)
     assert len(intervals) == 19_008

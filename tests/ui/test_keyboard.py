@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ihd_app.ui.main_window import SCREENS, MainWindow
+from ihd_app.ui.screens.developer import DeveloperScreen
 from ihd_app.ui.settings import UiSettings
 from ihd_app.ui.theme import ThemeName, load_palette
 from tests.ui.fakes import make_service
@@ -69,7 +70,8 @@ def _describe(widget: QWidget) -> str:
 
 def _open(qtbot: Any, open_window: Any) -> MainWindow:
     service, _meter, clock = make_service(exclude=[CRITICAL])
-    window: MainWindow = open_window(service, clock)
+    # Developer tools on: the Developer screen is one of those checked.
+    window: MainWindow = open_window(service, clock, UiSettings(developer=True))
     window.activateWindow()
     qtbot.waitActive(window)
     return window
@@ -134,6 +136,24 @@ def test_tab_visits_the_navigation_and_the_screen(qtbot: Any, open_window: Any, 
     ]
     missed = [_describe(c) for c in reachable if c not in visited and not _grouped(c, visited)]
     assert missed == []
+
+
+@pytest.mark.parametrize("tab", range(4), ids=["gatt", "inspector", "events", "capture"])
+def test_every_developer_tab_is_named_and_reached_by_tab(
+    qtbot: Any, open_window: Any, tab: int
+) -> None:
+    window = _open(qtbot, open_window)
+    screen = window.show_kind(DeveloperScreen)
+    assert isinstance(screen, DeveloperScreen)
+    screen.tabs.setCurrentIndex(tab)
+    page = screen.tabs.currentWidget()
+    controls = [c for c in _controls(window) if page.isAncestorOf(c)]
+    assert controls
+    assert [_describe(c) for c in controls if not _name(c)] == []
+    visited = _tab_cycle(qtbot, window)
+    reachable = [c for c in controls if c.isEnabled() and c.focusPolicy() & Qt.FocusPolicy.TabFocus]
+    assert [_describe(c) for c in reachable if c not in visited] == []
+    assert [_describe(c) for c in controls if c.isEnabled() and not _takes_tab(c)] == []
 
 
 def _grouped(widget: QWidget, visited: list[QWidget]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography import x509
@@ -27,7 +28,8 @@ class Identity:
     certificate: x509.Certificate
     private_key: ec.EllipticCurvePrivateKey
 
-    @property
+    # Cached: every envelope signed reads them, and the certificate never changes.
+    @cached_property
     def summary(self) -> CertificateSummary:
         """Entity id, organisation, role and validity."""
         return CertificateSummary.of(self.certificate)
@@ -49,12 +51,12 @@ class Identity:
             raise ConfigurationError(f"certificate of {self.entity_id} carries no role extension")
         return role
 
-    @property
+    @cached_property
     def kid(self) -> bytes:
         """SHA-256 of the certificate, the envelope's key id."""
         return certificate_id(self.certificate)
 
-    @property
+    @cached_property
     def certificate_der(self) -> bytes:
         """The certificate in DER, as embedded in envelopes."""
         return self.certificate.public_bytes(serialization.Encoding.DER)

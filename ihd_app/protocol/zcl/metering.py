@@ -188,8 +188,10 @@ class GetProfileResponse:
         writer.u8(self.status, "status")
         writer.u8(self.profile_interval_period, "profile interval period")
         writer.u8(len(self.intervals), "number of periods delivered")
-        for index, interval in enumerate(self.intervals):
-            writer.u24(interval, f"interval {index}")
+        if not all(0 <= interval < 1 << 24 for interval in self.intervals):
+            for index, interval in enumerate(self.intervals):
+                writer.u24(interval, f"interval {index}")  # raises, naming the first bad one
+        writer.raw(b"".join(interval.to_bytes(3, "little") for interval in self.intervals))
         return writer.getvalue()
 
     @classmethod
@@ -211,7 +213,11 @@ class GetProfileResponse:
                 f"GetProfileResponse: NumberOfPeriodsDelivered is {count}, which needs "
                 f"{3 * count} bytes of intervals, but {reader.remaining} follow",
             )
-        intervals = tuple(reader.u24(f"interval {index}") for index in range(count))
+        # Length checked above: one read, then 3-byte little-endian integers (255 per response).
+        raw = reader.raw(3 * count, "intervals")
+        intervals = tuple(
+            int.from_bytes(raw[offset : offset + 3], "little") for offset in range(0, 3 * count, 3)
+        )
         return cls(
             end_time=end_time, status=status, profile_interval_period=period, intervals=intervals
         )

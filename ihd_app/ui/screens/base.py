@@ -52,6 +52,9 @@ class Screen(QWidget):
     def tick(self) -> None:
         """Time passed (prices and "next change" move on); refresh what depends on the clock."""
 
+    def shutdown(self) -> None:
+        """The window closes: stop listening and polling (most screens have nothing to stop)."""
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:

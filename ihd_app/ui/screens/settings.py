@@ -1,4 +1,4 @@
-"""Settings: theme, default unit, kiosk mode, speech, ambient thresholds."""
+"""Settings: theme, default unit, kiosk mode, speech, ambient thresholds, developer tools."""
 
 from __future__ import annotations
 
@@ -128,6 +128,14 @@ class SettingsScreen(Screen):
             spin.setAccessibleName(caption)
             spin.editingFinished.connect(self._thresholds)
             add_row(caption, self._stepper(spin))
+        self.developer = RowCheckBox("Developer tools (GATT, units, events, capture)", card)
+        self.developer.setObjectName("DeveloperTools")
+        self.developer.setAccessibleName("Developer tools")
+        self.developer.setAccessibleDescription(
+            "Shows the Developer screen for firmware developers; also ihd --developer"
+        )
+        self.developer.clicked.connect(lambda checked: self._update(developer=checked))
+        add_row("Developer", self.developer)
         column.addWidget(card)
         column.addStretch(1)
         scroll.setWidget(inner)
@@ -170,6 +178,7 @@ class SettingsScreen(Screen):
         self.unit_buttons[settings.unit].setChecked(True)
         self.kiosk.setChecked(settings.kiosk)
         self.speak.setChecked(settings.speak and self.context.speaker.available)
+        self.developer.setChecked(settings.developer)
         self.low.setValue(settings.ambient.low_kw)
         self.high.setValue(settings.ambient.high_kw)
 

@@ -17,7 +17,10 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+import cbor2
 import numpy as np
 from bleak.backends.device import BLEDevice
 
@@ -34,14 +37,21 @@ from ihd_app.core.model import (
 from ihd_app.core.readings import Fuel, Reading
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
 from ihd_app.link.meter_link import LinkState, PairingRefusedError, ScanResult
+from ihd_app.protocol import gatt_profile
 from ihd_app.service.api import (
     BackfillProgress,
+    CaptureState,
     Change,
+    CharacteristicValue,
+    GattCharacteristicInfo,
+    GattDescriptorInfo,
+    GattServiceInfo,
     PairingQuestion,
     PairingRequest,
     Topic,
     UsageRange,
 )
+from ihd_app.service.developer import CCCD_UUID, SYSTEM_CAPTURE_NOTE, describe_meter_info
 from ihd_app.ui import periods, pricing
 
 #: The security of a link made with LE Secure Connections numeric comparison, bonded.
@@ -100,6 +110,9 @@ class FakeService:
         self._pairing_answer: asyncio.Future[tuple[bool, int | None]] | None = None
         self._history: dict[Fuel, tuple[np.ndarray, np.ndarray]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Event records (``--events``) the fake has logged.
+        self.events: list[dict[str, Any]] = []
+        self._event_listeners: list[Callable[[dict[str, Any]], None]] = []
 
     # -- life ----------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -309,6 +322,57 @@ class FakeService:
                 self._listeners.remove(listener)
 
         return unsubscribe
+
+    # -- developer panel -----------------------------------------------------------------------
+    async def gatt_table(self) -> Sequence[GattServiceInfo]:
+        """The profile's service as the real meter exposes it (nothing is read)."""
+        if self._link_state is not LinkState.CONNECTED:
+            raise PairingRefusedError("not connected to a meter")
+        characteristics = tuple(
+            GattCharacteristicInfo(
+                spec.uuid,
+                0x0010 + 3 * number,
+                spec.name,
+                True,
+                tuple(sorted(spec.properties)),
+                (GattDescriptorInfo(CCCD_UUID, 0x0012 + 3 * number, "CCCD", "notifications on"),)
+                if spec.properties & {"notify", "indicate"}
+                else (),
+            )
+            for number, spec in enumerate(gatt_profile.CHARACTERISTICS)
+        )
+        return [
+            GattServiceInfo(gatt_profile.SERVICE_UUID, 0x000F, "IHD meter profile", characteristics)
+        ]
+
+    async def read_characteristic(self, uuid: str) -> CharacteristicValue:
+        """Meter Info of the demo meter."""
+        data = cbor2.dumps({"meter_id": "00-1D-A6-00-00-00-00-01", "profile_version": 1})
+        return CharacteristicValue(uuid, data, describe_meter_info(data))
+
+    def recent_events(self) -> Sequence[dict[str, Any]]:
+        return list(self.events)
+
+    def subscribe_events(self, listener: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        self._event_listeners.append(listener)
+        return lambda: self._event_listeners.remove(listener)
+
+    @property
+    def capture(self) -> CaptureState:
+        return CaptureState(False, None, SYSTEM_CAPTURE_NOTE, Path("captures"))
+
+    def start_capture(self, path: Path) -> None:
+        raise PairingRefusedError(SYSTEM_CAPTURE_NOTE)
+
+    def stop_capture(self) -> None:
+        """Nothing runs."""
+
+    def emit_event(self, event: str, **fields: Any) -> None:
+        """Log an event record as the real service's EventLog would."""
+        record = {"ts": self._clock().isoformat(timespec="milliseconds"), "event": event, **fields}
+        self.events.append(record)
+        for listener in list(self._event_listeners):
+            listener(record)
 
     # -- what the meter would do (driving the fake) ----------------------------------------------
     def inject_message(self, message: InboxMessage) -> None:
