@@ -32,6 +32,7 @@ from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import Identity, Role, TrustStore, load_identity
 from ihd_app.protocol.policy import Policy
+from ihd_app.protocol.private_dir import make_private_dir
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
 from ihd_app.protocol.verification import Verdict, VerifiedMessage, Verifier
@@ -215,7 +216,7 @@ class MeterRuntime:
         self._identities: dict[str, Identity] = {"meter": self.identity}
         self.household = Household(seed=config.seed, solar_peak_w=config.solar_kw * 1000)
         self.premises = Premises(self.household)
-        self.state = MeterState(config.data_dir / "meter-state.json")
+        self.state = MeterState(make_private_dir(config.data_dir) / "meter-state.json")
         self._verifier = Verifier(
             TrustStore.from_directory(config.trust_dir),
             Policy.from_file(default_policy_path()),

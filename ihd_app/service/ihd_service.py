@@ -49,6 +49,7 @@ from ihd_app.protocol.errors import DecodeError, IhdError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.pki import TrustStore, load_identity
 from ihd_app.protocol.policy import Policy
+from ihd_app.protocol.private_dir import make_private_dir
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
@@ -155,7 +156,7 @@ class IhdService:
         self.identity = load_identity(config.pki_dir, "ihd")
         self._trust = TrustStore.from_directory(config.trust_dir)
         self._policy = Policy.from_file(default_policy_path())
-        self.db = Database.in_data_dir(config.data_dir)
+        self.db = Database.in_data_dir(make_private_dir(config.data_dir))
         self.messages = MessageRepository(self.db)
         self.outbox = Outbox(self.db)
         self.readings_store = ReadingsRepository(self.db)
