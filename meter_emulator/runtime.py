@@ -459,6 +459,10 @@ class MeterRuntime:
         self.events.emit("ihd.segment-error", reason=reason, detail=detail)
 
     def _on_unit_from_ihd(self, data: bytes) -> None:
+        with self.state.reply():
+            self._handle_unit_from_ihd(data)
+
+    def _handle_unit_from_ihd(self, data: bytes) -> None:
         digest = hashlib.sha256(data).hexdigest()
         if self.state.handled(digest):
             # The IHD re-sent a reply it could not be sure was delivered (crash, dropped link):

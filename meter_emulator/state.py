@@ -13,7 +13,8 @@ import json
 import os
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 #: How many handled replies are remembered (far more than an outbox ever re-sends).
@@ -49,13 +50,27 @@ class MeterState:
             if isinstance(threshold, dict):
                 self._threshold = {str(k): float(v) for k, v in threshold.items()}
         self._log_path = path.with_name(path.stem + "-handled.log")
+        self._log_lines = 0
         if self._log_path.exists():
-            lines = self._log_path.read_text(encoding="utf-8").split()
-            self._handled.extend(lines)
-            self._log_lines = len(lines)
-        else:
-            self._log_lines = 0
+            for line in self._log_path.read_text(encoding="utf-8").splitlines():
+                self._replay_log_line(line)
         self._handled_set = set(self._handled)
+        #: Counters advanced inside :meth:`reply`, not saved yet (``None``: not in a reply).
+        self._deferred: dict[str, int] | None = None
+
+    def _replay_log_line(self, line: str) -> None:
+        """``DIGEST [ORIGINATOR=COUNTER ...]``: a handled reply and the counters it advanced."""
+        words = line.split()
+        if not words:
+            return
+        self._handled.append(words[0])
+        self._log_lines += 1
+        for word in words[1:]:
+            originator, _, counter = word.rpartition("=")
+            if originator and counter.isdigit():
+                value = int(counter)
+                if value > self._counters.get(originator, -1):
+                    self._counters[originator] = value
 
     def _save(self) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,22 +93,49 @@ class MeterState:
         if last is not None and counter <= last:
             return False
         self._counters[originator] = counter
-        self._save()
+        if self._deferred is not None:
+            self._deferred[originator] = counter  # written with the reply's digest
+        else:
+            self._save()
         return True
+
+    @contextmanager
+    def reply(self) -> Iterator[None]:
+        """Handle one reply of the display: counters advanced inside are written together with
+        its digest by :meth:`remember`, in one append.
+
+        Saving the counter first and the digest after left a window: killed between the two,
+        the meter refused the display's re-sent reply as a replay and never logged it. Now a
+        kill before the append leaves neither (the re-sent reply is accepted), a kill after it
+        leaves both (the re-sent reply is a known duplicate). Counters advanced by a reply that
+        is not remembered (refused) are saved on leaving, as before.
+        """
+        self._deferred = {}
+        try:
+            yield
+        finally:
+            deferred, self._deferred = self._deferred, None
+            if deferred:
+                self._save()
 
     def handled(self, digest: str) -> bool:
         """Whether a reply with this digest was already handled."""
         return digest in self._handled_set
 
     def remember(self, digest: str) -> None:
-        """Record that a reply was handled."""
+        """Record that a reply was handled (with the counters it advanced, inside :meth:`reply`)."""
+        advanced = self._deferred or {}
+        line = " ".join([digest, *(f"{k}={v}" for k, v in sorted(advanced.items()))])
+        if self._deferred:
+            self._deferred = {}  # in the log now
         if len(self._handled) == self._handled.maxlen:
             self._handled_set.discard(self._handled[0])
         self._handled.append(digest)
         self._handled_set.add(digest)
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         if self._log_lines >= 2 * REMEMBERED_REPLIES:
-            # Compact: keep what is remembered, atomically.
+            # Compact: keep what is remembered, atomically; the counters go to the state file.
+            self._save()
             temporary = self._log_path.with_suffix(".tmp")
             temporary.write_text("\n".join(self._handled) + "\n", encoding="utf-8")
             os.replace(temporary, self._log_path)
@@ -101,7 +143,7 @@ class MeterState:
             return
         # Appending and flushing survives the process being killed: the OS holds the write.
         with self._log_path.open("a", encoding="utf-8") as log:
-            log.write(digest + "\n")
+            log.write(line + "\n")
         self._log_lines += 1
 
     def next_issued(self, originator: str) -> int:
