@@ -22,6 +22,21 @@ free_port = free_virtual_port
 BIN = Path(sys.executable).parent
 
 
+def headless_args(port: int, data_dir: Path, *extra: str) -> list[str]:
+    """What either program needs to run headless on ``virtual:PORT`` with its events on
+    standard output (``ihd`` or ``meter-emulator``), followed by ``extra``."""
+    return [
+        "--headless",
+        "--events",
+        "-",
+        "--radio",
+        f"virtual:{port}",
+        "--data-dir",
+        str(data_dir),
+        *extra,
+    ]
+
+
 class Program:
     """One running program and the events it has printed so far."""
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from meter_emulator.scenarios.model import shipped_scenarios
-from tests.e2e.programs import Program, free_port
+from tests.e2e.programs import Program, free_port, headless_args
 
 SPEED = "600"
 #: Statuses in which a message no longer waits for the consumer.
@@ -49,37 +49,15 @@ async def test_scenario_runs_unattended_with_every_acknowledgement_received(
     port = free_port()
     meter = await Program.start(
         "meter-emulator",
-        [
-            "--headless",
-            "--events",
-            "-",
-            "--radio",
-            f"virtual:{port}",
-            "--data-dir",
-            str(tmp_path / "meter"),
-            "--scenario",
-            name,
-            "--speed",
-            SPEED,
-            "--exit-when-done",
-        ],
+        headless_args(
+            port, tmp_path / "meter", "--scenario", name, "--speed", SPEED, "--exit-when-done"
+        ),
     )
     programs.append(meter)
     await meter.wait_for("scenario.started")
     ihd = await Program.start(
         "ihd",
-        [
-            "--headless",
-            "--events",
-            "-",
-            "--radio",
-            f"virtual:{port}",
-            "--data-dir",
-            str(tmp_path / "ihd"),
-            "--accept-pairing",
-            "--auto-ack",
-            "--no-backfill",
-        ],
+        headless_args(port, tmp_path / "ihd", "--accept-pairing", "--auto-ack", "--no-backfill"),
     )
     programs.append(ihd)
     code, stderr = await meter.exited(timeout=120)

@@ -25,7 +25,7 @@ from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.protocol.zcl import Importance
 from ihd_app.service.ihd_service import IhdService, ServiceConfig
 from ihd_app.store.database import DATABASE_FILE
-from tests.e2e.programs import Program
+from tests.e2e.programs import Program, headless_args
 from tests.event_waiting import Events
 from tests.support import METER_ID
 
@@ -65,32 +65,12 @@ def signed_burst(
 
 def ihd_args(port: int, data_dir: Path, *extra: str) -> list[str]:
     """``ihd --headless`` arguments: pairs and acknowledges by itself."""
-    return [
-        "--headless",
-        "--events",
-        "-",
-        "--radio",
-        f"virtual:{port}",
-        "--data-dir",
-        str(data_dir),
-        "--accept-pairing",
-        "--auto-ack",
-        *extra,
-    ]
+    return headless_args(port, data_dir, "--accept-pairing", "--auto-ack", *extra)
 
 
 def meter_args(port: int, data_dir: Path, *extra: str) -> list[str]:
     """``meter-emulator --headless`` arguments."""
-    return [
-        "--headless",
-        "--events",
-        "-",
-        "--radio",
-        f"virtual:{port}",
-        "--data-dir",
-        str(data_dir),
-        *extra,
-    ]
+    return headless_args(port, data_dir, *extra)
 
 
 class Programs:

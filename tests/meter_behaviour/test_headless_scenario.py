@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.programs import Program, free_port
+from tests.e2e.programs import Program, free_port, headless_args
 
 SCENARIO = """
 [scenario]
@@ -66,14 +66,9 @@ async def test_headless_scenario_with_the_ihd_and_the_restore_signal(
     port = free_port()
     meter = await Program.start(
         "meter-emulator",
-        [
-            "--headless",
-            "--events",
-            "-",
-            "--radio",
-            f"virtual:{port}",
-            "--data-dir",
-            str(tmp_path / "m"),
+        headless_args(
+            port,
+            tmp_path / "m",
             "--scenario",
             str(scenario),
             "--speed",
@@ -81,23 +76,12 @@ async def test_headless_scenario_with_the_ihd_and_the_restore_signal(
             "--sim-start",
             "03:00",
             "--exit-when-done",
-        ],
+        ),
     )
     programs.append(meter)
     await meter.wait_for("scenario.started", speed=20.0)
     ihd = await Program.start(
-        "ihd",
-        [
-            "--headless",
-            "--events",
-            "-",
-            "--radio",
-            f"virtual:{port}",
-            "--data-dir",
-            str(tmp_path / "i"),
-            "--accept-pairing",
-            "--no-backfill",
-        ],
+        "ihd", headless_args(port, tmp_path / "i", "--accept-pairing", "--no-backfill")
     )
     programs.append(ihd)
     await ihd.wait_for("message.accepted", type="supply.interrupted", timeout=20)
