@@ -42,6 +42,7 @@ from ihd_app.link.pairing import (
     PairingAnswers,
 )
 from ihd_app.protocol.bumble_hci import QuietHost
+from ihd_app.protocol.bumble_smp import SecureConnectionsOnlySession
 from ihd_app.protocol.errors import ConfigurationError, IhdError
 
 logger = logging.getLogger(__name__)
@@ -248,6 +249,8 @@ def build_bumble_device(
         )
 
     device.pairing_config_factory = pairing_config
+    # A meter answering without LE Secure Connections is refused before any key is made.
+    device.smp_session_proxy = SecureConnectionsOnlySession
     return device
 
 

@@ -33,6 +33,7 @@ from bumble.keys import JsonKeyStore, PairingKeys
 from bumble.pairing import PairingConfig, PairingDelegate
 
 from ihd_app.protocol import gatt_profile
+from ihd_app.protocol.bumble_smp import SecureConnectionsOnlySession
 from ihd_app.protocol.errors import ConfigurationError
 from meter_emulator.gatt.security import LinkSecurity, keys_are_authenticated, pairing_bonded
 
@@ -183,26 +184,15 @@ class _LinkPairing:
         self.refusal: str | None = None
 
 
-class _SecureConnectionsOnlySession(smp.Session):
-    """Bumble's SMP session in Secure Connections Only mode (Core Vol 3 Part H 2.3.5.1).
+class _SecureConnectionsOnlySession(SecureConnectionsOnlySession):
+    """The shared Secure Connections Only session, recording the refusal for the meter's
+    ``pairing.failed {reason}`` event."""
 
-    A pairing request that does not offer LE Secure Connections is refused with Authentication
-    Requirements (0x03) before any key is made. Bumble would otherwise fall back to legacy
-    pairing, and legacy Just Works completes without ever asking the delegate: a central with no
-    display and no input would get an (unauthenticated) bond.
-    """
-
-    async def on_smp_pairing_request_command_async(
-        self, command: smp.SMP_Pairing_Request_Command
-    ) -> None:
-        if not command.auth_req & smp.AuthReq.SC:
-            delegate = self.pairing_config.delegate
-            if isinstance(delegate, _MeterPairingDelegate):
-                delegate.refuse(_REASON_LEGACY)
-            _LOG.warning("pairing with %s refused: legacy pairing", self.connection.peer_address)
-            self.send_pairing_failed(smp.ErrorCode.AUTHENTICATION_REQUIREMENTS)
-            return
-        await super().on_smp_pairing_request_command_async(command)
+    def legacy_refused(self) -> None:
+        delegate = self.pairing_config.delegate
+        if isinstance(delegate, _MeterPairingDelegate):
+            delegate.refuse(_REASON_LEGACY)
+        super().legacy_refused()
 
 
 class _MeterPairingDelegate(PairingDelegate):

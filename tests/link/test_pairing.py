@@ -108,3 +108,22 @@ async def test_passkey_entry_with_a_keyboard_only_meter(air: Air) -> None:
     assert security.encrypted
     assert security.authenticated
     await client.disconnect()
+
+
+async def test_a_peer_offering_only_legacy_pairing_gets_no_bond(air: Air) -> None:
+    # A rogue meter without LE Secure Connections and without I/O: legacy Just Works, which
+    # Bumble would complete without asking the IHD's delegate, giving an unauthenticated key.
+    air.meter.device.pairing_config_factory = lambda _connection: PairingConfig(
+        sc=False,
+        mitm=False,
+        delegate=PairingDelegate(io_capability=PairingDelegate.IoCapability.NO_OUTPUT_NO_INPUT),
+    )
+    client = air.client(await air.find_meter())
+    await asyncio.wait_for(client.connect(), STEP)
+
+    with pytest.raises(BumblePairingError):
+        await asyncio.wait_for(client.pair(), STEP)
+
+    assert not bumble_client_of(client).security.encrypted
+    assert not air.keystore_path.exists() or "ltk" not in air.keystore_path.read_text()
+    await client.disconnect()
