@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ihd_app.core.aggregation import Period, PeriodKind, aggregate, intervals_from_readings
-from ihd_app.core.inbox import Inbox, InboxUpdate, message_from_verified
+from ihd_app.core.inbox import Inbox, InboxUpdate, PendingCancelAll, message_from_verified
 from ihd_app.core.model import (
     Consent,
     InboxMessage,
@@ -80,7 +80,7 @@ from ihd_app.store.paired_meter import PairedMeterRepository
 from ihd_app.store.readings import ReadingsRepository, retention_cutoff
 from ihd_app.store.replay_counters import SqliteReplayCounters
 from ihd_app.store.security_log import SecurityLog
-from ihd_app.store.settings import Settings
+from ihd_app.store.settings import JsonValue, Settings
 from ihd_app.store.tariffs import TariffRepository
 from ihd_app.store.wipe import wipe_personal_data
 
@@ -94,6 +94,7 @@ BACKFILL_PERIODS = 13 * 31 * 48
 PERIODS_PER_REQUEST = 255
 GAS_WH_PER_DM3 = 1.02264 * 39.5 / 3.6
 COUNTER_SETTING = "ihd.reply_counter"
+PENDING_CANCELS_SETTING = "inbox.pending_cancellations"
 #: Who may ask the meter for half-hourly data, each only with the consumer's consent.
 CONSENT_PARTIES = ("dno", "gdn", "supplier")
 
@@ -165,7 +166,7 @@ class IhdService:
         self.consent_store = ConsentRepository(self.db)
         self.paired = PairedMeterRepository(self.db)
         self.settings = Settings(self.db)
-        self.inbox = Inbox(self.messages.all())
+        self.inbox = self._stored_inbox()
         self._tracker = ReadingTracker()
         self._live: dict[Fuel, deque[Reading]] = {fuel: deque() for fuel in Fuel}
         self._radio: OpenRadio | None = None
@@ -500,7 +501,7 @@ class IhdService:
 
     async def wipe_local_data(self) -> None:
         counts = wipe_personal_data(self.db)
-        self.inbox = Inbox(self.messages.all())
+        self.inbox = self._stored_inbox()
         for fuel in Fuel:
             self._live[fuel].clear()
         self.events.emit("privacy.wiped", rows=sum(counts.values()))
@@ -536,7 +537,7 @@ class IhdService:
                     self._handle_message(self._unstored[0], self._clock())
             except sqlite3.Error as exc:
                 # Nothing of it was committed: forget what memory holds of it.
-                self.inbox = Inbox(self.messages.all())
+                self.inbox = self._stored_inbox()
                 self._storage_failed(exc)
                 return
             self._unstored.popleft()
@@ -644,8 +645,18 @@ class IhdService:
             if message.state.value == "received":
                 self._apply(self.inbox.mark_displayed(message.key, now))
 
+    def _stored_inbox(self) -> Inbox:
+        """The inbox as stored: messages, and cancellations waiting for their time."""
+        saved = self.settings.get(PENDING_CANCELS_SETTING, [])
+        pending = [_pending_from_json(p) for p in saved] if isinstance(saved, list) else []
+        return Inbox(self.messages.all(), [p for p in pending if p is not None])
+
     def _apply(self, update: InboxUpdate) -> None:
         """Persist an inbox update and queue its replies, atomically; then tell everyone."""
+        pending = update.inbox.pending_cancellations
+        if pending != self.inbox.pending_cancellations:
+            # A CancelAllMessages waiting for its ImplementationTime must survive a restart.
+            self.settings.set(PENDING_CANCELS_SETTING, [_pending_to_json(p) for p in pending])
         if update.empty:
             self.inbox = update.inbox
             return
@@ -681,7 +692,7 @@ class IhdService:
                 self._display_due(now)
                 self._refresh_history(now)
             except sqlite3.Error as exc:
-                self.inbox = Inbox(self.messages.all())
+                self.inbox = self._stored_inbox()
                 self._storage_failed(exc)
             cutoff = now - LIVE_WINDOW
             for readings in self._live.values():
@@ -938,3 +949,26 @@ def _next_refresh(now: datetime) -> datetime:
 
 def _int_or_none(value: object) -> int | None:
     return value if isinstance(value, int) else None
+
+
+def _pending_to_json(pending: PendingCancelAll) -> JsonValue:
+    return {
+        "originator_id": pending.originator_id,
+        "originator_name": pending.originator_name,
+        "at": pending.at.isoformat(),
+        "issued_at": pending.issued_at.isoformat(),
+    }
+
+
+def _pending_from_json(value: object) -> PendingCancelAll | None:
+    if not isinstance(value, dict):
+        return None
+    try:
+        return PendingCancelAll(
+            str(value["originator_id"]),
+            str(value["originator_name"]),
+            datetime.fromisoformat(str(value["at"])),
+            datetime.fromisoformat(str(value["issued_at"])),
+        )
+    except (KeyError, ValueError):
+        return None  # written by a newer or broken version: the cancellation is not applied

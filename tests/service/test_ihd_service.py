@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -221,3 +222,47 @@ async def test_backfill_brings_thirteen_months_and_charts_them(
     finally:
         await again.service.close()
         await again.meter.close()
+
+
+async def test_a_cancel_all_waiting_for_its_time_survives_a_restart(
+    tmp_path: Path, identities: Identities
+) -> None:
+    stack = await _start(tmp_path, identities, backfill=False)
+    restarted = None
+    try:
+        shown = MessageRequest("outage.planned", message_id=31, text="Power cut Wed")
+        await stack.meter.send_envelope(stack.envelope("dno", shown, 1))
+        await stack.events.wait("message.displayed", id=31)
+        in_an_hour = datetime.now(UTC) + timedelta(hours=1)
+        cancel_all = MessageRequest("message.cancel", cancel_all=True, start=in_an_hour)
+        await stack.meter.send_envelope(stack.envelope("dno", cancel_all, 2))
+        await stack.events.wait("message.accepted", type="message.cancel")
+        assert len(stack.service.inbox.pending_cancellations) == 1
+        await stack.service.close()
+        radio = stack.meter.radio
+        assert radio is not None
+        assert radio.virtual_air is not None
+        await asyncio.wait_for(radio.virtual_air.wait_for_no_ihd(), 10)  # one display at a time
+        # Two hours later, a fresh start of the display: the withdrawal still happens.
+        log = EventLog()
+        events = Events(log)
+        restarted = IhdService(
+            ServiceConfig(stack.meter.config.radio, tmp_path / "ihd", backfill=False),
+            log,
+            pairing=AutoAccept(),
+            clock=lambda: datetime.now(UTC) + timedelta(hours=2),
+        )
+        assert restarted.inbox.pending_cancellations[0].at.timestamp() == pytest.approx(
+            in_an_hour.timestamp(), abs=1
+        )
+        assert restarted.current_messages()[0].message_id == 31
+        await restarted.start()
+        await events.wait("message.cancelled", id=31)
+        assert not restarted.current_messages()
+        assert not restarted.inbox.pending_cancellations
+    finally:
+        if restarted is not None:
+            await restarted.close()
+        else:
+            await stack.service.close()
+        await stack.meter.close()
