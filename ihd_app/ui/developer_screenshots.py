@@ -12,22 +12,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-
-import qasync
-from PySide6.QtWidgets import QApplication
 
 from ihd_app.protocol.events import EventLog, EventWaiter
 from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.service.ihd_service import IhdService, ServiceConfig
-from ihd_app.ui.capture import grab_live, settle
-from ihd_app.ui.live_screenshots import STEP_TIMEOUT_S, until
+from ihd_app.ui.capture import grab_live
+from ihd_app.ui.live_screenshots import STEP_TIMEOUT_S, run_offscreen, until
 from ihd_app.ui.main_window import MainWindow
-from ihd_app.ui.qt_check import check_qt_binding
 from ihd_app.ui.screens.developer import EXAMPLE_HEX, DeveloperScreen
 from ihd_app.ui.settings import UiSettings
 from meter_emulator.runtime import MeterConfig, MeterRuntime
@@ -116,20 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ihd_app.ui.developer_screenshots")
     parser.add_argument("outdir", type=Path, help="where the PNG files go")
     args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    check_qt_binding()
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    try:
-        with tempfile.TemporaryDirectory(prefix="ihd-dev-shots-") as data_dir:
-            paths = loop.run_until_complete(shoot(args.outdir, Path(data_dir)))
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
-        settle()
+    paths = run_offscreen(lambda data_dir: shoot(args.outdir, data_dir), prefix="ihd-dev-shots-")
     for path in paths:
         print(path)
     return 0

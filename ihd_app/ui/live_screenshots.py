@@ -28,7 +28,7 @@ import asyncio
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -498,6 +498,28 @@ async def shoot(
     return shooter.paths
 
 
+def run_offscreen(
+    shoot_into: Callable[[Path], Coroutine[Any, Any, list[Path]]], *, prefix: str
+) -> list[Path]:
+    """Run ``shoot_into(data_dir)`` to completion on a qasync loop with an offscreen Qt
+    application and a throw-away data dir; returns the pictures it took."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    check_qt_binding()
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with tempfile.TemporaryDirectory(prefix=prefix) as data_dir:
+            paths: list[Path] = loop.run_until_complete(shoot_into(Path(data_dir)))
+            return paths
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+        settle()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Render the pictures into OUTDIR."""
     parser = argparse.ArgumentParser(
@@ -529,29 +551,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes = [parse_form_factor(f) for f in args.form_factor or []] or list(FORM_FACTORS)
     except ValueError as error:
         parser.error(str(error))
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    check_qt_binding()
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    try:
-        with tempfile.TemporaryDirectory(prefix="ihd-shots-") as data_dir:
-            paths = loop.run_until_complete(
-                shoot(
-                    args.outdir,
-                    Path(data_dir),
-                    [size for size in sizes if size is not None],
-                    themes=not args.no_themes,
-                    live_readings=args.live_readings,
-                    framed=args.framed,
-                )
-            )
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
-        settle()
+    paths = run_offscreen(
+        lambda data_dir: shoot(
+            args.outdir,
+            data_dir,
+            [size for size in sizes if size is not None],
+            themes=not args.no_themes,
+            live_readings=args.live_readings,
+            framed=args.framed,
+        ),
+        prefix="ihd-shots-",
+    )
     for path in paths:
         print(path)
     return 0
