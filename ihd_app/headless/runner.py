@@ -8,18 +8,13 @@ history; everything the window would show is a DESIGN.md §8 event.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import random
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ihd_app.link.meter_link import ReconnectPolicy
 from ihd_app.link.pairing import AutoAccept, PairingAnswers, RejectAll
-from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.events import EventLog
-from ihd_app.protocol.radio_spec import RadioSpec
+from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 from ihd_app.protocol.resources import demo_pki_dir, demo_trust_dir
 from ihd_app.service.ihd_service import IhdService, ServiceConfig
 
@@ -56,6 +51,11 @@ class HeadlessConfig:
 class HeadlessIhd:
     """Runs :class:`IhdService` until stopped, reopening the radio whenever it goes away.
 
+    On the virtual radio the display may start before the meter emulator (the air is the
+    emulator's): it reports ``radio.unavailable`` and connects once the meter appears. A
+    hardware radio (``bumble:…``, ``system``) that cannot be opened at start ends the run with
+    the reason: nobody is going to plug it in for a script.
+
     Args:
         config: What to do.
         events: Where events go.
@@ -66,8 +66,6 @@ class HeadlessIhd:
         self.events = events
         self.pairing: PairingAnswers = AutoAccept() if config.accept_pairing else RejectAll()
         self.service: IhdService | None = None
-        self._backoff = ReconnectPolicy(initial_s=0.5, max_s=5.0)
-        self._rng = random.Random()  # noqa: S311 - jitter, not a secret
 
     def _service_config(self) -> ServiceConfig:
         config = self.config
@@ -80,67 +78,33 @@ class HeadlessIhd:
             address=config.address,
             btsnoop=config.btsnoop,
             backfill=config.backfill,
+            search_timeout_s=config.search_timeout_s,
         )
-
-    async def _wait(self, stop: asyncio.Event, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set.
 
         Raises:
-            IhdError: The radio cannot be opened at start (e.g. no meter emulator is hosting
-                the virtual radio), or pairing was refused.
+            IhdError: A hardware radio cannot be opened at start, or pairing was refused.
         """
         service = IhdService(self._service_config(), self.events, pairing=self.pairing)
         self.service = service
         try:
-            await service.start()
-            while not stop.is_set():
-                if not await self._run_on(service, stop):
-                    return
-                self.events.emit("radio.lost", radio=str(self.config.radio))
-                await service.close_radio()
-                await self._reopen(service, stop)
+            await service.start(open_now=self.config.radio.kind is not RadioKind.VIRTUAL)
+            keeping = asyncio.create_task(
+                service.keeper.run(stop_on_refusal=True), name="ihd-keep-connected"
+            )
+            stopped = asyncio.create_task(stop.wait(), name="ihd-stop")
+            try:
+                await asyncio.wait({keeping, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                if keeping.done() and not stopped.done():
+                    keeping.result()  # a refused pairing ends the run with its reason
+            finally:
+                for task in (keeping, stopped):
+                    task.cancel()
+                await asyncio.gather(keeping, stopped, return_exceptions=True)
         finally:
             await service.close()
-
-    async def _reopen(self, service: IhdService, stop: asyncio.Event) -> None:
-        """Reopen the radio with backoff until it is back or ``stop`` is set."""
-        attempt = 0
-        while not stop.is_set():
-            try:
-                await service.open_radio()
-            except IhdError as exc:
-                delay = self._backoff.delay(min(attempt, 6), self._rng)
-                attempt += 1
-                self.events.emit("radio.unavailable", detail=str(exc), retry_in_s=delay)
-                await self._wait(stop, delay)
-                continue
-            return
-
-    async def _run_on(self, service: IhdService, stop: asyncio.Event) -> bool:
-        """Use ``service`` until ``stop`` or until its radio is lost; returns whether lost."""
-        connect = asyncio.create_task(
-            service.connect_until_connected(self.config.search_timeout_s), name="ihd-connect"
-        )
-        stopped = asyncio.create_task(stop.wait(), name="ihd-stop")
-        lost = asyncio.create_task(service.radio_lost(), name="ihd-radio-lost")
-        pending: set[asyncio.Task[Any]] = {connect, stopped, lost}
-        try:
-            while True:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                if connect in done:
-                    error = connect.exception()
-                    if error is not None and not (lost.done() or stopped.done()):
-                        raise error  # a refused pairing ends the run with its reason
-                if stopped in done or lost in done:
-                    return lost in done and not stopped.done()
-        finally:
-            for task in (connect, stopped, lost):
-                task.cancel()
-            await asyncio.gather(connect, stopped, lost, return_exceptions=True)
 
 
 async def run_headless(config: HeadlessConfig, events_path: Path | None) -> None:

@@ -46,6 +46,26 @@ class Change:
     detail: str = ""
 
 
+class ProblemKind(StrEnum):
+    """Why the display is not connected, when someone should know."""
+
+    RADIO_UNAVAILABLE = "radio-unavailable"  # no radio yet: retrying by itself
+    PAIRING_REFUSED = "pairing-refused"  # waits for Pair again
+
+
+@dataclass(frozen=True)
+class ConnectionProblem:
+    """Why the display is not connected to its meter (the window shows it as a banner).
+
+    Attributes:
+        kind: What went wrong.
+        detail: One sentence for the consumer.
+    """
+
+    kind: ProblemKind
+    detail: str
+
+
 class PairingQuestion(StrEnum):
     """What pairing asks of the consumer."""
 
@@ -224,6 +244,10 @@ class IhdServiceApi(Protocol):
     def backfill(self) -> BackfillProgress: ...
     @property
     def pairing_request(self) -> PairingRequest | None: ...
+    @property
+    def connection_problem(self) -> ConnectionProblem | None:
+        """Why the display is not connected (radio not there, pairing refused), or ``None``."""
+        ...
 
     def usage(self, fuel: Fuel, span: UsageRange, end: datetime) -> Sequence[Interval]:
         """Energy by interval for a chart ending at ``end`` (half hours, days or months)."""
@@ -242,6 +266,10 @@ class IhdServiceApi(Protocol):
         ...
 
     def answer_pairing(self, accepted: bool, passkey: int | None = None) -> None: ...
+    def pair_again(self) -> None:
+        """After a refused pairing: find the meter and pair again."""
+        ...
+
     async def set_consent(self, party: str, allowed: bool) -> None: ...
     async def wipe_local_data(self) -> None: ...
 

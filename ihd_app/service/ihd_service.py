@@ -66,10 +66,12 @@ from ihd_app.service import developer
 from ihd_app.service.api import (
     BackfillProgress,
     Change,
+    ConnectionProblem,
     PairingRequest,
     Topic,
     UsageRange,
 )
+from ihd_app.service.connection import ConnectionKeeper
 from ihd_app.service.pairing import InteractivePairing, ReportedAnswers
 from ihd_app.service.replies import ReplySigner
 from ihd_app.store.consents import ConsentRepository
@@ -113,9 +115,12 @@ class ServiceConfig:
         address: Connect to this meter instead of the first heard.
         btsnoop: HCI capture.
         backfill: Ask for 13 months of history after pairing.
-        auto_connect: After start, connect by itself: to the paired meter, else to ``address``,
-            else to the first meter heard (pairing then asks the consumer), retrying with
-            backoff until connected or pairing is refused.
+        auto_connect: After start, keep connected by itself (:class:`ConnectionKeeper`):
+            open the radio whenever it is there, connect to the paired meter, else to
+            ``address``, else to the first meter heard (pairing then asks the consumer),
+            reconnect when the radio comes back; a refused pairing waits for
+            :meth:`IhdService.pair_again`.
+        search_timeout_s: How long one scan for a meter lasts before scanning again.
     """
 
     radio: RadioSpec
@@ -128,6 +133,7 @@ class ServiceConfig:
     btsnoop: Path | None = None
     backfill: bool = True
     auto_connect: bool = False
+    search_timeout_s: float = 10.0
 
 
 class IhdService:
@@ -186,32 +192,49 @@ class IhdService:
         self._live_bucket: dict[Fuel, tuple[datetime, float]] = {}
         self._next_history_refresh: datetime | None = None
         self._stopping = False
+        self.keeper = ConnectionKeeper(
+            self,
+            events.emit,
+            lambda: self._notify(Topic.LINK, "connection problem"),
+            str(config.radio),
+            search_timeout_s=config.search_timeout_s,
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Start the background work and open the radio (not the connection: see connect).
+    async def start(self, *, open_now: bool = True) -> None:
+        """Start the background work; with ``auto_connect`` keep the display connected (the
+        radio may not be there yet), otherwise open the radio (not the connection: see
+        connect) unless ``open_now`` is false (the caller runs :attr:`keeper` itself).
 
         Raises:
-            IhdError: The radio cannot be opened.
+            IhdError: Without ``auto_connect``: the radio cannot be opened.
         """
         if not hasattr(self, "_recent_events"):
             # The developer panel's event log shows what happened before it was opened.
             self._recent_events = developer.recent_events_buffer()
             self.events.subscribe(self._recent_events.append)
         self.readings_store.maintain(self._clock())
+        self._resume_signer()
         self._spawn(self._tick_loop(), "inbox-tick")
         self._spawn(self._outbox_loop(), "outbox")
-        await self.open_radio()
+        if self.config.auto_ack:
+            self._acknowledge_displayed()
         if self.config.auto_connect:
-            self._spawn(self._auto_connect(), "auto-connect")
+            self._spawn(self.keeper.run(), "keep-connected")
+        elif open_now:
+            await self.open_radio()
 
-    async def _auto_connect(self) -> None:
-        try:
-            await self.connect_until_connected()
-        except PairingRefusedError as exc:
-            self.events.emit("link.pairing-refused", detail=str(exc))
-            self._notify(Topic.LINK, "pairing refused")
+    def radio_is_open(self) -> bool:
+        """Whether the radio is open (there is a MeterLink to use)."""
+        return self.link is not None
+
+    @property
+    def connection_problem(self) -> ConnectionProblem | None:
+        return self.keeper.problem
+
+    def pair_again(self) -> None:
+        self.keeper.pair_again()
 
     async def connect_until_connected(self, search_timeout_s: float = 10.0) -> None:
         """Connect to the paired meter, else ``config.address``, else the first meter heard,
@@ -398,8 +421,22 @@ class IhdService:
     # -- actions -----------------------------------------------------------------------------
 
     async def scan(self, timeout_s: float = 5.0) -> Sequence[ScanResult]:
-        assert self.link is not None
-        return await self.link.scan(timeout_s)
+        """Look for meters.
+
+        Raises:
+            LinkError: The radio is not open (with the reason it could not be opened).
+        """
+        return await self._open_link().scan(timeout_s)
+
+    def _open_link(self) -> MeterLink:
+        if self.link is None:
+            problem = self.keeper.problem
+            raise LinkError(
+                "the radio is not open yet"
+                + (f" ({problem.detail})" if problem is not None else "")
+                + "; the display keeps trying and connects when the meter appears"
+            )
+        return self.link
 
     async def connect(self, target: ScanResult | str) -> None:
         """Connect to (and if needed pair with) a meter, then start backfill and delivery.
@@ -407,9 +444,8 @@ class IhdService:
         Raises:
             LinkError: The connection failed; PairingRefusedError if pairing was refused.
         """
-        assert self.link is not None
         device = target.device if isinstance(target, ScanResult) else target
-        await self.link.connect(device)
+        await self._open_link().connect(device)
         self._on_connected()
 
     def _on_connected(self) -> None:
@@ -442,21 +478,33 @@ class IhdService:
             clock=self._clock,
             message_owner=self._owner_of,
         )
-        self._signer = ReplySigner(
-            self.identity,
-            info.meter_id,
-            lambda: _int_or_none(self.settings.get(COUNTER_SETTING)),
-            lambda counter: self.settings.set(COUNTER_SETTING, counter),
-            self._clock,
-        )
+        self._signer = self._reply_signer(info.meter_id)
         early, self._early_messages = self._early_messages, []
         for data in early:
             self._on_message(data)
         self._queue_consent()
         self._outbox_wakeup.set()
+        self.keeper.connected()
         self._notify(Topic.LINK, "connected")
         if self.config.backfill:
             self._plan_backfill()
+
+    def _reply_signer(self, meter_id: str) -> ReplySigner:
+        return ReplySigner(
+            self.identity,
+            meter_id,
+            lambda: _int_or_none(self.settings.get(COUNTER_SETTING)),
+            lambda counter: self.settings.set(COUNTER_SETTING, counter),
+            self._clock,
+        )
+
+    def _resume_signer(self) -> None:
+        """Sign replies for the paired meter from the start, before it is in range: an
+        acknowledgement given while the meter is away waits in the outbox instead of being
+        dropped for want of someone to address it to."""
+        known = self.paired.get()
+        if known is not None and self._signer is None:
+            self._signer = self._reply_signer(known.meter_id)
 
     def _owner_of(self, message_id: int) -> str | None:
         # Ask the inbox as it is when the cancel arrives: it is replaced on every change.
@@ -679,6 +727,12 @@ class IhdService:
                 message = event.message
                 if event.name == "message.displayed" and message.confirmation_required:
                     self._apply(self.inbox.acknowledge(message.key, self._clock()))
+
+    def _acknowledge_displayed(self) -> None:
+        """``--auto-ack`` at start: acknowledge what was left on display unacknowledged."""
+        for message in list(self.inbox.current()):
+            if message.state.value == "displayed" and message.confirmation_required:
+                self._apply(self.inbox.acknowledge(message.key, self._clock()))
 
     async def _tick_loop(self) -> None:
         while True:

@@ -29,6 +29,7 @@ from ihd_app.ui.screens.usage import UsageScreen
 from ihd_app.ui.settings import UiSettings
 from ihd_app.ui.speech import SilentSpeaker, Speaker
 from ihd_app.ui.theme import ThemeManager
+from ihd_app.ui.widgets.connection_banner import ConnectionBanner
 from ihd_app.ui.widgets.device_frame import UNLIMITED, DeviceFrame, ScreenArea
 from ihd_app.ui.widgets.nav import NavBar
 from ihd_app.ui.widgets.notice import NoticeBar
@@ -118,6 +119,9 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         self.notice = NoticeBar(central)
         column.addWidget(self.notice)
+        self.connection_banner = ConnectionBanner(central)
+        self.connection_banner.pair_again.connect(self.context.service.pair_again)
+        column.addWidget(self.connection_banner)
         self.stack = QStackedWidget(central)
         for screen in self.screens:
             self.stack.addWidget(screen)
@@ -140,6 +144,7 @@ class MainWindow(QMainWindow):
         self._update_inbox()
         self._update_pairing()
         self._update_led()
+        self.connection_banner.show_problem(service.connection_problem)
         self.set_form_factor(form_factor)
         # Nothing focused on opening (no focus ring on a touch panel); Tab starts at Home.
         central.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -248,6 +253,7 @@ class MainWindow(QMainWindow):
             self._update_pairing()
         elif topic is Topic.LINK:
             self._update_led()
+            self.connection_banner.show_problem(self.context.service.connection_problem)
 
     def _on_tick(self) -> None:
         current = self.stack.currentWidget()

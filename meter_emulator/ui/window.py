@@ -114,6 +114,7 @@ class MeterWindow(QMainWindow):
         self.bridge = EventBridge(events, self)
         self.bridge.arrived.connect(self._on_events)
         self.radio.drop_requested.connect(lambda: self.run(self.runtime.drop_link(), "drop link"))
+        self._closing = False
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._tick)
@@ -129,7 +130,9 @@ class MeterWindow(QMainWindow):
             self._tasks.discard(finished)
             if not finished.cancelled() and finished.exception() is not None:
                 logger.warning("%s failed: %s", what, finished.exception())
-                self.statusBar().showMessage(f"{what} failed: {finished.exception()}", 10_000)
+                if not self._closing:
+                    # A timed status message is a timer: none may start once closing.
+                    self.statusBar().showMessage(f"{what} failed: {finished.exception()}", 10_000)
 
         task.add_done_callback(done)
         return task
@@ -160,8 +163,8 @@ class MeterWindow(QMainWindow):
 
     async def shutdown(self) -> None:
         """Stop listening and cancel what the window started (before the meter closes)."""
+        self._closing = True
         self._timer.stop()
-        self.statusBar().clearMessage()  # its timeout is a timer too
         self.bridge.close()
         self.questions.cancel()
         await self.scenarios.stop_and_wait()
@@ -169,7 +172,10 @@ class MeterWindow(QMainWindow):
         for task in tasks:
             task.cancel()
         if tasks:
+            # A task that failed just before is reported here, after the loop runs its
+            # done callback: clear the status bar only then (its timeout is a timer too).
             await asyncio.gather(*tasks, return_exceptions=True)
+        self.statusBar().clearMessage()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closed.emit()

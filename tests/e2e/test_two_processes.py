@@ -180,3 +180,17 @@ async def test_second_emulator_on_the_same_port_is_refused(
     code, stderr = await second.exited()
     assert code == 2
     assert f"port {port} is in use" in stderr
+
+
+async def test_a_display_started_before_the_meter_connects_when_the_meter_appears(
+    programs: list[Program], tmp_path: Path
+) -> None:
+    port = free_port()
+    ihd = await _ihd(programs, port, tmp_path / "ihd", "--accept-pairing", "--no-backfill")
+    # No meter emulator yet, so no virtual air: the display says so and keeps trying.
+    unavailable = await ihd.wait_for("radio.unavailable")
+    assert str(port) in unavailable["detail"]
+    await ihd.wait_for("radio.unavailable")  # a second try, still running
+    await _meter(programs, port, tmp_path / "meter")
+    await ihd.wait_for("link.paired", keys="new", timeout=30)
+    await ihd.wait_for("reading", fuel="electricity")

@@ -18,7 +18,13 @@ from ihd_app.core.model import InboxMessage, SecurityEvent, Tariff
 from ihd_app.core.readings import Reading
 from ihd_app.link.bumble_backend.security import LinkSecurity
 from ihd_app.link.meter_link import LinkState, ScanResult
-from ihd_app.service.api import BackfillProgress, IhdServiceApi, PairingQuestion, PairingRequest
+from ihd_app.service.api import (
+    BackfillProgress,
+    ConnectionProblem,
+    IhdServiceApi,
+    PairingQuestion,
+    PairingRequest,
+)
 from tests.ui.fake.demo_data import DEMO_NOW, populate
 from tests.ui.fake.service import SECURE_LINK, FakeService, scan_result
 
@@ -48,6 +54,7 @@ class MeterSide(Protocol):
         meter: Any = None,
     ) -> None: ...
     def set_backfill(self, progress: BackfillProgress) -> None: ...
+    def set_problem(self, problem: ConnectionProblem | None) -> None: ...
     def ask_pairing(self, request: PairingRequest) -> None: ...
     def withdraw_pairing(self) -> None: ...
 
@@ -62,6 +69,7 @@ _ACTIONS = {
     "forget_meter",
     "acknowledge",
     "answer_pairing",
+    "pair_again",
     "set_consent",
     "wipe_local_data",
 }

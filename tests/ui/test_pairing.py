@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from ihd_app.service.api import PairingQuestion, PairingRequest
+from ihd_app.service.api import ConnectionProblem, PairingQuestion, PairingRequest, ProblemKind
 from ihd_app.ui.dialogs.pairing import CompareDialog, PasskeyDialog
 from tests.ui.fakes import make_service
 
@@ -41,3 +41,33 @@ def test_a_withdrawn_question_closes_its_dialog(qtbot: Any, open_window: Any) ->
     qtbot.waitUntil(lambda: window.pairing is None)
     assert not [d for d in window.findChildren(CompareDialog) if d.isVisible()]
     assert service.called("answer_pairing") == []
+
+
+def test_a_refused_pairing_stays_on_screen_until_pair_again(qtbot: Any, open_window: Any) -> None:
+    service, meter, clock = _unpaired()
+    window = open_window(service, clock)
+    banner = window.connection_banner
+    assert not banner.isVisible()
+    meter.set_problem(
+        ConnectionProblem(ProblemKind.PAIRING_REFUSED, "Nothing was stored. Press Pair again.")
+    )
+    qtbot.waitUntil(banner.isVisible)
+    assert banner.message.text().startswith("Pairing refused.")
+    assert banner.button.isVisible()
+    qtbot.mouseClick(banner.button, LEFT)
+    assert service.called("pair_again") == [()]
+    qtbot.waitUntil(lambda: not banner.isVisible())
+
+
+def test_a_missing_radio_is_explained_without_a_button(qtbot: Any, open_window: Any) -> None:
+    service, meter, clock = _unpaired()
+    window = open_window(service, clock)
+    meter.set_problem(
+        ConnectionProblem(
+            ProblemKind.RADIO_UNAVAILABLE, "no meter emulator is hosting the virtual radio"
+        )
+    )
+    banner = window.connection_banner
+    qtbot.waitUntil(banner.isVisible)
+    assert "keeps trying" in banner.message.text()
+    assert not banner.button.isVisible()

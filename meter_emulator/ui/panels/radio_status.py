@@ -16,6 +16,24 @@ def _bold(text: str) -> str:
     return f"<b>{text}</b>"
 
 
+#: What a refused or failed pairing means, for the person at the meter (by the meter's
+#: ``pairing.failed`` reason).
+_FAILURES = {
+    "comparison-rejected": "you answered Different here",
+    "just-works-refused": "the IHD offered no way to compare numbers (Just Works is refused)",
+    "legacy-pairing-refused": "the IHD offered only legacy pairing (refused)",
+}
+
+
+def pairing_failure_text(reason: object) -> str:
+    """What the meter says after a failed pairing: what happened, and how to pair again."""
+    cause = _FAILURES.get(str(reason), f"reason: {reason}")
+    return (
+        f"Pairing failed ({cause}), so nothing was stored on either side. The meter is ready: "
+        "press Pair again on the IHD to compare new numbers."
+    )
+
+
 def six_digits(number: int) -> str:
     """``779432`` as ``779 432``: grouped as the display shows it, to compare at a glance."""
     return f"{number // 1000:03d} {number % 1000:03d}"
@@ -46,6 +64,7 @@ class RadioStatus(QFrame):
         self.pairing = QLabel(self)
         self.pairing.setObjectName("pairingNumber")
         self.pairing.setAccessibleName("Pairing number")
+        self.pairing.setWordWrap(True)
         self.pairing.hide()
         layout.addWidget(self.pairing)
         self.same = QPushButton("Same number", self)
@@ -107,7 +126,7 @@ class RadioStatus(QFrame):
                     self.pairing.setText(f"Paired · number was {_bold(six_digits(int(number)))}")
                     self.pairing.show()
             elif name == "pairing.failed":
-                self.pairing.setText(f"Pairing failed: {record.get('reason')}")
+                self.pairing.setText(pairing_failure_text(record.get("reason")))
                 self.pairing.show()
                 self._on_settled()
             elif name == "link.encrypted":

@@ -43,6 +43,7 @@ from ihd_app.service.api import (
     CaptureState,
     Change,
     CharacteristicValue,
+    ConnectionProblem,
     GattCharacteristicInfo,
     GattDescriptorInfo,
     GattServiceInfo,
@@ -94,6 +95,8 @@ class FakeService:
         self.scan_results: list[ScanResult] = []
         #: Every action called, in order: ``(name, arguments...)``.
         self.calls: list[tuple[object, ...]] = []
+        #: Why the display is not connected (tests set it).
+        self.problem: ConnectionProblem | None = None
         self.started = False
         self.closed = False
         self._listeners: list[Callable[[Change], None]] = []
@@ -182,6 +185,14 @@ class FakeService:
     @property
     def pairing_request(self) -> PairingRequest | None:
         return self._pairing
+
+    @property
+    def connection_problem(self) -> ConnectionProblem | None:
+        return self.problem
+
+    def pair_again(self) -> None:
+        self.calls.append(("pair_again",))
+        self.set_problem(None)
 
     def usage(self, fuel: Fuel, span: UsageRange, end: datetime) -> Sequence[Interval]:
         if span is UsageRange.LIVE:
@@ -439,6 +450,11 @@ class FakeService:
         if meter is not None:
             self._paired = meter
         self._set_link(state)
+
+    def set_problem(self, problem: ConnectionProblem | None) -> None:
+        """Why the display is not connected (``None``: nothing wrong)."""
+        self.problem = problem
+        self._notify(Topic.LINK)
 
     def set_backfill(self, progress: BackfillProgress) -> None:
         """Backfill progress."""

@@ -4,11 +4,12 @@ live meter controls, the scenario player and the event log."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ihd_app.link.meter_link import LinkState
+from ihd_app.service.api import ProblemKind
 from meter_emulator.attacks.console import AttackConsole
 from tests.ui.meter.conftest import SLOW_MS, MeterDesk, paired
 
@@ -58,6 +60,48 @@ def test_a_different_number_refuses_the_pairing(qtbot: Any, desk: MeterDesk) -> 
     assert not desk.meter_events.named("link.paired")
     link = desk.service.link
     assert link is None or link.state is not LinkState.CONNECTED
+
+
+def test_a_refused_comparison_is_explained_on_both_sides_and_pairing_again_works(
+    qtbot: Any, desk: MeterDesk
+) -> None:
+    radio = desk.window.radio
+    # The display keeps itself connected, as the window and --headless run it.
+    desk.window.run(desk.service.keeper.run(), "keep connected")
+    qtbot.waitUntil(radio.different.isVisible, timeout=SLOW_MS)
+    qtbot.mouseClick(radio.different, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: desk.service.connection_problem is not None, timeout=SLOW_MS)
+    problem = desk.service.connection_problem
+    assert problem is not None
+    assert problem.kind is ProblemKind.PAIRING_REFUSED
+    assert "Pair again" in problem.detail
+    qtbot.waitUntil(lambda: "you answered Different here" in radio.pairing.text(), timeout=SLOW_MS)
+    assert "press Pair again on the IHD" in radio.pairing.text()
+    # The display does not ask again by itself: nobody may be looking at the numbers.
+    assert len(desk.meter_events.named("pairing.failed")) == 1
+
+    desk.service.pair_again()
+    qtbot.waitUntil(radio.same.isVisible, timeout=SLOW_MS)
+    qtbot.mouseClick(radio.same, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(desk.meter_events.named("link.paired")), timeout=SLOW_MS)
+    qtbot.waitUntil(lambda: desk.service.link_state is LinkState.CONNECTED, timeout=SLOW_MS)
+    assert desk.service.connection_problem is None
+
+
+def test_a_task_that_fails_as_the_window_closes_leaves_no_status_timer(
+    qtbot: Any, desk: MeterDesk
+) -> None:
+    async def fail() -> None:
+        raise RuntimeError("the meter went away")
+
+    async def close_right_after_a_failure() -> None:
+        task = desk.window.run(fail(), "connect")
+        await asyncio.sleep(0)  # one loop turn: the task fails, its report is still queued
+        assert task.done()
+        await desk.window.shutdown()
+
+    desk.run(close_right_after_a_failure(), timeout_ms=SLOW_MS)
+    assert not [t for t in desk.window.findChildren(QTimer) if t.isActive()]
 
 
 def test_operator_sends_a_notice_and_follows_it_to_displayed_then_cancels_it(

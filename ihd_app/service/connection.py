@@ -1,0 +1,178 @@
+"""Keeping the display connected: the radio opened whenever it is there, the meter found and
+connected, the radio reopened when it goes away, and a refused pairing held until someone acts.
+
+One loop for the window and for ``ihd --headless``. The display may start before the meter (a
+workshop laptop, ``./run ihd`` then ``./run meter-emulator``): on the virtual radio the meter
+emulator *is* the air, so until it runs there is no radio to open. The keeper says so, retries
+with backoff, and connects as soon as the meter appears; it never gives up by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from ihd_app.link.meter_link import PairingRefusedError, ReconnectPolicy
+from ihd_app.protocol.errors import IhdError
+from ihd_app.service.api import ConnectionProblem, ProblemKind
+
+#: Reopening a radio that is not there: quick at first (the meter is usually seconds behind),
+#: then every few seconds.
+RADIO_BACKOFF = ReconnectPolicy(initial_s=0.5, max_s=5.0)
+
+REFUSED_ADVICE = (
+    "The pairing was refused, so nothing was stored on either side. Check that both screens "
+    "show the same number, then press Pair again."
+)
+
+
+class Connectable(Protocol):
+    """What the keeper needs of the service."""
+
+    def radio_is_open(self) -> bool:
+        """Whether the radio is open (a MeterLink exists)."""
+        ...
+
+    async def open_radio(self) -> None:
+        """Open the radio. Raises IhdError when it is not there."""
+        ...
+
+    async def close_radio(self) -> None:
+        """Close the link and the radio."""
+        ...
+
+    async def connect_until_connected(self, search_timeout_s: float = 10.0) -> None:
+        """Find and connect to the meter. Raises PairingRefusedError."""
+        ...
+
+    async def radio_lost(self) -> None:
+        """Return when the radio goes away."""
+        ...
+
+
+class ConnectionKeeper:
+    """Runs the connection loop and remembers why the display is not connected.
+
+    Args:
+        service: The service whose radio and link are kept.
+        emit: Where DESIGN.md §8 events go (``radio.unavailable``, ``radio.lost``,
+            ``link.pairing-refused``).
+        changed: Called when :attr:`problem` changes (the window redraws its banner).
+        radio_name: The radio as the user named it (``virtual:7400``), for events.
+        search_timeout_s: How long one scan for a meter lasts before scanning again.
+        rng: Jitter for the backoff.
+    """
+
+    def __init__(
+        self,
+        service: Connectable,
+        emit: Callable[..., Any],
+        changed: Callable[[], None],
+        radio_name: str,
+        *,
+        search_timeout_s: float = 10.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._service = service
+        self._emit = emit
+        self._changed = changed
+        self._radio_name = radio_name
+        self._search_timeout_s = search_timeout_s
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
+        self._retry = asyncio.Event()
+        self.problem: ConnectionProblem | None = None
+
+    def _set_problem(self, problem: ConnectionProblem | None) -> None:
+        if problem != self.problem:
+            self.problem = problem
+            self._changed()
+
+    def pair_again(self) -> None:
+        """After a refused pairing: look for the meter and pair again."""
+        self._retry.set()
+
+    def connected(self) -> None:
+        """The display connected (perhaps paired from the Meter screen while a refusal was
+        shown): the refusal is over."""
+        if self.problem is not None and self.problem.kind is ProblemKind.PAIRING_REFUSED:
+            self._retry.set()
+            self._set_problem(None)
+
+    async def run(self, *, stop_on_refusal: bool = False) -> None:
+        """Keep the display connected until cancelled.
+
+        Args:
+            stop_on_refusal: Raise when pairing is refused (headless: the run ends with its
+                reason) instead of waiting for :meth:`pair_again` (the window).
+
+        Raises:
+            PairingRefusedError: Pairing was refused and ``stop_on_refusal`` is set.
+        """
+        while True:
+            await self._open_radio()
+            try:
+                lost = await self._connected_until_lost()
+            except PairingRefusedError as exc:
+                self._emit("link.pairing-refused", detail=str(exc))
+                if stop_on_refusal:
+                    raise
+                self._retry.clear()
+                self._set_problem(ConnectionProblem(ProblemKind.PAIRING_REFUSED, REFUSED_ADVICE))
+                lost = await self._wait_for_retry_or_loss()
+                self._set_problem(None)
+            if lost:
+                self._emit("radio.lost", radio=self._radio_name)
+                await self._service.close_radio()
+
+    async def _open_radio(self) -> None:
+        """Open the radio, retrying with backoff while it is not there."""
+        attempt = 0
+        while not self._service.radio_is_open():
+            try:
+                await self._service.open_radio()
+            except IhdError as exc:
+                delay = RADIO_BACKOFF.delay(min(attempt, 6), self._rng)
+                attempt += 1
+                self._emit("radio.unavailable", detail=str(exc), retry_in_s=round(delay, 2))
+                self._set_problem(ConnectionProblem(ProblemKind.RADIO_UNAVAILABLE, str(exc)))
+                await asyncio.sleep(delay)  # backoff between attempts
+        if self.problem is not None and self.problem.kind is ProblemKind.RADIO_UNAVAILABLE:
+            self._set_problem(None)
+
+    async def _connected_until_lost(self) -> bool:
+        """Connect, then wait for the radio to go; returns True once it has gone.
+
+        Raises:
+            PairingRefusedError: Pairing was refused (the radio is still open).
+        """
+        connect = asyncio.ensure_future(
+            self._service.connect_until_connected(self._search_timeout_s)
+        )
+        lost = asyncio.ensure_future(self._service.radio_lost())
+        try:
+            done, _ = await asyncio.wait({connect, lost}, return_when=asyncio.FIRST_COMPLETED)
+            if connect in done and not lost.done():
+                connect.result()  # a refused pairing is raised here
+                await lost
+            return True
+        finally:
+            await _cancel(connect, lost)
+
+    async def _wait_for_retry_or_loss(self) -> bool:
+        """Wait for Pair again (False) or for the radio to go (True)."""
+        retry = asyncio.ensure_future(self._retry.wait())
+        lost = asyncio.ensure_future(self._service.radio_lost())
+        try:
+            await asyncio.wait({retry, lost}, return_when=asyncio.FIRST_COMPLETED)
+            return lost.done()
+        finally:
+            await _cancel(retry, lost)
+
+
+async def _cancel(*tasks: Awaitable[Any]) -> None:
+    futures = [asyncio.ensure_future(t) for t in tasks]
+    for future in futures:
+        future.cancel()
+    await asyncio.gather(*futures, return_exceptions=True)
