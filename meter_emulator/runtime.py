@@ -35,6 +35,7 @@ from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.private_dir import make_private_dir
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
+from ihd_app.protocol.set_aside import SET_ASIDE_EVENT, check_bond_file
 from ihd_app.protocol.verification import Verdict, VerifiedMessage, Verifier
 from ihd_app.protocol.zcl import (
     METERING,
@@ -268,10 +269,14 @@ class MeterRuntime:
         self._radio = await open_meter_radio(config.radio, btsnoop=config.btsnoop)
         name = advertised_name(self.meter_id)
         device = self._radio.create_device(name)
+        bonds_file = config.data_dir / "bonds.json"
+        damaged = check_bond_file(bonds_file, "the meter")
+        if damaged is not None:
+            self.events.emit(SET_ASIDE_EVENT, **damaged.event_fields())
         self._peripheral = MeterPeripheral(
             device,
             policy=config.pairing_policy or AutoAcceptPolicy(),
-            keystore_path=config.data_dir / "bonds.json",
+            keystore_path=bonds_file,
             mode=config.pairing_mode,
             on_event=self._on_link_event,
             advertise_service_uuid=fault_hooks.advertises_service_uuid(config.faults),

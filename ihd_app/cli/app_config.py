@@ -25,7 +25,7 @@ from typing import Any
 
 from platformdirs import user_config_dir
 
-from ihd_app.protocol.cli_common import UsageError
+from ihd_app.protocol.cli_common import UsageError, form_factor_argument
 
 APP_NAME = "ihd-emulator"
 CONFIG_FILE_NAME = "ihd.toml"
@@ -57,7 +57,10 @@ def _defaults_from(path: Path, table: dict[str, Any]) -> dict[str, Any]:
                 raise UsageError(f"{path}: theme '{theme}' is not one of {', '.join(THEMES)}")
             defaults["theme"] = theme
         elif key == "form_factor":
-            defaults["form_factor"] = _text(path, key, value)
+            try:
+                defaults["form_factor"] = form_factor_argument(_text(path, key, value))
+            except argparse.ArgumentTypeError as error:
+                raise UsageError(f"{path}: form_factor {error}") from None
         elif key == "kiosk":
             if not isinstance(value, bool):
                 raise UsageError(f"{path}: 'kiosk' must be true or false")

@@ -27,9 +27,14 @@ from ihd_app.protocol.cli_common import (
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_USAGE,
+    OneLineParser,
     UsageError,
     add_run_arguments,
+    check_data_dir,
     configure_logging,
+    form_factor_argument,
+    number_argument,
+    parse_hex,
     radio_argument,
 )
 from ihd_app.protocol.errors import DecodeError, IhdError
@@ -52,13 +57,9 @@ DEMO_METER_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "mete
 DEMO_IHD_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "ihd")
 
 
-def _parse_int(text: str) -> int:
-    return int(text, 0)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The ``ihd`` argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ihd",
         description="In-Home Display emulator: verifies and shows smart-meter messages.",
     )
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     window.add_argument("--kiosk", action="store_true", help="full screen, no window frame")
     window.add_argument(
         "--form-factor",
+        type=form_factor_argument,
         metavar="WxH",
         help="show the IHD's screen at exactly this size in the device's case, e.g. 480x272",
     )
@@ -129,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     decode.add_argument("hex", metavar="HEX", help="the bytes in hexadecimal")
     decode.add_argument(
         "--cluster",
-        type=_parse_int,
+        type=number_argument("0x0703"),
         metavar="ID",
         help="decode HEX as a bare ZCL frame of this cluster (e.g. 0x0703)",
     )
@@ -170,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_conformance_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_conformance_parser(commands: argparse._SubParsersAction[OneLineParser]) -> None:
     conformance = commands.add_parser(
         "conformance",
         help="check a device against the meter's GATT profile (pass/fail table)",
@@ -271,11 +273,7 @@ def _read_envelope(path: Path) -> bytes:
 
 
 def _frame_decode(args: argparse.Namespace) -> int:
-    cleaned = "".join(args.hex.split()).removeprefix("0x")
-    try:
-        data = bytes.fromhex(cleaned)
-    except ValueError:
-        raise UsageError(f"'{args.hex}' is not hexadecimal") from None
+    data = parse_hex(args.hex, "the frame")
     try:
         decoded = decode_unit(data) if args.cluster is None else decode_frame(data, args.cluster)
     except DecodeError as exc:
@@ -302,7 +300,10 @@ def _envelope_verify(args: argparse.Namespace) -> int:
     database: Database | None = None
     counters: ReplayCounters
     if args.data_dir is not None:
+        check_data_dir(args.data_dir)
         database = Database.in_data_dir(args.data_dir)
+        if database.set_aside is not None:
+            print(f"ihd: warning: {database.set_aside.sentence}", file=sys.stderr)
         counters = SqliteReplayCounters(database)
     else:
         counters = InMemoryReplayCounters()
@@ -408,6 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "conformance":
             return _conformance(args)
         data_dir = args.data_dir or Path(user_data_dir("ihd-emulator", appauthor=False))
+        check_data_dir(data_dir, "--data-dir" if args.data_dir else "the data dir")
         return _run_display(args, data_dir)
     except IhdError as exc:
         print(f"ihd: error: {exc}", file=sys.stderr)

@@ -16,6 +16,7 @@ from ihd_app.link.pairing import AutoAccept, PairingAnswers, RejectAll
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 from ihd_app.protocol.resources import demo_pki_dir, demo_trust_dir
+from ihd_app.protocol.set_aside import warn_on_stderr
 from ihd_app.service.ihd_service import IhdService, ServiceConfig
 
 
@@ -114,6 +115,7 @@ async def run_headless(config: HeadlessConfig, events_path: Path | None) -> None
         IhdError: The radio cannot be opened, or pairing was refused.
     """
     events = EventLog(events_path)
+    events.subscribe(warn_on_stderr("ihd"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -44,6 +44,7 @@ from ihd_app.link.pairing import (
 from ihd_app.protocol.bumble_hci import QuietHost
 from ihd_app.protocol.bumble_smp import SecureConnectionsOnlySession
 from ihd_app.protocol.errors import ConfigurationError, IhdError
+from ihd_app.protocol.radio_spec import describe_transport_failure
 
 logger = logging.getLogger(__name__)
 
@@ -263,14 +264,9 @@ async def _open_transport(moniker: str) -> Transport:
         else:
             message = f"nothing accepts connections at {moniker}"
         raise RadioUnavailableError(message) from None
-    except OSError as error:
-        raise RadioUnavailableError(
-            f"cannot open the Bluetooth transport {moniker}: {error.strerror or error}"
-        ) from None
-    except (ValueError, core.BaseBumbleError) as error:
-        raise RadioUnavailableError(
-            f"cannot open the Bluetooth transport {moniker}: {error}"
-        ) from None
+    except Exception as error:
+        # Transports raise what their libraries raise (OSError, libusb's errors, ValueError...).
+        raise RadioUnavailableError(describe_transport_failure(moniker, error)) from None
 
 
 async def open_bumble_host(

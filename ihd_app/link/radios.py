@@ -17,6 +17,7 @@ from ihd_app.link.meter_link import LinkBackend
 from ihd_app.link.pairing import IoCapability, PairingAnswers
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
+from ihd_app.protocol.set_aside import SetAside, check_bond_file
 
 #: The IHD's own static random address on Bumble radios (two top bits set: static random).
 IHD_ADDRESS = "C0:1D:A6:00:01:01"
@@ -85,6 +86,18 @@ async def open_radio(
         security=bumble_link_security,
     )
     return OpenRadio(backend=backend, close=host.close, lost=host.wait_lost, capture=host.capture)
+
+
+def set_aside_damaged_bonds(data_dir: Path) -> SetAside | None:
+    """Rename a damaged bonds file of ``data_dir`` out of the way before a radio is opened.
+
+    Bumble would otherwise fail on it when powering on, pairing or reconnecting, with a JSON
+    error that names no file. The caller tells the person (the returned sentence).
+
+    Raises:
+        ConfigurationError: The file cannot be read or moved aside.
+    """
+    return check_bond_file(data_dir / KEYSTORE_FILE, "the display")
 
 
 async def _open_system(pairing: PairingAnswers) -> OpenRadio:

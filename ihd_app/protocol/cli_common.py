@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.radio_spec import RadioSpec
@@ -18,6 +20,83 @@ EXIT_USAGE = 2
 
 class UsageError(IhdError):
     """A command line that cannot be acted on."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr, like every other error.
+
+    argparse prints the whole usage before its message; a person who typed one wrong value
+    needs the sentence about that value (``--help`` still prints the usage). Its subcommand
+    parsers are of the same class.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``prog: error: message`` on one line and exit with status 2."""
+        # "argument --cluster: 'x' is not a number" reads better without argparse's prefix.
+        message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def form_factor_argument(text: str) -> tuple[int, int]:
+    """argparse type for ``--form-factor WIDTHxHEIGHT``: ``"480x272"`` -> ``(480, 272)``."""
+    width_text, separator, height_text = text.strip().lower().partition("x")
+    if not (separator and width_text.isdigit() and height_text.isdigit()):
+        raise argparse.ArgumentTypeError(f"'{text}' is not WIDTHxHEIGHT, e.g. 480x272")
+    width, height = int(width_text), int(height_text)
+    if width < 320 or height < 240:
+        raise argparse.ArgumentTypeError(f"'{text}' is too small: at least 320x240, e.g. 480x272")
+    return width, height
+
+
+def number_argument(example: str) -> Callable[[str], int]:
+    """argparse type for an integer in decimal or ``0x`` hexadecimal, e.g. ``--cluster 0x0703``."""
+
+    def number(text: str) -> int:
+        try:
+            return int(text, 0)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number (e.g. {example})") from None
+
+    return number
+
+
+def parse_hex(text: str, what: str) -> bytes:
+    """The bytes of hexadecimal text a person typed (spaces and a leading ``0x`` allowed).
+
+    Args:
+        text: The text as typed.
+        what: How the message names it, e.g. ``"--cti"`` or ``"HEX"``.
+
+    Raises:
+        UsageError: Saying which: a character that is not a hex digit, or an odd number of them.
+    """
+    cleaned = "".join(text.split()).removeprefix("0x").removeprefix("0X")
+    stray = next((c for c in cleaned if c not in "0123456789abcdefABCDEF"), None)
+    if stray is not None:
+        raise UsageError(f"{what} '{text}' is not hexadecimal ('{stray}' is not a hex digit)")
+    if len(cleaned) % 2:
+        raise UsageError(
+            f"{what} '{text}' has an odd number of hex digits ({len(cleaned)}); "
+            "each byte takes two, e.g. 0A"
+        )
+    return bytes.fromhex(cleaned)
+
+
+def check_data_dir(path: Path, flag: str = "--data-dir") -> None:
+    """Refuse a data dir that is a file, or lies inside one, before anything is opened in it.
+
+    Raises:
+        UsageError: Naming the path and what to do.
+    """
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            if candidate.is_dir():
+                return
+            what = "is a file" if candidate == path else f"is inside {candidate}, which is a file"
+            raise UsageError(
+                f"{flag} {path} {what}, not a folder: give the path of a folder "
+                "(it is created if missing), or move the file out of the way"
+            )
 
 
 def configure_logging(verbose: bool) -> None:

@@ -24,6 +24,33 @@ def free_virtual_port() -> int:
         return int(probe.getsockname()[1])
 
 
+#: libusb's errors (python-libusb1's class names) and what each means for a person with a dongle.
+_USB_ADVICE = {
+    "USBErrorAccess": "no permission to open the Bluetooth USB dongle at {moniker}: run as root, "
+    "or give your user the device with a udev rule",
+    "USBErrorBusy": "the Bluetooth USB dongle at {moniker} is in use (by the system's Bluetooth "
+    "or another program): stop it (sudo systemctl stop bluetooth) or use another dongle",
+}
+_NO_DONGLE = (
+    "no Bluetooth USB dongle at {moniker}: plug one in (lsusb lists it) and try again, "
+    "or use --radio virtual to run without one"
+)
+
+
+def describe_transport_failure(moniker: str, error: BaseException) -> str:
+    """One sentence for a Bumble transport that did not open: what is wrong, what to do.
+
+    USB transports fail with libusb's codes (``LIBUSB_ERROR_OTHER [-99]`` when there is no USB
+    device at all, e.g. in a container) or Bumble's ``device not found``; neither tells a person
+    that the dongle is missing.
+    """
+    if moniker.startswith("usb:"):
+        advice = _USB_ADVICE.get(type(error).__name__, _NO_DONGLE)
+        return f"{advice.format(moniker=moniker)} ({error})"
+    detail = error.strerror if isinstance(error, OSError) and error.strerror else error
+    return f"cannot open the Bluetooth transport {moniker}: {detail}"
+
+
 class RadioKind(StrEnum):
     """The three kinds of radio."""
 

@@ -44,7 +44,7 @@ from ihd_app.link.meter_link import (
     ScanResult,
 )
 from ihd_app.link.pairing import PairingAnswers
-from ihd_app.link.radios import OpenRadio, open_radio
+from ihd_app.link.radios import OpenRadio, open_radio, set_aside_damaged_bonds
 from ihd_app.protocol.errors import DecodeError, IhdError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.pki import TrustStore, load_identity
@@ -53,6 +53,7 @@ from ihd_app.protocol.private_dir import make_private_dir
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
+from ihd_app.protocol.set_aside import SET_ASIDE_EVENT
 from ihd_app.protocol.verification import Verdict, Verifier
 from ihd_app.protocol.zcl import (
     DisplayMessage,
@@ -214,6 +215,9 @@ class IhdService:
             # The developer panel's event log shows what happened before it was opened.
             self._recent_events = developer.recent_events_buffer()
             self.events.subscribe(self._recent_events.append)
+            if self.db.set_aside is not None:
+                # Told once the window (or --headless) listens: the database opened before.
+                self.events.emit(SET_ASIDE_EVENT, **self.db.set_aside.event_fields())
         self.readings_store.maintain(self._clock())
         self._resume_signer()
         self._spawn(self._tick_loop(), "inbox-tick")
@@ -281,6 +285,9 @@ class IhdService:
         Raises:
             IhdError: The radio cannot be opened.
         """
+        damaged = set_aside_damaged_bonds(self.config.data_dir)
+        if damaged is not None:
+            self.events.emit(SET_ASIDE_EVENT, **damaged.event_fields())
         self._radio = await open_radio(
             self.config.radio,
             data_dir=self.config.data_dir,

@@ -15,8 +15,12 @@ from pathlib import Path
 import platformdirs
 
 from ihd_app.protocol.errors import IhdError
+from ihd_app.protocol.set_aside import SetAside, set_aside
 
 DATABASE_FILE = "ihd.sqlite3"
+#: SQLite's primary result codes for a file that is damaged or is not a database at all.
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
 #: Application name of the default data dir.
 APP_NAME = "ihd-emulator"
 
@@ -159,19 +163,38 @@ class Database:
 
     def __init__(self, path: Path, migrations: Sequence[str] = MIGRATIONS) -> None:
         self.path = path
+        self._savepoints = 0
+        #: The damaged file this database replaced (renamed beside it), if it had to.
+        self.set_aside: SetAside | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a check-and-set is
-            # atomic across processes sharing the data dir.
-            self.connection = sqlite3.connect(path, isolation_level=None)
-            self._savepoints = 0
+            problem = _damage(path)
+            if problem is not None:
+                # Keep the damaged file for whoever wants to recover it; the display carries on.
+                self.set_aside = set_aside(
+                    path,
+                    problem,
+                    "the display starts again with an empty database (its messages, readings "
+                    "and settings stay in the kept file)",
+                    companions=("-wal", "-shm"),
+                )
+            self._open(migrations)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from None
+
+    def _open(self, migrations: Sequence[str]) -> None:
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a check-and-set is
+        # atomic across processes sharing the data dir.
+        self.connection = sqlite3.connect(self.path, isolation_level=None)
+        try:
             self.connection.execute("PRAGMA journal_mode=WAL")
             self.connection.execute("PRAGMA synchronous=FULL")
             self.connection.execute("PRAGMA foreign_keys=ON")
             self.connection.execute("PRAGMA busy_timeout=5000")
             self._migrate(migrations)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the database {path}: {exc}") from None
+        except BaseException:
+            self.connection.close()
+            raise
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> Database:
@@ -255,6 +278,31 @@ class Database:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _damage(path: Path) -> str | None:
+    """What SQLite says is wrong with the file at ``path``, if it is damaged or not a database.
+
+    Looked at read-only: a read-write connection to a damaged file deletes its ``-wal`` journal
+    when it closes, and that journal is part of what is kept for recovery. A locked, busy or
+    unreadable file is not damaged (``None``; opening it properly reports that).
+    """
+    if not path.exists():
+        return None
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        # Reads the header and the schema, where damage stops every later statement.
+        probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as error:
+        code = getattr(error, "sqlite_errorcode", 0)
+        if code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+            return f"SQLite says: {error}"
+    finally:
+        probe.close()
+    return None
 
 
 def _statements(script: str) -> list[str]:

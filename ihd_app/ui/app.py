@@ -25,6 +25,7 @@ from ihd_app.ui.capture import capture_screens_live, settle
 from ihd_app.ui.crash import CrashReporter
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.qt_check import check_qt_binding
+from ihd_app.ui.set_aside_dialog import tell_set_aside_files
 from ihd_app.ui.settings import load_settings, save_settings
 from ihd_app.ui.speech import default_speaker
 from ihd_app.ui.theme import ThemeName
@@ -167,6 +168,8 @@ async def _run(
         print(f"ihd: the IHD service could not be created: {error}", file=sys.stderr)
         return EXIT_FAILED
     window = MainWindow(service, settings, speaker=default_speaker(), form_factor=size)
+    # Before start(): that is when a damaged database or bonds file is set aside and told.
+    stop_telling = tell_set_aside_files(window, service.subscribe_events)
     if theme is not None:
         window.apply_settings(window.context.settings.with_changes(theme=theme))
     if kiosk:
@@ -229,6 +232,7 @@ async def _run(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        stop_telling()
         await window.runner.cancel_all()
         try:
             await service.close()

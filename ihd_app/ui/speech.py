@@ -1,23 +1,30 @@
-"""Reading critical messages aloud, where the platform can speak.
+"""Reading messages and figures aloud, where the system can speak.
 
-The window is given a :class:`Speaker` (nothing global): :func:`default_speaker` picks Qt's text
-to speech when the ``QtTextToSpeech`` module is installed (full PySide6 or PySide6-Addons; the
-PySide6-Essentials wheel lacks it) and a silent one otherwise. Tests inject a recording fake.
+The window is given a :class:`Speaker` (nothing global). :func:`default_speaker` picks, in this
+order, the ``espeak-ng`` program (:mod:`ihd_app.ui.espeak`; Debian's ``espeak-ng`` package), Qt's
+text to speech where the ``QtTextToSpeech`` module is installed (full PySide6 or PySide6-Addons;
+the PySide6-Essentials wheel this project installs lacks it), or a silent one that says why.
+Tests inject a recording fake, or the espeak-ng speaker recording to WAV files.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import shutil
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject
 
+from ihd_app.ui.espeak import PROGRAM, EspeakSpeaker
+
 logger = logging.getLogger(__name__)
 
-#: What Settings says when there is no speech.
+#: What Settings says when there is no speech (one sentence: what to install).
 UNAVAILABLE_REASON = (
-    "Not available here: this installation of Qt has no text to speech (QtTextToSpeech)."
+    "Not available here: install espeak-ng (on Debian or Ubuntu: sudo apt install espeak-ng) "
+    "to have messages read aloud."
 )
 
 
@@ -29,12 +36,18 @@ class Speaker(Protocol):
         """Whether it can speak at all (Settings disables the option otherwise)."""
         ...
 
-    def say(self, text: str) -> None:
-        """Read ``text`` aloud (after what is being read)."""
+    def say(self, text: str, *, interruptible: bool = False) -> None:
+        """Read ``text`` aloud after what is being read.
+
+        Args:
+            text: What to say.
+            interruptible: Read on request (the Home figures): the next :meth:`say` cuts it
+                short, so an alarm is never kept waiting behind it.
+        """
         ...
 
     def stop(self) -> None:
-        """Stop reading."""
+        """Stop reading and forget what was waiting to be read."""
         ...
 
 
@@ -46,7 +59,7 @@ class SilentSpeaker:
         """Never."""
         return False
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, *, interruptible: bool = False) -> None:
         """Nothing to say it with."""
 
     def stop(self) -> None:
@@ -54,7 +67,7 @@ class SilentSpeaker:
 
 
 class QtSpeaker:
-    """Qt's ``QTextToSpeech`` on the platform's default engine."""
+    """Qt's ``QTextToSpeech`` on the platform's default engine (speech-dispatcher on Linux)."""
 
     def __init__(self, module: Any, parent: QObject | None = None) -> None:
         self._engine: Any = module.QTextToSpeech(parent)
@@ -65,8 +78,8 @@ class QtSpeaker:
         error_state = type(self._engine).State.Error
         return bool(self._engine.state() != error_state)
 
-    def say(self, text: str) -> None:
-        """Read ``text`` aloud, queued after what is being read."""
+    def say(self, text: str, *, interruptible: bool = False) -> None:
+        """Read ``text`` aloud, queued after what is being read (Qt cannot cut one short)."""
         self._engine.enqueue(text)
 
     def stop(self) -> None:
@@ -74,12 +87,22 @@ class QtSpeaker:
         self._engine.stop()
 
 
-def default_speaker(parent: QObject | None = None) -> Speaker:
-    """Qt's text to speech when this Qt has it, else :class:`SilentSpeaker`."""
+def default_speaker(
+    parent: QObject | None = None, *, which: Callable[[str], str | None] = shutil.which
+) -> Speaker:
+    """espeak-ng where installed, else Qt's text to speech where this Qt has it, else silence.
+
+    Args:
+        parent: Owner of the Qt objects.
+        which: Finds a program on ``PATH`` (tests pass one that finds nothing).
+    """
+    program = which(PROGRAM)
+    if program is not None:
+        return EspeakSpeaker(program, parent=parent)
     try:
         module = importlib.import_module("PySide6.QtTextToSpeech")
     except ImportError:
-        logger.info("no QtTextToSpeech in this Qt: critical messages are not read aloud")
+        logger.info("no espeak-ng and no QtTextToSpeech: nothing is read aloud")
         return SilentSpeaker()
     try:
         return QtSpeaker(module, parent)

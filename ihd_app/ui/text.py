@@ -114,8 +114,17 @@ def fingerprint(digest: bytes) -> str:
 OK, WARN, BAD = "ok", "warn", "bad"
 
 
-def link_badge(state: LinkState, security: LinkSecurity) -> tuple[str, str]:
-    """The link and security badge: ``(text, kind)``, kind ``ok`` / ``warn`` / ``bad``."""
+def link_badge(
+    state: LinkState, security: LinkSecurity, *, compact: bool = False
+) -> tuple[str, str]:
+    """The link and security badge: ``(text, kind)``, kind ``ok`` / ``warn`` / ``bad``.
+
+    ``compact`` (a small panel): an all-good link without its pairing method, which the Meter
+    screen spells out; anything short of that keeps every word (it says what is wrong).
+    """
+    all_good = security.encrypted and security.authenticated and security.secure_connections
+    if state is LinkState.CONNECTED and compact and all_good:
+        return "Paired · encrypted · authenticated", OK
     if state is LinkState.CONNECTED:
         if not security.encrypted:
             return "Connected · NOT encrypted", BAD

@@ -9,7 +9,6 @@ window or Ctrl+C stops both. Events and data go to a fresh folder printed at sta
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import subprocess
@@ -18,6 +17,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from ihd_app.protocol.cli_common import OneLineParser, form_factor_argument
 from ihd_app.protocol.radio_spec import free_virtual_port
 
 BIN = Path(sys.executable).parent
@@ -27,11 +27,16 @@ DEMO_SCENARIO = "workshop-morning"
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Start both programs; returns the IHD window's exit status."""
-    parser = argparse.ArgumentParser(prog="./run demo", description=__doc__)
+    parser = OneLineParser(prog="./run demo", description=__doc__)
     parser.add_argument("--offscreen", action="store_true", help="no screen (automation)")
     parser.add_argument("--screenshot-dir", type=Path, metavar="DIR")
     parser.add_argument("--exit-after", type=float, metavar="SECONDS")
-    parser.add_argument("--form-factor", metavar="WxH", help="IHD screen size, e.g. 800x480")
+    parser.add_argument(
+        "--form-factor",
+        type=form_factor_argument,
+        metavar="WxH",
+        help="IHD screen size, e.g. 800x480",
+    )
     parser.add_argument(
         "--folder",
         type=Path,
@@ -79,7 +84,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         "right",
     ]
     if args.form_factor:
-        ihd_args += ["--form-factor", args.form_factor]
+        width, height = args.form_factor
+        ihd_args += ["--form-factor", f"{width}x{height}"]
     if args.screenshot_dir:
         # Pictures are automation: nobody is there to compare the numbers.
         ihd_args += ["--screenshot-dir", str(args.screenshot_dir), "--accept-pairing"]

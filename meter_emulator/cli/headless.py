@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.set_aside import warn_on_stderr
 from meter_emulator.behaviour.meter import RestoreRefusedError
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 from meter_emulator.scenarios.model import Scenario
@@ -43,6 +44,7 @@ async def run_headless(
         IhdError: The meter could not start (e.g. the radio's port is in use).
     """
     events = EventLog(events_path)
+    events.subscribe(warn_on_stderr("meter-emulator"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -21,9 +21,13 @@ from platformdirs import user_data_dir
 from ihd_app.protocol.cli_common import (
     EXIT_OK,
     EXIT_USAGE,
+    OneLineParser,
     UsageError,
     add_run_arguments,
+    check_data_dir,
     configure_logging,
+    number_argument,
+    parse_hex,
     radio_argument,
 )
 from ihd_app.protocol.compose import MessageRequest, compose
@@ -100,7 +104,7 @@ def _fault(text: str) -> Fault | str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _add_sign_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_sign_parser(commands: argparse._SubParsersAction[OneLineParser]) -> None:
     sign = commands.add_parser(
         "sign",
         help="compose and sign an envelope of any message type",
@@ -130,7 +134,7 @@ def _add_sign_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
         "--no-embed-cert", action="store_true", help="omit the signer certificate (x5chain)"
     )
     message = sign.add_argument_group("message")
-    message.add_argument("--message-id", type=lambda s: int(s, 0), help="ZCL MessageID")
+    message.add_argument("--message-id", type=number_argument("0x1001"), help="ZCL MessageID")
     message.add_argument("--text", default="", help="text to display")
     message.add_argument(
         "--importance", choices=[i.name.lower() for i in Importance], default="medium"
@@ -169,7 +173,7 @@ def _add_sign_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``meter-emulator`` argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="meter-emulator",
         description="Smart-meter emulator: the meter side of the IHD's Bluetooth LE profile.",
     )
@@ -316,13 +320,7 @@ def _sign(args: argparse.Namespace) -> int:
         at=args.at or issued_at,
     )
     payload, details = compose(request)
-    if args.cti:
-        try:
-            token_id = bytes.fromhex(args.cti)
-        except ValueError:
-            raise UsageError(f"--cti '{args.cti}' is not hexadecimal") from None
-    else:
-        token_id = secrets.token_bytes(16)
+    token_id = parse_hex(args.cti, "--cti") if args.cti else secrets.token_bytes(16)
     start = args.not_before or issued_at
     claims = Claims(
         issuer=identity.entity_id,
@@ -423,9 +421,11 @@ def _run_config(args: argparse.Namespace) -> tuple[MeterConfig, Scenario | None]
     elif scenario is not None:
         sim_start = scenario.start
     speed = args.speed or (scenario.speed if scenario is not None else None) or 1.0
+    data_dir = args.data_dir or Path(user_data_dir("meter-emulator", appauthor=False))
+    check_data_dir(data_dir, "--data-dir" if args.data_dir else "the data dir")
     config = MeterConfig(
         radio=args.radio,
-        data_dir=args.data_dir or Path(user_data_dir("meter-emulator", appauthor=False)),
+        data_dir=data_dir,
         btsnoop=args.btsnoop,
         pairing_mode=PairingMode(args.pairing),
         seed=args.seed,

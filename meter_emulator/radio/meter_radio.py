@@ -23,7 +23,7 @@ from bumble.transport import open_transport
 from bumble.transport.common import Transport, TransportSink, TransportSource
 
 from ihd_app.protocol.bumble_hci import QuietHost
-from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
+from ihd_app.protocol.radio_spec import RadioKind, RadioSpec, describe_transport_failure
 from meter_emulator.radio.errors import RadioError
 from meter_emulator.radio.virtual_air import METER_CONTROLLER_ADDRESS, VirtualAir
 
@@ -218,9 +218,7 @@ async def open_meter_radio(spec: RadioSpec, *, btsnoop: Path | None = None) -> M
         except Exception as error:
             # Transports raise what their libraries raise (OSError, usb errors, ValueError...);
             # the caller needs one error with the moniker in it.
-            raise RadioError(
-                f"cannot open the Bumble transport '{spec.moniker}': {error}"
-            ) from error
+            raise RadioError(describe_transport_failure(spec.moniker, error)) from error
         return MeterRadio(
             spec,
             transport.source,

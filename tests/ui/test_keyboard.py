@@ -173,3 +173,46 @@ def test_high_contrast_theme_applies(qtbot: Any, open_window: Any) -> None:
     assert palette.hex("fg") == "#ffffff"
     assert "background: #000000" in window.styleSheet()
     assert "border: 2px solid #ffffff" in window.styleSheet()
+
+
+def _looks_selected(window: MainWindow) -> list[str]:
+    """The navigation items that look chosen: the checked one, and any with a focus ring."""
+    return [b.text() for b in window.nav.buttons if b.isChecked() or b.hasFocus()]
+
+
+def test_clicking_a_page_leaves_no_focus_ring_on_another(qtbot: Any, open_window: Any) -> None:
+    window = _open(qtbot, open_window)
+    home, usage = window.nav.buttons[0], window.nav.buttons[2]
+    # Tab put the focus ring on Home; then a click (a finger) chooses Usage.
+    home.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(home.hasFocus)
+    qtbot.mouseClick(usage, Qt.MouseButton.LeftButton)
+    assert window.stack.currentIndex() == 2
+    assert _looks_selected(window) == ["Usage"]
+    # The keyboard carries on from the page chosen.
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is window.nav.buttons[1]
+
+
+def test_a_page_shown_by_the_window_moves_the_ring_with_it(qtbot: Any, open_window: Any) -> None:
+    window = _open(qtbot, open_window)
+    home = window.nav.buttons[0]
+    home.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(home.hasFocus)
+    window.show_screen(3)  # as the window does for a notice or a message link
+    assert _looks_selected(window) == ["Tariff"]
+
+
+def test_an_acknowledged_takeover_leaves_no_ring_in_the_navigation(
+    qtbot: Any, open_window: Any
+) -> None:
+    service, _meter, clock = make_service()  # the critical message takes over
+    window: MainWindow = open_window(service, clock)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.show_screen(2)
+    assert window.takeover.isVisible()
+    qtbot.waitUntil(window.takeover.acknowledge.hasFocus)
+    qtbot.mouseClick(window.takeover.acknowledge, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.takeover.isVisible())
+    assert _looks_selected(window) == ["Usage"]

@@ -346,7 +346,8 @@ def test_privacy_consent_is_sent_to_the_meter(qtbot: Any, live: Live) -> None:
     assert isinstance(screen, PrivacyScreen)
     gdn = screen.toggles["gdn"]
     assert not gdn.isChecked()
-    assert gdn.text() == "Gas network operator (GDN)", "never asked: no date"
+    assert gdn.text() == "Gas network operator (GDN)"
+    assert not screen.changed["gdn"].isVisible(), "never asked: no date"
 
     qtbot.mouseClick(gdn, LEFT)
 
@@ -354,7 +355,8 @@ def test_privacy_consent_is_sent_to_the_meter(qtbot: Any, live: Live) -> None:
     received = stack.meter_events.named("consent.received")[-1]
     assert received["details"]["consent"] == {"gdn": True}
     assert {c.party: c.allowed for c in stack.service.consents()}["gdn"]
-    qtbot.waitUntil(lambda: "changed" in gdn.text())
+    qtbot.waitUntil(lambda: screen.changed["gdn"].text().startswith("Allowed since"))
+    assert screen.changed["gdn"].isVisible()
 
 
 def test_wipe_asks_then_forgets_personal_data(qtbot: Any, live: Live) -> None:

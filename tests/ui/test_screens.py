@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
 from ihd_app.core.readings import Fuel, Reading
 from ihd_app.link.meter_link import LinkState
 from ihd_app.ui.ambient import AmbientLevel
 from ihd_app.ui.screens.home import HomeScreen, today_usage
 from ihd_app.ui.screens.messages import MessagesScreen
+from ihd_app.ui.settings import UiSettings
+from ihd_app.ui.theme import ThemeName, load_palette
 from tests.ui.fakes import DEMO_NOW, make_service
 
 LEFT = Qt.MouseButton.LeftButton
@@ -70,3 +74,35 @@ def test_failed_action_is_reported_not_raised(qtbot: Any, open_window: Any) -> N
     qtbot.mouseClick(screen.detail.acknowledge, LEFT)
     qtbot.waitUntil(window.notice.isVisible)
     assert "the meter did not answer" in window.notice.text()
+
+
+def _hue_apart(one: QColor, other: QColor) -> int:
+    apart = abs(one.hsvHue() - other.hsvHue())
+    return min(apart, 360 - apart)
+
+
+@pytest.mark.parametrize("theme", list(ThemeName), ids=lambda t: t.value)
+def test_the_medium_badge_is_a_badge_not_highlighted_text(
+    qtbot: Any, open_window: Any, theme: ThemeName
+) -> None:
+    service, _meter, clock = make_service(exclude=["a1f3c9e2"])
+    window = open_window(service, clock, UiSettings(theme=theme))
+    screen = window.show_kind(MessagesScreen)
+    assert isinstance(screen, MessagesScreen)
+    badges = {}
+    for row in range(screen.model.rowCount()):
+        screen.list.setCurrentIndex(screen.model.index(row, 0))
+        badge = screen.detail.importance
+        badge.ensurePolished()
+        badges[badge.text()] = (badge.font().bold(), badge.font().pixelSize())
+    assert {"MEDIUM", "LOW"} <= badges.keys()
+    # One shape for every importance: the same bold capitals at the same size.
+    assert len(set(badges.values())) == 1
+    assert badges["MEDIUM"][0]
+    # Not the blue of a selection or of the accent (what highlighted text looks like).
+    palette = load_palette(theme)
+    medium = palette.color("medium")
+    for name in ("selection", "accent"):
+        colour = palette.color(name)
+        if colour.saturation() > 40:
+            assert _hue_apart(medium, colour) >= 30, name

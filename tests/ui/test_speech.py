@@ -6,9 +6,14 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from ihd_app.core.model import Importance
+from ihd_app.core.readings import Fuel
+from ihd_app.ui.espeak import EspeakSpeaker
+from ihd_app.ui.screens.home import HomeScreen
 from ihd_app.ui.screens.settings import SettingsScreen
 from ihd_app.ui.settings import UiSettings, load_settings, save_settings
 from ihd_app.ui.speech import SilentSpeaker, default_speaker
@@ -24,14 +29,16 @@ class RecordingSpeaker:
     def __init__(self, available: bool = True) -> None:
         self._available = available
         self.said: list[str] = []
+        #: The texts read on request (cut short by whatever comes next).
+        self.on_request: list[str] = []
         self.stopped = 0
 
     @property
     def available(self) -> bool:
         return self._available
 
-    def say(self, text: str) -> None:
-        self.said.append(text)
+    def say(self, text: str, *, interruptible: bool = False) -> None:
+        (self.on_request if interruptible else self.said).append(text)
 
     def stop(self) -> None:
         self.stopped += 1
@@ -140,11 +147,21 @@ def test_settings_explain_why_speech_is_unavailable(qtbot: Any, open_window: Any
     assert not screen.speak.isEnabled()
     assert not screen.speak.isChecked()
     assert screen.speak_note.isVisible()
-    assert "text to speech" in screen.speak_note.text()
+    # One sentence that says what to install.
+    note = screen.speak_note.text()
+    assert "install espeak-ng" in note
+    assert note.count(". ") == 0
+    assert note.endswith(".")
 
 
-def test_the_default_speaker_matches_what_qt_offers() -> None:
-    speaker = default_speaker()
+def test_the_default_speaker_is_espeak_ng_where_it_is_installed(qtbot: Any) -> None:
+    speaker = default_speaker(which=lambda name: f"/usr/bin/{name}")
+    assert isinstance(speaker, EspeakSpeaker)
+    assert speaker.available
+
+
+def test_without_espeak_ng_the_default_speaker_is_what_qt_offers() -> None:
+    speaker = default_speaker(which=lambda _name: None)
     if importlib.util.find_spec("PySide6.QtTextToSpeech") is None:
         assert isinstance(speaker, SilentSpeaker)
         assert not speaker.available
@@ -159,3 +176,87 @@ def test_the_speech_setting_is_kept(tmp_path: Path) -> None:
     assert load_settings(store).speak is True
     save_settings(store, UiSettings(speak=False))
     assert load_settings(store).speak is False
+
+
+def _home(window: Any) -> HomeScreen:
+    home = window.show_kind(HomeScreen)
+    assert isinstance(home, HomeScreen)
+    return home
+
+
+def _activate(qtbot: Any, window: Any) -> None:
+    """Make ``window`` the active one (keys and shortcuts go to the active window)."""
+    window.activateWindow()
+    window.windowHandle().requestActivate()
+    qtbot.waitUntil(window.isActiveWindow)
+
+
+def _as_spoken(shown: str) -> str:
+    """Home's ``Today 9.8 kWh · £2.45`` as said: ``Today: 9.8 kilowatt hours, 2 pounds 45.``"""
+    kwh, pounds = shown.removeprefix("Today ").split(" · ")
+    whole, pence = pounds.removeprefix("£").split(".")
+    money = f"{int(pence)} pence" if whole == "0" else f"{whole} pound{'s' * (whole != '1')}"
+    if whole != "0" and pence != "00":
+        money += f" {pence}"
+    return f"Today: {kwh.removesuffix(' kWh')} kilowatt hours, {money}."
+
+
+def test_read_aloud_on_home_says_the_figures_home_shows(qtbot: Any, open_window: Any) -> None:
+    speaker = RecordingSpeaker()
+    service, _meter, clock = make_service(exclude=[CRITICAL])
+    window = open_window(service, clock, speaker=speaker)
+    home = _home(window)
+    assert home.read_aloud.isVisible()
+    assert home.read_aloud.accessibleName() == "Read aloud"
+
+    qtbot.mouseClick(home.read_aloud, Qt.MouseButton.LeftButton)
+    assert len(speaker.on_request) == 1
+    spoken = speaker.on_request[0]
+    assert speaker.said == []  # not an alert: an alert would not be cut short by what follows
+    for fuel, tile in home.tiles.items():
+        assert tile.today.text().startswith("Today "), tile.today.text()
+        assert _as_spoken(tile.today.text()) in spoken, (fuel, spoken)
+    demand_kw = home.tiles[Fuel.ELECTRICITY].demand.text().removesuffix(" kW")
+    assert f"Electricity: using {float(demand_kw):g} kilowatts now" in spoken
+    assert "pence an hour" in spoken or "an hour" in spoken
+    price = home.price_now.text()  # "Now: Peak 38.2p/kWh"
+    band, rate = price.removeprefix("Now: ").rsplit(" ", 1)
+    said_rate = f"{rate.removesuffix('p/kWh')} pence per kilowatt hour"
+    assert f"Electricity price now: {band}, {said_rate}" in spoken
+    # Words, not symbols a speech engine spells out.
+    for symbol in ("£", "kWh", "p/kWh", " kW "):
+        assert symbol not in spoken
+
+
+def test_the_r_key_reads_home_aloud_only_while_home_is_shown(qtbot: Any, open_window: Any) -> None:
+    speaker = RecordingSpeaker()
+    service, _meter, clock = make_service(exclude=[CRITICAL])
+    window = open_window(service, clock, speaker=speaker)
+    _home(window)
+    _activate(qtbot, window)
+    QTest.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_R)
+    assert len(speaker.on_request) == 1
+    window.show_kind(SettingsScreen)
+    QTest.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_R)
+    assert len(speaker.on_request) == 1
+
+
+def test_read_aloud_is_not_offered_where_nothing_speaks(qtbot: Any, open_window: Any) -> None:
+    speaker = RecordingSpeaker(available=False)
+    service, _meter, clock = make_service(exclude=[CRITICAL])
+    window = open_window(service, clock, speaker=speaker)
+    home = _home(window)
+    assert not home.read_aloud.isVisible()
+    _activate(qtbot, window)
+    QTest.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_R)
+    assert speaker.on_request == []
+
+
+def test_read_aloud_is_offered_even_with_alerts_not_read(qtbot: Any, open_window: Any) -> None:
+    # The setting is about messages read as they arrive; a press is an explicit request.
+    speaker = RecordingSpeaker()
+    service, _meter, clock = make_service(exclude=[CRITICAL])
+    window = open_window(service, clock, UiSettings(speak=False), speaker=speaker)
+    home = _home(window)
+    qtbot.mouseClick(home.read_aloud, Qt.MouseButton.LeftButton)
+    assert len(speaker.on_request) == 1

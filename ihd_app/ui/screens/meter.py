@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -56,9 +58,19 @@ class MeterScreen(Screen):
         self.confirm: ConfirmDialog | None = None
         #: How long Scan listens (seconds).
         self.scan_seconds = SCAN_SECONDS
-        row = QHBoxLayout()
+        # Side by side; one above the other on a small panel (480x272), scrolled if need be.
+        scroll = QScrollArea(self)
+        scroll.setObjectName("MeterScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        inner = QWidget(scroll)
+        row = QBoxLayout(QBoxLayout.Direction.LeftToRight, inner)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.row = row
         row.setSpacing(10)
-        paired, left = _card(self, "Paired meter")
+        paired, left = _card(inner, "Paired meter")
         self.badge = LinkBadge(paired)
         left.addWidget(self.badge)
         grid = QGridLayout()
@@ -79,7 +91,9 @@ class MeterScreen(Screen):
         grid.setColumnStretch(1, 1)
         left.addLayout(grid)
         self.backfill_label = QLabel(paired)
+        self.backfill_label.setObjectName("BackfillStatus")
         self.backfill_label.setProperty("role", "muted")
+        self.backfill_label.setWordWrap(True)
         left.addWidget(self.backfill_label)
         self.backfill = QProgressBar(paired)
         self.backfill.setObjectName("Backfill")
@@ -91,7 +105,7 @@ class MeterScreen(Screen):
         self.forget_button.clicked.connect(self.ask_forget)
         left.addWidget(self.forget_button)
         row.addWidget(paired, 4)
-        scan, right = _card(self, "Find a meter")
+        scan, right = _card(inner, "Find a meter")
         self.scan_button = QPushButton("Scan", scan)
         self.scan_button.setObjectName("Scan")
         self.scan_button.clicked.connect(self.scan)
@@ -114,7 +128,9 @@ class MeterScreen(Screen):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
+        # A long meter name takes two lines rather than losing its end.
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -128,9 +144,21 @@ class MeterScreen(Screen):
         self.connect_button.clicked.connect(self.connect_selected)
         right.addWidget(self.connect_button)
         row.addWidget(scan, 5)
-        self.layout_.addLayout(row, 1)
+        scroll.setWidget(inner)
+        self.layout_.addWidget(scroll, 1)
         self._busy = False
+        context.theme.changed.connect(self._arrange)
+        self._arrange()
         self.refresh(None)
+
+    def _arrange(self) -> None:
+        compact = self.context.theme.sizes.compact
+        self.row.setDirection(
+            QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
+        )
+        # Stacked, the list of meters keeps room for its header and three meters.
+        rows = round(self.context.theme.sizes.base * 2.1)
+        self.table.setMinimumHeight(4 * rows + 4 if compact else 0)
 
     # -- actions -------------------------------------------------------------------------------
     def scan(self) -> None:

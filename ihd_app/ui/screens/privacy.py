@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ihd_app.service.api import Topic
 from ihd_app.ui.context import UiContext
@@ -30,7 +39,18 @@ class PrivacyScreen(Screen):
     def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.confirm: ConfirmDialog | None = None
-        card = QFrame(self)
+        # Scrolled if need be: a small panel (480x272) does not hold both cards.
+        scroll = QScrollArea(self)
+        scroll.setObjectName("PrivacyScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        inner = QWidget(scroll)
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(8)
+        card = QFrame(inner)
         card.setProperty("role", "card")
         layout = QVBoxLayout(card)
         layout.setContentsMargins(14, 10, 14, 10)
@@ -47,14 +67,23 @@ class PrivacyScreen(Screen):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.toggles: dict[str, QCheckBox] = {}
+        #: When each party's consent was last changed (under its check box; a check box does
+        #: not wrap, and the name and the date do not fit one line of a small panel).
+        self.changed: dict[str, QLabel] = {}
         for party, name in PARTIES.items():
             box = RowCheckBox(name, card)
             box.setObjectName(f"Consent-{party}")
             box.clicked.connect(lambda checked, p=party: self._set(p, checked))
             layout.addWidget(box)
             self.toggles[party] = box
-        self.layout_.addWidget(card)
-        wipe_card = QFrame(self)
+            changed = QLabel(card)
+            changed.setObjectName(f"ConsentChanged-{party}")
+            changed.setProperty("role", "muted")
+            changed.setWordWrap(True)
+            layout.addWidget(changed)
+            self.changed[party] = changed
+        column.addWidget(card)
+        wipe_card = QFrame(inner)
         wipe_card.setProperty("role", "card")
         wipe_layout = QVBoxLayout(wipe_card)
         wipe_layout.setContentsMargins(14, 10, 14, 10)
@@ -70,9 +99,20 @@ class PrivacyScreen(Screen):
         self.wipe_button.setProperty("role", "danger")
         self.wipe_button.clicked.connect(self.ask_wipe)
         wipe_layout.addWidget(self.wipe_button)
-        self.layout_.addWidget(wipe_card)
-        self.layout_.addStretch(1)
+        column.addWidget(wipe_card)
+        column.addStretch(1)
+        scroll.setWidget(inner)
+        self.layout_.addWidget(scroll, 1)
+        context.theme.changed.connect(self._arrange)
+        self._arrange()
         self.refresh(None)
+
+    def _arrange(self) -> None:
+        # The date lines up with its check box's text, not with the box.
+        sizes = self.context.theme.sizes
+        indent = sizes.px("indicator") + 14
+        for label in self.changed.values():
+            label.setContentsMargins(indent, 0, 0, 0)
 
     def refresh(self, topic: Topic | None = None) -> None:
         consents = {c.party: c for c in self.context.service.consents()}
@@ -80,12 +120,16 @@ class PrivacyScreen(Screen):
             consent = consents.get(party)
             box.setChecked(bool(consent and consent.allowed))
             # The service lists parties never asked as "not allowed since 1970": no date then.
+            dated = consent is not None and consent.changed_at.year > NEVER_YEAR
             changed = (
-                f" (changed {consent.changed_at.astimezone():%d %b %Y})"
-                if consent is not None and consent.changed_at.year > NEVER_YEAR
+                f"{'Allowed' if consent.allowed else 'Not allowed'} since "
+                f"{consent.changed_at.astimezone():%d %b %Y}"
+                if consent is not None and dated
                 else ""
             )
-            box.setText(f"{PARTIES[party]}{changed}")
+            self.changed[party].setText(changed)
+            self.changed[party].setVisible(dated)
+            box.setAccessibleDescription(changed)
 
     def _set(self, party: str, allowed: bool) -> None:
         self.context.runner.run(

@@ -98,8 +98,11 @@ class SecurityLogScreen(Screen):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # What a refusal means is a sentence: wrapped onto as many lines as the column needs
+        # (readable on a projector with the display in half of the screen), never cut.
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(Column.TIME, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(Column.REASON, QHeaderView.ResizeMode.ResizeToContents)

@@ -27,6 +27,10 @@ from ihd_app.ui.speech import UNAVAILABLE_REASON
 from ihd_app.ui.theme import ThemeName
 from ihd_app.ui.widgets.touch import RowCheckBox
 
+DEVELOPER_TEXT = "Developer tools (GATT, units, events, capture)"
+#: On a small panel the check box says less (its accessible description says the rest).
+DEVELOPER_TEXT_COMPACT = "Developer tools"
+
 
 class SettingsScreen(Screen):
     """The consumer's display settings.
@@ -59,14 +63,14 @@ class SettingsScreen(Screen):
         form.setHorizontalSpacing(16)
         form.setColumnStretch(1, 1)
 
+        self.form = form
+        #: Each row's caption and field, placed side by side or (small panel) one above the
+        #: other by :meth:`_arrange`.
+        self.rows: list[tuple[QLabel, QWidget | QLayout]] = []
+
         def add_row(caption: str, field: QWidget | QLayout) -> None:
-            row = form.rowCount()
             label = QLabel(caption, card)
-            form.addWidget(label, row, 0, Qt.AlignmentFlag.AlignVCenter)
-            if isinstance(field, QWidget):
-                form.addWidget(field, row, 1)
-            else:
-                form.addLayout(field, row, 1)
+            self.rows.append((label, field))
 
         # One above the other on a small panel, where three do not fit side by side.
         self.themes_row = themes = QBoxLayout(QBoxLayout.Direction.LeftToRight)
@@ -128,7 +132,7 @@ class SettingsScreen(Screen):
             spin.setAccessibleName(caption)
             spin.editingFinished.connect(self._thresholds)
             add_row(caption, self._stepper(spin))
-        self.developer = RowCheckBox("Developer tools (GATT, units, events, capture)", card)
+        self.developer = RowCheckBox(DEVELOPER_TEXT, card)
         self.developer.setObjectName("DeveloperTools")
         self.developer.setAccessibleName("Developer tools")
         self.developer.setAccessibleDescription(
@@ -146,6 +150,30 @@ class SettingsScreen(Screen):
 
     def _arrange(self) -> None:
         compact = self.context.theme.sizes.compact
+        form = self.form
+        for label, field in self.rows:
+            form.removeWidget(label)
+            if isinstance(field, QWidget):
+                form.removeWidget(field)
+            else:
+                form.removeItem(field)
+        # A small panel has no room for a column of captions beside the fields: each caption
+        # goes above its field (as a heading of the row).
+        for index, (label, field) in enumerate(self.rows):
+            row, column = (2 * index, 0) if compact else (index, 0)
+            frow, fcolumn = (row + 1, 0) if compact else (row, 1)
+            form.addWidget(label, row, column, Qt.AlignmentFlag.AlignVCenter)
+            if isinstance(field, QWidget):
+                form.addWidget(field, frow, fcolumn)
+            else:
+                form.addLayout(field, frow, fcolumn)
+        form.setColumnStretch(0, 1 if compact else 0)
+        form.setColumnStretch(1, 0 if compact else 1)
+        form.setVerticalSpacing(2 if compact else 12)
+        for index, (label, _field) in enumerate(self.rows):
+            # Rows apart from each other, captions close to their fields.
+            label.setContentsMargins(0, 8 if compact and index else 0, 0, 0)
+        self.developer.setText(DEVELOPER_TEXT_COMPACT if compact else DEVELOPER_TEXT)
         self.themes_row.setDirection(
             QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
         )

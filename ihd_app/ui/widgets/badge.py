@@ -17,7 +17,15 @@ class LinkBadge(QLabel):
         super().__init__(parent)
         self.setObjectName("LinkBadge")
         self.setWordWrap(True)
-        self.set_link(LinkState.IDLE, LinkSecurity())
+        self._compact = False
+        self._link = (LinkState.IDLE, LinkSecurity())
+        self.set_link(*self._link)
+
+    def set_compact(self, compact: bool) -> None:
+        """Shorter wording on a small panel (the whole of it in the tooltip)."""
+        if compact != self._compact:
+            self._compact = compact
+            self.set_link(*self._link)
 
     @property
     def kind(self) -> str:
@@ -26,8 +34,11 @@ class LinkBadge(QLabel):
 
     def set_link(self, state: LinkState, security: LinkSecurity) -> None:
         """Show ``state`` and ``security``."""
-        label, kind = text.link_badge(state, security)
+        self._link = (state, security)
+        label, kind = text.link_badge(state, security, compact=self._compact)
+        full, _kind = text.link_badge(state, security)
         mark = {"ok": "✔", "warn": "⚠", "bad": "✖"}[kind]
         self.setText(f"{mark} {label}")
-        self.setAccessibleName(label)
+        self.setToolTip(full if full != label else "")
+        self.setAccessibleName(full)
         set_style_property(self, "badge", kind)

@@ -61,6 +61,7 @@ class FuelTile(QFrame):
 
     def _restyle(self) -> None:
         compact = self._theme.sizes.compact
+        self._show_supply()
         self._layout.setContentsMargins(*((10, 6, 10, 6) if compact else (14, 10, 14, 10)))
         size = self._theme.sizes.px("title")
         # The header is as tall as the supply badge, shown or not: both tiles' figures stay
@@ -84,12 +85,23 @@ class FuelTile(QFrame):
         self.rate.setText(
             "Waiting for the meter…" if reading is None else text.per_hour(pounds_per_hour)
         )
-        off = reading is not None and reading.supply in (SupplyStatus.OFF, SupplyStatus.ARMED)
+        self._supply = reading.supply if reading is not None else None
+        self._show_supply()
+
+    def _show_supply(self) -> None:
+        status = getattr(self, "_supply", None)
+        off = status in (SupplyStatus.OFF, SupplyStatus.ARMED)
         self.supply.setVisible(off)
-        if off and reading is not None:
-            armed = reading.supply is SupplyStatus.ARMED
-            self.supply.setText("Supply armed" if armed else "Supply OFF")
-            set_style_property(self.supply, "badge", "warn" if armed else "bad")
+        if not off:
+            return
+        armed = status is SupplyStatus.ARMED
+        full = "Supply armed" if armed else "Supply OFF"
+        # Beside "Electricity" on a small panel there is room for one word (the tooltip and
+        # the accessible name say it whole).
+        self.supply.setText(("Armed" if armed else "OFF") if self._theme.sizes.compact else full)
+        self.supply.setToolTip(full)
+        self.supply.setAccessibleName(full)
+        set_style_property(self.supply, "badge", "warn" if armed else "bad")
 
     def set_today(self, kwh: float | None, pounds: float | None) -> None:
         """Today's energy and cost."""

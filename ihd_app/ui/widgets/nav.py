@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -62,23 +62,44 @@ class NavBar(QFrame):
     def _restyle(self) -> None:
         palette = self._theme.palette
         compact = self._theme.sizes.compact
-        # On a small panel (480x272) eight buttons share 272 pixels: smaller icons, no gaps.
+        # On a small panel (480x272) nine buttons share 272 pixels: the text beside a small
+        # icon (one line each), no gaps; elsewhere the text under a larger icon.
         size = self._theme.sizes.px("base" if compact else "title")
         margin = 3 if compact else 6
         self._layout.setContentsMargins(margin, margin, margin, margin)
         self._layout.setSpacing(0 if compact else 2)
+        style = (
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if compact
+            else Qt.ToolButtonStyle.ToolButtonTextUnderIcon
+        )
+        widest = 0
         for button, (_label, name) in zip(self.buttons, self._entries, strict=True):
+            button.setToolButtonStyle(style)
             button.setIcon(icon(name, palette.hex("nav_fg"), palette.hex("on_accent")))
             button.setIconSize(QSize(size, size))
-        width = max(84, round(self._theme.sizes.base * 6.2))
+            # As wide as the widest label in bold (the checked button's), whatever the font.
+            button.ensurePolished()
+            bold = QFont(button.font())
+            bold.setBold(True)
+            advance = QFontMetrics(bold).horizontalAdvance(button.text())
+            widest = max(widest, advance + (size + 6 if compact else 0))
+        width = max(84 if not compact else 0, widest + 2 * margin + 16)
         self.setFixedWidth(width)
         for index in self._counts:
             self._place_count(index)
 
     def set_current(self, index: int) -> None:
-        """Mark screen ``index`` as shown (and only it)."""
+        """Mark screen ``index`` as shown (and only it).
+
+        A focus ring in the navigation moves to it too: a ring left on another item (put
+        there by Tab, then a page chosen with a finger) would look like a second choice.
+        """
         for number, button in enumerate(self.buttons):
             button.setChecked(number == index)
+        chosen = self.buttons[index]
+        if any(button.hasFocus() for button in self.buttons) and not chosen.hasFocus():
+            chosen.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _clicked(self, index: int) -> None:
         # A click toggles a checkable button: the chosen one stays checked whatever it was.

@@ -6,7 +6,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
 
 from ihd_app.core.model import Importance, InboxMessage
 from ihd_app.core.readings import Fuel
@@ -36,6 +46,8 @@ class TakeoverOverlay(QFrame):
         self._theme = theme
         self._clock = clock
         self._message: InboxMessage | None = None
+        #: Where the focus was when the takeover came (given back when it goes).
+        self._focus_before: QWidget | None = None
         layout = QVBoxLayout(self)
         self._layout = layout
         top = QHBoxLayout()
@@ -80,8 +92,12 @@ class TakeoverOverlay(QFrame):
         """Take over the window with ``message``, or give it back (``None``)."""
         previous, self._message = self._message, message
         if message is None:
-            self.hide()
+            self._give_back()
             return
+        if self.isHidden():
+            focused = QApplication.focusWidget()
+            mine = focused is not None and focused.window() is self.window()
+            self._focus_before = focused if mine else None
         if previous is None or previous.key != message.key:
             self.acknowledge.setEnabled(True)
         set_style_property(self, "importance", message.importance.value)
@@ -110,6 +126,27 @@ class TakeoverOverlay(QFrame):
         self.raise_()
         self.acknowledge.setFocus()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Also when it took over before the window opened: Enter or Space acknowledges.
+        self.acknowledge.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _give_back(self) -> None:
+        """Hide, and put the focus back where it was before the takeover (Qt would move it
+        to the next control in the window, a navigation item the consumer did not choose)."""
+        focused = QApplication.focusWidget()
+        had_focus = focused is self or (focused is not None and self.isAncestorOf(focused))
+        self.hide()
+        if not had_focus:
+            return
+        before, self._focus_before = self._focus_before, None
+        parent = self.parentWidget()
+        if before is not None and isValid(before) and before.isVisible():
+            before.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif parent is not None:
+            # Nothing was focused: nothing is (no ring until Tab is pressed).
+            parent.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def cover(self) -> None:
         """Fill the parent."""
         parent = self.parentWidget()
@@ -136,9 +173,14 @@ class TakeoverOverlay(QFrame):
 
     def _clicked(self) -> None:
         if self._message is not None:
+            # The overlay keeps the focus while the button waits (disabled, a focused button
+            # hands its focus to the next control: a navigation item under the overlay).
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
             self.acknowledge.setEnabled(False)
             self.acknowledge_clicked.emit(self._message.key)
 
     def enable(self) -> None:
         """Allow another click (after a failed acknowledgement)."""
         self.acknowledge.setEnabled(True)
+        if self.hasFocus():
+            self.acknowledge.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -1,0 +1,133 @@
+"""How figures are said aloud: words, not symbols.
+
+A speech engine reads ``£2.45`` as "pound two point four five" and ``kWh`` letter by letter, so
+what Home shows is said here in words ("2 pounds 45", "kilowatt hours").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from ihd_app.core.readings import Fuel
+from ihd_app.link.meter_link import LinkState
+from ihd_app.protocol.zcl import SupplyStatus
+from ihd_app.service.api import IhdServiceApi
+from ihd_app.ui import pricing, text
+from ihd_app.ui.ambient import AmbientThresholds, ambient_level
+
+#: Today's kWh and pounds of a fuel (``None`` without history), as Home computes them.
+TodayUsage = Callable[[IhdServiceApi, Fuel, datetime], tuple[float, float] | None]
+
+
+def _number(value: float, decimals: int) -> str:
+    """``9.8``, ``38.25``, ``12`` (no trailing zeros to read out)."""
+    return f"{value:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
+
+
+def pounds(value: float) -> str:
+    """``2 pounds 45``, ``1 pound``, ``45 pence``, ``minus 30 pence``."""
+    sign = "minus " if value < 0 else ""
+    total = round(abs(value) * 100)
+    whole, pennies = divmod(total, 100)
+    if whole == 0:
+        return f"{sign}{pennies} pence"
+    unit = "pound" if whole == 1 else "pounds"
+    return f"{sign}{whole} {unit}" + (f" {pennies:02d}" if pennies else "")
+
+
+def per_hour(pounds_per_hour: float) -> str:
+    """``31.5 pence an hour`` below a pound, ``1 pound 24 an hour`` from a pound (as Home)."""
+    if abs(pounds_per_hour) < 1:
+        return f"{_number(pounds_per_hour * 100, 1)} pence an hour"
+    return f"{pounds(pounds_per_hour)} an hour"
+
+
+def kilowatt_hours(kwh: float) -> str:
+    """``9.8 kilowatt hours``."""
+    return f"{_number(kwh, 1)} kilowatt hours"
+
+
+def pence_per_kwh(value: float) -> str:
+    """``38.2 pence per kilowatt hour``."""
+    return f"{_number(value, 2)} pence per kilowatt hour"
+
+
+def demand(watts: float) -> str:
+    """``using 1.25 kilowatts``, ``exporting 0.5 kilowatts``."""
+    verb = "exporting" if watts < 0 else "using"
+    return f"{verb} {_number(abs(watts) / 1000, 2)} kilowatts"
+
+
+def _fuel(
+    service: IhdServiceApi,
+    fuel: Fuel,
+    now: datetime,
+    today: TodayUsage,
+    ambient: AmbientThresholds,
+) -> str:
+    name = fuel.value.capitalize()
+    reading = service.latest_reading(fuel)
+    parts: list[str] = []
+    if reading is None or reading.demand_w is None:
+        parts.append(f"{name}: waiting for the meter.")
+    else:
+        tariff = service.tariff(fuel)
+        band = pricing.band_at(tariff, now) if tariff else None
+        cost = pricing.pounds_per_hour(reading.demand_w, band)
+        level = (
+            f" ({ambient_level(reading.demand_w / 1000, ambient).label.lower()})"
+            if fuel is Fuel.ELECTRICITY
+            else ""
+        )
+        costing = "" if cost is None else f", costing {per_hour(cost)}"
+        parts.append(f"{name}: {demand(reading.demand_w)} now{level}{costing}.")
+    if reading is not None and reading.supply is SupplyStatus.OFF:
+        parts.append(f"The {fuel.value} supply is off.")
+    elif reading is not None and reading.supply is SupplyStatus.ARMED:
+        parts.append(f"The {fuel.value} supply is armed, ready to be turned back on.")
+    figures = today(service, fuel, now)
+    if figures is None:
+        parts.append("Today: no history yet.")
+    else:
+        kwh, cost_today = figures
+        parts.append(f"Today: {kilowatt_hours(kwh)}, {pounds(cost_today)}.")
+    return " ".join(parts)
+
+
+def _prices(service: IhdServiceApi, now: datetime) -> str:
+    tariff = service.tariff(Fuel.ELECTRICITY)
+    if tariff is None:
+        return "Electricity price: not received yet."
+    band = pricing.band_at(tariff, now)
+    said = (
+        f"Electricity price now: {band.name}, {pence_per_kwh(band.pence_per_kwh)}."
+        if band
+        else "Electricity price now: no rate for this time."
+    )
+    change = pricing.next_change(tariff, now)
+    if change is None:
+        return f"{said} The price does not change today."
+    return (
+        f"{said} Next: {change.band.name}, {pence_per_kwh(change.band.pence_per_kwh)}, "
+        f"from {text.clock(change.at)}."
+    )
+
+
+def home_summary(
+    service: IhdServiceApi, now: datetime, today: TodayUsage, ambient: AmbientThresholds
+) -> str:
+    """What Home shows, to be read aloud: demand and cost now, today's use, the prices.
+
+    Args:
+        service: The IHD service.
+        now: The current time.
+        today: Today's use of a fuel, as Home works it out.
+        ambient: The consumer's thresholds for low and high electricity use.
+    """
+    said = [f"It is {text.clock(now)}."]
+    if service.link_state is not LinkState.CONNECTED:
+        said.append("The display is not connected to the meter; these are the last figures.")
+    said += [_fuel(service, fuel, now, today, ambient) for fuel in Fuel]
+    said.append(_prices(service, now))
+    return " ".join(said)

@@ -1,0 +1,39 @@
+"""The window tells, in a dialog over itself, which damaged file was set aside and where it is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.set_aside import SET_ASIDE_EVENT, SetAside
+from ihd_app.ui.set_aside_dialog import tell_set_aside_files
+
+
+def test_a_set_aside_file_is_told_in_a_dialog_over_the_window(qtbot: Any, tmp_path: Path) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.show()
+    events = EventLog()
+    stop: Callable[[], None] = tell_set_aside_files(window, events.subscribe)
+    damaged = SetAside(
+        tmp_path / "ihd.sqlite3",
+        tmp_path / "ihd.sqlite3.corrupt-20261203T170000Z",
+        "SQLite says: file is not a database",
+        "the display starts again with an empty database",
+    )
+    events.emit("link.searching")  # other events open nothing
+    assert window.findChildren(QMessageBox) == []
+    events.emit(SET_ASIDE_EVENT, **damaged.event_fields())
+    (dialog,) = window.findChildren(QMessageBox)
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.parent() is window
+    assert str(damaged.original) in dialog.text()
+    assert str(damaged.kept_as) in dialog.text()
+    stop()
+    events.emit(SET_ASIDE_EVENT, **damaged.event_fields())
+    assert len(window.findChildren(QMessageBox)) == 1  # no longer listening
+    dialog.accept()
