@@ -52,12 +52,14 @@ class HomeScreen(Screen):
         top.addWidget(self.clock)
         self.layout_.addLayout(top)
         tiles = QHBoxLayout()
+        self._tiles_row = tiles
         tiles.setSpacing(10)
         self.tiles = {fuel: FuelTile(fuel, context.theme, self) for fuel in Fuel}
         for tile in self.tiles.values():
             tiles.addWidget(tile, 1)
         self.layout_.addLayout(tiles, 3)
         bottom = QHBoxLayout()
+        self._bottom_row = bottom
         bottom.setSpacing(10)
         ambient = QFrame(self)
         ambient.setProperty("role", "card")
@@ -79,6 +81,7 @@ class HomeScreen(Screen):
         self.price_now = QLabel(prices)
         self.price_now.setObjectName("PriceNow")
         self.price_now.setProperty("role", "value")
+        self.price_now.setWordWrap(True)
         self.price_next = QLabel(prices)
         self.price_next.setObjectName("PriceNext")
         self.price_next.setProperty("role", "muted")
@@ -89,9 +92,27 @@ class HomeScreen(Screen):
         grid.addWidget(self.price_next, 2, 0)
         grid.setRowStretch(3, 1)
         bottom.addWidget(prices, 1)
+        self._card_layouts = (ambient_layout, grid)
         self.layout_.addLayout(bottom, 1)
         self._totals_at: datetime | None = None
+        self._built = False
+        context.theme.changed.connect(self._arrange)
+        self._arrange()
+        self._built = True
         self.refresh(None)
+
+    def _arrange(self) -> None:
+        compact = self.context.theme.sizes.compact
+        self.badge.set_compact(compact)
+        # Every pixel of height counts on a small panel (480x272).
+        self.layout_.setContentsMargins(*((8, 6, 8, 6) if compact else (14, 10, 14, 10)))
+        self.layout_.setSpacing(6 if compact else 8)
+        for layout in (self._tiles_row, self._bottom_row):
+            layout.setSpacing(6 if compact else 10)
+        for card_layout in self._card_layouts:
+            card_layout.setContentsMargins(*((8, 4, 8, 4) if compact else (12, 8, 12, 8)))
+        if self._built:
+            self._show_live(self.context.clock())
 
     def refresh(self, topic: Topic | None = None) -> None:
         service = self.context.service
@@ -137,8 +158,10 @@ class HomeScreen(Screen):
         )
         level = ambient_level(demand_kw, self.context.settings.ambient)
         self.light.set_level(level)
+        # "now" goes on a small panel, where the card is too narrow for it.
+        now_word = "" if self.context.theme.sizes.compact else " now"
         self.ambient_label.setText(
-            level.label if demand_kw is None else f"{level.label}\n{demand_kw:.2f} kW now"
+            level.label if demand_kw is None else f"{level.label}\n{demand_kw:.2f} kW{now_word}"
         )
 
     def _show_prices(self, now: datetime) -> None:
