@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ihd_app.link.pairing import AutoAccept, PairingAnswers, RejectAll
 from ihd_app.protocol.events import EventLog
@@ -108,6 +111,24 @@ class HeadlessIhd:
             await service.close()
 
 
+def _say_once_when_waiting_for_the_radio() -> Callable[[dict[str, Any]], None]:
+    """The first ``radio.unavailable`` as one line on stderr: without ``--events`` a person
+    would otherwise see nothing while the display waits for the meter emulator."""
+    said = False
+
+    def listener(event: dict[str, Any]) -> None:
+        nonlocal said
+        if event.get("event") == "radio.unavailable" and not said:
+            said = True
+            print(
+                f"ihd: waiting for the radio: {event['detail']} (retrying; Ctrl+C to stop)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return listener
+
+
 async def run_headless(config: HeadlessConfig, events_path: Path | None) -> None:
     """Run the headless display until SIGINT or SIGTERM, then shut down cleanly.
 
@@ -116,6 +137,7 @@ async def run_headless(config: HeadlessConfig, events_path: Path | None) -> None
     """
     events = EventLog(events_path)
     events.subscribe(warn_on_stderr("ihd"))
+    events.subscribe(_say_once_when_waiting_for_the_radio())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -189,7 +189,8 @@ class IhdService:
         self._unstored: deque[bytes] = deque()
         self._storage_error: str | None = None
         self._early_messages: list[bytes] = []
-        self._last_register: dict[Fuel, float] = {}
+        #: Each fuel's last register reading (when, Wh), live totals grow from it.
+        self._last_register: dict[Fuel, tuple[datetime, float]] = {}
         self._live_bucket: dict[Fuel, tuple[datetime, float]] = {}
         self._next_history_refresh: datetime | None = None
         self._stopping = False
@@ -220,6 +221,7 @@ class IhdService:
                 self.events.emit(SET_ASIDE_EVENT, **self.db.set_aside.event_fields())
         self.readings_store.maintain(self._clock())
         self._resume_signer()
+        self._resume_live_totals()
         self._spawn(self._tick_loop(), "inbox-tick")
         self._spawn(self._outbox_loop(), "outbox")
         if self.config.auto_ack:
@@ -868,18 +870,35 @@ class IhdService:
         if reading.summation_wh is None:
             return
         fuel = reading.fuel
-        last = self._last_register.get(fuel)
-        self._last_register[fuel] = reading.summation_wh
-        if last is None or reading.summation_wh < last:
-            return  # the first reading, or a register reset: no energy to attribute
-        at = reading.at
-        start = at.replace(minute=0 if at.minute < 30 else 30, second=0, microsecond=0)
+        previous = self._last_register.get(fuel)
+        self._last_register[fuel] = (reading.at, reading.summation_wh)
+        if previous is None:
+            return  # the first reading ever: no energy to attribute
+        last_at, last = previous
+        if reading.summation_wh < last or reading.at - last_at > HALF_HOUR:
+            # A register reset, or a gap (the display was off): which half hours the energy
+            # belongs to is the meter's history to say, not this half hour's.
+            return
+        start = _half_hour_floor(reading.at)
         bucket_start, wh = self._live_bucket.get(fuel, (start, 0.0))
         if bucket_start != start:
             bucket_start, wh = start, 0.0
         wh += reading.summation_wh - last
         self._live_bucket[fuel] = (bucket_start, wh)
         self.readings_store.add_intervals([Interval(fuel, start, HALF_HOUR, wh / 1000)], "live")
+
+    def _resume_live_totals(self) -> None:
+        """Carry on from the register and the half hour's live total kept before a restart:
+        starting again from nothing made today's figures go backwards (9.8 -> 9.6 kWh)."""
+        for fuel in Fuel:
+            latest = self.readings_store.latest(fuel)
+            if latest is None or latest.summation_wh is None:
+                continue
+            self._last_register[fuel] = (latest.at, latest.summation_wh)
+            start = _half_hour_floor(latest.at)
+            for kept in self.readings_store.intervals(fuel, start, start + HALF_HOUR, "live"):
+                if kept.start == start and kept.duration == HALF_HOUR:
+                    self._live_bucket[fuel] = (start, kept.kwh * 1000)
 
     def _plan_backfill(self) -> None:
         """Plan requests for every half hour of the last 13 months not stored yet, per fuel.

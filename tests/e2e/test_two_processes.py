@@ -158,14 +158,18 @@ async def test_emulator_restart_is_survived_with_the_bond(
     assert not restarted.seen("link.paired"), "the restarted meter kept its bond"
 
 
-async def test_ihd_without_an_emulator_says_what_to_do(tmp_path: Path) -> None:
+async def test_ihd_without_an_emulator_says_what_to_do_and_waits(tmp_path: Path) -> None:
     ihd = await Program.start(
         "ihd", ["--headless", "--radio", f"virtual:{free_port()}", "--data-dir", str(tmp_path)]
     )
-    code, stderr = await ihd.exited()
-    assert code == 2
-    assert "start the meter emulator first" in stderr
-    assert stderr.count("\n") == 1
+    assert ihd.process.stderr is not None
+    async with asyncio.timeout(15):
+        said = (await ihd.process.stderr.readline()).decode()
+    assert said.startswith("ihd: waiting for the radio:")
+    assert "start the meter emulator first" in said
+    code, stderr = await ihd.stop()  # still waiting, not exited
+    assert code == 0
+    assert not stderr, "said once, not on every retry"
 
 
 async def test_second_emulator_on_the_same_port_is_refused(

@@ -139,6 +139,52 @@ async def test_live_readings_fill_todays_chart_between_backfills(running: Runnin
     assert sum(i.kwh for i in today) * 1000 == pytest.approx(last - first, abs=1e-6)
 
 
+async def test_todays_figures_never_go_backwards_across_a_restart(
+    tmp_path: Path, identities: Identities
+) -> None:
+    stack = await _start(tmp_path, identities, backfill=False)
+    started = datetime.now(UTC)
+    window = (started - timedelta(hours=1), started + timedelta(hours=1))
+
+    def kwh(service: IhdService) -> float:
+        # What Today adds up, over a window no clock boundary during the test can split.
+        return sum(i.kwh for i in service.readings_store.intervals(Fuel.ELECTRICITY, *window))
+
+    stack.meter.premises.set_appliance("shower", True)  # 8.5 kW: several Wh per reading
+    readings = await stack.events.wait_count("reading", 6, timeout=20, fuel="electricity")
+    first = readings[0]["summation_wh"]
+    before = kwh(stack.service)
+    assert before > 0
+    await stack.service.close()
+    radio = stack.meter.radio
+    assert radio is not None
+    assert radio.virtual_air is not None
+    await asyncio.wait_for(radio.virtual_air.wait_for_no_ihd(), 10)  # one display at a time
+
+    # The display starts again on the same data while the meter keeps counting.
+    log = EventLog()
+    events = Events(log)
+    service = IhdService(
+        ServiceConfig(stack.service.config.radio, tmp_path / "ihd", backfill=False),
+        log,
+        pairing=AutoAccept(),
+    )
+    try:
+        await service.start()
+        assert service.link is not None
+        await service.connect(await service.link.find_meter())
+        for count in range(1, 5):
+            await events.wait_count("reading", count, timeout=20, fuel="electricity")
+            assert kwh(service) >= before, "today went backwards"
+        last = events.named("reading", fuel="electricity")[-1]["summation_wh"]
+        # Nothing lost and nothing counted twice: the energy the register advanced by since
+        # the display first saw it, the seconds it was off included.
+        assert kwh(service) * 1000 == pytest.approx(last - first, abs=1e-6)
+    finally:
+        await service.close()
+        await stack.meter.close()
+
+
 async def test_forget_then_pair_again(running: Running) -> None:
     service = running.service
     assert service.paired_meter is not None
