@@ -92,12 +92,18 @@ def _damage_database(data_dir: Path) -> bytes:
 
 async def test_the_headless_display_sets_a_damaged_database_aside(tmp_path: Path) -> None:
     damaged = _damage_database(tmp_path)
-    # No meter: the display starts, tells, and keeps waiting for one.
-    ihd = await Program.start("ihd", headless_args(free_port(), tmp_path))
+    port = free_port()
+    meter = await Program.start("meter-emulator", headless_args(port, tmp_path / "meter"))
     try:
-        told = await ihd.wait_for(SET_ASIDE_EVENT)
+        await meter.wait_for("meter.started")
+        ihd = await Program.start("ihd", headless_args(port, tmp_path))
+        try:
+            told = await ihd.wait_for(SET_ASIDE_EVENT)
+            await ihd.wait_for("link.searching")  # carried on: radio open, looking for the meter
+        finally:
+            code, stderr = await ihd.stop()
     finally:
-        code, stderr = await ihd.stop()
+        await meter.stop()
     kept = _kept(tmp_path, DATABASE_FILE)
     assert kept.read_bytes() == damaged
     assert Path(f"{kept}-wal").read_bytes() == b"journal"  # its journal went with it

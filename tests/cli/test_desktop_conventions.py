@@ -48,7 +48,7 @@ def test_settings_file_gives_defaults_and_flags_win(tmp_path: Path) -> None:
     args = _parse(["--config", str(config)])
     assert args.radio == RadioSpec.parse("virtual:9400")
     assert args.theme == "high-contrast"
-    assert args.form_factor == "800x480"
+    assert args.form_factor == (800, 480)
     assert args.kiosk is True
     assert args.data_dir == Path.home() / "ihd-data"
     assert args.log_dir == Path("/tmp/ihd-logs")  # noqa: S108
@@ -76,6 +76,7 @@ def test_the_default_settings_file_is_read_when_present() -> None:
         ("kiosk = 1\n", "'kiosk' must be true or false"),
         ("radio = 3\n", "'radio' must be a non-empty string"),
         ("theme = \n", "is not valid TOML"),
+        ('form_factor = "480x"\n', "form_factor '480x' is not WIDTHxHEIGHT, e.g. 480x272"),
     ],
 )
 def test_a_bad_settings_file_is_one_line_and_status_2(
