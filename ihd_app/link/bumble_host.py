@@ -260,7 +260,8 @@ async def _open_transport(moniker: str) -> Transport:
         return await open_transport(moniker)
     except ConnectionRefusedError:
         if moniker.startswith("tcp-client:"):
-            message = f"no virtual radio at {moniker}: start the meter emulator first"
+            port = moniker.rsplit(":", 1)[-1]
+            message = f"no virtual radio on port {port} yet: start the meter emulator first"
         else:
             message = f"nothing accepts connections at {moniker}"
         raise RadioUnavailableError(message) from None

@@ -50,7 +50,10 @@ async def test_no_radio_listening_is_one_clear_sentence(tmp_path: Path) -> None:
             pairing=AutoAccept(),
         )
 
-    assert str(caught.value) == f"no virtual radio at {moniker}: start the meter emulator first"
+    port = moniker.rsplit(":", 1)[-1]
+    assert (
+        str(caught.value) == f"no virtual radio on port {port} yet: start the meter emulator first"
+    )
     assert isinstance(caught.value, IhdError)
 
 
