@@ -134,7 +134,9 @@ class BumbleHost:
 
     async def wait_lost(self) -> None:
         """Return when the transport is lost (e.g. the meter emulator exits)."""
-        await self._transport.source.terminated
+        # Shielded: cancelling one waiter must not cancel the transport's own future, which
+        # would make every later waiter believe the radio had gone.
+        await asyncio.shield(self._transport.source.terminated)
 
     async def close(self) -> None:
         """Disconnect every link, power the Device off, close the transport. Idempotent.

@@ -196,3 +196,27 @@ async def test_closing_the_host_drops_its_links_so_the_meter_advertises_again(
     await asyncio.wait_for(dropped, STEP)
     assert not client.is_connected
     assert meter.device.connections == {}
+
+
+async def test_giving_up_waiting_for_the_radio_to_go_does_not_make_it_gone(
+    virtual_radio: tuple[str, Meter], tmp_path: Path
+) -> None:
+    moniker, _meter = virtual_radio
+    async with await open_bumble_host(
+        moniker,
+        name="IHD",
+        address=IHD_ADDRESS,
+        keystore_path=tmp_path / "bonds.json",
+        pairing=AutoAccept(),
+    ) as host:
+        first = asyncio.ensure_future(host.wait_lost())
+        await asyncio.sleep(0)  # the waiter is waiting
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        # A later waiter still waits: the radio is there (a refused pairing stops waiting for
+        # the radio's loss and starts again; the display once reopened its radio for that).
+        second = asyncio.ensure_future(host.wait_lost())
+        done, _ = await asyncio.wait({second}, timeout=0)
+        assert not done
+        second.cancel()
+        await asyncio.gather(second, return_exceptions=True)

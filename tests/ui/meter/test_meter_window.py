@@ -86,6 +86,8 @@ def test_a_refused_comparison_is_explained_on_both_sides_and_pairing_again_works
     qtbot.waitUntil(lambda: bool(desk.meter_events.named("link.paired")), timeout=SLOW_MS)
     qtbot.waitUntil(lambda: desk.service.link_state is LinkState.CONNECTED, timeout=SLOW_MS)
     assert desk.service.connection_problem is None
+    assert not desk.ihd_events.named("radio.lost"), "the radio stayed up throughout"
+    assert len(desk.meter_events.named("pairing.failed")) == 1
 
 
 def test_a_task_that_fails_as_the_window_closes_leaves_no_status_timer(
