@@ -1,0 +1,132 @@
+"""Fixtures of the BlueZ guest suite: the meter emulator on the host's virtual air, and a QEMU
+guest running Linux, bluetoothd and the real ``ihd --radio system`` on a controller of that air.
+
+The suite runs only when asked (``./run bluez-vm``, or ``BLUEZ_VM=1``): a guest boots in tens of
+seconds under emulation. ``BLUEZ_VM=required`` (CI) turns "cannot run here" into a failure, so
+the suite can never be skipped silently where it must run.
+
+On a failure, the guest's btmon capture, bluetoothd log and console stay in the test's folder,
+whose path the failure report names.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.bluez_vm.image import GuestImage, GuestUnavailableError, build
+from tests.bluez_vm.machine import BIN, Guest, GuestProgram
+from tests.e2e.programs import Program, free_port, headless_args
+
+#: Where a failing test's guest logs and btmon capture are copied (CI keeps the folder).
+ARTIFACTS_ENV = "BLUEZ_VM_ARTIFACTS"
+#: Set on a test item whose setup or call failed, so its guest's logs are kept.
+_FAILED = pytest.StashKey[bool]()
+
+
+def _mode() -> str:
+    return os.environ.get("BLUEZ_VM", "").strip().lower()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _mode() in ("1", "yes", "true", "required"):
+        return
+    skip = pytest.mark.skip(reason="the BlueZ guest suite runs with ./run bluez-vm (BLUEZ_VM=1)")
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if report.failed:  # type: ignore[attr-defined]
+        item.stash[_FAILED] = True
+    return report
+
+
+@pytest.fixture(scope="session")
+def guest_image() -> GuestImage:
+    try:
+        return build()
+    except GuestUnavailableError as error:
+        if _mode() == "required":
+            pytest.fail(f"the BlueZ guest suite must run here but cannot: {error}")
+        pytest.skip(f"BlueZ guest suite not run: {error}")
+
+
+@pytest.fixture
+async def meter_args() -> list[str]:
+    """Extra arguments for the meter emulator (tests override this fixture or extend it)."""
+    return []
+
+
+@pytest.fixture
+async def meter(tmp_path: Path, meter_args: list[str]) -> AsyncIterator[Program]:
+    """The meter emulator, headless, advertising on the host's virtual air."""
+    port = free_port()
+    program = await Program.start(
+        "meter-emulator", headless_args(port, tmp_path / "meter", *meter_args)
+    )
+    await program.wait_for("advertising", timeout=60)
+    program.port = port  # type: ignore[attr-defined]
+    yield program
+    program.kill()
+    await program.process.wait()
+
+
+@pytest.fixture
+async def guest(
+    request: pytest.FixtureRequest, guest_image: GuestImage, meter: Program, tmp_path: Path
+) -> AsyncIterator[Guest]:
+    """A booted guest whose hci0 is on the meter's air; shut down (never left running) after."""
+    out_dir = tmp_path / "guest"
+    machine = await Guest.boot(guest_image, hci_port=meter.port, out_dir=out_dir)  # type: ignore[attr-defined]
+    print(f"guest booted in {machine.boot_s:.1f} s (kernel uptime {machine.uptime_s:.1f} s)")
+    try:
+        yield machine
+    finally:
+        await machine.shutdown()
+        if request.node.stash.get(_FAILED, False):
+            _keep_artifacts(request.node.name, out_dir)
+
+
+def _keep_artifacts(name: str, out_dir: Path) -> None:
+    target_root = os.environ.get(ARTIFACTS_ENV)
+    where = out_dir
+    if target_root:
+        where = Path(target_root) / name
+        shutil.copytree(out_dir, where, dirs_exist_ok=True)
+    print(f"guest logs and btmon capture (btmon -r btmon.snoop) kept in {where}")
+
+
+#: The guest's /tmp is its own tmpfs, private to the guest (nothing else runs there).
+GUEST_TMP = "/tmp"  # noqa: S108
+
+
+async def start_ihd(guest: Guest, *extra: str, data_dir: str = f"{GUEST_TMP}/ihd") -> GuestProgram:
+    """The real ``ihd --radio system --headless`` in the guest, its events streamed back."""
+    return await guest.spawn(
+        [
+            str(BIN / "ihd"),
+            "--radio",
+            "system",
+            "--headless",
+            "--events",
+            "-",
+            "--data-dir",
+            data_dir,
+            *extra,
+        ],
+        name="ihd",
+        env={
+            "HOME": GUEST_TMP,
+            "XDG_CONFIG_HOME": f"{GUEST_TMP}/config",
+            "XDG_STATE_HOME": f"{GUEST_TMP}/state",
+        },
+    )
