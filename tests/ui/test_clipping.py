@@ -30,6 +30,7 @@ from ihd_app.ui.screens.usage import UsageScreen
 from ihd_app.ui.settings import UiSettings, Unit
 from ihd_app.ui.theme import ThemeName
 from tests.ui.clipping import cell_fits, clipped_text
+from tests.ui.fake.demo_data import demo_messages
 from tests.ui.fakes import MeterSide, make_service
 
 CRITICAL = "a1f3c9e2"
@@ -120,6 +121,13 @@ def _views(window: MainWindow, meter: MeterSide) -> list[tuple[str, Callable[[],
     developer_screen = window.screen_of(DeveloperScreen)
     assert isinstance(developer_screen, DeveloperScreen)
     views += [(f"developer-{n}", developer(n)) for n in range(developer_screen.tabs.count())]
+
+    def takeover() -> None:
+        (critical,) = (m for m in demo_messages(window.context.clock()) if m.key == CRITICAL)
+        meter.inject_message(critical)
+
+    # Last: it covers the screens until acknowledged.
+    views.append(("takeover", takeover))
     return views
 
 
@@ -141,6 +149,7 @@ def test_no_text_is_clipped_on_any_screen(
         settle()
         for problem in clipped_text(window.screen_area):
             problems.setdefault(problem, []).append(name)
+    assert window.takeover.isVisible(), "the last view is the takeover"
     report = [f"{problem} (on {', '.join(views)})" for problem, views in problems.items()]
     assert report == [], "\n".join(report)
 

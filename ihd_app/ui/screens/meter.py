@@ -60,6 +60,7 @@ class MeterScreen(Screen):
         self.scan_seconds = SCAN_SECONDS
         # Side by side; one above the other on a small panel (480x272), scrolled if need be.
         scroll = QScrollArea(self)
+        self.scroll_area = scroll
         scroll.setObjectName("MeterScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -104,6 +105,7 @@ class MeterScreen(Screen):
         self.forget_button.setProperty("role", "danger")
         self.forget_button.clicked.connect(self.ask_forget)
         left.addWidget(self.forget_button)
+        self.paired_card = paired
         row.addWidget(paired, 4)
         scan, right = _card(inner, "Find a meter")
         self.scan_button = QPushButton("Scan", scan)
@@ -143,6 +145,7 @@ class MeterScreen(Screen):
         self.connect_button.setProperty("role", "primary")
         self.connect_button.clicked.connect(self.connect_selected)
         right.addWidget(self.connect_button)
+        self.scan_card = scan
         row.addWidget(scan, 5)
         scroll.setWidget(inner)
         self.layout_.addWidget(scroll, 1)
@@ -159,6 +162,24 @@ class MeterScreen(Screen):
         # Stacked, the list of meters keeps room for its header and three meters.
         rows = round(self.context.theme.sizes.base * 2.1)
         self.table.setMinimumHeight(4 * rows + 4 if compact else 0)
+        self._order()
+
+    def _order(self) -> None:
+        """Stacked without a paired meter, finding one comes first (it is all there is to do)."""
+        compact = self.context.theme.sizes.compact
+        scan_first = compact and self.context.service.paired_meter is None
+        first = self.scan_card if scan_first else self.paired_card
+        if self.row.indexOf(first) == 0:
+            return
+        for card in (self.paired_card, self.scan_card):
+            self.row.removeWidget(card)
+        for card in (first, self.scan_card if first is self.paired_card else self.paired_card):
+            self.row.addWidget(card, 4 if card is self.paired_card else 5)
+
+    def _reveal_scan(self) -> None:
+        """Stacked, scroll to the list of meters found."""
+        if self.context.theme.sizes.compact:
+            self.scroll_area.ensureWidgetVisible(self.scan_card)
 
     # -- actions -------------------------------------------------------------------------------
     def scan(self) -> None:
@@ -182,6 +203,7 @@ class MeterScreen(Screen):
         )
         if count:
             self.table.selectRow(0)
+        self._reveal_scan()
 
     def _idle(self) -> None:
         self._busy = False
@@ -238,6 +260,7 @@ class MeterScreen(Screen):
     def refresh(self, topic: Topic | None = None) -> None:
         service = self.context.service
         if topic in (None, Topic.LINK):
+            self._order()
             self.badge.set_link(service.link_state, service.security)
             meter = service.paired_meter
             if meter is None:

@@ -125,7 +125,19 @@ class SecurityLogScreen(Screen):
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self.detail.show_event(self.model.event(current.row()))
         )
+        context.theme.changed.connect(self._arrange)
+        self._arrange()
         self.refresh(None)
+
+    def _arrange(self) -> None:
+        # A small panel (480x272) shows one line per refusal: what it means is in the
+        # details below, at full width, rather than three lines of a narrow column.
+        compact = self.context.theme.sizes.compact
+        self.table.setColumnHidden(Column.EXPLANATION, compact)
+        self.table.horizontalHeader().setSectionResizeMode(
+            Column.REASON,
+            QHeaderView.ResizeMode.Stretch if compact else QHeaderView.ResizeMode.ResizeToContents,
+        )
 
     def refresh(self, topic: Topic | None = None) -> None:
         self.model.refresh()
