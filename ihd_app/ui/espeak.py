@@ -145,8 +145,8 @@ class EspeakSpeaker(QObject):
         if not ok:
             logger.warning("espeak-ng failed (exit code %s): %s", code, complaint or "no message")
         elif complaint:
-            # Typically no sound card: espeak-ng says so and carries on.
-            logger.info("espeak-ng: %s", complaint.splitlines()[-1])
+            # Typically no sound output: espeak-ng says so and exits 0.
+            logger.info("espeak-ng (is there a sound output?): %s", complaint.splitlines()[-1])
         self.utterance_ended.emit(utterance, ok)
         self._start_next()
 

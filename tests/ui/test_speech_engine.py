@@ -109,8 +109,9 @@ def assert_spoken(utterance: Utterance) -> dict[str, float]:
     figures = stat(utterance.wav)
     assert figures["RMS amplitude"] > SILENCE_RMS, f"silence: {figures}"
     expected = len(utterance.text.split()) / WORDS_PER_MINUTE * 60
-    # Numbers and pauses at full stops stretch it, short words shrink it: within a factor of 2.
-    assert expected / 2 < figures["Length (seconds)"] < expected * 2, (expected, figures)
+    # Figures said digit by digit and pauses at stops stretch it (espeak-ng takes about 1.5
+    # times as long as the word count at its pace): cut short below half, runaway past 3 times.
+    assert expected / 2 < figures["Length (seconds)"] < expected * 3, (expected, figures)
     return figures
 
 
