@@ -23,7 +23,7 @@ from ihd_app.service.api import ConnectionProblem, ProblemKind
 RADIO_BACKOFF = ReconnectPolicy(initial_s=0.5, max_s=5.0)
 
 REFUSED_ADVICE = (
-    "The pairing was refused, so nothing was stored on either side. Check that both screens "
+    "Nothing was stored on either side. Check that both screens "
     "show the same number, then press Pair again."
 )
 
