@@ -11,6 +11,7 @@ reports each text that does not fit the room its widget gives it:
   for it (padding, indicator and spacing taken off);
 - a tool button (the navigation): its icon and text must fit it (its size hint);
 - a table's header: each visible section's title must fit the section;
+- a list's rows: none wider than the list (its end would be cut at the edge);
 - a table's cells in view: one line must fit its column, wrapped text its row (a cell shortened
   with "…" is allowed when its tooltip carries the whole text).
 
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHeaderView,
     QLabel,
+    QListView,
     QPushButton,
     QRadioButton,
     QStyle,
@@ -206,6 +208,22 @@ def _cell_problems(table: QTableView) -> list[str]:
     return problems
 
 
+def _row_problems(view: QListView) -> list[str]:
+    """Rows in view wider than the list: their ends are cut at its edge (a delegate shortens
+    its text with "…" only within the row it is given)."""
+    model = view.model()
+    if model is None:
+        return []
+    width = view.viewport().width()
+    cut = [
+        row
+        for row in range(model.rowCount())
+        if view.visualRect(model.index(row, 0)).right() >= width + SLACK
+    ]
+    name = view.objectName() or type(view).__name__
+    return [f"{name}: row {row} is cut at the list's edge" for row in cut]
+
+
 def _shown(widget: QWidget, root: QWidget) -> bool:
     """Visible and with room on the screen (a zero-sized widget shows nothing to cut)."""
     return widget.isVisibleTo(root) and widget.isVisible()
@@ -252,4 +270,7 @@ def clipped_text(root: QWidget) -> list[str]:
     for table in root.findChildren(QTableView):
         if _shown(table, root):
             problems += _cell_problems(table)
+    for view in root.findChildren(QListView):
+        if _shown(view, root):
+            problems += _row_problems(view)
     return problems

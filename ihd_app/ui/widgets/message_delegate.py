@@ -23,6 +23,8 @@ _IMPORTANCE_COLOURS = {
 }
 #: Row height in multiples of the base font size.
 ROW_HEIGHT = 4.9
+#: The narrowest a row asks to be (pixels).
+MIN_ROW_WIDTH = 100
 
 
 def importance_of(value: object) -> Importance | None:
@@ -43,7 +45,9 @@ class MessageDelegate(QStyledItemDelegate):
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-        return QSize(200, round(self._theme.sizes.base * ROW_HEIGHT))
+        # Narrow: the list gives each row its whole width, and a row wider than a small
+        # panel's list would be cut at its edge (mid-word) rather than shortened with "…".
+        return QSize(MIN_ROW_WIDTH, round(self._theme.sizes.base * ROW_HEIGHT))
 
     def paint(
         self,
