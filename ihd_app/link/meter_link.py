@@ -59,6 +59,10 @@ class LinkState(StrEnum):
     CLOSED = "closed"
 
 
+async def _nothing_to_do(_client: BleakClient) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class LinkBackend:
     """What makes one radio different from another, for :class:`MeterLink`.
@@ -68,12 +72,18 @@ class LinkBackend:
         scanner_kwargs: Extra arguments for ``BleakScanner`` (the backend class, its device).
         client_kwargs: Extra arguments for ``BleakClient``.
         security: The security state of a connected client's link.
+        refresh_security: Reads the link's pairing state from the operating system's stack,
+            before ``security`` is asked (BlueZ: the device's Paired and Bonded properties).
+        acquire_mtu: Makes the client's ``mtu_size`` the negotiated MTU, once the link is
+            paired (bleak on BlueZ says 23 until asked).
     """
 
     name: str
     scanner_kwargs: Mapping[str, Any] = field(default_factory=dict)
     client_kwargs: Mapping[str, Any] = field(default_factory=dict)
     security: Callable[[BleakClient], LinkSecurity] = lambda _client: UNPROTECTED
+    refresh_security: Callable[[BleakClient], Awaitable[None]] = field(default=_nothing_to_do)
+    acquire_mtu: Callable[[BleakClient], Awaitable[None]] = field(default=_nothing_to_do)
 
 
 @dataclass(frozen=True)
@@ -341,6 +351,7 @@ class MeterLink:
             async with asyncio.timeout(self._timeout):
                 await client.connect()
                 self._emit("link.connected", address=client.address, radio=self._backend.name)
+                await self._backend.refresh_security(client)
                 security = self._backend.security(client)
                 paired_now = not (security.encrypted and security.authenticated)
                 if paired_now:
@@ -349,6 +360,7 @@ class MeterLink:
                         await client.pair()
                     except BleakError as exc:
                         raise PairingRefusedError(str(exc)) from None
+                    await self._backend.refresh_security(client)
                     security = self._backend.security(client)
                 if not (security.encrypted and security.authenticated):
                     raise LinkError(
@@ -364,6 +376,7 @@ class MeterLink:
                     keys="new" if paired_now else "bond",
                 )
                 info = MeterInfo.decode(bytes(await client.read_gatt_char(_uuid("Meter Info"))))
+                await self._backend.acquire_mtu(client)
                 self._reassemblers = {uuid: Reassembler() for uuid in self._handlers}
                 for uuid in self._handlers:
                     await client.start_notify(uuid, self._notification_handler(uuid))

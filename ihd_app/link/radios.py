@@ -45,9 +45,10 @@ class OpenRadio:
 
 
 def _system_security(client: BleakClient) -> LinkSecurity:
-    # BlueZ, WinRT and CoreBluetooth do not report the key's MITM flag to applications. Every
-    # characteristic of the profile refuses access on an unauthenticated link, so a connection
-    # that got this far (paired, Meter Info read) is authenticated by the meter's own check.
+    # WinRT and CoreBluetooth pair by themselves (their own dialog) and do not report the key's
+    # MITM flag to applications. Every characteristic of the profile refuses access on an
+    # unauthenticated link, so a connection that got this far is authenticated by the meter's
+    # own check. On Linux, BlueZ is asked instead (ihd_app.link.bluez_state).
     connected = client.is_connected
     return LinkSecurity(encrypted=connected, authenticated=connected, bonded=connected)
 
@@ -108,18 +109,26 @@ async def _open_system(pairing: PairingAnswers) -> OpenRadio:
     from dbus_fast.aio import MessageBus  # noqa: PLC0415
 
     from ihd_app.link.bluez_agent import register_agent  # noqa: PLC0415
+    from ihd_app.link.bluez_state import BluezLinkState  # noqa: PLC0415
 
     try:
         bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
     except (OSError, ValueError) as exc:
         raise IhdError(f"cannot reach the system D-Bus for BlueZ: {exc}") from None
     agent = await register_agent(bus, pairing)
+    state = BluezLinkState(bus)
 
     async def close() -> None:
         await agent.unregister()
         bus.disconnect()
 
-    return OpenRadio(LinkBackend(name="system", security=_system_security), close, _forever)
+    backend = LinkBackend(
+        name="system",
+        security=state.security,
+        refresh_security=state.refresh,
+        acquire_mtu=state.acquire_mtu,
+    )
+    return OpenRadio(backend, close, _forever)
 
 
 async def _nothing() -> None:

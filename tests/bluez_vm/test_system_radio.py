@@ -29,6 +29,7 @@ async def test_pairs_by_numeric_comparison_and_receives_readings(
     assert shown_on_meter["number"] == shown_on_ihd["number"], "both screens show one number"
 
     ready = await ihd.wait_for("link.ready", timeout=60)
+    assert ready["mtu"] > 23, "the MTU BlueZ negotiated, not bleak's default"
     reading = await ihd.wait_for("reading", timeout=60, fuel="electricity")
     assert reading["demand_w"] > 0
     print(f"ihd started and paired over BlueZ in {paired_after:.1f} s; MTU {ready['mtu']}")
