@@ -1,4 +1,6 @@
-"""No word is cut: every screen, at 480x272 and 800x480, in every theme (:mod:`tests.ui.clipping`).
+"""No word is cut: every screen at 480x272, 800x480 and 1280x800, in every theme.
+
+The checker is :mod:`tests.ui.clipping`.
 
 Two households: the demo one (paired, a gas supply turned off, messages, refusals, tariffs,
 a backfill under way, meters found by a scan) and a display that has heard nothing yet (no
@@ -34,7 +36,7 @@ from tests.ui.fake.demo_data import demo_messages
 from tests.ui.fakes import MeterSide, make_service
 
 CRITICAL = "a1f3c9e2"
-SIZES = [(480, 272), (800, 480)]
+SIZES = [(480, 272), (800, 480), (1280, 800)]
 
 
 def _views(window: MainWindow, meter: MeterSide) -> list[tuple[str, Callable[[], Any]]]:
