@@ -4,11 +4,14 @@ Starts the meter emulator's window (left half of the screen) on a free virtual-r
 demonstration set of genuine operator messages (and two forgeries the display must refuse), and
 the IHD's window on it. Both show the six-digit number while pairing by numeric comparison;
 the operator console, attack console and scenarios are in the emulator's window. Closing either
-window or Ctrl+C stops both. Events and data go to a fresh folder printed at start.
+window or Ctrl+C stops both. Events and data go to a temporary folder printed at start and
+removed at exit (``--folder DIR`` keeps them).
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -41,7 +44,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         "--folder",
         type=Path,
         metavar="DIR",
-        help="keep the events and data in DIR (default: a fresh temporary folder)",
+        help="keep the events and data in DIR (default: a temporary folder, removed at exit)",
     )
     args = parser.parse_args(argv)
     environment = dict(os.environ)
@@ -56,8 +59,16 @@ def run(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    folder = args.folder or Path(tempfile.mkdtemp(prefix="ihd-demo-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    if args.folder is not None:
+        args.folder.mkdir(parents=True, exist_ok=True)
+        return _run_in(args, args.folder, environment)
+    # Each demo's two data dirs, logs and events are a few megabytes nobody asked to keep.
+    with tempfile.TemporaryDirectory(prefix="ihd-demo-") as temporary:
+        return _run_in(args, Path(temporary), environment)
+
+
+def _run_in(args: argparse.Namespace, folder: Path, environment: dict[str, str]) -> int:
+    """Run both programs with their data and events in ``folder``."""
     port = free_virtual_port()
     meter_args = [
         str(BIN / "meter-emulator"),
@@ -93,11 +104,21 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.exit_after:
         ihd_args += ["--exit-after", str(args.exit_after)]
         meter_args += ["--exit-after", str(args.exit_after)]
-    print(f"./run demo: meter on virtual:{port}; events and data in {folder}")
+    kept = "" if args.folder is not None else " (removed at exit; --folder DIR keeps them)"
+    print(f"./run demo: meter on virtual:{port}; events and data in {folder}{kept}")
     # Ctrl+C reaches both children (same process group); the demo just waits for them.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     meter = subprocess.Popen(meter_args, env=environment, stdout=subprocess.DEVNULL)
     ihd = subprocess.Popen(ihd_args, env=environment)
+
+    def stop_both(_signum: int, _frame: object) -> None:
+        # A SIGTERM to the demo stops both windows, so it still cleans up after them. os.kill,
+        # not Popen.terminate: that polls, and reaping here would race wait_for_both's waitpid.
+        for child in (meter, ihd):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signal.SIGTERM)
+
+    previous_term = signal.signal(signal.SIGTERM, stop_both)
     try:
         if args.exit_after:
             # Automation: each program closes itself once its pictures are taken.
@@ -105,6 +126,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return wait_for_both(meter, ihd)
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
 
 
 def wait_for_both(meter: subprocess.Popen[bytes], ihd: subprocess.Popen[bytes]) -> int:
