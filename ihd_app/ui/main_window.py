@@ -206,6 +206,8 @@ class MainWindow(QMainWindow):
             self.set_kiosk(settings.kiosk)
         if settings.developer != previous.developer:
             self._show_developer(settings.developer)
+        if previous.speak and not settings.speak:
+            self.context.speaker.stop()  # turned off mid-sentence: silence now, not at the end
         if settings.unit != previous.unit:
             usage = self.screen_of(UsageScreen)
             assert isinstance(usage, UsageScreen)

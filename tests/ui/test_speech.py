@@ -134,9 +134,11 @@ def test_settings_offer_speech_when_available(qtbot: Any, open_window: Any) -> N
     assert not screen.speak_note.isVisible()
     changes: list[UiSettings] = []
     window.settings_changed.connect(changes.append)
+    stopped = speaker.stopped
     screen.speak.click()
     assert changes[-1].speak is False
     assert window.context.settings.speak is False
+    assert speaker.stopped == stopped + 1  # what was being read stops at once
 
 
 def test_settings_explain_why_speech_is_unavailable(qtbot: Any, open_window: Any) -> None:
