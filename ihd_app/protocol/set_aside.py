@@ -47,7 +47,7 @@ class SetAside:
         """The one sentence the person is told."""
         return (
             f"{self.original} could not be read ({self.problem}), so it was kept as "
-            f"{self.kept_as} and {self.consequence}"
+            f"{self.kept_as} and {self.consequence}."
         )
 
     def event_fields(self) -> dict[str, str]:

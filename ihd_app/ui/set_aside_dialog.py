@@ -41,15 +41,26 @@ def show_set_aside(parent: QWidget, sentence: str) -> QMessageBox:
 
 
 def tell_set_aside_files(parent: QWidget, subscribe: Subscribe) -> Callable[[], None]:
-    """Show a dialog over ``parent`` for every file the service sets aside from now on.
+    """Tell, in a dialog over ``parent``, of every file the service sets aside from now on.
+
+    A damaged database and bonds file are found within moments of each other: the second
+    sentence joins the dialog still open rather than stacking a second one on top.
 
     Returns:
         A function that stops listening.
     """
+    open_dialog: list[QMessageBox] = []
 
     def listener(event: dict[str, Any]) -> None:
-        if event.get("event") == SET_ASIDE_EVENT:
-            logger.warning("%s", event.get("detail"))
-            show_set_aside(parent, str(event.get("detail", "")))
+        if event.get("event") != SET_ASIDE_EVENT:
+            return
+        sentence = str(event.get("detail", ""))
+        logger.warning("%s", sentence)
+        if open_dialog and open_dialog[0].isVisible():
+            open_dialog[0].setText(f"{open_dialog[0].text()}\n\n{sentence}")
+            return
+        dialog = show_set_aside(parent, sentence)
+        open_dialog[:] = [dialog]
+        dialog.finished.connect(lambda _result: open_dialog.clear())
 
     return subscribe(listener)

@@ -33,6 +33,16 @@ def test_a_set_aside_file_is_told_in_a_dialog_over_the_window(qtbot: Any, tmp_pa
     assert dialog.parent() is window
     assert str(damaged.original) in dialog.text()
     assert str(damaged.kept_as) in dialog.text()
+    # The bonds file found a moment later joins the same dialog.
+    bonds = SetAside(
+        tmp_path / "bonds.json",
+        tmp_path / "bonds.json.corrupt-20261203T170000Z",
+        "it is empty",
+        "the display carries on with no bonds",
+    )
+    events.emit(SET_ASIDE_EVENT, **bonds.event_fields())
+    assert window.findChildren(QMessageBox) == [dialog]
+    assert dialog.text() == f"{damaged.sentence}\n\n{bonds.sentence}"
     stop()
     events.emit(SET_ASIDE_EVENT, **damaged.event_fields())
     assert len(window.findChildren(QMessageBox)) == 1  # no longer listening
