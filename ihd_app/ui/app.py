@@ -25,6 +25,7 @@ from ihd_app.ui.capture import capture_screens_live, settle
 from ihd_app.ui.crash import CrashReporter
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.qt_check import check_qt_binding
+from ihd_app.ui.qt_messages import quiet_offscreen_warnings
 from ihd_app.ui.set_aside_dialog import tell_set_aside_files
 from ihd_app.ui.settings import load_settings, save_settings
 from ihd_app.ui.speech import default_speaker
@@ -109,6 +110,7 @@ def run_gui(
     app.setOrganizationName("ihd-emulator")
     app.setApplicationDisplayName("In-Home Display")
     app.setQuitOnLastWindowClosed(False)
+    quiet_offscreen_warnings(app)
     # An exception escaping a slot gets a dialog and the log file, not a silent stderr line.
     reporter = CrashReporter(log_file, QApplication.activeWindow)
     reporter.install()

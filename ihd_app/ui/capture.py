@@ -49,9 +49,17 @@ def over_dimmed(window: QPixmap, dialog: QPixmap) -> QPixmap:
     return picture
 
 
-async def grab_live(window: QWidget, path: Path, dialog: QDialog | None = None) -> Path:
-    """Save a picture of ``window`` (with ``dialog`` over it, if given) once it has painted."""
+async def grab_live(
+    window: QWidget, path: Path, dialog: QDialog | None = None, *, hidden: QWidget | None = None
+) -> Path:
+    """Save a picture of ``window`` (with ``dialog`` over it, if given; without ``hidden``, if
+    given) once it has painted."""
+    if hidden is not None:
+        hidden.hide()
     await paint_pause()
+    if hidden is not None and hidden.isVisible():
+        hidden.hide()  # shown again meanwhile (the inbox changed): one more paint without it
+        await paint_pause()
     if dialog is not None:
         # The window may just have been resized (fonts scale with it): refit the dialog.
         dialog.adjustSize()
@@ -65,12 +73,21 @@ async def grab_live(window: QWidget, path: Path, dialog: QDialog | None = None) 
 
 
 async def capture_screens_live(window: MainWindow, directory: Path, prefix: str) -> list[Path]:
-    """One picture per screen, ``<prefix>-<screen>.png``, for a window whose service runs."""
+    """One picture per screen, ``<prefix>-<screen>.png``, for a window whose service runs.
+
+    A message taking over the window covers every screen: it is pictured once,
+    ``<prefix>-takeover.png``, and each screen as it looks once the message is acknowledged
+    (the takeover is only hidden for the pictures, then shown again, still to acknowledge).
+    """
     paths = []
+    if window.takeover.isVisible():
+        paths.append(await grab_live(window, directory / f"{prefix}-takeover.png"))
     for index, screen in enumerate(window.screens):
         if not window.is_available(index):
             continue  # the Developer screen, unless Developer tools are on
         window.show_screen(index)
-        paths.append(await grab_live(window, directory / f"{prefix}-{screen.label.lower()}.png"))
+        path = directory / f"{prefix}-{screen.label.lower()}.png"
+        paths.append(await grab_live(window, path, hidden=window.takeover))
     window.show_screen(0)
+    window.takeover.show_message(window.context.service.takeover_message())
     return paths

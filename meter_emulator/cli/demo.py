@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -22,10 +23,14 @@ from pathlib import Path
 
 from ihd_app.protocol.cli_common import OneLineParser, form_factor_argument
 from ihd_app.protocol.radio_spec import free_virtual_port
+from meter_emulator.ui.style import zoom_argument
 
 BIN = Path(sys.executable).parent
 #: The scenario the demo plays (resources/scenarios/workshop-morning.toml).
 DEMO_SCENARIO = "workshop-morning"
+#: The screen the two windows share with ``--offscreen``: a 1920x1080 projector, so the
+#: pictures show each window at the half of it a workshop sees (Qt's offscreen screen is 800x800).
+OFFSCREEN_SCREEN = {"name": "projector", "x": 0, "y": 0, "width": 1920, "height": 1080}
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -41,6 +46,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         help="IHD screen size, e.g. 800x480",
     )
     parser.add_argument(
+        "--zoom",
+        type=zoom_argument,
+        metavar="FACTOR",
+        help="text size of the meter emulator's window, 1 the normal size (default: its "
+        "presentation size, for a room: 1.5 on a 1920x1080 screen, 1 on 1280x720)",
+    )
+    parser.add_argument(
         "--folder",
         type=Path,
         metavar="DIR",
@@ -48,10 +60,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     environment = dict(os.environ)
-    if args.offscreen:
-        environment["QT_QPA_PLATFORM"] = "offscreen"
-    elif not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and (
-        sys.platform.startswith("linux") and "QT_QPA_PLATFORM" not in os.environ
+    if (
+        not args.offscreen
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        and (sys.platform.startswith("linux") and "QT_QPA_PLATFORM" not in os.environ)
     ):
         print(
             "./run demo: no display here; run it on a desktop, or use "
@@ -69,6 +81,12 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def _run_in(args: argparse.Namespace, folder: Path, environment: dict[str, str]) -> int:
     """Run both programs with their data and events in ``folder``."""
+    if args.offscreen:
+        environment["QT_QPA_PLATFORM"] = "offscreen"
+        screen = (folder / "offscreen-screen.json").absolute()
+        if ":" not in str(screen):  # Qt splits the platform's options at colons
+            screen.write_text(json.dumps({"screens": [OFFSCREEN_SCREEN]}), encoding="utf-8")
+            environment["QT_QPA_PLATFORM"] = f"offscreen:configfile={screen}"
     port = free_virtual_port()
     meter_args = [
         str(BIN / "meter-emulator"),
@@ -82,6 +100,7 @@ def _run_in(args: argparse.Namespace, folder: Path, environment: dict[str, str])
         "left",
         "--scenario",
         DEMO_SCENARIO,
+        *(["--zoom", f"{args.zoom:g}"] if args.zoom is not None else ["--presentation"]),
     ]
     ihd_args = [
         str(BIN / "ihd"),

@@ -57,6 +57,7 @@ from meter_emulator.scenarios.model import (
     resolve_scenario,
     shipped_scenarios,
 )
+from meter_emulator.ui.style import zoom_argument
 
 #: Exit status of a run whose scenario failed.
 EXIT_FAILED = 1
@@ -243,6 +244,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="close after SECONDS (with --screenshot-dir: take the pictures then)",
     )
     window.add_argument("--place", choices=("left", "right"), help="fill that half of the screen")
+    size = window.add_mutually_exclusive_group()
+    size.add_argument(
+        "--zoom",
+        type=zoom_argument,
+        default=1.0,
+        metavar="FACTOR",
+        help="text size, 1 the normal size (0.8 to 2; View menu, Ctrl+= and Ctrl+- in the window)",
+    )
+    size.add_argument(
+        "--presentation",
+        action="store_true",
+        help="text large enough for a room: --zoom 1.5 on a 1080-line screen, 1 on a 720-line "
+        "one (./run demo uses it)",
+    )
     run.add_argument(
         "--exit-when-done",
         action="store_true",
@@ -447,6 +462,8 @@ def _run_window(args: argparse.Namespace, config: MeterConfig, scenario: Scenari
         screenshot_dir=args.screenshot_dir,
         exit_after=args.exit_after,
         place=args.place,
+        zoom=args.zoom,
+        presentation=args.presentation,
     )
     return run_meter_gui(config, args.events, scenario, options)
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import qasync
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from ihd_app.protocol.cli_common import EXIT_OK, EXIT_USAGE
@@ -29,6 +28,8 @@ from meter_emulator.runtime import MeterConfig, MeterRuntime
 from meter_emulator.scenarios.model import Scenario
 from meter_emulator.ui.capture import capture_consoles
 from meter_emulator.ui.pairing import PairingQuestions
+from meter_emulator.ui.placement import place_window
+from meter_emulator.ui.qt_messages import quiet_offscreen_warnings
 from meter_emulator.ui.window import MeterWindow
 
 logger = logging.getLogger(__name__)
@@ -47,12 +48,16 @@ class WindowOptions:
         exit_after: Close after this many seconds (with ``screenshot_dir``: take the pictures
             then).
         place: ``left`` or ``right``: fill that half of the screen (``./run demo``).
+        zoom: Text size, 1.0 the normal size (``--zoom``).
+        presentation: Text large enough for a room on this screen (``--presentation``).
     """
 
     accept_pairing: bool = False
     screenshot_dir: Path | None = None
     exit_after: float | None = None
     place: str | None = None
+    zoom: float = 1.0
+    presentation: bool = False
 
 
 def run_meter_gui(
@@ -68,6 +73,7 @@ def run_meter_gui(
     app.setOrganizationName("ihd-emulator")
     app.setApplicationDisplayName("Meter emulator")
     app.setQuitOnLastWindowClosed(False)
+    quiet_offscreen_warnings(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
@@ -75,18 +81,6 @@ def run_meter_gui(
     finally:
         loop.close()
         asyncio.set_event_loop(None)
-
-
-def place_window(window: MeterWindow, side: str) -> None:
-    """Fill the ``left`` or ``right`` half of the screen's available area."""
-    screen = window.screen() or QGuiApplication.primaryScreen()
-    if screen is None:
-        return
-    area = screen.availableGeometry()
-    half = area.width() // 2
-    left = area.left() if side == "left" else area.left() + half
-    window.resize(half, area.height())
-    window.move(left, area.top())
 
 
 async def _run(
@@ -99,7 +93,11 @@ async def _run(
     events = EventLog(events_path)
     questions = PairingQuestions(auto_accept=options.accept_pairing)
     runtime = MeterRuntime(replace(config, pairing_policy=questions.policy()), events)
-    window = MeterWindow(runtime, events, questions, Policy.from_file(default_policy_path()))
+    window = MeterWindow(
+        runtime, events, questions, Policy.from_file(default_policy_path()), zoom=options.zoom
+    )
+    if options.presentation:
+        window.set_zoom(window.presentation_zoom())
     try:
         await runtime.start()
     except IhdError as error:

@@ -14,8 +14,6 @@ from meter_emulator.ui.window import MeterWindow
 #: Seconds a console is given to lay out and paint before its picture is taken.
 PAINT_PAUSE_S = 0.3
 
-_NAMES = ("operator", "attacks", "scenarios", "events")
-
 
 async def capture_consoles(
     window: MeterWindow, directory: Path, prefix: str = "meter"
@@ -24,8 +22,8 @@ async def capture_consoles(
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     current = window.tabs.currentIndex()
-    for index, name in enumerate(_NAMES):
-        window.tabs.setCurrentIndex(index)
+    for name, console in window.consoles().items():
+        window.show_console(console)
         await asyncio.sleep(PAINT_PAUSE_S)  # a timer: Qt lays out and paints meanwhile
         path = directory / f"{prefix}-{name}.png"
         window.grab().save(str(path), "PNG")

@@ -1,5 +1,9 @@
 """The meter emulator's window: radio strip on top, the live meter on the left, and the operator
-console, attack console, scenario player and event log as tabs on the right."""
+console, attack console, scenario player and event log as tabs on the right.
+
+Where the window is too narrow for both side by side (half of a 1280x720 projector, or larger
+text for a room), the live meter becomes the first tab, so the consoles keep the whole width.
+View → Presentation size (Ctrl+= / Ctrl+- / Ctrl+0) scales every font of the window."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QMainWindow,
@@ -31,7 +35,7 @@ from meter_emulator.ui.panels.meter_panel import MeterPanel
 from meter_emulator.ui.panels.operator_panel import OperatorPanel
 from meter_emulator.ui.panels.radio_status import RadioStatus
 from meter_emulator.ui.panels.scenario_panel import ScenarioPanel
-from meter_emulator.ui.style import STYLE
+from meter_emulator.ui.style import clamp_zoom, next_zoom, presentation_zoom, style_sheet
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +43,9 @@ logger = logging.getLogger(__name__)
 REFRESH_MS = 500
 #: Events after which the operator's status table may have changed.
 _STATUS_EVENTS = ("status", "sent", "operator.", "ack.", "message.", "data.", "receipt", "queued")
+#: The consoles need about this many average characters of width to show a table's words whole
+#: (the attack console's four wrapped columns of reason codes).
+CONSOLE_CHARS = 60
 
 
 def _scrolling(widget: QWidget) -> QScrollArea:
@@ -50,6 +57,14 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     return area
 
 
+def _shortcuts(key: str, standard: QKeySequence.StandardKey) -> list[QKeySequence]:
+    """``key`` and the platform's ``standard`` keys for the same thing, each once (a key bound
+    twice to one action is ambiguous: Qt then triggers neither)."""
+    keys = [QKeySequence(key)]
+    keys += [k for k in QKeySequence.keyBindings(standard) if k not in keys]
+    return keys
+
+
 class MeterWindow(QMainWindow):
     """The emulator's window around a running meter.
 
@@ -58,6 +73,7 @@ class MeterWindow(QMainWindow):
         events: The meter's event log (the window shows what it records).
         questions: Pairing questions the radio strip answers.
         policy: The authorisation policy (the operator console marks unauthorised types).
+        zoom: Text size, 1.0 the normal size (:meth:`presentation_zoom` for a room).
 
     Attributes:
         closed: The window was closed (the application stops the meter).
@@ -71,6 +87,7 @@ class MeterWindow(QMainWindow):
         events: EventLog,
         questions: PairingQuestions,
         policy: Policy,
+        zoom: float = 1.0,
     ) -> None:
         super().__init__()
         self.runtime = runtime
@@ -78,15 +95,16 @@ class MeterWindow(QMainWindow):
         self._tasks: set[asyncio.Task[Any]] = set()
         self.setWindowTitle(f"Meter emulator · {runtime.meter_id}")
         self.setObjectName("MeterWindow")
-        self.setStyleSheet(STYLE)
+        self._zoom = clamp_zoom(zoom)
+        self.setStyleSheet(style_sheet(self._zoom))
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 8)
         self.radio = RadioStatus(questions, central)
         layout.addWidget(self.radio)
-        splitter = QSplitter(Qt.Orientation.Horizontal, central)
-        self.meter = MeterPanel(runtime, splitter)
-        self.tabs = QTabWidget(splitter)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
+        self.meter = MeterPanel(runtime, self.splitter)
+        self.tabs = QTabWidget(self.splitter)
         self.tabs.setObjectName("consoles")
         self.operator = OperatorPanel(runtime, policy, self.tabs)
         self.attacks = AttackPanel(runtime.attacks, self.tabs)
@@ -98,18 +116,16 @@ class MeterWindow(QMainWindow):
         self.tabs.addTab(_scrolling(self.attacks), "&Attack console")
         self.tabs.addTab(_scrolling(self.scenarios), "&Scenarios")
         self.tabs.addTab(_scrolling(self.log), "&Event log")
-        meter_area = _scrolling(self.meter)
+        self.meter_area = _scrolling(self.meter)
         # The meter panel never scrolls sideways; the consoles take what is left.
-        meter_area.setMinimumWidth(
-            self.meter.minimumSizeHint().width() + meter_area.verticalScrollBar().sizeHint().width()
-        )
-        meter_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        splitter.addWidget(meter_area)
-        splitter.addWidget(self.tabs)
-        splitter.setCollapsible(0, False)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        layout.addWidget(splitter, 1)
+        self.meter_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.splitter.addWidget(self.meter_area)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        layout.addWidget(self.splitter, 1)
+        self._layout = layout
         self.setCentralWidget(central)
         self.bridge = EventBridge(events, self)
         self.bridge.arrived.connect(self._on_events)
@@ -119,7 +135,100 @@ class MeterWindow(QMainWindow):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
+        self._build_view_menu()
+        self._fit_meter_area()
         self.resize(1400, 860)
+        self._arrange()
+
+    # -- text size and arrangement ----------------------------------------------------------------
+    def _build_view_menu(self) -> None:
+        view = self.menuBar().addMenu("&View")
+        self.presentation_action = QAction("&Presentation size", self)
+        self.presentation_action.setCheckable(True)
+        self.presentation_action.setToolTip("Text large enough to read from the back of a room")
+        self.presentation_action.toggled.connect(
+            lambda on: self.set_zoom(self.presentation_zoom() if on else 1.0)
+        )
+        larger = QAction("&Larger text", self)
+        larger.setShortcuts(_shortcuts("Ctrl+=", QKeySequence.StandardKey.ZoomIn))
+        larger.triggered.connect(lambda: self.set_zoom(next_zoom(self._zoom, 1)))
+        smaller = QAction("&Smaller text", self)
+        smaller.setShortcuts(_shortcuts("Ctrl+-", QKeySequence.StandardKey.ZoomOut))
+        smaller.triggered.connect(lambda: self.set_zoom(next_zoom(self._zoom, -1)))
+        actual = QAction("&Actual size", self)
+        actual.setShortcut(QKeySequence("Ctrl+0"))
+        actual.triggered.connect(lambda: self.set_zoom(1.0))
+        for action in (self.presentation_action, larger, smaller, actual):
+            view.addAction(action)
+            self.addAction(action)  # the shortcuts work wherever the focus is in the window
+        self.presentation_action.setChecked(self._zoom == self.presentation_zoom())
+
+    def presentation_zoom(self) -> float:
+        """The zoom of View → Presentation size on the window's screen (1.5 at 1080 lines)."""
+        screen = self.screen()
+        return presentation_zoom(screen.geometry().height() if screen is not None else 1080)
+
+    @property
+    def zoom(self) -> float:
+        """The text size, 1.0 the normal size."""
+        return self._zoom
+
+    def set_zoom(self, zoom: float) -> None:
+        """Show every font of the window at ``zoom`` times its normal size."""
+        zoom = clamp_zoom(zoom)
+        if zoom == self._zoom:
+            return
+        self._zoom = zoom
+        self.setStyleSheet(style_sheet(zoom))
+        self.presentation_action.blockSignals(True)
+        self.presentation_action.setChecked(zoom == self.presentation_zoom())
+        self.presentation_action.blockSignals(False)
+        self._fit_meter_area()
+        self._arrange()
+
+    def _fit_meter_area(self) -> None:
+        self.meter.ensurePolished()
+        area = self.meter_area
+        area.setMinimumWidth(
+            self.meter.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width()
+        )
+
+    @property
+    def meter_in_tabs(self) -> bool:
+        """Whether the live meter is a tab (the window is too narrow to show it beside them)."""
+        return self.tabs.indexOf(self.meter_area) >= 0
+
+    def side_by_side_width(self) -> int:
+        """The narrowest window that shows the live meter beside the consoles."""
+        console = self.fontMetrics().averageCharWidth() * CONSOLE_CHARS
+        margins = self._layout.contentsMargins()
+        return (
+            self.meter_area.minimumWidth()
+            + self.splitter.handleWidth()
+            + console
+            + margins.left()
+            + margins.right()
+        )
+
+    def _arrange(self) -> None:
+        wanted_tab = self.width() < self.side_by_side_width()
+        if wanted_tab == self.meter_in_tabs:
+            return
+        if wanted_tab:
+            self.tabs.insertTab(0, self.meter_area, "&Meter")
+            self.tabs.setCurrentIndex(max(self.tabs.currentIndex(), 1))
+        else:
+            current = self.tabs.currentWidget()
+            self.splitter.insertWidget(0, self.meter_area)
+            self.splitter.setCollapsible(0, False)
+            self.splitter.setStretchFactor(0, 0)
+            if current is not None and current is not self.meter_area:
+                self.tabs.setCurrentWidget(current)
+        self.meter_area.show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange()
 
     def run(self, coroutine: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
         """Run ``coroutine`` as a task the window keeps (and cancels when it closes)."""
@@ -153,8 +262,17 @@ class MeterWindow(QMainWindow):
             self.attacks.refresh()
         self.meter.refresh()
 
+    def consoles(self) -> dict[str, QWidget]:
+        """The consoles by the name of their pictures: operator, attacks, scenarios, events."""
+        return {
+            "operator": self.operator,
+            "attacks": self.attacks,
+            "scenarios": self.scenarios,
+            "events": self.log,
+        }
+
     def show_console(self, widget: QWidget) -> None:
-        """Bring the tab holding ``widget`` (a console) to the front."""
+        """Bring the tab holding ``widget`` (a console, or the meter panel) to the front."""
         for index in range(self.tabs.count()):
             page = self.tabs.widget(index)
             if page is widget or (isinstance(page, QScrollArea) and page.widget() is widget):

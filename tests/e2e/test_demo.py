@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
 import sys
 from pathlib import Path
+
+#: The IHD's screens, as ``ihd-<screen>.png`` (the Developer screen is off in the demo).
+SCREENS = ("home", "messages", "usage", "tariff", "meter", "security", "privacy", "settings")
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """A PNG picture's width and height (from its IHDR chunk)."""
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    return width, height
 
 
 def test_demo_runs_both_windows_connected_and_refuses_forgeries(tmp_path: Path) -> None:
@@ -22,6 +32,8 @@ def test_demo_runs_both_windows_connected_and_refuses_forgeries(tmp_path: Path) 
             "6",
             "--form-factor",
             "800x480",
+            "--folder",
+            str(tmp_path / "demo"),
         ],
         capture_output=True,
         text=True,
@@ -30,10 +42,22 @@ def test_demo_runs_both_windows_connected_and_refuses_forgeries(tmp_path: Path) 
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+    assert "propagateSizeHints" not in result.stderr  # the offscreen platform's noise
     pictures = {path.stem for path in shots.glob("*.png")}
-    assert {"meter-operator", "meter-attacks", "meter-scenarios", "meter-events"} <= pictures
-    assert len(pictures) == 12  # 8 IHD screens and the emulator's 4 consoles
-    folder = Path(result.stdout.split("events and data in ")[1].strip())
+    consoles = {"meter-operator", "meter-attacks", "meter-scenarios", "meter-events"}
+    screens = {f"ihd-{name}" for name in SCREENS}
+    # The 8 IHD screens, the emulator's 4 consoles, and the planned power cut taking over the
+    # display pictured once, if it came before the pictures.
+    assert pictures - {"ihd-takeover"} == screens | consoles
+    # Each screen pictured as itself, not the takeover covering all of them.
+    contents = {(shots / f"{name}.png").read_bytes() for name in pictures}
+    assert len(contents) == len(pictures)
+    for name in consoles:
+        # The emulator's window as a workshop sees it: half of a 1920x1080 screen.
+        width, height = png_size(shots / f"{name}.png")
+        assert 900 <= width <= 960, (name, width)
+        assert 1000 <= height <= 1080, (name, height)
+    folder = tmp_path / "demo"
     events = [json.loads(line) for line in (folder / "ihd-events.jsonl").read_text().splitlines()]
     names = [e["event"] for e in events]
     assert "link.paired" in names

@@ -3,20 +3,21 @@ reason the IHD must give beside the reason it gave."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
     QGroupBox,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from meter_emulator.attacks.console import AttackConsole, AttackRecord
 from meter_emulator.ui.models.attacks import AttackResultsModel
+from meter_emulator.ui.widgets.wrapping_table import WrappingTable
 
 _COLUMNS = 2
 
@@ -50,7 +51,13 @@ class AttackPanel(QWidget):
         super().__init__(parent)
         self._console = console
         self.setObjectName("AttackPanel")
-        layout = QVBoxLayout(self)
+        # The buttons above, the verdicts below, with a handle between: drag it up (to the top
+        # to hide the buttons) to show a room more of the verdicts.
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        QVBoxLayout(self).addWidget(self.splitter)
+        top = QWidget(self.splitter)
+        layout = QVBoxLayout(top)
+        layout.setContentsMargins(0, 0, 0, 0)
         intro = QLabel(
             "Each button forges one message and sends it to the IHD through the meter's radio, "
             "bypassing the meter's own checks. The IHD must refuse every one, showing why; its "
@@ -77,22 +84,27 @@ class AttackPanel(QWidget):
         self.run_all.clicked.connect(self.launch_all)
         grid.addWidget(self.run_all, grid.rowCount(), 0, 1, _COLUMNS)
         layout.addWidget(buttons)
+        bottom = QWidget(self.splitter)
+        layout = QVBoxLayout(bottom)
+        layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel(self)
         self.summary.setObjectName("attackSummary")
         self.summary.setAccessibleName("Attack results summary")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.model = AttackResultsModel(self)
-        self.table = QTableView(self)
+        # Every word of the proof on screen (no sideways scrolling, no cut reason): the time as
+        # wide as it is, the rest shared, the verdict widest; text wraps, rows grow.
+        self.table = WrappingTable((None, 1.0, 1.0, 1.0, 1.4), self)
         self.table.setObjectName("attackTable")
         self.table.setAccessibleName("Attacks launched and the IHD's answers")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.table, 1)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(bottom)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
         self.refresh()
 
     def launch(self, name: str) -> AttackRecord:

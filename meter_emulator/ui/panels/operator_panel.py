@@ -8,11 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +22,11 @@ from meter_emulator.operator.status import DeliveryStatus, MessageRecord
 from meter_emulator.runtime import MeterRuntime
 from meter_emulator.ui.models.messages import FITTED, MessageStatusModel, outcome
 from meter_emulator.ui.panels.compose_form import ComposeForm, build_request
+from meter_emulator.ui.widgets.wrapping_table import WrappingTable
+
+#: The message table's columns: Sent, From, Type and Status (:data:`FITTED`) as wide as they
+#: are; the progress (or reason) and the text share the rest, two to one.
+_SHARES = (*(None for _ in FITTED), 2.0, 1.0)
 
 
 def _problem(error: IhdError) -> str:
@@ -80,20 +83,14 @@ class OperatorPanel(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         self.model = MessageStatusModel(self)
-        self.table = QTableView(right)
+        # The status and the reason in full, wrapped (a room reads them from the projector):
+        # Sent, From, Type and Status as wide as they are; the progress and the text share the rest.
+        self.table = WrappingTable(_SHARES, right)
         self.table.setObjectName("messageTable")
         self.table.setAccessibleName("Messages sent and how far each got")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        for column in FITTED:
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(4, 360)
         right_layout.addWidget(self.table)
         row_actions = QHBoxLayout()
         self.cancel = QPushButton("Cancel", right)

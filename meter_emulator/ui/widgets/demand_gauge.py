@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 #: The dial's sweep: from 7 o'clock clockwise to 5 o'clock.
 _START_DEG = 225.0
 _SPAN_DEG = 270.0
+#: The caption never shrinks below this (points): still legible on a laptop.
+_SMALLEST_PT = 7.0
 
 
 def _pen(colour: QColor, width: float) -> QPen:
@@ -59,14 +61,58 @@ class DemandGauge(QWidget):
         fraction = min(max(kw / self.full_scale_kw, 0.0), 1.0)
         return _START_DEG - fraction * _SPAN_DEG
 
+    def _dial(self) -> tuple[QRectF, float]:
+        """The dial's square and the thickness of its arc, for the widget's size now."""
+        # The dial's lowest points are its two ends, 0.71 of the radius below the centre.
+        side = max(40.0, min(self.width() - 16.0, 2 * (self.height() - 16.0) / 1.71))
+        return QRectF((self.width() - side) / 2, 8, side, side), max(8.0, side / 14)
+
+    def caption_parts(self) -> list[str]:
+        """What the caption under the value says: the unit or the supply's state, the limit."""
+        caption = "kW" if self._supply_on else "supply interrupted"
+        if self._supply_on and self._demand_kw < 0:
+            caption = "kW exported"
+        if self._threshold_kw is None:
+            return [caption]
+        return [caption, f"limit {self._threshold_kw:.1f} kW"]
+
+    def caption_layout(self) -> tuple[QFont, list[tuple[str, QRectF]]]:
+        """The caption's font and its lines with their boxes, inside the ring.
+
+        One line when it fits between the ring's sides, else a line per part; the font shrinks
+        (to no less than :data:`_SMALLEST_PT`) until the widest line fits.
+        """
+        rect, thickness = self._dial()
+        side = rect.width()
+        centre = rect.center()
+        top = centre.y() + side / 12
+        # The inside of the ring, a little below the centre, less a margin either side.
+        width = side - 2 * thickness - side / 8
+        font = QFont(self.font())
+        font.setPointSizeF(max(8.0, side / 20))
+        parts = self.caption_parts()
+        lines = ["  ·  ".join(parts)]
+        while True:
+            metrics = QFontMetricsF(font)
+            if metrics.horizontalAdvance(lines[0]) > width and len(lines) < len(parts):
+                lines = parts
+            widest = max(metrics.horizontalAdvance(line) for line in lines)
+            if widest <= width or font.pointSizeF() <= _SMALLEST_PT:
+                break
+            font.setPointSizeF(max(_SMALLEST_PT, font.pointSizeF() * 0.9))
+        height = QFontMetricsF(font).height()
+        left = centre.x() - width / 2
+        return font, [
+            (line, QRectF(left, top + number * height, width, height))
+            for number, line in enumerate(lines)
+        ]
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
-        # The dial's lowest points are its two ends, 0.71 of the radius below the centre.
-        side = max(40.0, min(self.width() - 16.0, 2 * (self.height() - 16.0) / 1.71))
-        rect = QRectF((self.width() - side) / 2, 8, side, side)
-        thickness = max(8.0, side / 14)
+        rect, thickness = self._dial()
+        side = rect.width()
         track = _pen(palette.mid().color(), thickness)
         painter.setPen(track)
         painter.drawArc(rect, int(_START_DEG * 16), int(-_SPAN_DEG * 16))
@@ -99,19 +145,10 @@ class DemandGauge(QWidget):
             Qt.AlignmentFlag.AlignCenter,
             value,
         )
-        small = QFont(self.font())
-        small.setPointSizeF(max(8.0, side / 20))
+        small, lines = self.caption_layout()
         painter.setFont(small)
-        caption = "kW" if self._supply_on else "supply interrupted"
-        if self._supply_on and self._demand_kw < 0:
-            caption = "kW exported"
-        if self._threshold_kw is not None:
-            caption += f"  ·  limit {self._threshold_kw:.1f} kW"
-        painter.drawText(
-            QRectF(rect.left(), centre.y() + side / 12, side, side / 8),
-            Qt.AlignmentFlag.AlignCenter,
-            caption,
-        )
+        for line, box in lines:
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, line)
         end_y = centre.y() + 0.5 * radius
         label_w = radius * 0.5
         painter.drawText(
