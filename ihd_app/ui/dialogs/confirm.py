@@ -6,6 +6,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ihd_app.ui.dialogs.follow import FollowWindow
+
 #: How wide a dialog is, in average characters of its font: wide enough that its paragraphs
 #: wrap into a few lines, at every window size (fonts scale with the window).
 DIALOG_CHARS = 44
@@ -35,6 +37,7 @@ class ConfirmDialog(QDialog):
         self.setObjectName("ConfirmDialog")
         self.setWindowTitle(title)
         self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.follower = FollowWindow(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(14)
@@ -61,9 +64,12 @@ class ConfirmDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         fit_to_text(self)
+        self.follower.follow()
         super().showEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             fit_to_text(self)
+            if self.isVisible():
+                self.follower.follow()

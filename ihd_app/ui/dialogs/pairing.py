@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ihd_app.service.api import PairingQuestion, PairingRequest
 from ihd_app.ui.dialogs.confirm import fit_to_text
+from ihd_app.ui.dialogs.follow import FollowWindow
 
 
 def six_digits(number: int) -> str:
@@ -40,6 +41,7 @@ class PairingDialog(QDialog):
         self._done = False
         self.setWindowTitle(title)
         self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.follower = FollowWindow(self)
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(28, 22, 28, 22)
         self.layout_.setSpacing(14)
@@ -51,12 +53,15 @@ class PairingDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         fit_to_text(self)
+        self.follower.follow()
         super().showEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             fit_to_text(self)
+            if self.isVisible():
+                self.follower.follow()
 
     def add_text(self, text: str, role: str = "") -> QLabel:
         """A paragraph (or a big number with ``role``)."""
