@@ -82,6 +82,13 @@ def _views(window: MainWindow, meter: MeterSide) -> list[tuple[str, Callable[[],
 
         return show
 
+    def notice() -> None:
+        window.show_kind(HomeScreen)
+        window.notice.show_notice(
+            "Pairing with IHD Demo Meter 019E failed: pairing was refused (No was answered, or "
+            "the numbers did not match). Nothing was stored: press Pair to try again."
+        )
+
     def scanned() -> None:
         screen = window.show_kind(MeterScreen)
         assert isinstance(screen, MeterScreen)
@@ -104,6 +111,7 @@ def _views(window: MainWindow, meter: MeterSide) -> list[tuple[str, Callable[[],
         ("home", lambda: window.show_kind(HomeScreen)),
         ("home-supply-off", supply(SupplyStatus.OFF, 0.0)),
         ("home-supply-armed", supply(SupplyStatus.ARMED, 123.4)),
+        ("home-notice", notice),
         ("messages", messages(past=False)),
         ("messages-past", messages(past=True)),
         *((f"message-{row}", message(row)) for row in range(inbox)),

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -42,6 +43,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -699,7 +701,17 @@ class CaptureTab(QWidget):
     def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        column = QVBoxLayout(self)
+        # Scrolled if need be: on a small panel, with a notice above, the words would overlap.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setObjectName("CaptureScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        inner = QWidget(scroll)
+        column = QVBoxLayout(inner)
         column.setContentsMargins(0, 6, 0, 0)
         column.setSpacing(8)
         self.note = _muted("", self)
@@ -734,6 +746,8 @@ class CaptureTab(QWidget):
             )
         )
         column.addStretch(1)
+        scroll.setWidget(inner)
+        outer.addWidget(scroll)
         self._poll = QTimer(self)
         self._poll.setObjectName("CapturePoll")
         self._poll.setInterval(CAPTURE_POLL_MS)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ihd_app.core.readings import Fuel
 from ihd_app.service.api import IhdServiceApi, Topic, UsageRange
@@ -42,6 +51,18 @@ class HomeScreen(Screen):
 
     def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
+        # Everything fits a screen, even 480x272; but when a notice or banner above takes
+        # some of its height, Home scrolls rather than squashing its figures into each other.
+        scroll = QScrollArea(self)
+        scroll.setObjectName("HomeScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        inner = QWidget(scroll)
+        body = QVBoxLayout(inner)
+        self._body = body
+        self.layout_.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         self.badge = LinkBadge(self)
         top.addWidget(self.badge, 1)
@@ -50,14 +71,14 @@ class HomeScreen(Screen):
         self.clock = QLabel(self)
         self.clock.setProperty("role", "title")
         top.addWidget(self.clock)
-        self.layout_.addLayout(top)
+        body.addLayout(top)
         tiles = QHBoxLayout()
         self._tiles_row = tiles
         tiles.setSpacing(10)
         self.tiles = {fuel: FuelTile(fuel, context.theme, self) for fuel in Fuel}
         for tile in self.tiles.values():
             tiles.addWidget(tile, 1)
-        self.layout_.addLayout(tiles, 3)
+        body.addLayout(tiles, 3)
         bottom = QHBoxLayout()
         self._bottom_row = bottom
         bottom.setSpacing(10)
@@ -93,7 +114,9 @@ class HomeScreen(Screen):
         grid.setRowStretch(3, 1)
         bottom.addWidget(prices, 1)
         self._card_layouts = (ambient_layout, grid)
-        self.layout_.addLayout(bottom, 1)
+        body.addLayout(bottom, 1)
+        scroll.setWidget(inner)
+        self.layout_.addWidget(scroll, 1)
         self._totals_at: datetime | None = None
         self._built = False
         context.theme.changed.connect(self._arrange)
@@ -105,8 +128,8 @@ class HomeScreen(Screen):
         compact = self.context.theme.sizes.compact
         self.badge.set_compact(compact)
         # Every pixel of height counts on a small panel (480x272).
-        self.layout_.setContentsMargins(*((8, 6, 8, 6) if compact else (14, 10, 14, 10)))
-        self.layout_.setSpacing(6 if compact else 8)
+        self._body.setContentsMargins(*((8, 6, 8, 6) if compact else (14, 10, 14, 10)))
+        self._body.setSpacing(6 if compact else 8)
         for layout in (self._tiles_row, self._bottom_row):
             layout.setSpacing(6 if compact else 10)
         for card_layout in self._card_layouts:
