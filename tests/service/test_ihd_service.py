@@ -76,6 +76,29 @@ async def _start(tmp_path: Path, identities: Identities, backfill: bool) -> Runn
     return Running(meter, meter_events, service, events, identities)
 
 
+async def _display_off(stack: Running) -> None:
+    """Close the display and wait until the air is free for the next one (one at a time)."""
+    await stack.service.close()
+    radio = stack.meter.radio
+    assert radio is not None
+    assert radio.virtual_air is not None
+    await asyncio.wait_for(radio.virtual_air.wait_for_no_ihd(), 10)
+
+
+def _display_again(
+    stack: Running, data_dir: Path, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> tuple[IhdService, Events]:
+    """A fresh display on the same data dir (a restart), and its events."""
+    log = EventLog()
+    service = IhdService(
+        ServiceConfig(stack.meter.config.radio, data_dir, backfill=False),
+        log,
+        pairing=AutoAccept(),
+        clock=clock,
+    )
+    return service, Events(log)
+
+
 @pytest.fixture
 async def running(tmp_path: Path, identities: Identities) -> AsyncIterator[Running]:
     stack = await _start(tmp_path, identities, backfill=False)
@@ -155,20 +178,10 @@ async def test_todays_figures_never_go_backwards_across_a_restart(
     first = readings[0]["summation_wh"]
     before = kwh(stack.service)
     assert before > 0
-    await stack.service.close()
-    radio = stack.meter.radio
-    assert radio is not None
-    assert radio.virtual_air is not None
-    await asyncio.wait_for(radio.virtual_air.wait_for_no_ihd(), 10)  # one display at a time
+    await _display_off(stack)
 
     # The display starts again on the same data while the meter keeps counting.
-    log = EventLog()
-    events = Events(log)
-    service = IhdService(
-        ServiceConfig(stack.service.config.radio, tmp_path / "ihd", backfill=False),
-        log,
-        pairing=AutoAccept(),
-    )
+    service, events = _display_again(stack, tmp_path / "ihd")
     try:
         await service.start()
         assert service.link is not None
@@ -284,19 +297,10 @@ async def test_a_cancel_all_waiting_for_its_time_survives_a_restart(
         await stack.meter.send_envelope(stack.envelope("dno", cancel_all, 2))
         await stack.events.wait("message.accepted", type="message.cancel")
         assert len(stack.service.inbox.pending_cancellations) == 1
-        await stack.service.close()
-        radio = stack.meter.radio
-        assert radio is not None
-        assert radio.virtual_air is not None
-        await asyncio.wait_for(radio.virtual_air.wait_for_no_ihd(), 10)  # one display at a time
+        await _display_off(stack)
         # Two hours later, a fresh start of the display: the withdrawal still happens.
-        log = EventLog()
-        events = Events(log)
-        restarted = IhdService(
-            ServiceConfig(stack.meter.config.radio, tmp_path / "ihd", backfill=False),
-            log,
-            pairing=AutoAccept(),
-            clock=lambda: datetime.now(UTC) + timedelta(hours=2),
+        restarted, events = _display_again(
+            stack, tmp_path / "ihd", clock=lambda: datetime.now(UTC) + timedelta(hours=2)
         )
         assert restarted.inbox.pending_cancellations[0].at.timestamp() == pytest.approx(
             in_an_hour.timestamp(), abs=1
