@@ -29,6 +29,7 @@ from ihd_app.ui.qt_messages import quiet_offscreen_warnings
 from ihd_app.ui.set_aside_dialog import tell_set_aside_files
 from ihd_app.ui.settings import load_settings, save_settings
 from ihd_app.ui.speech import default_speaker
+from ihd_app.ui.startup_failure import tell_startup_failure
 from ihd_app.ui.theme import ThemeName
 from ihd_app.ui.window_state import PLACES, place_window, restore_geometry, save_geometry
 
@@ -167,7 +168,8 @@ async def _run(
         service = await service_factory()
     except Exception as error:
         logger.error("the IHD service could not be created: %s", error)
-        print(f"ihd: the IHD service could not be created: {error}", file=sys.stderr)
+        print(f"ihd: error: {error}", file=sys.stderr)
+        await tell_startup_failure(error, exit_after)  # no terminal to read stderr on, maybe
         return EXIT_FAILED
     window = MainWindow(service, settings, speaker=default_speaker(), form_factor=size)
     # Before start(): that is when a damaged database or bonds file is set aside and told.

@@ -8,6 +8,7 @@ waits for ``storage.set-aside``, then stops the program and reads the whole of s
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from datetime import UTC, datetime
@@ -195,4 +196,27 @@ def test_a_sound_database_is_left_alone(tmp_path: Path) -> None:
     with Database.in_data_dir(tmp_path) as again:
         assert again.set_aside is None
         assert again.connection.execute("SELECT value FROM settings").fetchone() == ("v",)
+    assert not list(tmp_path.glob("*.corrupt-*"))
+
+
+#: The window on a radio nobody answers, closing itself (and its dialog) after a second.
+WINDOW = ["--radio", "virtual:1", "--exit-after", "1"]
+
+
+def test_a_database_of_a_newer_program_is_refused_not_set_aside(tmp_path: Path) -> None:
+    with Database.in_data_dir(tmp_path) as database:
+        database.connection.execute("PRAGMA user_version = 99")
+    result = subprocess.run(
+        [str(BIN / "ihd"), "--data-dir", str(tmp_path), "--log-dir", str(tmp_path), *WINDOW],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"ihd: error: {tmp_path / DATABASE_FILE} has schema version 99, newer than this "
+        "program's 2; upgrade the program instead\n"
+    )
     assert not list(tmp_path.glob("*.corrupt-*"))

@@ -1,16 +1,20 @@
-"""The window tells, in a dialog over itself, which damaged file was set aside and where it is."""
+"""The window tells, in a dialog over itself, which damaged file was set aside and where it is;
+and a display that cannot start at all says why in a dialog, not only on stderr."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.set_aside import SET_ASIDE_EVENT, SetAside
+from ihd_app.store.database import StoreError
 from ihd_app.ui.set_aside_dialog import tell_set_aside_files
+from ihd_app.ui.startup_failure import tell_startup_failure
 
 
 def test_a_set_aside_file_is_told_in_a_dialog_over_the_window(qtbot: Any, tmp_path: Path) -> None:
@@ -47,3 +51,25 @@ def test_a_set_aside_file_is_told_in_a_dialog_over_the_window(qtbot: Any, tmp_pa
     events.emit(SET_ASIDE_EVENT, **damaged.event_fields())
     assert len(window.findChildren(QMessageBox)) == 1  # no longer listening
     dialog.accept()
+
+
+def test_a_display_that_cannot_start_says_why_in_a_dialog(
+    qtbot: Any, event_loop_qt: Any, tmp_path: Path
+) -> None:
+    error = StoreError(f"{tmp_path}/ihd.sqlite3 has schema version 99, newer than this program's 2")
+    told = asyncio.ensure_future(tell_startup_failure(error))
+    qtbot.waitUntil(lambda: _dialog("startup-failure-dialog") is not None)
+    dialog = _dialog("startup-failure-dialog")
+    assert dialog is not None
+    assert dialog.text() == f"The display cannot start: {error}"
+    assert not told.done()  # the program waits for the person
+    dialog.button(QMessageBox.StandardButton.Close).click()
+    qtbot.waitUntil(told.done)
+    assert told.result() is None
+
+
+def _dialog(name: str) -> QMessageBox | None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QMessageBox) and widget.objectName() == name and widget.isVisible():
+            return widget
+    return None
