@@ -38,6 +38,9 @@ async def tell_startup_failure(error: BaseException, exit_after: float | None = 
     dialog.finished.connect(on_finished)
     timer = loop.call_later(exit_after, dialog.reject) if exit_after is not None else None
     dialog.open()
+    # It is the only window: take the keyboard, so Return or Escape closes it.
+    dialog.raise_()
+    dialog.activateWindow()
     try:
         await dismissed
     finally:
