@@ -15,6 +15,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, Signal
 
+from ihd_app.ui.spoken import in_words
+
 logger = logging.getLogger(__name__)
 
 #: The program, found on ``PATH``.
@@ -93,7 +95,7 @@ class EspeakSpeaker(QObject):
 
     def say(self, text: str, *, interruptible: bool = False) -> None:
         """Read ``text`` after what is being read; cut short a reading on request first."""
-        text = " ".join(text.split())
+        text = " ".join(in_words(text).split())
         if not text:
             return
         # A reading on request never holds up what comes next (an alarm, or a fresher request).
@@ -125,23 +127,22 @@ class EspeakSpeaker(QObject):
         process = QProcess(self)
         process.setProgram(self._program)
         process.setArguments(arguments)
-        process.finished.connect(
-            lambda code, status: self._ended(
-                process, code, status is QProcess.ExitStatus.NormalExit
-            )
-        )
-        process.errorOccurred.connect(lambda error: self._failed(process, error))
+        # Bound methods, not closures over the process: nothing but Qt's parent keeps a process
+        # (or this speaker) alive, so Python's garbage collector never deletes a Qt object.
+        process.finished.connect(self._ended)
+        process.errorOccurred.connect(self._failed)
         self._process, self._current = process, utterance
         process.start()
         process.write(utterance.text.encode())
         process.closeWriteChannel()
 
-    def _ended(self, process: QProcess, code: int, normal: bool) -> None:
-        if process is not self._process:
+    def _ended(self, code: int, status: QProcess.ExitStatus) -> None:
+        process = self.sender()
+        if not isinstance(process, QProcess) or process is not self._process:
             return  # cut short by _abort, which has told already
         utterance = self._finish(process)
         complaint = bytes(process.readAllStandardError().data()).decode(errors="replace").strip()
-        ok = normal and code == 0
+        ok = status is QProcess.ExitStatus.NormalExit and code == 0
         if not ok:
             logger.warning("espeak-ng failed (exit code %s): %s", code, complaint or "no message")
         elif complaint:
@@ -150,9 +151,12 @@ class EspeakSpeaker(QObject):
         self.utterance_ended.emit(utterance, ok)
         self._start_next()
 
-    def _failed(self, process: QProcess, error: QProcess.ProcessError) -> None:
+    def _failed(self, error: QProcess.ProcessError) -> None:
+        process = self.sender()
         # Only a process that never started gets no finished signal.
-        if process is not self._process or error is not QProcess.ProcessError.FailedToStart:
+        if not isinstance(process, QProcess) or process is not self._process:
+            return
+        if error is not QProcess.ProcessError.FailedToStart:
             return
         utterance = self._finish(process)
         logger.warning("espeak-ng could not start: %s", process.errorString())

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject
 
 from ihd_app.ui.espeak import PROGRAM, EspeakSpeaker
+from ihd_app.ui.spoken import in_words
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class QtSpeaker:
 
     def say(self, text: str, *, interruptible: bool = False) -> None:
         """Read ``text`` aloud, queued after what is being read (Qt cannot cut one short)."""
-        self._engine.enqueue(text)
+        self._engine.enqueue(in_words(text))
 
     def stop(self) -> None:
         """Stop reading."""

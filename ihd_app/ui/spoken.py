@@ -6,6 +6,7 @@ what Home shows is said here in words ("2 pounds 45", "kilowatt hours").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -57,6 +58,25 @@ def demand(watts: float) -> str:
     """``using 1.25 kilowatts``, ``exporting 0.5 kilowatts``."""
     verb = "exporting" if watts < 0 else "using"
     return f"{verb} {_number(abs(watts) / 1000, 2)} kilowatts"
+
+
+_NUMBER = r"(\d[\d,]*(?:\.\d+)?)"
+#: Symbols in a message's text (written by the energy industry) and the words they stand for.
+_IN_WORDS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(rf"£{_NUMBER}"), lambda m: pounds(float(m[1].replace(",", "")))),
+    (re.compile(rf"{_NUMBER}\s?p\s?/\s?kWh\b"), lambda m: f"{m[1]} pence per kilowatt hour"),
+    (re.compile(rf"{_NUMBER}\s?kWh\b"), lambda m: f"{m[1]} kilowatt hours"),
+    (re.compile(rf"{_NUMBER}\s?kW\b"), lambda m: f"{m[1]} kilowatts"),
+    (re.compile(rf"{_NUMBER}p\b"), lambda m: f"{m[1]} pence"),
+    (re.compile(r"\s?/\s?kWh\b"), lambda _m: " per kilowatt hour"),
+]
+
+
+def in_words(text: str) -> str:
+    """``27.9p/kWh``, ``£2.45``, ``3.0 kW`` in a message as a speech engine should say them."""
+    for pattern, words in _IN_WORDS:
+        text = pattern.sub(words, text)
+    return text
 
 
 def _fuel(

@@ -157,6 +157,20 @@ def test_a_sentence_is_recorded_as_speech_of_a_plausible_length(
     assert not speaker.speaking
 
 
+def test_prices_and_power_in_a_message_are_said_in_words(
+    qtbot: Any, speaker: EspeakSpeaker
+) -> None:
+    with qtbot.waitSignal(speaker.utterance_ended, timeout=ENDED_MS) as ended:
+        speaker.say("Your Peak unit rate will be 27.9p/kWh. You are using more than 3.0 kW.")
+    utterance, ok = ended.args
+    assert ok
+    assert utterance.text == (
+        "Your Peak unit rate will be 27.9 pence per kilowatt hour. "
+        "You are using more than 3.0 kilowatts."
+    )
+    assert_spoken(utterance)
+
+
 def test_a_critical_message_is_read_aloud_by_the_engine(
     qtbot: Any, open_window: Any, speaker: EspeakSpeaker
 ) -> None:

@@ -37,3 +37,23 @@ def test_energy_power_and_rates_are_said_in_words() -> None:
     assert spoken.demand(-500) == "exporting 0.5 kilowatts"
     assert spoken.pence_per_kwh(24.86) == "24.86 pence per kilowatt hour"
     assert spoken.pence_per_kwh(38.2) == "38.2 pence per kilowatt hour"
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        (
+            "From 1 February your Peak unit rate will be 27.9p/kWh (was 28.6p/kWh).",
+            "From 1 February your Peak unit rate will be 27.9 pence per kilowatt hour "
+            "(was 28.6 pence per kilowatt hour).",
+        ),
+        ("You are using more than 3.0 kW.", "You are using more than 3.0 kilowatts."),
+        ("A credit of £2.45 and £10 today.", "A credit of 2 pounds 45 and 10 pounds today."),
+        ("£1,250.00 owed", "1250 pounds owed"),
+        ("9.8 kWh used, 35.5p per hour", "9.8 kilowatt hours used, 35.5 pence per hour"),
+        ("Price per kWh: 20 p / kWh", "Price per kWh: 20 pence per kilowatt hour"),
+        ("Gas supply turned off at 18:00.", "Gas supply turned off at 18:00."),
+    ],
+)
+def test_a_messages_symbols_are_said_in_words(written: str, said: str) -> None:
+    assert spoken.in_words(written) == said
