@@ -219,6 +219,9 @@ class GattTab(QWidget):
                     short_uuid(service.uuid),
                 ]
             )
+            # Names and UUIDs are shortened with … in a narrow column: whole in the tooltip.
+            top.setToolTip(0, service.name or "Service")
+            top.setToolTip(3, service.uuid)
             for char in service.characteristics:
                 item = QTreeWidgetItem(
                     [
