@@ -35,7 +35,7 @@ QLabel#operatorResult[tone="good"] {{ color: #1b7f3b; }}
 QLabel#operatorResult[tone="bad"] {{ color: #b3261e; }}
 QLabel[role="notice"] {{ color: #a15c00; }}
 QLabel#attackSummary {{ font-weight: 600; }}
-QGroupBox {{ font-weight: 600; margin-top: 10px; }}
+QGroupBox {{ font-weight: 600; margin-top: {group_margin}px; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; }}
 QGroupBox QLabel, QGroupBox QPushButton, QGroupBox QComboBox {{ font-weight: normal; }}
 QPushButton {{ padding: 5px 12px; }}
@@ -88,6 +88,8 @@ def style_sheet(zoom: float = 1.0) -> str:
         pairing=size(_PAIRING_PT),
         title=size(_TITLE_PT),
         supply=size(_SUPPLY_PT),
+        # The group's title sits in its top margin: as tall as the title's font.
+        group_margin=round(10 * zoom),
     )
 
 

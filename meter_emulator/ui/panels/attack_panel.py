@@ -3,13 +3,16 @@ reason the IHD must give beside the reason it gave."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -20,6 +23,8 @@ from meter_emulator.ui.models.attacks import AttackResultsModel
 from meter_emulator.ui.widgets.wrapping_table import WrappingTable
 
 _COLUMNS = 2
+#: At most this share of the console's height goes to the buttons (they scroll beyond it).
+BUTTONS_SHARE = 0.5
 
 
 def summary_text(summary: dict[str, int]) -> str:
@@ -51,11 +56,16 @@ class AttackPanel(QWidget):
         super().__init__(parent)
         self._console = console
         self.setObjectName("AttackPanel")
-        # The buttons above, the verdicts below, with a handle between: drag it up (to the top
-        # to hide the buttons) to show a room more of the verdicts.
+        # The buttons above (scrolling when there is no room), the verdicts below, with a
+        # handle between: drag it up (to the top to hide the buttons) to show more verdicts.
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         QVBoxLayout(self).addWidget(self.splitter)
-        top = QWidget(self.splitter)
+        top = self._buttons_page = QWidget()
+        self._top = QScrollArea(self.splitter)
+        self._top.setWidget(top)
+        self._top.setWidgetResizable(True)
+        self._top.setFrameShape(QFrame.Shape.NoFrame)
+        self._top.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(top)
         layout.setContentsMargins(0, 0, 0, 0)
         intro = QLabel(
@@ -78,34 +88,64 @@ class AttackPanel(QWidget):
             row, column = divmod(number, _COLUMNS)
             grid.addWidget(button, row, column)
             self.buttons[chosen.name] = button
-        self.run_all = QPushButton("Run every attack", buttons)
-        self.run_all.setObjectName("runAllAttacks")
-        self.run_all.setAccessibleName("Run every attack in turn")
-        self.run_all.clicked.connect(self.launch_all)
-        grid.addWidget(self.run_all, grid.rowCount(), 0, 1, _COLUMNS)
         layout.addWidget(buttons)
         bottom = QWidget(self.splitter)
         layout = QVBoxLayout(bottom)
         layout.setContentsMargins(0, 0, 0, 0)
+        # The demonstration's one button stays in view, above the verdicts it fills in.
+        summary_row = QHBoxLayout()
+        layout.addLayout(summary_row)
         self.summary = QLabel(self)
         self.summary.setObjectName("attackSummary")
         self.summary.setAccessibleName("Attack results summary")
         self.summary.setWordWrap(True)
-        layout.addWidget(self.summary)
+        summary_row.addWidget(self.summary, 1)
+        self.run_all = QPushButton("Run every attack", bottom)
+        self.run_all.setObjectName("runAllAttacks")
+        self.run_all.setAccessibleName("Run every attack in turn")
+        self.run_all.clicked.connect(self.launch_all)
+        summary_row.addWidget(self.run_all)
         self.model = AttackResultsModel(self)
         # Every word of the proof on screen (no sideways scrolling, no cut reason): the time as
         # wide as it is, the rest shared, the verdict widest; text wraps, rows grow.
-        self.table = WrappingTable((None, 1.0, 1.0, 1.0, 1.4), self)
+        self.table = WrappingTable((None, 1.0, 1.0, 1.0, 2.0), self)
         self.table.setObjectName("attackTable")
         self.table.setAccessibleName("Attacks launched and the IHD's answers")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         layout.addWidget(self.table, 1)
-        self.splitter.addWidget(top)
+        self.splitter.addWidget(self._top)
         self.splitter.addWidget(bottom)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
+        self._dragged = False
+        self.splitter.splitterMoved.connect(self._on_dragged)
+        self.splitter.installEventFilter(self)
         self.refresh()
+
+    def _on_dragged(self) -> None:
+        self._dragged = True
+
+    def share_height(self) -> None:
+        """The buttons as tall as they are, but no more than :data:`BUTTONS_SHARE` of the
+        height: the verdicts keep room for several rows (unless the handle was dragged)."""
+        total = sum(self.splitter.sizes())
+        if self._dragged or total <= 0:
+            return
+        wanted = self._buttons_page.sizeHint().height()
+        top = min(wanted, int(total * BUTTONS_SHARE))
+        self.splitter.setSizes([top, total - top])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The splitter's own size (set by the layout, possibly after this panel's resize).
+        if watched is self.splitter and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.share_height()
+        return False
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.share_height()
 
     def launch(self, name: str) -> AttackRecord:
         """Launch attack ``name``."""

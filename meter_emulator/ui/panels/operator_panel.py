@@ -4,7 +4,7 @@ and ask for half-hourly data (which the meter answers only with the consumer's c
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -24,6 +24,9 @@ from meter_emulator.ui.models.messages import FITTED, MessageStatusModel, outcom
 from meter_emulator.ui.panels.compose_form import ComposeForm, build_request
 from meter_emulator.ui.widgets.wrapping_table import WrappingTable
 
+#: The compose form's narrowest and widest, in lines of its font (480 and 640 px at the
+#: normal size).
+FORM_LINES = (28, 38)
 #: The message table's columns: Sent, From, Type and Status (:data:`FITTED`) as wide as they
 #: are; the progress (or reason) and the text share the rest, two to one.
 _SHARES = (*(None for _ in FITTED), 2.0, 1.0)
@@ -58,8 +61,7 @@ class OperatorPanel(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.form = ComposeForm(policy, left)
         # A readable form width; the table below takes the whole width.
-        self.form.setMinimumWidth(480)
-        self.form.setMaximumWidth(640)
+        self._fit_form()
         left_layout.addWidget(self.form, 0, Qt.AlignmentFlag.AlignLeft)
         actions = QHBoxLayout()
         self.send = QPushButton("Sign and send", left)
@@ -114,6 +116,17 @@ class OperatorPanel(QWidget):
         splitter.setStretchFactor(1, 3)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.refresh()
+
+    def _fit_form(self) -> None:
+        # A readable form width, in lines of its font (it grows with the window's zoom).
+        line = self.fontMetrics().height()
+        self.form.setMinimumWidth(FORM_LINES[0] * line)
+        self.form.setMaximumWidth(FORM_LINES[1] * line)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_form()
 
     def _say(self, text: str, *, ok: bool) -> None:
         self.result.setText(text)

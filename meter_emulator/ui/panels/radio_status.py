@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from meter_emulator.ui.pairing import PairingQuestions
 
@@ -53,20 +53,25 @@ class RadioStatus(QFrame):
         self.setObjectName("RadioStatus")
         self.setProperty("role", "strip")
         self._questions = questions
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
+        # The link's state beside Drop link; the pairing question and its answers on a line of
+        # their own under it, so neither squeezes the other (an address has nowhere to wrap).
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(12, 8, 12, 8)
+        top = QHBoxLayout()
+        rows.addLayout(top)
+        layout = QHBoxLayout()
+        rows.addLayout(layout)
         self.state = QLabel("Radio starting…", self)
         self.state.setObjectName("radioState")
         self.state.setAccessibleName("Radio state")
-        self.state.setWordWrap(True)  # the pairing question beside it must stay in view
-        self.state.setMinimumWidth(120)
-        layout.addWidget(self.state, 1)
+        self.state.setWordWrap(True)
+        top.addWidget(self.state, 1)
         self.pairing = QLabel(self)
         self.pairing.setObjectName("pairingNumber")
         self.pairing.setAccessibleName("Pairing number")
         self.pairing.setWordWrap(True)
         self.pairing.hide()
-        layout.addWidget(self.pairing)
+        layout.addWidget(self.pairing, 1)
         self.same = QPushButton("Same number", self)
         self.same.setAccessibleName("Confirm: the IHD shows the same number")
         self.different = QPushButton("Different", self)
@@ -80,7 +85,7 @@ class RadioStatus(QFrame):
         self.drop.setAccessibleName("Drop the link to the IHD")
         self.drop.setEnabled(False)
         self.drop.clicked.connect(self.drop_requested.emit)
-        layout.addWidget(self.drop)
+        top.addWidget(self.drop, 0, Qt.AlignmentFlag.AlignTop)
         self._advertising = ""
         self._peer: str | None = None
         self._security = ""

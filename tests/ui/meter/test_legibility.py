@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF
+from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF, QTextDocument
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QStyle, QTableView
+from PySide6.QtWidgets import QLabel, QStyle, QTableView
 
 from meter_emulator.attacks.console import AttackRecord
 from meter_emulator.cli.main import build_parser
@@ -101,6 +101,8 @@ def test_every_word_of_the_attack_console_is_shown_at_projector_sizes(
     qtbot.waitUntil(lambda: window.size().toTuple() == size)
     qtbot.waitUntil(lambda: not _unshown_words(table))
     assert table.horizontalScrollBar().maximum() == 0
+    # The verdicts keep room for several rows however tall the buttons are.
+    qtbot.waitUntil(lambda: table.height() >= 0.4 * window.attacks.height())
     assert "refused, but with 'role-not-authorised' instead of 'unsupported-version'" in [
         window.attacks.model.cell(row, 4) for row in range(5)
     ]
@@ -141,6 +143,34 @@ def test_presentation_size_enlarges_every_font_and_gives_the_consoles_the_width(
         window.scenarios,
         window.log,
     }
+
+
+def _clipped_words(label: QLabel) -> list[str]:
+    """The words of ``label`` wider than it (a wrapped label cannot break inside a word)."""
+    document = QTextDocument()
+    document.setHtml(label.text())
+    metrics = QFontMetrics(label.font())
+    room = label.contentsRect().width()
+    return [w for w in document.toPlainText().split() if metrics.horizontalAdvance(w) > room]
+
+
+@pytest.mark.parametrize(
+    ("size", "zoom"), [(HALVES[0], presentation_zoom(1080)), (HALVES[1], presentation_zoom(720))]
+)
+def test_the_radio_strip_shows_the_address_and_the_pairing_question_whole(
+    qtbot: Any, desk: MeterDesk, size: tuple[int, int], zoom: float
+) -> None:
+    window = desk.window
+    window.set_zoom(zoom)
+    window.resize(*size)
+    radio = window.radio
+    radio.state.setText(
+        "IHD <b>C0:1D:A6:00:01:01</b> connected · not encrypted yet · not subscribed yet"
+    )
+    window.questions.asked.emit(32016, False)  # as the meter's pairing asks
+    qtbot.waitUntil(radio.same.isVisible)
+    qtbot.waitUntil(lambda: not _clipped_words(radio.state) and not _clipped_words(radio.pairing))
+    assert "032 016" in radio.pairing.text()
 
 
 def test_zoom_and_presentation_are_options_of_the_emulator() -> None:
