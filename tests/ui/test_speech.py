@@ -6,21 +6,26 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from ihd_app.core.model import Importance
 from ihd_app.core.readings import Fuel
+from ihd_app.ui.capture import settle
 from ihd_app.ui.espeak import EspeakSpeaker
 from ihd_app.ui.screens.home import HomeScreen
 from ihd_app.ui.screens.settings import SettingsScreen
 from ihd_app.ui.settings import UiSettings, load_settings, save_settings
 from ihd_app.ui.speech import SilentSpeaker, default_speaker
+from ihd_app.ui.theme import ThemeName
+from tests.ui.clipping import clipped_text
 from tests.ui.fake.demo_data import DNO, GDN, message
 from tests.ui.fakes import DEMO_NOW, make_service
 
 CRITICAL = "a1f3c9e2"
+SIZES = [(480, 272), (800, 480), (1280, 800)]
 
 
 class RecordingSpeaker:
@@ -262,3 +267,22 @@ def test_read_aloud_is_offered_even_with_alerts_not_read(qtbot: Any, open_window
     home = _home(window)
     qtbot.mouseClick(home.read_aloud, Qt.MouseButton.LeftButton)
     assert len(speaker.on_request) == 1
+
+
+@pytest.mark.parametrize("theme", list(ThemeName), ids=lambda t: t.value)
+@pytest.mark.parametrize(
+    "size", [(480, 272), (800, 480), (1280, 800)], ids=lambda s: "x".join(map(str, s))
+)
+@pytest.mark.parametrize("household", ["demo", "new"])
+def test_read_aloud_cuts_no_word_on_home(
+    qtbot: Any, open_window: Any, size: tuple[int, int], theme: ThemeName, household: str
+) -> None:
+    # Where the display speaks, the button sits beside the link badge: nothing on Home is cut.
+    service, _meter, clock = make_service(exclude=[CRITICAL], demo=household == "demo")
+    window = open_window(
+        service, clock, UiSettings(theme=theme), speaker=RecordingSpeaker(), form_factor=size
+    )
+    home = _home(window)
+    settle()
+    assert home.read_aloud.isVisible()
+    assert clipped_text(window.screen_area) == []
