@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import parse_envelope, sign_envelope
@@ -35,7 +36,12 @@ from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.private_dir import make_private_dir
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
-from ihd_app.protocol.set_aside import SET_ASIDE_EVENT, check_bond_file
+from ihd_app.protocol.set_aside import (
+    SET_ASIDE_EVENT,
+    SetAside,
+    check_bond_file,
+    open_or_set_aside,
+)
 from ihd_app.protocol.verification import Verdict, VerifiedMessage, Verifier
 from ihd_app.protocol.zcl import (
     METERING,
@@ -83,6 +89,7 @@ from meter_emulator.state import MeterState
 
 logger = logging.getLogger(__name__)
 
+_DataFile = TypeVar("_DataFile")
 #: Demand and register are reported in thousandths of a kWh (W and Wh) for electricity and in
 #: dm3 (litres) for gas, as ZSE meters commonly do.
 DIVISOR = 1000
@@ -217,7 +224,14 @@ class MeterRuntime:
         self._identities: dict[str, Identity] = {"meter": self.identity}
         self.household = Household(seed=config.seed, solar_peak_w=config.solar_kw * 1000)
         self.premises = Premises(self.household)
-        self.state = MeterState(make_private_dir(config.data_dir) / "meter-state.json")
+        #: Damaged data files renamed out of the way, told when the meter starts.
+        self._set_aside: list[SetAside] = []
+        self.state = self._open_data_file(
+            MeterState,
+            make_private_dir(config.data_dir) / "meter-state.json",
+            "the meter carries on without its saved replay counters, consent answers and "
+            "power threshold",
+        )
         self._verifier = Verifier(
             TrustStore.from_directory(config.trust_dir),
             Policy.from_file(default_policy_path()),
@@ -236,7 +250,12 @@ class MeterRuntime:
         self._history_requests: asyncio.Queue[tuple[Endpoint, int, int]] = asyncio.Queue()
         self._ihd_id = config.ihd_id
         self.status = StatusTable()
-        self.outbox = StoreAndForward(config.data_dir / OUTBOX_FILE)
+        self.outbox = self._open_data_file(
+            StoreAndForward,
+            config.data_dir / OUTBOX_FILE,
+            "the meter carries on with no messages waiting for the display (they stay in the "
+            "kept file)",
+        )
         self._wake = asyncio.Event()
         self._listening = asyncio.Event()
         self._delivered = asyncio.Event()
@@ -266,6 +285,9 @@ class MeterRuntime:
             IhdError: The radio cannot be opened (port in use, no dongle, ...).
         """
         config = self.config
+        for kept in self._set_aside:
+            self.events.emit(SET_ASIDE_EVENT, **kept.event_fields())
+        self._set_aside.clear()
         self._radio = await open_meter_radio(config.radio, btsnoop=config.btsnoop)
         name = advertised_name(self.meter_id)
         device = self._radio.create_device(name)
@@ -345,6 +367,14 @@ class MeterRuntime:
         if name not in self._identities:
             self._identities[name] = load_identity(self.config.pki_dir, name)
         return self._identities[name]
+
+    def _open_data_file(
+        self, opener: Callable[[Path], _DataFile], path: Path, consequence: str
+    ) -> _DataFile:
+        opened, damaged = open_or_set_aside(path, opener, consequence)
+        if damaged is not None:
+            self._set_aside.append(damaged)
+        return opened
 
     def next_counter(self, identity: Identity) -> int:
         """The next originator counter to sign with as ``identity`` (persisted)."""

@@ -15,11 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bumble.keys import PairingKeys
 
 from ihd_app.protocol.errors import ConfigurationError
+
+_Opened = TypeVar("_Opened")
 
 #: The event both programs log when they set a file aside (fields: file, kept_as, problem,
 #: detail: the sentence shown to the person).
@@ -113,6 +115,34 @@ def set_aside(
     return SetAside(path, kept, problem, consequence)
 
 
+def open_or_set_aside(
+    path: Path, opener: Callable[[Path], _Opened], consequence: str
+) -> tuple[_Opened, SetAside | None]:
+    """Open a JSON data file with ``opener``; if what is in it cannot be understood, set it
+    aside and open afresh (``opener`` must accept a missing file).
+
+    Args:
+        path: The file.
+        opener: Reads it (and raises ValueError, TypeError, KeyError or AttributeError on
+            content it cannot use; ``json.JSONDecodeError`` is a ValueError).
+        consequence: What the program does without it (ends the sentence).
+
+    Returns:
+        What ``opener`` returned, and what was set aside (``None`` if nothing was).
+    """
+    try:
+        return opener(path), None
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        if not path.exists():
+            raise
+        if isinstance(error, json.JSONDecodeError):
+            problem = f"not valid JSON: {error.msg}, line {error.lineno}"
+        else:
+            problem = f"not what the program wrote: {error}"
+        damaged = set_aside(path, problem, consequence)
+        return opener(path), damaged
+
+
 def bond_file_problem(path: Path) -> str | None:
     """What is wrong with a JSON bonds file (Bumble's ``JsonKeyStore``), or ``None`` if it is
     usable or absent."""
@@ -129,7 +159,7 @@ def bond_file_problem(path: Path) -> str | None:
     try:
         table = json.loads(text)
     except json.JSONDecodeError as error:
-        return f"not valid JSON: {error.msg} at line {error.lineno}"
+        return f"not valid JSON: {error.msg}, line {error.lineno}"
     # {namespace: {peer address: {key name: ...}}}, each bond loadable as Bumble loads it.
     if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
         return "not a table of bonds"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 
 
@@ -38,9 +39,10 @@ async def tell_startup_failure(error: BaseException, exit_after: float | None = 
     dialog.finished.connect(on_finished)
     timer = loop.call_later(exit_after, dialog.reject) if exit_after is not None else None
     dialog.open()
-    # It is the only window: take the keyboard, so Return or Escape closes it.
-    dialog.raise_()
-    dialog.activateWindow()
+    if QGuiApplication.platformName() != "offscreen":  # which warns it cannot raise windows
+        # It is the only window: take the keyboard, so Return or Escape closes it.
+        dialog.raise_()
+        dialog.activateWindow()
     try:
         await dismissed
     finally:

@@ -62,6 +62,32 @@ async def test_the_meter_sets_a_damaged_bonds_file_aside_and_carries_on(
     assert "carries on with no bonds" in stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "consequence"),
+    [
+        ("meter-state.json", "without its saved replay counters, consent answers and power"),
+        ("store-and-forward.json", "with no messages waiting for the display"),
+    ],
+)
+async def test_the_meter_sets_its_other_damaged_files_aside_and_carries_on(
+    tmp_path: Path, name: str, consequence: str
+) -> None:
+    damaged = tmp_path / name
+    damaged.write_bytes(b'{"counters": {')
+    meter = await Program.start("meter-emulator", headless_args(free_port(), tmp_path))
+    try:
+        told = await meter.wait_for(SET_ASIDE_EVENT)
+        await meter.wait_for("meter.started")
+    finally:
+        code, stderr = await meter.stop()
+    kept = _kept(tmp_path, name)
+    assert kept.read_bytes() == b'{"counters": {'
+    assert told["kept_as"] == str(kept)
+    assert code == 0
+    _assert_told(stderr, "meter-emulator", damaged, kept)
+    assert consequence in stderr
+
+
 async def test_the_display_sets_a_damaged_bonds_file_aside_and_carries_on(tmp_path: Path) -> None:
     bonds = tmp_path / "bonds.json"
     bonds.write_bytes(DAMAGED_BONDS["truncated"])
