@@ -25,7 +25,7 @@ from typing import Any
 
 from platformdirs import user_config_dir
 
-from ihd_app.protocol.cli_common import UsageError, form_factor_argument
+from ihd_app.protocol.cli_common import OneLineParser, UsageError, form_factor_argument
 
 APP_NAME = "ihd-emulator"
 CONFIG_FILE_NAME = "ihd.toml"
@@ -107,7 +107,7 @@ def apply_config_defaults(parser: argparse.ArgumentParser, argv: Sequence[str] |
         UsageError: See :func:`load_config`.
     """
     # A first, lenient pass only to learn which file to read.
-    finder = argparse.ArgumentParser(add_help=False)
+    finder = OneLineParser(prog="ihd", add_help=False)
     finder.add_argument("--config", type=Path)
     known, _ = finder.parse_known_args(argv)
     path = known.config if known.config is not None else default_config_path()
