@@ -112,6 +112,8 @@ def _views(window: MainWindow, meter: MeterSide) -> list[tuple[str, Callable[[],
         ("home-supply-off", supply(SupplyStatus.OFF, 0.0)),
         ("home-supply-armed", supply(SupplyStatus.ARMED, 123.4)),
         ("home-notice", notice),
+        # As first opened, before any choice in it.
+        ("messages-opened", lambda: window.show_kind(MessagesScreen)),
         ("messages", messages(past=False)),
         ("messages-past", messages(past=True)),
         *((f"message-{row}", message(row)) for row in range(inbox)),

@@ -29,6 +29,7 @@ class Screen(QWidget):
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(14, 10, 14, 10)
         self.layout_.setSpacing(8)
+        context.theme.changed.connect(self._theme_changed)
 
     def heading(self, text: str) -> QLabel:
         """The screen's title."""
@@ -55,8 +56,21 @@ class Screen(QWidget):
     def shutdown(self) -> None:
         """The window closes: stop listening and polling (most screens have nothing to stop)."""
 
+    def _theme_changed(self) -> None:
+        if self.isVisible():
+            self.refit_text()
+
+    def refit_text(self) -> None:
+        """Measure the wrapped text again. The layouts keep each wrapping label's height for
+        its width, and a font change made while the screen was hidden (the window took its
+        size) left the old height: the last lines were cut off when the screen was opened."""
+        for label in self.findChildren(QLabel):
+            if label.wordWrap():
+                label.updateGeometry()
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.refit_text()
         if self._stale:
             self._stale.clear()
             self.refresh(None)

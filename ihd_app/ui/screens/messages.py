@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -190,9 +190,14 @@ class MessagesScreen(Screen):
         self.list.setUniformItemSizes(True)
         self.list.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.empty = QLabel("No messages", self.list)
+        # Over the list's viewport and as big as it whatever the splitter does (a label sized
+        # once was cut to "o messag" when the list narrowed on a small panel).
+        self.empty = QLabel("No messages", self.list.viewport())
+        self.empty.setObjectName("NoMessages")
         self.empty.setProperty("role", "muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.list.viewport().installEventFilter(self)
         right = QWidget(splitter)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -217,6 +222,11 @@ class MessagesScreen(Screen):
         self.past_button.clicked.connect(lambda: self._set_model(self.past_model))
         self.detail.acknowledge.clicked.connect(self._acknowledge)
         self.refresh(None)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.list.viewport() and event.type() == QEvent.Type.Resize:
+            self.empty.setGeometry(self.list.viewport().rect())
+        return super().eventFilter(watched, event)
 
     @property
     def model(self) -> MessageListModel:
@@ -250,7 +260,7 @@ class MessagesScreen(Screen):
     def _select(self, row: int) -> None:
         count = self._model.rowCount()
         self.empty.setVisible(count == 0)
-        self.empty.resize(self.list.viewport().size())
+        self.empty.setGeometry(self.list.viewport().rect())
         if count == 0:
             self.detail.show_message(None)
             return
