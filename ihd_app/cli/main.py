@@ -1,7 +1,8 @@
 """The ``ihd`` command: the In-Home Display and its protocol tools.
 
 Exit status: 0 success (or an accepted envelope), 1 a refused envelope or undecodable frame,
-2 a usage or configuration error. Errors are one line on stderr.
+2 a usage or configuration error, 141 the reader of its output went away (``| head``). Errors are
+one line on stderr.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ihd_app.protocol.cli_common import (
     add_run_arguments,
     check_data_dir,
     configure_logging,
+    exit_status_of,
     form_factor_argument,
     number_argument,
     parse_hex,
@@ -389,6 +391,10 @@ def _run_display(args: argparse.Namespace, data_dir: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ihd`` console script."""
+    return exit_status_of(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         apply_config_defaults(parser, argv)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
+import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -97,6 +100,24 @@ def check_data_dir(path: Path, flag: str = "--data-dir") -> None:
                 f"{flag} {path} {what}, not a folder: give the path of a folder "
                 "(it is created if missing), or move the file out of the way"
             )
+
+
+def exit_status_of(command: Callable[[], int]) -> int:
+    """Run a command's body; a reader that stopped reading is not a traceback.
+
+    ``ihd envelope verify FILE | head -3`` closes the pipe before the verdict is written: the
+    program stops there, as it would have by SIGPIPE, with the shell's status for it (141).
+    """
+    try:
+        status = command()
+        sys.stdout.flush()  # inside the try: a late failure would otherwise come at exit
+        return status
+    except BrokenPipeError:
+        # Python flushes stdout again on the way out: point it at nothing first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + signal.SIGPIPE
 
 
 def configure_logging(verbose: bool) -> None:

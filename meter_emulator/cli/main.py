@@ -1,7 +1,8 @@
 """The ``meter-emulator`` command: the meter side, plus signing and PKI tools.
 
 Exit status: 0 success, 1 the scenario failed (with ``--exit-when-done``), 2 a usage or
-configuration error, including a bad scenario file (one line on stderr).
+configuration error, including a bad scenario file (one line on stderr), 141 the reader of its
+output went away (``| head``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ihd_app.protocol.cli_common import (
     add_run_arguments,
     check_data_dir,
     configure_logging,
+    exit_status_of,
     number_argument,
     parse_hex,
     radio_argument,
@@ -470,6 +472,10 @@ def _run_window(args: argparse.Namespace, config: MeterConfig, scenario: Scenari
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``meter-emulator`` console script."""
+    return exit_status_of(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(getattr(args, "verbose", False))

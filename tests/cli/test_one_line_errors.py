@@ -157,3 +157,27 @@ def test_libusb_errors_become_advice() -> None:
     assert denied.startswith("no permission to open the Bluetooth USB dongle at usb:0")
     other = describe_transport_failure("serial:/dev/ttyX", FileNotFoundError(2, "No such file"))
     assert other == "cannot open the Bluetooth transport serial:/dev/ttyX: No such file"
+
+
+@pytest.mark.parametrize(
+    ("program", "argv"),
+    [("ihd", ["envelope", "verify", str(VECTOR)]), ("meter-emulator", ["scenario", "list"])],
+    ids=["ihd", "meter-emulator"],
+)
+def test_a_reader_that_stops_reading_is_not_a_traceback(program: str, argv: list[str]) -> None:
+    # As `... | head -1` once head has gone: the pipe's reading end is closed before a write.
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        result = subprocess.run(
+            [str(BIN / program), *argv],
+            stdout=writing,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    finally:
+        os.close(writing)
+    assert result.stderr == ""
+    assert result.returncode == 141  # what a shell reports for a program stopped by SIGPIPE
