@@ -127,18 +127,25 @@ def _run_in(args: argparse.Namespace, folder: Path, environment: dict[str, str])
     print(f"./run demo: meter on virtual:{port}; events and data in {folder}{kept}")
     # Ctrl+C reaches both children (same process group); the demo just waits for them.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    meter = subprocess.Popen(meter_args, env=environment, stdout=subprocess.DEVNULL)
-    ihd = subprocess.Popen(ihd_args, env=environment)
+    children: list[subprocess.Popen[bytes]] = []
+    stopping: list[bool] = []
 
     def stop_both(_signum: int, _frame: object) -> None:
         # A SIGTERM to the demo stops both windows, so it still cleans up after them. os.kill,
         # not Popen.terminate: that polls, and reaping here would race wait_for_both's waitpid.
-        for child in (meter, ihd):
+        stopping.append(True)
+        for child in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child.pid, signal.SIGTERM)
 
+    # Installed before the children start, so no SIGTERM can fall between the two.
     previous_term = signal.signal(signal.SIGTERM, stop_both)
     try:
+        for program, output in ((meter_args, subprocess.DEVNULL), (ihd_args, None)):
+            children.append(subprocess.Popen(program, env=environment, stdout=output))
+            if stopping:
+                stop_both(signal.SIGTERM, None)
+        meter, ihd = children
         if args.exit_after:
             # Automation: each program closes itself once its pictures are taken.
             return max(meter.wait(), ihd.wait())
