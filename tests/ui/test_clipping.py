@@ -186,3 +186,21 @@ def test_the_security_log_says_what_each_refusal_means_in_full(
     ]
     assert cut == []
     assert clipped_text(window.screen_area) == []
+
+
+def test_shorter_words_on_a_small_panel_keep_the_whole_text(qtbot: Any, open_window: Any) -> None:
+    service, _meter, clock = make_service(exclude=[CRITICAL])
+    window = open_window(service, clock, form_factor=(480, 272))
+    home = window.screen_of(HomeScreen)
+    assert isinstance(home, HomeScreen)
+    full = "Paired · encrypted · authenticated (LE Secure Connections)"
+    assert home.badge.text() == "✔ Paired · encrypted · authenticated"
+    assert (home.badge.toolTip(), home.badge.accessibleName()) == (full, full)
+    gas = home.tiles[Fuel.GAS].supply  # the gas network turned the supply off
+    assert gas.isVisible()
+    assert (gas.text(), gas.toolTip(), gas.accessibleName()) == ("OFF", "Supply OFF", "Supply OFF")
+    # At 800x480 there is room for every word.
+    window.set_form_factor((800, 480))
+    qtbot.waitUntil(lambda: not window.theme.sizes.compact)
+    assert home.badge.text() == f"✔ {full}"
+    assert gas.text() == "Supply OFF"
