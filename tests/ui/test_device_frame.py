@@ -129,7 +129,7 @@ def test_place_centres_the_device_in_its_half(qtbot: Any, open_window: Any) -> N
 def test_place_is_an_option_of_ihd() -> None:
     args = build_parser().parse_args(["--form-factor", "480x272", "--place", "right"])
     assert args.place == "right"
-    assert args.form_factor == "480x272"
+    assert args.form_factor == (480, 272)  # parsed (and checked) by the parser
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--place", "top"])
 
