@@ -119,7 +119,13 @@ def _run_in(args: argparse.Namespace, folder: Path, environment: dict[str, str])
     if args.screenshot_dir:
         # Pictures are automation: nobody is there to compare the numbers.
         ihd_args += ["--screenshot-dir", str(args.screenshot_dir), "--accept-pairing"]
-        meter_args += ["--screenshot-dir", str(args.screenshot_dir), "--accept-pairing"]
+        # The meter stays until the display has taken its pictures, connected to it.
+        meter_args += [
+            "--screenshot-dir",
+            str(args.screenshot_dir),
+            "--accept-pairing",
+            "--outlive-ihd",
+        ]
     if args.exit_after:
         ihd_args += ["--exit-after", str(args.exit_after)]
         meter_args += ["--exit-after", str(args.exit_after)]

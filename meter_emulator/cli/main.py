@@ -246,6 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="close after SECONDS (with --screenshot-dir: take the pictures then)",
     )
     window.add_argument("--place", choices=("left", "right"), help="fill that half of the screen")
+    window.add_argument(
+        "--outlive-ihd",
+        action="store_true",
+        help="with --screenshot-dir: after the pictures, close once the IHD has disconnected "
+        "(at most 60 s; ./run demo, so that the IHD's own pictures show it connected)",
+    )
     size = window.add_mutually_exclusive_group()
     size.add_argument(
         "--zoom",
@@ -466,6 +472,7 @@ def _run_window(args: argparse.Namespace, config: MeterConfig, scenario: Scenari
         place=args.place,
         zoom=args.zoom,
         presentation=args.presentation,
+        outlive_ihd=args.outlive_ihd,
     )
     return run_meter_gui(config, args.events, scenario, options)
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from ihd_app.protocol.cli_common import EXIT_OK, EXIT_USAGE
 from ihd_app.protocol.errors import IhdError
-from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.events import EventLog, EventWaiter
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.resources import default_policy_path
 from meter_emulator.runtime import MeterConfig, MeterRuntime
@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 #: Seconds the meter runs before ``--screenshot-dir`` takes its pictures (without --exit-after).
 DEFAULT_CAPTURE_AFTER_S = 5.0
+#: ``--outlive-ihd`` waits at most this long for the IHD to go (one that hangs cannot keep
+#: the meter open for ever).
+OUTLIVE_IHD_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class WindowOptions:
         place: ``left`` or ``right``: fill that half of the screen (``./run demo``).
         zoom: Text size, 1.0 the normal size (``--zoom``).
         presentation: Text large enough for a room on this screen (``--presentation``).
+        outlive_ihd: With ``screenshot_dir``: after the pictures, close only once the IHD
+            has disconnected (``./run demo``: its pictures show it connected to the meter).
     """
 
     accept_pairing: bool = False
@@ -58,6 +63,7 @@ class WindowOptions:
     place: str | None = None
     zoom: float = 1.0
     presentation: bool = False
+    outlive_ihd: bool = False
 
 
 def run_meter_gui(
@@ -83,6 +89,13 @@ def run_meter_gui(
         asyncio.set_event_loop(None)
 
 
+async def ihd_gone(seen: EventWaiter, at_most_s: float = OUTLIVE_IHD_S) -> None:
+    """Return once every IHD that connected has disconnected (or after ``at_most_s``)."""
+    connected = len(seen.named("link.connected"))
+    with contextlib.suppress(TimeoutError):
+        await seen.wait_count("link.disconnected", connected, timeout=at_most_s)
+
+
 async def _run(
     config: MeterConfig,
     events_path: Path | None,
@@ -91,6 +104,7 @@ async def _run(
 ) -> int:
     loop = asyncio.get_running_loop()
     events = EventLog(events_path)
+    seen = EventWaiter(events)
     questions = PairingQuestions(auto_accept=options.accept_pairing)
     runtime = MeterRuntime(replace(config, pairing_policy=questions.policy()), events)
     window = MeterWindow(
@@ -128,6 +142,8 @@ async def _run(
             await asyncio.sleep(wait)  # the scheduled moment of the pictures, not a sync
             for path in await capture_consoles(window, directory):
                 logger.info("saved %s", path)
+            if options.outlive_ihd:
+                await ihd_gone(seen)
             window.close()
 
         window.run(capture_then_close(), "screenshots")
