@@ -160,10 +160,13 @@ async def test_emulator_restart_is_survived_with_the_bond(
     assert not restarted.seen("link.paired"), "the restarted meter kept its bond"
 
 
-async def test_ihd_without_an_emulator_says_what_to_do_and_waits(tmp_path: Path) -> None:
+async def test_ihd_without_an_emulator_says_what_to_do_and_waits(
+    programs: list[Program], tmp_path: Path
+) -> None:
     ihd = await Program.start(
         "ihd", ["--headless", "--radio", f"virtual:{free_port()}", "--data-dir", str(tmp_path)]
     )
+    programs.append(ihd)  # killed whatever happens: it would wait for ever
     assert ihd.process.stderr is not None
     async with asyncio.timeout(15):
         said = (await ihd.process.stderr.readline()).decode()

@@ -16,7 +16,8 @@ import pytest
 
 from ihd_app.core.readings import Fuel, Reading
 from ihd_app.protocol.zcl import SupplyStatus
-from ihd_app.service.api import BackfillProgress, UsageRange
+from ihd_app.service.api import BackfillProgress, ConnectionProblem, ProblemKind, UsageRange
+from ihd_app.service.connection import REFUSED_ADVICE
 from ihd_app.ui.capture import settle
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.models.security_log import Column
@@ -138,6 +139,26 @@ def _views(window: MainWindow, meter: MeterSide) -> list[tuple[str, Callable[[],
         (critical,) = (m for m in demo_messages(window.context.clock()) if m.key == CRITICAL)
         meter.inject_message(critical)
 
+    def problem(kind: ProblemKind, detail: str) -> Callable[[], Any]:
+        def show() -> None:
+            window.show_kind(HomeScreen)
+            meter.set_problem(ConnectionProblem(kind, detail))
+
+        return show
+
+    views += [
+        (
+            "home-waiting-for-the-radio",
+            problem(
+                ProblemKind.RADIO_UNAVAILABLE,
+                "no virtual radio on port 61234 yet: start the meter emulator first",
+            ),
+        ),
+        (
+            "home-pairing-refused",
+            problem(ProblemKind.PAIRING_REFUSED, REFUSED_ADVICE),
+        ),
+    ]
     # Last: it covers the screens until acknowledged.
     views.append(("takeover", takeover))
     return views

@@ -9,9 +9,14 @@ both screens with nobody looking.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from ihd_app.service.api import ConnectionProblem, ProblemKind
+
+#: Narrower than this (a 480x272 panel), the banner says it in fewer words; the tooltip and
+#: the accessible name keep them all.
+COMPACT_WIDTH = 640
 
 
 class ConnectionBanner(QFrame):
@@ -49,16 +54,31 @@ class ConnectionBanner(QFrame):
         if problem is None:
             self.hide()
             return
-        if problem.kind is ProblemKind.PAIRING_REFUSED:
-            self.message.setText(f"Pairing refused. {problem.detail}")
-            self.button.show()
-        else:
-            self.message.setText(
-                f"Waiting for the meter's radio: {problem.detail}. "
-                "The display keeps trying and connects as soon as the meter appears."
-            )
-            self.button.hide()
+        self.button.setVisible(problem.kind is ProblemKind.PAIRING_REFUSED)
         self.setProperty("kind", problem.kind.value)
         self.style().unpolish(self)
         self.style().polish(self)
+        self._say()
         self.show()
+
+    def _say(self) -> None:
+        problem = self.problem
+        if problem is None:
+            return
+        if problem.kind is ProblemKind.PAIRING_REFUSED:
+            full = f"Pairing refused. {problem.detail}"
+            short = "Pairing refused: nothing was stored. Check the numbers, then Pair again."
+        else:
+            full = (
+                f"Waiting for the meter's radio: {problem.detail}. "
+                "The display keeps trying and connects as soon as the meter appears."
+            )
+            short = f"Waiting for the meter: {problem.detail}."
+        self.message.setText(short if self.width() < COMPACT_WIDTH else full)
+        self.message.setToolTip(full)
+        self.message.setAccessibleName(full)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._say()
