@@ -11,6 +11,7 @@ whose path the failure report names.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -21,6 +22,7 @@ import pytest
 from tests.bluez_vm.image import GuestImage, GuestUnavailableError, build
 from tests.bluez_vm.machine import BIN, Guest, GuestProgram
 from tests.e2e.programs import Program, free_port, headless_args
+from tests.support import METER_ID
 
 #: Where a failing test's guest logs and btmon capture are copied (CI keeps the folder).
 ARTIFACTS_ENV = "BLUEZ_VM_ARTIFACTS"
@@ -60,38 +62,98 @@ def guest_image() -> GuestImage:
         pytest.skip(f"BlueZ guest suite not run: {error}")
 
 
-@pytest.fixture
-async def meter_args() -> list[str]:
-    """Extra arguments for the meter emulator (tests override this fixture or extend it)."""
-    return []
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "meter_args(*args): extra arguments for the BlueZ suite's meter emulator"
+    )
+
+
+#: The signed message a test asks the meter to send (``@pytest.mark.meter_args(SEND)``).
+SEND = "--send-signed-message"
+MESSAGE_ID = 4242
+
+
+async def _sign_message(out: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        str(BIN / "meter-emulator"),
+        "sign",
+        *("--target", METER_ID, "--out", str(out), "--role", "supplier"),
+        *("--type", "message.general", "--text", "Sent over BlueZ"),
+        *("--message-id", str(MESSAGE_ID), "--confirm"),
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    assert await process.wait() == 0
 
 
 @pytest.fixture
-async def meter(tmp_path: Path, meter_args: list[str]) -> AsyncIterator[Program]:
-    """The meter emulator, headless, advertising on the host's virtual air."""
-    port = free_port()
+async def meter_args(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
+    """Extra arguments for the meter emulator, from the test's ``meter_args`` marker."""
+    marker = request.node.get_closest_marker("meter_args")
+    args = list(marker.args) if marker else []
+    if SEND in args:
+        envelope = tmp_path / "message.cbor"
+        await _sign_message(envelope)
+        args[args.index(SEND) : args.index(SEND) + 1] = ["--send", str(envelope)]
+    return args
+
+
+async def start_meter(tmp_path: Path, port: int, *args: str) -> Program:
+    """The meter emulator, headless, advertising on the host's virtual air at ``port``; its HCI
+    capture is kept with the guest's logs (``guest/meter-N.btsnoop``)."""
+    logs = tmp_path / "guest"
+    logs.mkdir(exist_ok=True)
+    capture = logs / f"meter-{len(list(logs.glob('meter-*.btsnoop'))) + 1}.btsnoop"
     program = await Program.start(
-        "meter-emulator", headless_args(port, tmp_path / "meter", *meter_args)
+        "meter-emulator",
+        headless_args(port, tmp_path / "meter", "--btsnoop", str(capture), *args),
     )
     await program.wait_for("advertising", timeout=60)
-    program.port = port  # type: ignore[attr-defined]
-    yield program
-    program.kill()
-    await program.process.wait()
+    return program
+
+
+@pytest.fixture
+async def meters() -> AsyncIterator[list[Program]]:
+    """Every meter emulator a test started, killed at its end."""
+    started: list[Program] = []
+    yield started
+    for program in started:
+        program.kill()
+        await program.process.wait()
+
+
+@pytest.fixture
+def air_port() -> int:
+    """The virtual air's HCI port: the guest's controller is served there."""
+    return free_port()
+
+
+@pytest.fixture
+async def meter(
+    tmp_path: Path, meter_args: list[str], meters: list[Program], air_port: int
+) -> Program:
+    """The meter emulator, headless, advertising on the host's virtual air."""
+    program = await start_meter(tmp_path, air_port, *meter_args)
+    meters.append(program)
+    return program
 
 
 @pytest.fixture
 async def guest(
-    request: pytest.FixtureRequest, guest_image: GuestImage, meter: Program, tmp_path: Path
+    request: pytest.FixtureRequest,
+    guest_image: GuestImage,
+    meter: Program,
+    air_port: int,
+    tmp_path: Path,
 ) -> AsyncIterator[Guest]:
     """A booted guest whose hci0 is on the meter's air; shut down (never left running) after."""
     out_dir = tmp_path / "guest"
-    machine = await Guest.boot(guest_image, hci_port=meter.port, out_dir=out_dir)  # type: ignore[attr-defined]
+    machine = await Guest.boot(guest_image, hci_port=air_port, out_dir=out_dir)
     print(f"guest booted in {machine.boot_s:.1f} s (kernel uptime {machine.uptime_s:.1f} s)")
     try:
         yield machine
     finally:
         await machine.shutdown()
+        machine.save_transcripts()
         if request.node.stash.get(_FAILED, False):
             _keep_artifacts(request.node.name, out_dir)
 

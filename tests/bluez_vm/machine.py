@@ -47,7 +47,7 @@ class GuestProgram:
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self.returncode: int | None = None
-        self._position = 0
+        self._returned: set[int] = set()
         self._changed = asyncio.Event()
 
     def _feed(self, message: dict[str, Any]) -> None:
@@ -82,7 +82,9 @@ class GuestProgram:
         return f"{self.ident} exited ({self.returncode}) before {what}; {self._describe()}"
 
     async def wait_for(self, event: str, timeout: float = 60.0, **fields: Any) -> dict[str, Any]:
-        """The next event called ``event`` whose fields include ``fields``.
+        """The first event called ``event`` whose fields include ``fields`` and that no earlier
+        call returned, whether it came before or after the events earlier calls waited for
+        (under emulation the order of independent events varies from run to run).
 
         Raises:
             AssertionError: The program exited or did not report it within ``timeout`` s.
@@ -90,12 +92,13 @@ class GuestProgram:
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    while self._position < len(self.events):
-                        record = self.events[self._position]
-                        self._position += 1
-                        if record.get("event") == event and all(
-                            record.get(k) == v for k, v in fields.items()
+                    for index, record in enumerate(self.events):
+                        if (
+                            index not in self._returned
+                            and record.get("event") == event
+                            and all(record.get(k) == v for k, v in fields.items())
                         ):
+                            self._returned.add(index)
                             return record
                     if self.returncode is not None:
                         raise AssertionError(self._describe_exit(event))
@@ -299,6 +302,12 @@ class Guest:
     async def signal(self, ident: str, signum: int) -> None:
         """Send ``signum`` to the guest program ``ident``."""
         await self._send({"op": "signal", "id": ident, "signal": int(signum)})
+
+    def save_transcripts(self) -> None:
+        """Write what every guest program printed to ``out_dir`` (``<id>.stdout``, ``.stderr``)."""
+        for ident, program in self._programs.items():
+            (self.out_dir / f"{ident}.stdout").write_text("\n".join(program.stdout) + "\n")
+            (self.out_dir / f"{ident}.stderr").write_text("\n".join(program.stderr) + "\n")
 
     async def shutdown(self, timeout: float = 30.0) -> None:
         """Stop every guest program and the guest; QEMU is killed if it does not stop."""
