@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.events import EventLog, EventWaiter
@@ -48,9 +48,9 @@ BIN = Path(sys.executable).parent
 WAIT_S = 30.0
 
 
-async def _picture(window: MeterWindow, path: Path, tab: int | None = None) -> Path:
-    if tab is not None:
-        window.tabs.setCurrentIndex(tab)
+async def _picture(window: MeterWindow, path: Path, console: QWidget | None = None) -> Path:
+    if console is not None:
+        window.show_console(console)  # by the console: the meter panel may be a tab too
     await asyncio.sleep(PAINT_PAUSE_S)  # a timer: Qt lays out and paints meanwhile
     window.grab().save(str(path), "PNG")
     return path
@@ -116,23 +116,23 @@ async def capture(directory: Path, work: Path) -> list[Path]:
         await waiter.wait("receipt", timeout=WAIT_S, subject_type="power.threshold-warning")
         window.meter.refresh()
         window.operator.refresh()
-        paths.append(await _picture(window, directory / "meter-operator.png", 0))
+        paths.append(await _picture(window, directory / "meter-operator.png", window.operator))
         paths.append(await _picture(window, directory / "meter-window.png"))
         meter.behaviour.set_appliance("shower", None)
         meter.behaviour.set_appliance("kettle", None)
         records = window.attacks.launch_all()
         await waiter.wait_count("attack.refused", len(records), timeout=WAIT_S)
         window.attacks.refresh()
-        paths.append(await _picture(window, directory / "meter-attacks.png", 1))
+        paths.append(await _picture(window, directory / "meter-attacks.png", window.attacks))
         scenario = load_scenario(resolve_scenario("workshop-morning"))
         playing = window.scenarios.play(scenario)
-        window.tabs.setCurrentIndex(2)
+        window.show_console(window.scenarios)
         if playing is not None:
             await playing
         await waiter.wait("scenario.done", timeout=WAIT_S)
-        paths.append(await _picture(window, directory / "meter-scenarios.png", 2))
+        paths.append(await _picture(window, directory / "meter-scenarios.png", window.scenarios))
         window.log.filter.setText("")
-        paths.append(await _picture(window, directory / "meter-events.png", 3))
+        paths.append(await _picture(window, directory / "meter-events.png", window.log))
     finally:
         ihd.terminate()
         await ihd.wait()
