@@ -129,6 +129,7 @@ class _Reframed(QObject):
         if (
             isinstance(watched, QWidget)
             and event.type() in _FRAMING_EVENTS
+            and not (watched.isFullScreen() or watched.isMaximized())
             and not self._acting
             and frame_margins(watched) != self._margins
         ):
@@ -137,6 +138,10 @@ class _Reframed(QObject):
             try:
                 self.action(watched)
             finally:
+                if not self._margins.isNull():
+                    # Framed: done. The person moves and resizes it from now on (and a later
+                    # change of frame, full screen or maximised, is theirs too).
+                    watched.removeEventFilter(self)
                 self._acting = False
         return False
 

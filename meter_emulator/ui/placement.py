@@ -59,6 +59,7 @@ class _Replacer(QObject):
         if (
             isinstance(watched, QWidget)
             and event.type() in _FRAMING_EVENTS
+            and not (watched.isFullScreen() or watched.isMaximized())
             and not self._placing
             and frame_margins(watched) != self._margins
         ):
@@ -67,6 +68,10 @@ class _Replacer(QObject):
             try:
                 _fill(watched, self.half)
             finally:
+                if not self._margins.isNull():
+                    # Framed: done. The person moves and resizes it from now on (and a later
+                    # change of frame, full screen or maximised, is theirs too).
+                    watched.removeEventFilter(self)
                 self._placing = False
         return False
 

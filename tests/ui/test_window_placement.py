@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QPoint, QRect, QSettings
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
@@ -100,3 +101,24 @@ def test_the_pairing_question_follows_the_display_window(qtbot: Any, open_window
     window.move(window.pos() + QPoint(120, 60))
     qtbot.waitUntil(centred)
     dialog.answer(False)
+
+
+@pytest.mark.parametrize("place", [place_window, place_meter_window])
+def test_once_placed_the_window_is_the_persons(qtbot: Any, place: Any) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    half = place(window, "right", _screen())
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.frameGeometry() == half)
+    window.setGeometry(60, 50, 400, 300)  # the person moves and resizes it
+    window.showFullScreen()  # Settings → Full screen (kiosk), or the window manager's key
+    qtbot.waitUntil(window.isFullScreen)
+    screen = QGuiApplication.primaryScreen()
+    assert screen is not None
+    qtbot.waitUntil(lambda: window.geometry() == screen.geometry())
+    window.showNormal()
+    qtbot.waitUntil(lambda: not window.isFullScreen())
+    # Back where the person had it, not placed in the half again (the frame came back).
+    qtbot.waitUntil(lambda: window.geometry() == QRect(60, 50, 400, 300))
+    assert window.frameGeometry() != half
