@@ -14,7 +14,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from ihd_app.link.meter_link import PairingRefusedError, ReconnectPolicy
+from ihd_app.link.meter_link import PairingRefusedError, ReconnectPolicy, raise_if_cancelled
 from ihd_app.protocol.errors import IhdError
 from ihd_app.service.api import ConnectionProblem, ProblemKind
 
@@ -82,7 +82,23 @@ class ConnectionKeeper:
         self._search_timeout_s = search_timeout_s
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
         self._retry = asyncio.Event()
+        self._stopped = False
         self.problem: ConnectionProblem | None = None
+
+    def stop(self) -> None:
+        """The service is closing: make no further attempt.
+
+        Cancelling :meth:`run` is not always enough: opening a radio goes through
+        ``asyncio.timeout`` and ``wait_for``, which on Python 3.11 can turn a cancellation that
+        arrives as they time out into a timeout (a "radio unavailable" here), and the loop would
+        then try again for ever while the program waits for it to end.
+        """
+        self._stopped = True
+
+    def _go_on(self) -> None:
+        raise_if_cancelled()
+        if self._stopped:
+            raise asyncio.CancelledError
 
     def _set_problem(self, problem: ConnectionProblem | None) -> None:
         if problem != self.problem:
@@ -111,7 +127,9 @@ class ConnectionKeeper:
             PairingRefusedError: Pairing was refused and ``stop_on_refusal`` is set.
         """
         while True:
+            self._go_on()
             await self._open_radio()
+            self._go_on()
             try:
                 lost = await self._connected_until_lost()
             except PairingRefusedError as exc:
@@ -130,9 +148,11 @@ class ConnectionKeeper:
         """Open the radio, retrying with backoff while it is not there."""
         attempt = 0
         while not self._service.radio_is_open():
+            self._go_on()
             try:
                 await self._service.open_radio()
             except IhdError as exc:
+                self._go_on()
                 delay = RADIO_BACKOFF.delay(min(attempt, 6), self._rng)
                 attempt += 1
                 self._emit("radio.unavailable", detail=str(exc), retry_in_s=round(delay, 2))

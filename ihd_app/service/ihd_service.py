@@ -42,6 +42,7 @@ from ihd_app.link.meter_link import (
     PairingRefusedError,
     ReconnectPolicy,
     ScanResult,
+    raise_if_cancelled,
 )
 from ihd_app.link.pairing import PairingAnswers
 from ihd_app.link.radios import OpenRadio, open_radio, set_aside_damaged_bonds
@@ -255,6 +256,10 @@ class IhdService:
         rng = random.Random()  # noqa: S311 - jitter, not a secret
         attempt = 0
         while link.state is not LinkState.CONNECTED:
+            # A cancellation swallowed by an inner wait_for (Python 3.11) must still end this.
+            raise_if_cancelled()
+            if self._stopping:
+                raise asyncio.CancelledError
             known = self.paired.get()
             target: ScanResult | str | None = known.address if known else self.config.address
             try:
@@ -330,6 +335,7 @@ class IhdService:
     async def close(self) -> None:
         """Stop everything, close the link, the radio and the database."""
         self._stopping = True
+        self.keeper.stop()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
