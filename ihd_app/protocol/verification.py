@@ -23,6 +23,7 @@ import hashlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import PurePath
 from typing import Any
 
 from cryptography import x509
@@ -407,7 +408,9 @@ class Verifier:
         if not self._policy.allows(signer.role, spec.name):
             return _reject(
                 Reason.ROLE_NOT_AUTHORISED,
-                f"a {signer.role.value} may not send '{spec.name}' ({self._policy.source})",
+                # The policy's file name, not its path: the detail reaches operators' screens.
+                f"a {signer.role.value} may not send '{spec.name}' "
+                f"(policy {PurePath(self._policy.source).name})",
                 claims,
             )
         return signer.role, spec

@@ -324,3 +324,12 @@ def test_unit_vectors_are_reproduced_exactly(tmp_path: Path) -> None:
     _write_unit_vectors(tmp_path)
     for path in _unit_vector_files():
         assert (tmp_path / path.name).read_text() == path.read_text(), path.name
+
+
+def test_a_type_the_role_may_not_send_names_the_policy_file_not_its_path(
+    verifier: Verifier, identities: Identities
+) -> None:
+    verdict = verifier.verify(_envelope(identities, "supplier", "outage.emergency"))
+    assert verdict.reason is Reason.ROLE_NOT_AUTHORISED
+    # The detail reaches the operator console and the display's log: no machine's folders.
+    assert verdict.detail == "a supplier may not send 'outage.emergency' (policy default.toml)"
