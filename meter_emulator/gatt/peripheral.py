@@ -170,6 +170,9 @@ def _describe_hci_reason(reason: int) -> str:
 
 
 def _describe_smp_reason(reason: int) -> str:
+    if reason == smp.ErrorCode.NUMERIC_COMPARISON_FAILED:
+        # What the IHD's person did (Linux sends this code; Bumble sends confirm-value-failed).
+        return _REASON_REJECTED
     with contextlib.suppress(ValueError):
         return smp.ErrorCode(reason).name.lower().replace("_", "-")
     return f"{reason:#04x}"

@@ -74,3 +74,17 @@ async def test_a_second_start_reconnects_with_the_bond_and_backfills(
         f"{ready['mtu']} in {backfill_s:.1f} s"
     )
     assert await again.stop() == 0
+
+
+async def test_a_refused_comparison_fails_on_both_sides(meter: Program, guest: Guest) -> None:
+    ihd = await start_ihd(guest)  # no --accept-pairing: the display says the numbers differ
+
+    await ihd.wait_for("pairing.numeric-comparison", timeout=240, accepted=False)
+    refused = await ihd.wait_for("link.pairing-refused", timeout=60)
+    assert "could not connect to the meter" in refused["detail"]
+    assert await ihd.exited(timeout=60) != 0, "a headless display stops on a refused pairing"
+    failed = await meter.wait_for("pairing.failed", timeout=60)
+    assert failed["reason"] == "comparison-rejected", failed
+    assert not meter.seen("link.paired")
+    assert not meter.seen("subscribed"), "nothing may be reached without pairing"
+    assert not ihd.seen("reading")
