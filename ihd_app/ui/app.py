@@ -20,12 +20,12 @@ import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from ihd_app.desktop.qt_messages import quiet_offscreen_warnings
 from ihd_app.service.api import IhdServiceApi
 from ihd_app.ui.capture import capture_screens_live, settle
 from ihd_app.ui.crash import CrashReporter
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.qt_check import check_qt_binding
-from ihd_app.ui.qt_messages import quiet_offscreen_warnings
 from ihd_app.ui.set_aside_dialog import tell_set_aside_files
 from ihd_app.ui.settings import load_settings, save_settings
 from ihd_app.ui.speech import default_speaker

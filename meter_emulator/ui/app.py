@@ -19,6 +19,8 @@ from pathlib import Path
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from ihd_app.desktop.placement import place_window
+from ihd_app.desktop.qt_messages import quiet_offscreen_warnings
 from ihd_app.protocol.cli_common import EXIT_OK, EXIT_USAGE
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.events import EventLog, EventWaiter
@@ -28,8 +30,6 @@ from meter_emulator.runtime import MeterConfig, MeterRuntime
 from meter_emulator.scenarios.model import Scenario
 from meter_emulator.ui.capture import capture_consoles
 from meter_emulator.ui.pairing import PairingQuestions
-from meter_emulator.ui.placement import place_window
-from meter_emulator.ui.qt_messages import quiet_offscreen_warnings
 from meter_emulator.ui.window import MeterWindow
 
 logger = logging.getLogger(__name__)

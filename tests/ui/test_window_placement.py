@@ -12,10 +12,10 @@ from PySide6.QtCore import QPoint, QRect, QSettings
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
+from ihd_app.desktop.placement import place_window as place_meter_window
 from ihd_app.service.api import PairingQuestion, PairingRequest
 from ihd_app.ui.dialogs.pairing import CompareDialog
 from ihd_app.ui.window_state import GEOMETRY_KEY, place_window, restore_geometry
-from meter_emulator.ui.placement import place_window as place_meter_window
 from tests.ui.fakes import make_service
 
 
