@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -43,7 +42,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -61,6 +59,7 @@ from ihd_app.service.api import CharacteristicValue, GattServiceInfo, Topic
 from ihd_app.ui.context import UiContext
 from ihd_app.ui.screens.base import Screen
 from ihd_app.ui.unit_inspector import Inspection, Part, ReadAs, inspect, parse_hex
+from ihd_app.ui.widgets.scrolling import vertical_scroll
 
 #: The GB DisplayMessage "Reset" test vector (a bare Messaging frame), as a starting example.
 EXAMPLE_HEX = "090000804A371C0000000000FFFF055265736574"
@@ -707,13 +706,7 @@ class CaptureTab(QWidget):
         # Scrolled if need be: on a small panel, with a notice above, the words would overlap.
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea(self)
-        scroll.setObjectName("CaptureScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        inner = QWidget(scroll)
+        scroll, inner = vertical_scroll(self, "CaptureScroll")
         column = QVBoxLayout(inner)
         column.setContentsMargins(0, 6, 0, 0)
         column.setSpacing(8)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +22,7 @@ from ihd_app.ui.read_aloud import ReadAloudButton
 from ihd_app.ui.screens.base import Screen
 from ihd_app.ui.widgets.badge import LinkBadge
 from ihd_app.ui.widgets.gauge import FuelTile
+from ihd_app.ui.widgets.scrolling import vertical_scroll
 from ihd_app.ui.widgets.traffic_light import TrafficLight
 
 #: Today's totals are recomputed at most this often on live readings (seconds).
@@ -53,13 +52,7 @@ class HomeScreen(Screen):
         super().__init__(context, parent)
         # Everything fits a screen, even 480x272; but when a notice or banner above takes
         # some of its height, Home scrolls rather than squashing its figures into each other.
-        scroll = QScrollArea(self)
-        scroll.setObjectName("HomeScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        inner = QWidget(scroll)
+        scroll, inner = vertical_scroll(self, "HomeScroll")
         body = QVBoxLayout(inner)
         self._body = body
         self.layout_.setContentsMargins(0, 0, 0, 0)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -29,6 +28,7 @@ from ihd_app.ui.dialogs.confirm import ConfirmDialog
 from ihd_app.ui.models.scan_results import ScanResultsModel
 from ihd_app.ui.screens.base import Screen
 from ihd_app.ui.widgets.badge import LinkBadge
+from ihd_app.ui.widgets.scrolling import vertical_scroll
 
 #: How long one scan listens (seconds).
 SCAN_SECONDS = 5.0
@@ -59,14 +59,8 @@ class MeterScreen(Screen):
         #: How long Scan listens (seconds).
         self.scan_seconds = SCAN_SECONDS
         # Side by side; one above the other on a small panel (480x272), scrolled if need be.
-        scroll = QScrollArea(self)
+        scroll, inner = vertical_scroll(self, "MeterScroll")
         self.scroll_area = scroll
-        scroll.setObjectName("MeterScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        inner = QWidget(scroll)
         row = QBoxLayout(QBoxLayout.Direction.LeftToRight, inner)
         row.setContentsMargins(0, 0, 0, 0)
         self.row = row

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
     QLabel,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -17,6 +15,7 @@ from ihd_app.service.api import Topic
 from ihd_app.ui.context import UiContext
 from ihd_app.ui.dialogs.confirm import ConfirmDialog
 from ihd_app.ui.screens.base import Screen
+from ihd_app.ui.widgets.scrolling import vertical_scroll
 from ihd_app.ui.widgets.touch import RowCheckBox
 
 #: Consents dated this year or earlier were never given or refused by the consumer.
@@ -40,13 +39,7 @@ class PrivacyScreen(Screen):
         super().__init__(context, parent)
         self.confirm: ConfirmDialog | None = None
         # Scrolled if need be: a small panel (480x272) does not hold both cards.
-        scroll = QScrollArea(self)
-        scroll.setObjectName("PrivacyScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        inner = QWidget(scroll)
+        scroll, inner = vertical_scroll(self, "PrivacyScroll")
         column = QVBoxLayout(inner)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(8)

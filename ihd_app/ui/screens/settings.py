@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLayout,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +24,7 @@ from ihd_app.ui.screens.base import Screen
 from ihd_app.ui.settings import UiSettings, Unit
 from ihd_app.ui.speech import UNAVAILABLE_REASON
 from ihd_app.ui.theme import ThemeName
+from ihd_app.ui.widgets.scrolling import vertical_scroll
 from ihd_app.ui.widgets.touch import RowCheckBox
 
 DEVELOPER_TEXT = "Developer tools (GATT, units, events, capture)"
@@ -46,13 +46,7 @@ class SettingsScreen(Screen):
     def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         # Scrolled if need be: a small panel (480x272) may not hold every row.
-        scroll = QScrollArea(self)
-        scroll.setObjectName("SettingsScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        inner = QWidget(scroll)
+        scroll, inner = vertical_scroll(self, "SettingsScroll")
         column = QVBoxLayout(inner)
         column.setContentsMargins(0, 0, 0, 0)
         card = QFrame(inner)

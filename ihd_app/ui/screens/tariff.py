@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHeaderView,
     QLabel,
-    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -21,6 +20,7 @@ from ihd_app.ui import pricing, text
 from ihd_app.ui.context import UiContext
 from ihd_app.ui.models.tariff_bands import TariffBandsModel
 from ihd_app.ui.screens.base import Screen
+from ihd_app.ui.widgets.scrolling import vertical_scroll
 
 
 class FuelTariff(QFrame):
@@ -142,13 +142,7 @@ class TariffScreen(Screen):
     def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         # Side by side; one above the other on a small panel (480x272), scrolled if need be.
-        scroll = QScrollArea(self)
-        scroll.setObjectName("TariffScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        inner = QWidget(scroll)
+        scroll, inner = vertical_scroll(self, "TariffScroll")
         self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight, inner)
         self.row.setContentsMargins(0, 0, 0, 0)
         self.row.setSpacing(10)
