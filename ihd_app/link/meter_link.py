@@ -26,6 +26,7 @@ from bleak.backends.service import BleakGATTServiceCollection
 from bleak.exc import BleakError
 
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
+from ihd_app.link.pairing_failure import PairingFailure, PairingTracker
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.errors import DecodeError, EncodeError, IhdError
 from ihd_app.protocol.segmentation import Reassembler, ReassemblyStats, Segmenter
@@ -44,7 +45,15 @@ class LinkError(IhdError):
 
 class PairingRefusedError(LinkError):
     """Pairing was refused or failed (rejected comparison, wrong passkey): retrying will not help
-    until someone acts."""
+    until someone acts.
+
+    Attributes:
+        reason: Why, as the ``pairing.failed`` event names it (:class:`PairingFailure`).
+    """
+
+    def __init__(self, message: str, reason: str = PairingFailure.FAILED) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class LinkState(StrEnum):
@@ -76,6 +85,7 @@ class LinkBackend:
             before ``security`` is asked (BlueZ: the device's Paired and Bonded properties).
         acquire_mtu: Makes the client's ``mtu_size`` the negotiated MTU, once the link is
             paired (bleak on BlueZ says 23 until asked).
+        pairing: Notes the pairing questions asked, to name the cause of a failed pairing.
     """
 
     name: str
@@ -84,6 +94,7 @@ class LinkBackend:
     security: Callable[[BleakClient], LinkSecurity] = lambda _client: UNPROTECTED
     refresh_security: Callable[[BleakClient], Awaitable[None]] = field(default=_nothing_to_do)
     acquire_mtu: Callable[[BleakClient], Awaitable[None]] = field(default=_nothing_to_do)
+    pairing: PairingTracker | None = None
 
 
 @dataclass(frozen=True)
@@ -356,10 +367,16 @@ class MeterLink:
                 paired_now = not (security.encrypted and security.authenticated)
                 if paired_now:
                     self._set_state(LinkState.PAIRING)
+                    tracker = self._backend.pairing
+                    if tracker is not None:
+                        tracker.start()
                     try:
                         await client.pair()
                     except BleakError as exc:
-                        raise PairingRefusedError(str(exc)) from None
+                        failure = PairingFailure.FAILED
+                        if tracker is not None:
+                            failure = tracker.classify(exc)
+                        raise PairingRefusedError(str(exc), failure) from None
                     await self._backend.refresh_security(client)
                     security = self._backend.security(client)
                 if not (security.encrypted and security.authenticated):
@@ -387,8 +404,10 @@ class MeterLink:
             reason = str(exc) or type(exc).__name__
             if isinstance(exc, TimeoutError):
                 reason = f"no answer within {self._timeout:.0f} s"
-            error = PairingRefusedError if isinstance(exc, PairingRefusedError) else LinkError
-            raise error(f"could not connect to the meter: {reason}") from None
+            message = f"could not connect to the meter: {reason}"
+            if isinstance(exc, PairingRefusedError):
+                raise PairingRefusedError(message, exc.reason) from None
+            raise LinkError(message) from None
         self._client = client
         self._meter_info = info
         self._segmenter.mtu = client.mtu_size

@@ -15,6 +15,7 @@ from ihd_app.link.bumble_backend.security import LinkSecurity
 from ihd_app.link.bumble_host import HciCapture, open_bumble_host
 from ihd_app.link.meter_link import LinkBackend
 from ihd_app.link.pairing import IoCapability, PairingAnswers
+from ihd_app.link.pairing_failure import PairingTracker
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 from ihd_app.protocol.set_aside import SetAside, check_bond_file
@@ -67,14 +68,15 @@ async def open_radio(
         IhdError: The radio cannot be opened (no emulator on the virtual port, no dongle, no
             BlueZ), with one sentence saying what to do.
     """
+    tracker = PairingTracker(pairing)
     if spec.kind is RadioKind.SYSTEM:
-        return await _open_system(pairing)
+        return await _open_system(tracker)
     host = await open_bumble_host(
         spec.ihd_transport,
         name=name,
         address=IHD_ADDRESS,
         keystore_path=data_dir / KEYSTORE_FILE,
-        pairing=pairing,
+        pairing=tracker.answers,
         # A keyboard and a display: numeric comparison with a meter that has a display and a
         # yes/no button, passkey entry with a meter that can only display its passkey.
         io_capability=IoCapability.DISPLAY_OUTPUT_AND_KEYBOARD_INPUT,
@@ -85,6 +87,7 @@ async def open_radio(
         scanner_kwargs={"backend": BumbleBleakScanner, "bumble_device": host.device},
         client_kwargs={"backend": BumbleBleakClient, "bumble_device": host.device},
         security=bumble_link_security,
+        pairing=tracker,
     )
     return OpenRadio(backend=backend, close=host.close, lost=host.wait_lost, capture=host.capture)
 
@@ -101,10 +104,11 @@ def set_aside_damaged_bonds(data_dir: Path) -> SetAside | None:
     return check_bond_file(data_dir / KEYSTORE_FILE, "the display")
 
 
-async def _open_system(pairing: PairingAnswers) -> OpenRadio:
+async def _open_system(tracker: PairingTracker) -> OpenRadio:
     if not sys.platform.startswith("linux"):
         # WinRT and CoreBluetooth show the operating system's own pairing dialog.
-        return OpenRadio(LinkBackend(name="system", security=_system_security), _nothing, _forever)
+        backend = LinkBackend(name="system", security=_system_security, pairing=tracker)
+        return OpenRadio(backend, _nothing, _forever)
     from dbus_fast import BusType  # noqa: PLC0415 - Linux only
     from dbus_fast.aio import MessageBus  # noqa: PLC0415
 
@@ -115,7 +119,7 @@ async def _open_system(pairing: PairingAnswers) -> OpenRadio:
         bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
     except (OSError, ValueError) as exc:
         raise IhdError(f"cannot reach the system D-Bus for BlueZ: {exc}") from None
-    agent = await register_agent(bus, pairing)
+    agent = await register_agent(bus, tracker.answers)
     state = BluezLinkState(bus)
 
     async def close() -> None:
@@ -127,6 +131,7 @@ async def _open_system(pairing: PairingAnswers) -> OpenRadio:
         security=state.security,
         refresh_security=state.refresh,
         acquire_mtu=state.acquire_mtu,
+        pairing=tracker,
     )
     return OpenRadio(backend, close, _forever)
 

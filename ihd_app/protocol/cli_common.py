@@ -19,6 +19,8 @@ EXIT_OK = 0
 #: A refused envelope or an undecodable frame: the command worked, the input did not pass.
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
+#: The display could not pair with the meter (``pairing.failed {reason}`` says why).
+EXIT_PAIRING_FAILED = 3
 
 
 class UsageError(IhdError):

@@ -134,6 +134,7 @@ class ConnectionKeeper:
                 lost = await self._connected_until_lost()
             except PairingRefusedError as exc:
                 self._emit("link.pairing-refused", detail=str(exc))
+                self._emit("pairing.failed", reason=exc.reason, detail=str(exc))
                 if stop_on_refusal:
                     raise
                 self._retry.clear()

@@ -113,10 +113,12 @@ async def test_refused_pairing_fails_on_both_sides(programs: list[Program], tmp_
     meter = await _meter(programs, port, tmp_path / "meter")
     ihd = await _ihd(programs, port, tmp_path / "ihd")  # no --accept-pairing: refuses
     await ihd.wait_for("pairing.numeric-comparison", accepted=False)
+    failed_here = await ihd.wait_for("pairing.failed")
+    assert failed_here["reason"] == "comparison-rejected"
     code, stderr = await ihd.exited()
-    assert code == 2
+    assert code == 3, "its own exit status: not a usage error"
     assert stderr.count("\n") == 1
-    assert "could not connect to the meter" in stderr
+    assert "pairing failed (comparison-rejected)" in stderr
     await meter.wait_for("pairing.failed")
     assert not ihd.seen("reading")
     assert not meter.seen("subscribed"), "nothing may be reached without pairing"
