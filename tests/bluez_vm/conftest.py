@@ -44,6 +44,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line saying how many guest tests ran, so a CI log shows the suite was not skipped."""
+
+    def ours(report: object) -> bool:
+        return "bluez_vm/" in str(getattr(report, "nodeid", ""))
+
+    counts = {
+        outcome: sum(1 for r in terminalreporter.stats.get(outcome, []) if ours(r))
+        for outcome in ("passed", "failed", "skipped", "error")
+    }
+    if any(counts.values()):
+        terminalreporter.write_line(
+            "BlueZ guest suite (tests/bluez_vm): "
+            + ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+        )
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield

@@ -5,7 +5,8 @@ guest's second serial port is a TCP client of the meter emulator's virtual-air H
 guest's hci0 is a controller on the same air as the meter. The guest's command agent
 (:mod:`tests.bluez_vm.guest_agent`) connects back over a virtio-serial port to a socket this
 module listens on; every line a guest program prints comes back over it as it is printed, so a
-test waits on events, never on the clock.
+test waits on events, never on the clock. If the test process dies, the agent reads the port's end
+and exits, the guest's PID 1 exits and QEMU (``-no-reboot``) stops: no guest outlives its test.
 """
 
 from __future__ import annotations
