@@ -98,13 +98,24 @@ class Program:
                         return record
         except TimeoutError:
             raise AssertionError(
-                f"{self.name} did not report {event} {fields} in {timeout} s"
+                f"{self.name} did not report {event} {fields} in {timeout} s; "
+                f"its last events: {self.last_events()}"
             ) from None
 
     async def wait_until(
-        self, condition: Callable[[], bool], what: str, timeout: float = 15.0
+        self,
+        condition: Callable[[], bool],
+        what: str,
+        timeout: float = 15.0,
+        also: Program | None = None,
     ) -> None:
         """Read events until ``condition()`` holds (checked now and after every event).
+
+        Args:
+            condition: What to wait for.
+            what: Its name, for the failure.
+            timeout: A guard against a hang (never a synchronisation).
+            also: Another program whose last events a failure should show too.
 
         Raises:
             AssertionError: The program exited, or ``what`` did not happen in ``timeout`` s.
@@ -119,7 +130,15 @@ class Program:
                             f"{stderr}"
                         )
         except TimeoutError:
-            raise AssertionError(f"{self.name}: no {what} in {timeout} s") from None
+            other = f"; {also.name}'s: {also.last_events()}" if also is not None else ""
+            raise AssertionError(
+                f"{self.name}: no {what} in {timeout} s; its last events: "
+                f"{self.last_events()}{other}"
+            ) from None
+
+    def last_events(self, count: int = 15) -> str:
+        """The names of the last ``count`` events read (what a failure report needs)."""
+        return ", ".join(str(r.get("event")) for r in self.events[-count:]) or "none"
 
     def seen(self, event: str) -> list[dict[str, Any]]:
         """Every event called ``event`` read so far."""

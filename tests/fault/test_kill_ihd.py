@@ -60,7 +60,8 @@ async def test_display_killed_during_a_burst_loses_and_duplicates_nothing(
         await meter.wait_until(
             lambda: set(field_values(meter.events, "ack.received", "message_id")) >= set(ids),
             "acknowledgement of every message",
-            timeout=30,
+            timeout=90,  # a guard against a hang on two busy cores, not a margin
+            also=ihd,
         )
         # The meter may have handled a reply whose confirmation the crash lost: the display
         # sends it again (the meter says "duplicate"). Wait until the display knows that every
@@ -76,7 +77,7 @@ async def test_display_killed_during_a_burst_loses_and_duplicates_nothing(
                 ihd.seen("error.notification.delivered")
             )
 
-        await ihd.wait_until(all_delivered, "delivery of every reply", timeout=30)
+        await ihd.wait_until(all_delivered, "delivery of every reply", timeout=90, also=meter)
         await ihd.stop()
         await meter.stop()
 

@@ -65,8 +65,13 @@ async def test_meter_killed_during_a_burst_forwards_the_rest_exactly_once(
         def acknowledged() -> list[int]:
             return field_values(first.events + meter.events, "ack.received", "message_id")
 
+        # A guard, not a margin: on two busy cores the restart and reconnection alone can take
+        # half a minute (a failure shows both programs' last events).
         await meter.wait_until(
-            lambda: set(acknowledged()) >= set(ids), "acknowledgement of every message", 30
+            lambda: set(acknowledged()) >= set(ids),
+            "acknowledgement of every message",
+            90,
+            also=ihd,
         )
         await ihd.stop()
         await meter.stop()
