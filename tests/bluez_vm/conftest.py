@@ -184,8 +184,9 @@ def _keep_artifacts(name: str, out_dir: Path) -> None:
     print(f"guest logs and btmon capture (btmon -r btmon.snoop) kept in {where}")
 
 
-#: The guest's /tmp is its own tmpfs, private to the guest (nothing else runs there).
-GUEST_TMP = "/tmp"  # noqa: S108
+#: The guest's own folder for the display's data and settings, on the guest's /run tmpfs: not
+#: /tmp, which is the host's (read-only, through the overlay) and where CI may have cloned us.
+GUEST_TMP = "/run/bluez-vm"
 
 
 async def start_ihd(guest: Guest, *extra: str, data_dir: str = f"{GUEST_TMP}/ihd") -> GuestProgram:

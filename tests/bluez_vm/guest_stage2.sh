@@ -11,8 +11,9 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
-mkdir -p /out /var/lib/bluetooth /run/dbus
+# No tmpfs over /tmp: the project may live there (CI clones it anywhere), and the overlay already
+# keeps the guest's writes to itself.
+mkdir -p /out /var/lib/bluetooth /run/dbus /run/bluez-vm
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288 out /out
 exec >/out/guest.log 2>&1
 echo "bluez-vm: stage 2 at $(cut -d' ' -f1 /proc/uptime) s"
