@@ -74,6 +74,7 @@ from ihd_app.service.api import (
     UsageRange,
 )
 from ihd_app.service.connection import ConnectionKeeper
+from ihd_app.service.live_totals import HALF_HOUR, LiveTotals, half_hour_floor
 from ihd_app.service.pairing import InteractivePairing, ReportedAnswers
 from ihd_app.service.replies import ReplySigner
 from ihd_app.store.consents import ConsentRepository
@@ -91,7 +92,6 @@ from ihd_app.store.wipe import wipe_personal_data
 logger = logging.getLogger(__name__)
 
 LIVE_WINDOW = timedelta(minutes=10)
-HALF_HOUR = timedelta(minutes=30)
 #: 13 months of half hours, the history a new display asks its meter for.
 BACKFILL_PERIODS = 13 * 31 * 48
 #: GetProfile's NumberOfPeriods is a u8.
@@ -190,9 +190,7 @@ class IhdService:
         self._unstored: deque[bytes] = deque()
         self._storage_error: str | None = None
         self._early_messages: list[bytes] = []
-        #: Each fuel's last register reading (when, Wh), live totals grow from it.
-        self._last_register: dict[Fuel, tuple[datetime, float]] = {}
-        self._live_bucket: dict[Fuel, tuple[datetime, float]] = {}
+        self.live_totals = LiveTotals(self.readings_store)
         self._next_history_refresh: datetime | None = None
         self._stopping = False
         self.keeper = ConnectionKeeper(
@@ -222,7 +220,7 @@ class IhdService:
                 self.events.emit(SET_ASIDE_EVENT, **self.db.set_aside.event_fields())
         self.readings_store.maintain(self._clock())
         self._resume_signer()
-        self._resume_live_totals()
+        self.live_totals.resume()
         self._spawn(self._tick_loop(), "inbox-tick")
         self._spawn(self._outbox_loop(), "outbox")
         if self.config.auto_ack:
@@ -841,7 +839,7 @@ class IhdService:
         self._live[reading.fuel].append(reading)
         try:
             self.readings_store.save_latest(reading)
-            self._accumulate(reading)
+            self.live_totals.add(reading)
         except sqlite3.Error as exc:
             self._storage_failed(exc)  # shown live, not kept; history fills the gap later
         else:
@@ -867,45 +865,6 @@ class IhdService:
         ):
             self._plan_backfill()
 
-    def _accumulate(self, reading: Reading) -> None:
-        """Add the energy since the previous register reading to this half hour's live interval.
-
-        Charts and today's totals then keep growing between backfills; the meter's own
-        half-hour history replaces these rows when it arrives (history wins over live).
-        """
-        if reading.summation_wh is None:
-            return
-        fuel = reading.fuel
-        previous = self._last_register.get(fuel)
-        self._last_register[fuel] = (reading.at, reading.summation_wh)
-        if previous is None:
-            return  # the first reading ever: no energy to attribute
-        last_at, last = previous
-        if reading.summation_wh < last or reading.at - last_at > HALF_HOUR:
-            # A register reset, or a gap (the display was off): which half hours the energy
-            # belongs to is the meter's history to say, not this half hour's.
-            return
-        start = _half_hour_floor(reading.at)
-        bucket_start, wh = self._live_bucket.get(fuel, (start, 0.0))
-        if bucket_start != start:
-            bucket_start, wh = start, 0.0
-        wh += reading.summation_wh - last
-        self._live_bucket[fuel] = (bucket_start, wh)
-        self.readings_store.add_intervals([Interval(fuel, start, HALF_HOUR, wh / 1000)], "live")
-
-    def _resume_live_totals(self) -> None:
-        """Carry on from the register and the half hour's live total kept before a restart:
-        starting again from nothing made today's figures go backwards (9.8 -> 9.6 kWh)."""
-        for fuel in Fuel:
-            latest = self.readings_store.latest(fuel)
-            if latest is None or latest.summation_wh is None:
-                continue
-            self._last_register[fuel] = (latest.at, latest.summation_wh)
-            start = _half_hour_floor(latest.at)
-            for kept in self.readings_store.intervals(fuel, start, start + HALF_HOUR, "live"):
-                if kept.start == start and kept.duration == HALF_HOUR:
-                    self._live_bucket[fuel] = (start, kept.kwh * 1000)
-
     def _plan_backfill(self) -> None:
         """Plan requests for every half hour of the last 13 months not stored yet, per fuel.
 
@@ -916,10 +875,10 @@ class IhdService:
         overtook it, and the meter would refuse it as a replay.
         """
         now = self._clock()
-        end = _half_hour_floor(now)
+        end = half_hour_floor(now)
         # Nothing older than the store keeps: it would be pruned, then asked for again.
         kept = retention_cutoff(now)
-        oldest = _half_hour_floor(kept)
+        oldest = half_hour_floor(kept)
         if oldest < kept:
             oldest += HALF_HOUR
         start = max(end - HALF_HOUR * BACKFILL_PERIODS, oldest)
@@ -1021,10 +980,6 @@ class IhdService:
         if path is not None:
             size = path.stat().st_size if path.exists() else 0
             self.events.emit("capture.stopped", path=str(path), bytes=size)
-
-
-def _half_hour_floor(moment: datetime) -> datetime:
-    return moment.replace(minute=0 if moment.minute < 30 else 30, second=0, microsecond=0)
 
 
 def _next_refresh(now: datetime) -> datetime:
