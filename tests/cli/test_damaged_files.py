@@ -93,6 +93,8 @@ async def test_the_display_sets_a_damaged_bonds_file_aside_and_carries_on(tmp_pa
     bonds.write_bytes(DAMAGED_BONDS["truncated"])
     port = free_port()
     meter = await Program.start("meter-emulator", headless_args(port, tmp_path / "meter"))
+    # The air is up before the display starts: otherwise it rightly says once that it waits.
+    await meter.wait_for("advertising")
     ihd = await Program.start("ihd", headless_args(port, tmp_path, "--accept-pairing"))
     try:
         await meter.wait_for("meter.started")
