@@ -114,15 +114,18 @@ async def meter_args(request: pytest.FixtureRequest, tmp_path: Path) -> list[str
     return args
 
 
-async def start_meter(tmp_path: Path, port: int, *args: str) -> Program:
-    """The meter emulator, headless, advertising on the host's virtual air at ``port``; its HCI
-    capture is kept with the guest's logs (``guest/meter-N.btsnoop``)."""
+async def start_meter(tmp_path: Path, port: int, *args: str, radio: str | None = None) -> Program:
+    """The meter emulator, headless, advertising on the host's virtual air at ``port`` (or on
+    ``radio``, e.g. a controller of an air the test hosts); its HCI capture is kept with the
+    guest's logs (``guest/meter-N.btsnoop``)."""
     logs = tmp_path / "guest"
     logs.mkdir(exist_ok=True)
     capture = logs / f"meter-{len(list(logs.glob('meter-*.btsnoop'))) + 1}.btsnoop"
+    # The last --radio counts: ``radio`` replaces the virtual air headless_args names.
+    own_radio = ("--radio", radio) if radio is not None else ()
     program = await Program.start(
         "meter-emulator",
-        headless_args(port, tmp_path / "meter", "--btsnoop", str(capture), *args),
+        headless_args(port, tmp_path / "meter", "--btsnoop", str(capture), *own_radio, *args),
     )
     await program.wait_for("advertising", timeout=60)
     return program

@@ -13,7 +13,8 @@ from bumble import hci
 from bumble.device import Device, Peer
 
 from meter_emulator.radio import VirtualAir
-from meter_emulator.radio.virtual_air import METER_CONTROLLER_ADDRESS, AirController
+from meter_emulator.radio.air_controller import AirController
+from meter_emulator.radio.virtual_air import METER_CONTROLLER_ADDRESS
 from tests.meter.support import TIMEOUT
 
 #: A non-resolvable private address (top bits 00), as Linux leaves after active scanning.
