@@ -82,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
         data_dir_help="database and bonds",
     )
     run.add_argument(
-        "--accept-pairing", action="store_true", help="headless: confirm pairing automatically"
+        "--accept-pairing",
+        action="store_true",
+        help="headless: confirm numeric comparison automatically (a passkey the meter shows "
+        "is read from standard input)",
     )
     run.add_argument(
         "--auto-ack", action="store_true", help="headless: acknowledge each displayed message"

@@ -1,6 +1,7 @@
 """``ihd --headless``: the display's service without a window, reporting everything as events.
 
-Finds the meter, pairs (only with ``--accept-pairing``), keeps the link up, verifies and shows
+Finds the meter, pairs (numeric comparison only with ``--accept-pairing``; a passkey the meter
+shows is read from standard input), keeps the link up, verifies and shows
 messages (``--auto-ack`` acknowledges those that ask for it), delivers replies, backfills
 history; everything the window would show is a DESIGN.md §8 event.
 """
@@ -15,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ihd_app.link.pairing import AutoAccept, PairingAnswers, RejectAll
+from ihd_app.headless.typed_passkey import TypedPasskey
+from ihd_app.link.pairing import PairingAnswers
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 from ihd_app.protocol.resources import demo_pki_dir, demo_trust_dir
@@ -30,7 +32,8 @@ class HeadlessConfig:
     Attributes:
         radio: Which radio.
         data_dir: Database and bonds.
-        accept_pairing: Confirm pairing automatically (otherwise every pairing is refused).
+        accept_pairing: Confirm numeric comparison automatically (otherwise it is refused); a
+            passkey is typed on standard input either way.
         auto_ack: Acknowledge each displayed message that asks for confirmation.
         address: Connect to this meter instead of the first one heard.
         btsnoop: HCI capture file.
@@ -68,7 +71,7 @@ class HeadlessIhd:
     def __init__(self, config: HeadlessConfig, events: EventLog) -> None:
         self.config = config
         self.events = events
-        self.pairing: PairingAnswers = AutoAccept() if config.accept_pairing else RejectAll()
+        self.pairing: PairingAnswers = TypedPasskey(accept_comparison=config.accept_pairing)
         self.service: IhdService | None = None
 
     def _service_config(self) -> ServiceConfig:

@@ -246,6 +246,10 @@ class _MeterPairingDelegate(PairingDelegate):
     async def display_number(self, number: int, digits: int) -> None:
         self._peripheral._pairing_state(self._connection).passkey = number
         self._peripheral.security.note_mitm(self._connection)
+        # What the meter's screen shows, for a script playing the person who types it.
+        self._peripheral._emit(
+            "pairing.passkey-display", peer=str(self._connection.peer_address), passkey=number
+        )
         try:
             self._peripheral.policy.display_passkey(number)
         except Exception:

@@ -192,8 +192,11 @@ def _keep_artifacts(name: str, out_dir: Path) -> None:
 GUEST_TMP = "/run/bluez-vm"
 
 
-async def start_ihd(guest: Guest, *extra: str, data_dir: str = f"{GUEST_TMP}/ihd") -> GuestProgram:
-    """The real ``ihd --radio system --headless`` in the guest, its events streamed back."""
+async def start_ihd(
+    guest: Guest, *extra: str, data_dir: str = f"{GUEST_TMP}/ihd", stdin: bool = False
+) -> GuestProgram:
+    """The real ``ihd --radio system --headless`` in the guest, its events streamed back (with
+    ``stdin``, a pipe to type a passkey into)."""
     return await guest.spawn(
         [
             str(BIN / "ihd"),
@@ -212,4 +215,5 @@ async def start_ihd(guest: Guest, *extra: str, data_dir: str = f"{GUEST_TMP}/ihd
             "XDG_CONFIG_HOME": f"{GUEST_TMP}/config",
             "XDG_STATE_HOME": f"{GUEST_TMP}/state",
         },
+        stdin=stdin,
     )

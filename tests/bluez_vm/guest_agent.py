@@ -6,8 +6,11 @@ test listens on. Standard library only: it starts before anything else and must 
 
 Host to guest::
 
-    {"op": "spawn", "id": "ihd", "argv": [...], "env": {...}}   start a program
+    {"op": "spawn", "id": "ihd", "argv": [...], "env": {...}, "stdin": false}
+                                                                start a program (its standard
+                                                                input a pipe if "stdin")
     {"op": "signal", "id": "ihd", "signal": 15}                 signal it
+    {"op": "stdin", "id": "ihd", "text": "123456\n"}            type into its standard input
     {"op": "poweroff"}                                          stop the guest
 
 Guest to host::
@@ -64,11 +67,11 @@ class Agent:
             pump.join()
         self.send({"op": "exit", "id": ident, "code": code})
 
-    def spawn(self, ident: str, argv: list[str], env: dict[str, str]) -> None:
+    def spawn(self, ident: str, argv: list[str], env: dict[str, str], stdin: bool) -> None:
         try:
             process = subprocess.Popen(
                 argv,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env={**os.environ, **env},
@@ -88,6 +91,16 @@ class Agent:
             pump.start()
         threading.Thread(target=self._watch, args=(ident, process, pumps), daemon=True).start()
 
+    def type_in(self, ident: str, text: str) -> None:
+        process = self._processes.get(ident)
+        if process is None or process.stdin is None or process.poll() is not None:
+            return
+        try:
+            process.stdin.write(text.encode())
+            process.stdin.flush()
+        except OSError as error:
+            self.send({"op": "error", "id": ident, "message": f"stdin: {error}"})
+
     def serve(self) -> None:
         uptime = float(Path("/proc/uptime").read_text().split()[0])
         self.send({"op": "ready", "uptime": uptime})
@@ -104,7 +117,14 @@ class Agent:
                 message = json.loads(line)
                 op = message.get("op")
                 if op == "spawn":
-                    self.spawn(message["id"], message["argv"], message.get("env", {}))
+                    self.spawn(
+                        message["id"],
+                        message["argv"],
+                        message.get("env", {}),
+                        bool(message.get("stdin")),
+                    )
+                elif op == "stdin":
+                    self.type_in(message["id"], message["text"])
                 elif op == "signal":
                     process = self._processes.get(message["id"])
                     if process is not None and process.poll() is None:

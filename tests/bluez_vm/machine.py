@@ -135,6 +135,10 @@ class GuestProgram:
                 await self._next_change()
         return self.returncode
 
+    async def type_in(self, text: str) -> None:
+        """Write ``text`` to the program's standard input (spawned with ``stdin=True``)."""
+        await self.guest._send({"op": "stdin", "id": self.ident, "text": text})
+
     async def stop(self, timeout: float = 60.0) -> int:
         """SIGTERM, then wait for the exit; returns the exit code."""
         if self.returncode is None:
@@ -284,14 +288,23 @@ class Guest:
         await self._writer.drain()
 
     async def spawn(
-        self, argv: Sequence[str], *, name: str | None = None, env: dict[str, str] | None = None
+        self,
+        argv: Sequence[str],
+        *,
+        name: str | None = None,
+        env: dict[str, str] | None = None,
+        stdin: bool = False,
     ) -> GuestProgram:
-        """Start ``argv`` in the guest; its output streams back as it is printed."""
+        """Start ``argv`` in the guest; its output streams back as it is printed. With
+        ``stdin``, its standard input is a pipe :meth:`GuestProgram.type_in` writes to
+        (otherwise it reads end-of-file)."""
         self._counter += 1
         ident = f"{name or Path(argv[0]).name}-{self._counter}"
         program = GuestProgram(self, ident)
         self._programs[ident] = program
-        await self._send({"op": "spawn", "id": ident, "argv": list(argv), "env": env or {}})
+        await self._send(
+            {"op": "spawn", "id": ident, "argv": list(argv), "env": env or {}, "stdin": stdin}
+        )
         return program
 
     async def run(self, argv: Sequence[str], timeout: float = 60.0) -> GuestProgram:

@@ -89,3 +89,27 @@ async def test_a_refused_comparison_fails_on_both_sides(meter: Program, guest: G
     assert not meter.seen("link.paired")
     assert not meter.seen("subscribed"), "nothing may be reached without pairing"
     assert not ihd.seen("reading")
+
+
+@pytest.mark.meter_args("--pairing", "passkey-display")
+async def test_pairs_by_typing_the_passkey_the_meter_shows(meter: Program, guest: Guest) -> None:
+    # No --accept-pairing: only the passkey typed on the display's standard input pairs.
+    ihd = await start_ihd(guest, "--no-backfill", stdin=True)
+
+    shown = await meter.wait_for("pairing.passkey-display", timeout=240)
+    await ihd.wait_until(
+        lambda: any("type the 6-digit passkey" in line for line in ihd.stderr),
+        "prompt for the passkey",
+        timeout=60,
+    )
+    await ihd.type_in(f"{shown['passkey']:06d}\n")
+
+    paired = await ihd.wait_for("link.paired", keys="new", timeout=60)
+    assert paired["authenticated"] is True, "a typed passkey authenticates the link"
+    assert paired["bonded"] is True
+    on_meter = await meter.wait_for("link.paired", timeout=30)
+    assert on_meter["passkey"] == shown["passkey"]
+    assert on_meter["authenticated"] is True
+    await ihd.wait_for("reading", timeout=60)
+    assert not ihd.seen("pairing.numeric-comparison"), "passkey entry, not a comparison"
+    assert await ihd.stop() == 0
