@@ -29,6 +29,7 @@ from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
 _LOG = logging.getLogger(__name__)
 
 DEVICE_INTERFACE: Final = "org.bluez.Device1"
+ADAPTER_INTERFACE: Final = "org.bluez.Adapter1"
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,9 @@ class BluezLinkState:
         self._bus = bus
         self._devices: dict[str, DeviceState] = {}
 
-    async def device_state(self, address: str) -> DeviceState:
-        """``Paired`` and ``Bonded`` of the device with ``address`` (both false if BlueZ
-        knows no such device)."""
+    async def _devices_with(self, address: str) -> list[tuple[str, dict[str, Any]]]:
+        """The object path and ``Device1`` properties of every device BlueZ knows with
+        ``address`` (one per adapter)."""
         reply = await self._bus.call(
             Message(
                 destination="org.bluez",
@@ -63,18 +64,52 @@ class BluezLinkState:
         )
         if reply.message_type == MessageType.ERROR:
             _LOG.warning("BlueZ did not list its objects: %s", reply.error_name)
-            return DeviceState(paired=False, bonded=False)
+            return []
         objects: dict[str, dict[str, dict[str, Any]]] = reply.body[0]
-        for interfaces in objects.values():
-            device = interfaces.get(DEVICE_INTERFACE)
-            if device is None or _value(device.get("Address")) != address.upper():
-                continue
+        return [
+            (path, device)
+            for path, interfaces in objects.items()
+            if (device := interfaces.get(DEVICE_INTERFACE)) is not None
+            and _value(device.get("Address")) == address.upper()
+        ]
+
+    async def device_state(self, address: str) -> DeviceState:
+        """``Paired`` and ``Bonded`` of the device with ``address`` (both false if BlueZ
+        knows no such device)."""
+        for _path, device in await self._devices_with(address):
             # Debian 12's BlueZ 5.66 has no Bonded property yet; there a paired LE device is
             # bonded (bluetoothd pairs with the bonding flag set and keeps the keys).
             paired = bool(_value(device.get("Paired")))
             bonded = bool(_value(device.get("Bonded", device.get("Paired"))))
             return DeviceState(paired=paired, bonded=bonded)
         return DeviceState(paired=False, bonded=False)
+
+    async def remove_device(self, address: str) -> bool:
+        """Make BlueZ forget the device with ``address``: its bond and everything it cached
+        (``Adapter1.RemoveDevice``), connected or not.
+
+        Returns:
+            True when BlueZ knew the device and removed it.
+        """
+        removed = False
+        for path, device in await self._devices_with(address):
+            reply = await self._bus.call(
+                Message(
+                    destination="org.bluez",
+                    path=str(_value(device.get("Adapter"))),
+                    interface=ADAPTER_INTERFACE,
+                    member="RemoveDevice",
+                    signature="o",
+                    body=[path],
+                )
+            )
+            if reply.message_type == MessageType.ERROR:
+                _LOG.warning("BlueZ did not remove %s: %s", path, reply.error_name)
+                continue
+            _LOG.info("BlueZ removed %s and its bond", path)
+            removed = True
+        self._devices.pop(address.upper(), None)
+        return removed
 
     async def refresh(self, client: BleakClient) -> None:
         """Read ``client``'s device state from BlueZ, for :meth:`security`."""

@@ -72,6 +72,10 @@ async def _nothing_to_do(_client: BleakClient) -> None:
     return None
 
 
+async def _no_bond_to_forget(_address: str) -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class LinkBackend:
     """What makes one radio different from another, for :class:`MeterLink`.
@@ -86,6 +90,8 @@ class LinkBackend:
         acquire_mtu: Makes the client's ``mtu_size`` the negotiated MTU, once the link is
             paired (bleak on BlueZ says 23 until asked).
         pairing: Notes the pairing questions asked, to name the cause of a failed pairing.
+        forget_bond: Deletes the bond with the meter at an address while no link is up (the
+            consumer's Forget with the meter away); returns whether there was one.
     """
 
     name: str
@@ -95,6 +101,7 @@ class LinkBackend:
     refresh_security: Callable[[BleakClient], Awaitable[None]] = field(default=_nothing_to_do)
     acquire_mtu: Callable[[BleakClient], Awaitable[None]] = field(default=_nothing_to_do)
     pairing: PairingTracker | None = None
+    forget_bond: Callable[[str], Awaitable[bool]] = field(default=_no_bond_to_forget)
 
 
 @dataclass(frozen=True)
@@ -535,14 +542,23 @@ class MeterLink:
         except BleakError as exc:
             raise LinkError(f"reading descriptor 0x{handle:04X} failed: {exc}") from None
 
-    async def forget(self) -> None:
-        """Delete the bond with the current meter and disconnect (the consumer's Forget)."""
+    async def forget(self, address: str | None = None) -> None:
+        """Delete the bond with the meter and disconnect (the consumer's Forget).
+
+        Args:
+            address: The paired meter's address, whose bond is deleted through the backend
+                when no link to it is up (the meter away, or the display not yet connected).
+        """
         client = self._client
         self._closing = True
+        forgotten = False
         if client is not None:
             with contextlib.suppress(BleakError):
                 await client.unpair()
+                forgotten = True
         await self.close()
+        if not forgotten and address is not None:
+            await self._backend.forget_bond(address)
 
     async def close(self) -> None:
         """Disconnect and stop reconnecting."""

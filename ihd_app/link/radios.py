@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bleak import BleakClient
+from bumble import hci
 
 from ihd_app.link.bumble_backend import BumbleBleakClient, BumbleBleakScanner, bumble_link_security
+from ihd_app.link.bumble_backend.bonds import Bonds
 from ihd_app.link.bumble_backend.security import LinkSecurity
 from ihd_app.link.bumble_host import HciCapture, open_bumble_host
 from ihd_app.link.meter_link import LinkBackend
@@ -82,12 +84,22 @@ async def open_radio(
         io_capability=IoCapability.DISPLAY_OUTPUT_AND_KEYBOARD_INPUT,
         btsnoop=btsnoop,
     )
+    bonds = Bonds(host.device)
+
+    async def forget_bond(address: str) -> bool:
+        # The display records the address without its type: a bond may be filed under either.
+        return await bonds.forget(
+            hci.Address(address, hci.AddressType.RANDOM_DEVICE),
+            hci.Address(address, hci.AddressType.PUBLIC_DEVICE),
+        )
+
     backend = LinkBackend(
         name=str(spec),
         scanner_kwargs={"backend": BumbleBleakScanner, "bumble_device": host.device},
         client_kwargs={"backend": BumbleBleakClient, "bumble_device": host.device},
         security=bumble_link_security,
         pairing=tracker,
+        forget_bond=forget_bond,
     )
     return OpenRadio(backend=backend, close=host.close, lost=host.wait_lost, capture=host.capture)
 
@@ -132,6 +144,7 @@ async def _open_system(tracker: PairingTracker) -> OpenRadio:
         refresh_security=state.refresh,
         acquire_mtu=state.acquire_mtu,
         pairing=tracker,
+        forget_bond=state.remove_device,
     )
     return OpenRadio(backend, close, _forever)
 

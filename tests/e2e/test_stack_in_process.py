@@ -120,6 +120,39 @@ async def test_link_security_is_read_back_from_the_stack(stack: Stack) -> None:
     assert security.secure_connections
 
 
+async def test_forget_with_no_link_up_deletes_the_bond(stack: Stack) -> None:
+    # The consumer forgets the meter while it is away: the display's radio is open, no link.
+    address = stack.link.address
+    assert address is not None
+    await stack.link.close()
+    bonds = stack.radio.backend.client_kwargs["bumble_device"].keystore
+    assert await bonds.get_all(), "paired: a bond is stored"
+    later = MeterLink(
+        stack.radio.backend,
+        emit=stack.received.emit,
+        on_metering=lambda _unit: None,
+        on_message=lambda _unit: None,
+        on_history=lambda _unit: None,
+    )
+    await later.forget(address)
+    assert not await bonds.get_all(), "every copy of the bond deleted"
+
+    # The next connection pairs anew (the meter still has its half, so it is asked again).
+    again = MeterLink(
+        stack.radio.backend,
+        emit=stack.received.emit,
+        on_metering=lambda _unit: None,
+        on_message=lambda _unit: None,
+        on_history=lambda _unit: None,
+    )
+    try:
+        await again.connect((await again.find_meter()).device)
+        paired = [e for e in stack.received.events if e["event"] == "link.paired"]
+        assert [e["keys"] for e in paired] == ["new", "new"]
+    finally:
+        await again.close()
+
+
 async def test_unpaired_client_is_refused_with_insufficient_authentication(
     tmp_path: Path, port: int
 ) -> None:
