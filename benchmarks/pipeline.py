@@ -23,7 +23,6 @@ import asyncio
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,7 +78,7 @@ async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, An
     counting_only = False
     raw_target = 0
     raw_done = asyncio.Event()
-    original: Callable[[bytes], None] = service._on_history
+    original = service._radio_link.on_history
 
     def counted(unit: bytes) -> None:
         nonlocal history_bytes
@@ -89,7 +88,7 @@ async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, An
         if not counting_only:
             original(unit)
 
-    service._on_history = counted  # type: ignore[method-assign, assignment]
+    service._radio_link.on_history = counted
     try:
         await service.start()
         assert service.link is not None

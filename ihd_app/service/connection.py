@@ -29,7 +29,8 @@ REFUSED_ADVICE = (
 
 
 class Connectable(Protocol):
-    """What the keeper needs of the service."""
+    """What the keeper needs of the display's radio and link
+    (:class:`~ihd_app.service.radio_link.RadioLink`)."""
 
     def radio_is_open(self) -> bool:
         """Whether the radio is open (a MeterLink exists)."""
@@ -56,7 +57,7 @@ class ConnectionKeeper:
     """Runs the connection loop and remembers why the display is not connected.
 
     Args:
-        service: The service whose radio and link are kept.
+        service: The radio and link kept up.
         emit: Where DESIGN.md §8 events go (``radio.unavailable``, ``radio.lost``,
             ``link.pairing-refused``).
         changed: Called when :attr:`problem` changes (the window redraws its banner).

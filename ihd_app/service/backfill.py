@@ -1,0 +1,185 @@
+"""The history backfill: every half hour of the last 13 months the display lacks, asked of the
+meter a request at a time, planned again from what is stored (so a cut backfill resumes without
+gaps) and after each half hour, and the meter's answers stored as history."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from ihd_app.core.readings import Fuel
+from ihd_app.link.meter_link import LinkError, MeterLink
+from ihd_app.protocol.errors import DecodeError
+from ihd_app.protocol.zcl import Endpoint, GetProfileResponse, decode_unit
+from ihd_app.protocol.zcl.primitives import utc_to_datetime
+from ihd_app.service.api import BackfillProgress
+from ihd_app.service.live_totals import HALF_HOUR, half_hour_floor
+from ihd_app.service.replies import ReplySigner
+from ihd_app.store.readings import ReadingsRepository, retention_cutoff
+
+#: 13 months of half hours, the history a new display asks its meter for.
+BACKFILL_PERIODS = 13 * 31 * 48
+#: GetProfile's NumberOfPeriods is a u8.
+PERIODS_PER_REQUEST = 255
+GAS_WH_PER_DM3 = 1.02264 * 39.5 / 3.6
+
+
+class HistoryBackfill:
+    """Plans, sends and stores the history backfill.
+
+    Args:
+        store: Where history is kept.
+        enabled: Ask for history at all (``ServiceConfig.backfill``).
+        connected: Whether the link to the meter is up.
+        signer: The display's reply signer, once a meter is known.
+        emit: Where DESIGN.md §8 events go.
+        changed: Called when :attr:`progress` changes.
+        wake: Wakes the delivery loop, which sends the planned requests.
+        storage_failed: Reports a failed write.
+        clock: Current time.
+    """
+
+    def __init__(
+        self,
+        store: ReadingsRepository,
+        *,
+        enabled: bool,
+        connected: Callable[[], bool],
+        signer: Callable[[], ReplySigner | None],
+        emit: Callable[..., Any],
+        changed: Callable[[], None],
+        wake: Callable[[], None],
+        storage_failed: Callable[[sqlite3.Error], None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._enabled = enabled
+        self._connected = connected
+        self._signer = signer
+        self._emit = emit
+        self._changed = changed
+        self._wake = wake
+        self._storage_failed = storage_failed
+        self._clock = clock
+        self.progress = BackfillProgress(0, 0, False)
+        self._plan: deque[tuple[Fuel, datetime, int]] = deque()
+        self._next_refresh: datetime | None = None
+
+    def begin(self) -> None:
+        """On connecting: plan the backfill, unless it is off."""
+        if self._enabled:
+            self.plan()
+
+    def resume(self) -> None:
+        """Plan the backfill again if it is on and the meter is connected."""
+        if self._enabled and self._connected():
+            self.plan()
+
+    def refresh(self, now: datetime) -> None:
+        """A few minutes after each half hour, ask the meter for the half hours it has closed."""
+        due = self._next_refresh
+        if due is None:
+            self._next_refresh = _next_refresh(now)
+            return
+        if now < due:
+            return
+        self._next_refresh = _next_refresh(now)
+        if not self.progress.running:
+            self.resume()
+
+    def plan(self) -> None:
+        """Plan requests for every half hour of the last 13 months not stored yet, per fuel.
+
+        The plan is made again from what is stored on every connection (and every half hour),
+        so a backfill cut by a dropped link or a crash resumes without gaps, whatever was in
+        flight when it stopped. A request is signed only when it is sent, after the replies owed
+        to originators: signed earlier, it would carry a counter below that of a reply that
+        overtook it, and the meter would refuse it as a replay.
+        """
+        now = self._clock()
+        end = half_hour_floor(now)
+        # Nothing older than the store keeps: it would be pruned, then asked for again.
+        kept = retention_cutoff(now)
+        oldest = half_hour_floor(kept)
+        if oldest < kept:
+            oldest += HALF_HOUR
+        start = max(end - HALF_HOUR * BACKFILL_PERIODS, oldest)
+        plan: list[tuple[Fuel, datetime, int]] = []
+        for fuel in Fuel:
+            stored = {i.start for i in self._store.intervals(fuel, start, end, "history")}
+            cursor = end
+            while cursor > start:
+                while cursor > start and cursor - HALF_HOUR in stored:
+                    cursor -= HALF_HOUR
+                run_end, periods = cursor, 0
+                while (
+                    cursor > start
+                    and cursor - HALF_HOUR not in stored
+                    and periods < PERIODS_PER_REQUEST
+                ):
+                    cursor -= HALF_HOUR
+                    periods += 1
+                if periods:
+                    plan.append((fuel, run_end, periods))
+        self._plan = deque(plan)
+        total = sum(p for _, _, p in plan)
+        if total == 0:
+            return
+        self.progress = BackfillProgress(0, total, True)
+        self._emit("history.progress", done=0, total=total)
+        self._changed()
+        self._wake()
+
+    async def send_next(self, link: MeterLink) -> bool:
+        """Sign and send the backfill's next request; whether one was sent."""
+        signer = self._signer()
+        if not self._plan or signer is None:
+            return False
+        fuel, cursor, periods = self._plan[0]
+        endpoint = Endpoint.GAS if fuel is Fuel.GAS else Endpoint.ELECTRICITY
+        envelope = signer.history_request(endpoint, cursor, periods)
+        try:
+            await link.send(envelope)
+        except LinkError:
+            return False  # the next connection plans the backfill again
+        self._plan.popleft()
+        return True
+
+    def on_history(self, data: bytes) -> None:
+        """Store a GetProfileResponse from the meter and count it towards the progress."""
+        try:
+            unit = decode_unit(data)
+        except DecodeError as exc:
+            self._emit("history.rejected", reason=exc.reason.value, detail=exc.detail)
+            return
+        response = unit.command
+        if not isinstance(response, GetProfileResponse):
+            return
+        fuel = Fuel.of(unit.endpoint)
+        end = utc_to_datetime(response.end_time)
+        scale = GAS_WH_PER_DM3 if fuel is Fuel.GAS else 1.0
+        # Newest first (ZSE order), each ending where the previous one began.
+        kwh = [value * scale / 1000 for value in response.intervals]
+        progress = self.progress
+        try:
+            self._store.add_profile(fuel, end, HALF_HOUR, kwh, "history")
+        except sqlite3.Error as exc:
+            # Planned again from what is stored once storage recovers.
+            self.progress = BackfillProgress(progress.done, progress.total, False)
+            self._storage_failed(exc)
+            return
+        done = min(progress.total, progress.done + len(kwh))
+        running = done < progress.total
+        self.progress = BackfillProgress(done, progress.total, running)
+        self._emit("history.progress", done=done, total=progress.total)
+        if not running and progress.running:
+            self._emit("history.done", intervals=done)
+        self._changed()
+
+
+def _next_refresh(now: datetime) -> datetime:
+    """Two minutes after the next half-hour boundary (the meter has closed the interval)."""
+    return half_hour_floor(now) + HALF_HOUR + timedelta(minutes=2)

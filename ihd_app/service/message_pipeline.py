@@ -1,0 +1,212 @@
+"""Every envelope the meter forwards to the display: kept in order until it can be stored,
+verified, then either applied (a message to the inbox, a cancellation, a tariff) in the same
+transaction as its replay counter's advance, or refused (security log entry, signed error
+notification back to its originator)."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections import deque
+from collections.abc import Callable, Collection
+from datetime import datetime
+from typing import Any
+
+from ihd_app.core.inbox import message_from_verified
+from ihd_app.core.model import OutboxKind, SecurityEvent
+from ihd_app.core.readings import Fuel
+from ihd_app.core.tariff import tariff_from_verified
+from ihd_app.protocol.errors import IhdError
+from ihd_app.protocol.pki import TrustStore
+from ihd_app.protocol.policy import Policy
+from ihd_app.protocol.reasons import Reason
+from ihd_app.protocol.verification import Verdict, Verifier
+from ihd_app.protocol.zcl import DisplayMessage
+from ihd_app.service.api import Topic
+from ihd_app.service.inbox_keeper import InboxKeeper
+from ihd_app.service.replies import ReplySigner
+from ihd_app.service.storage_health import StorageHealth
+from ihd_app.store.database import Database
+from ihd_app.store.outbox import Outbox
+from ihd_app.store.replay_counters import SqliteReplayCounters
+from ihd_app.store.security_log import SecurityLog
+from ihd_app.store.tariffs import TariffRepository
+
+
+class MessagePipeline:
+    """Verifies, stores and applies (or refuses) the envelopes the meter forwards.
+
+    Args:
+        db: The database (one transaction per envelope).
+        inbox: The display's inbox.
+        tariffs: Where tariffs are stored.
+        security_log: Where refusals are logged.
+        outbox: Where error notifications wait for delivery.
+        trust: Trust store for verification.
+        policy: Authorisation policy for verification.
+        signer: The display's reply signer, once a meter is known.
+        emit: Where DESIGN.md §8 events go.
+        notify: Tells listeners what changed (topic, detail).
+        wake: Wakes the delivery loop.
+        storage: Reports failed writes and the recovery after them.
+        clock: Current time.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        inbox: InboxKeeper,
+        tariffs: TariffRepository,
+        security_log: SecurityLog,
+        outbox: Outbox,
+        *,
+        trust: TrustStore,
+        policy: Policy,
+        signer: Callable[[], ReplySigner | None],
+        emit: Callable[..., Any],
+        notify: Callable[[Topic, str], None],
+        wake: Callable[[], None],
+        storage: StorageHealth,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._db = db
+        self._inbox = inbox
+        self._tariffs = tariffs
+        self._security_log = security_log
+        self._outbox = outbox
+        self._trust = trust
+        self._policy = policy
+        self._signer = signer
+        self._emit = emit
+        self._notify = notify
+        self._wake = wake
+        self._storage = storage
+        self._clock = clock
+        self._verifier: Verifier | None = None
+        self._early_messages: list[bytes] = []
+        #: Verified-or-not envelopes that could not be stored (disk full), oldest first.
+        self._unstored: deque[bytes] = deque()
+
+    @property
+    def waiting(self) -> int:
+        """How many envelopes wait in memory for storage."""
+        return len(self._unstored)
+
+    def start(self, targets: Collection[str]) -> None:
+        """Verify from now on, beginning with the envelopes that arrived early.
+
+        Args:
+            targets: Who envelopes may be addressed to: this display or its meter (operators
+                address the meter; it forwards the identical bytes).
+        """
+        self._verifier = Verifier(
+            self._trust,
+            self._policy,
+            SqliteReplayCounters(self._db),
+            targets,
+            clock=self._clock,
+            message_owner=self._inbox.owner_of,
+        )
+        early, self._early_messages = self._early_messages, []
+        for data in early:
+            self.on_message(data)
+
+    def on_message(self, data: bytes) -> None:
+        """An envelope from the meter."""
+        if self._verifier is None:
+            # Indications can arrive between subscribing and reading who the meter is; keep
+            # them until the verifier exists rather than confirming and losing them.
+            self._early_messages.append(data)
+            return
+        # In order, behind any waiting for space: stored before an older message of its
+        # originator, a newer one would make the older a replay.
+        self._unstored.append(data)
+        if len(self._unstored) == 1:
+            self.store_waiting()
+
+    def store_waiting(self) -> None:
+        """Verify and store the envelopes waiting for storage, oldest first, until one fails.
+
+        The replay counter's advance and what the envelope carries commit together: a crash
+        (or a full disk) between the two would leave the counter advanced and the message lost
+        (the meter's re-delivery refused as a replay). A message that cannot be stored stays in
+        memory and is tried again every second, so it is shown once space returns.
+        """
+        stored = False
+        while self._unstored:
+            try:
+                with self._db.transaction():
+                    self._handle_message(self._unstored[0], self._clock())
+            except sqlite3.Error as exc:
+                # Nothing of it was committed: forget what memory holds of it.
+                self._inbox.reload()
+                self._storage.failed(exc)
+                return
+            self._unstored.popleft()
+            stored = True
+        if stored:
+            self._storage.succeeded()
+
+    def _handle_message(self, data: bytes, now: datetime) -> None:
+        assert self._verifier is not None
+        verdict = self._verifier.verify(data)
+        if not verdict.accepted:
+            self._refuse(verdict, data, now)
+            return
+        message = verdict.message
+        assert message is not None
+        command = message.unit.command if message.unit is not None else None
+        self._emit(
+            "message.accepted",
+            id=getattr(command, "message_id", None),
+            type=message.message_type.name,
+            role=message.role.value,
+            originator=message.signer.entity_id,
+            organisation=message.signer.organisation,
+            text=getattr(command, "message", None),
+        )
+        try:
+            if isinstance(command, DisplayMessage):
+                update = self._inbox.inbox.receive(
+                    message_from_verified(message, received_at=now, envelope=data), now
+                )
+                self._inbox.apply(update)
+                self._inbox.display_due(now)
+            elif message.message_type.name == "message.cancel":
+                self._inbox.apply(self._inbox.inbox.apply_cancel(message, now))
+            elif message.message_type.name == "tariff.price":
+                fuel = Fuel.of(message.unit.endpoint) if message.unit else Fuel.ELECTRICITY
+                current = self._tariffs.current(fuel, self._clock())
+                tariff = tariff_from_verified(current, message, received_at=now)
+                self._tariffs.save(tariff)
+                self._emit("tariff.updated", fuel=fuel.value, name=tariff.name)
+                self._notify(Topic.TARIFF, "")
+        except IhdError as exc:
+            # Verified but not applicable (e.g. a cancel for an unknown message): log it.
+            self._emit("message.not-applied", type=message.message_type.name, detail=str(exc))
+
+    def _refuse(self, verdict: Verdict, data: bytes, now: datetime) -> None:
+        assert verdict.reason is not None
+        claims = verdict.claims
+        signer = self._signer()
+        event = SecurityEvent(
+            at=now,
+            reason=verdict.reason.value,
+            detail=verdict.detail,
+            explanation=verdict.reason.explanation,
+            claimed_originator=claims.issuer if claims else "",
+            claimed_type=claims.type if claims else "",
+            size=len(data),
+            notified=signer is not None,
+        )
+        self._security_log.append(event)
+        self._emit("message.rejected", reason=verdict.reason.value, detail=verdict.detail)
+        if signer is not None:
+            refers_to = claims.token_id.hex() if claims else hashlib.sha256(data).hexdigest()[:32]
+            envelope = signer.error(
+                Reason(verdict.reason), refers_to, claims.issuer if claims else ""
+            )
+            digest = hashlib.sha256(data).hexdigest()
+            self._outbox.enqueue(OutboxKind.ERROR, f"error:{digest}", envelope, now)
+            self._wake()
+        self._notify(Topic.SECURITY_LOG, verdict.reason.value)
