@@ -22,7 +22,7 @@ from ihd_app import __version__
 from ihd_app.cli.app_config import apply_config_defaults
 from ihd_app.cli.instance_lock import DataDirLock
 from ihd_app.cli.log_file import default_log_dir, install_log_file
-from ihd_app.headless.runner import HeadlessConfig, run_headless
+from ihd_app.headless.runner import HeadlessConfig, forget_paired_meter, run_headless
 from ihd_app.link.meter_link import PairingRefusedError
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.cli_common import (
@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--no-backfill", action="store_true", help="do not ask the meter for 13 months of history"
+    )
+    run.add_argument(
+        "--forget-meter",
+        action="store_true",
+        help="forget the paired meter and delete its bond (BlueZ's too with --radio system), "
+        "then exit",
     )
     run.add_argument("--address", metavar="ADDR", help="connect to this meter, not the first heard")
     run.add_argument("--trust", type=Path, dest="trust_store", metavar="DIR", help="trust store")
@@ -360,9 +366,8 @@ def _run_window(args: argparse.Namespace, data_dir: Path, log_file: Path | None 
     )
 
 
-def _run_headless(args: argparse.Namespace, data_dir: Path) -> int:
-    """The display without a window, until interrupted."""
-    config = HeadlessConfig(
+def _headless_config(args: argparse.Namespace, data_dir: Path) -> HeadlessConfig:
+    return HeadlessConfig(
         radio=args.radio,
         data_dir=data_dir,
         accept_pairing=args.accept_pairing,
@@ -372,7 +377,21 @@ def _run_headless(args: argparse.Namespace, data_dir: Path) -> int:
         btsnoop=args.btsnoop,
         trust_dir=args.trust_store or demo_trust_dir(),
     )
-    asyncio.run(run_headless(config, args.events))
+
+
+def _run_headless(args: argparse.Namespace, data_dir: Path) -> int:
+    """The display without a window, until interrupted."""
+    asyncio.run(run_headless(_headless_config(args, data_dir), args.events))
+    return EXIT_OK
+
+
+def _forget_meter(args: argparse.Namespace, data_dir: Path) -> int:
+    """``--forget-meter``: forget the paired meter and its bond, say so in one line."""
+    forgotten = asyncio.run(forget_paired_meter(_headless_config(args, data_dir), args.events))
+    if forgotten is None:
+        print(f"ihd: no meter is paired in {data_dir}: nothing to forget", file=sys.stderr)
+    else:
+        print(f"ihd: forgot meter {forgotten} and deleted its bond", file=sys.stderr)
     return EXIT_OK
 
 
@@ -387,6 +406,8 @@ def _run_display(args: argparse.Namespace, data_dir: Path) -> int:
         log_file = install_log_file(args.log_dir or default_log_dir())
         try:
             logger.info("ihd %s on %s, data dir %s", __version__, args.radio, data_dir)
+            if args.forget_meter:
+                return _forget_meter(args, data_dir)
             if args.headless:
                 return _run_headless(args, data_dir)
             return _run_window(args, data_dir, log_file.path)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ihd_app.headless.typed_passkey import TypedPasskey
-from ihd_app.link.pairing import PairingAnswers
+from ihd_app.link.pairing import PairingAnswers, RejectAll
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 from ihd_app.protocol.resources import demo_pki_dir, demo_trust_dir
@@ -55,6 +55,21 @@ class HeadlessConfig:
     backfill: bool = True
 
 
+def service_config(config: HeadlessConfig) -> ServiceConfig:
+    """What the service needs of a headless run."""
+    return ServiceConfig(
+        radio=config.radio,
+        data_dir=config.data_dir,
+        trust_dir=config.trust_dir,
+        pki_dir=config.pki_dir,
+        auto_ack=config.auto_ack,
+        address=config.address,
+        btsnoop=config.btsnoop,
+        backfill=config.backfill,
+        search_timeout_s=config.search_timeout_s,
+    )
+
+
 class HeadlessIhd:
     """Runs :class:`IhdService` until stopped, reopening the radio whenever it goes away.
 
@@ -74,27 +89,13 @@ class HeadlessIhd:
         self.pairing: PairingAnswers = TypedPasskey(accept_comparison=config.accept_pairing)
         self.service: IhdService | None = None
 
-    def _service_config(self) -> ServiceConfig:
-        config = self.config
-        return ServiceConfig(
-            radio=config.radio,
-            data_dir=config.data_dir,
-            trust_dir=config.trust_dir,
-            pki_dir=config.pki_dir,
-            auto_ack=config.auto_ack,
-            address=config.address,
-            btsnoop=config.btsnoop,
-            backfill=config.backfill,
-            search_timeout_s=config.search_timeout_s,
-        )
-
     async def run(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set.
 
         Raises:
             IhdError: A hardware radio cannot be opened at start, or pairing was refused.
         """
-        service = IhdService(self._service_config(), self.events, pairing=self.pairing)
+        service = IhdService(service_config(self.config), self.events, pairing=self.pairing)
         self.service = service
         try:
             await service.start(open_now=self.config.radio.kind is not RadioKind.VIRTUAL)
@@ -112,6 +113,31 @@ class HeadlessIhd:
                 await asyncio.gather(keeping, stopped, return_exceptions=True)
         finally:
             await service.close()
+
+
+async def forget_paired_meter(config: HeadlessConfig, events_path: Path | None) -> str | None:
+    """Forget the paired meter of ``config.data_dir``: the display's record of it and the bond,
+    on the radio that holds it (BlueZ's own with ``--radio system``), with the meter away or not.
+
+    Returns:
+        The id of the meter forgotten, or ``None`` if none was paired.
+
+    Raises:
+        IhdError: The radio cannot be opened (it holds the bond).
+    """
+    events = EventLog(events_path)
+    events.subscribe(warn_on_stderr("ihd"))
+    service = IhdService(service_config(config), events, pairing=RejectAll())
+    try:
+        meter = service.paired_meter
+        if meter is None:
+            return None
+        await service.start(open_now=True)
+        await service.forget_meter()
+        return meter.meter_id
+    finally:
+        await service.close()
+        events.close()
 
 
 def _say_once_when_waiting_for_the_radio() -> Callable[[dict[str, Any]], None]:

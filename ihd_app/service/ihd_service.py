@@ -386,9 +386,13 @@ class IhdService:
         self._backfill.begin()
 
     async def forget_meter(self) -> None:
+        meter = self.paired.get()
         if self.link is not None:
-            await self.link.forget()
+            # The address lets the radio delete the bond while the meter is away.
+            await self.link.forget(meter.address if meter is not None else None)
         self.paired.forget()
+        if meter is not None:
+            self.events.emit("link.forgotten", meter_id=meter.meter_id, address=meter.address)
         self._notify(Topic.LINK, "forgotten")
 
     async def acknowledge(self, key: str) -> None:

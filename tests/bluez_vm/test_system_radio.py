@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.bluez_vm.conftest import MESSAGE_ID, SEND, start_ihd
+from tests.bluez_vm.image import GuestImage
 from tests.bluez_vm.machine import Guest
 from tests.e2e.programs import Program
 
@@ -113,3 +114,32 @@ async def test_pairs_by_typing_the_passkey_the_meter_shows(meter: Program, guest
     await ihd.wait_for("reading", timeout=60)
     assert not ihd.seen("pairing.numeric-comparison"), "passkey entry, not a comparison"
     assert await ihd.stop() == 0
+
+
+async def _bluez_paired_devices(guest: Guest, image: GuestImage) -> list[str]:
+    """What BlueZ itself lists as paired (``bluetoothctl devices Paired``)."""
+    listing = await guest.run([str(image.bluez / "usr/bin/bluetoothctl"), "devices", "Paired"])
+    return [line for line in listing.stdout if line.startswith("Device ")]
+
+
+async def test_forget_removes_the_bond_from_bluez_too(
+    meter: Program, guest: Guest, guest_image: GuestImage
+) -> None:
+    first = await start_ihd(guest, "--accept-pairing", "--no-backfill")
+    await first.wait_for("link.paired", timeout=240, keys="new")
+    await first.wait_for("link.ready", timeout=60)  # the meter is recorded as paired
+    assert await first.stop() == 0
+    await meter.wait_for("link.disconnected", timeout=60)
+    assert len(await _bluez_paired_devices(guest, guest_image)) == 1, "BlueZ keeps the bond"
+
+    forget = await start_ihd(guest, "--forget-meter")  # the meter is away from the display
+    assert await forget.exited(timeout=120) == 0, forget.stderr
+    forgotten = await forget.wait_for("link.forgotten", timeout=1)
+    assert any(f"forgot meter {forgotten['meter_id']}" in line for line in forget.stderr)
+    assert await _bluez_paired_devices(guest, guest_image) == [], "no bond left in BlueZ"
+
+    again = await start_ihd(guest, "--accept-pairing", "--no-backfill")
+    paired = await again.wait_for("link.paired", timeout=240)
+    assert paired["keys"] == "new", "forgotten: the display pairs anew"
+    await again.wait_for("pairing.numeric-comparison", timeout=1, accepted=True)
+    assert await again.stop() == 0

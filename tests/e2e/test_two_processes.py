@@ -205,3 +205,31 @@ async def test_a_display_started_before_the_meter_connects_when_the_meter_appear
     await _meter(programs, port, tmp_path / "meter")
     await ihd.wait_for("link.paired", keys="new", timeout=30)
     await ihd.wait_for("reading", fuel="electricity")
+
+
+async def test_forget_meter_deletes_the_bond_so_the_next_start_pairs_anew(
+    programs: list[Program], tmp_path: Path
+) -> None:
+    port = free_port()
+    meter = await _meter(programs, port, tmp_path / "meter")
+    nothing = await _ihd(programs, port, tmp_path / "ihd", "--forget-meter")
+    code, stderr = await nothing.exited()
+    assert code == 0
+    assert stderr.strip() == f"ihd: no meter is paired in {tmp_path / 'ihd'}: nothing to forget"
+
+    first = await _ihd(programs, port, tmp_path / "ihd", "--accept-pairing", "--no-backfill")
+    await first.wait_for("link.paired", keys="new")
+    await first.wait_for("link.ready")
+    assert (await first.stop())[0] == 0
+    await meter.wait_for("link.disconnected")
+
+    forget = await _ihd(programs, port, tmp_path / "ihd", "--forget-meter")
+    code, stderr = await forget.exited()
+    assert code == 0
+    forgotten = await forget.wait_for("link.forgotten")
+    assert stderr.strip() == f"ihd: forgot meter {forgotten['meter_id']} and deleted its bond"
+
+    again = await _ihd(programs, port, tmp_path / "ihd", "--accept-pairing", "--no-backfill")
+    paired = await again.wait_for("link.paired")
+    assert paired["keys"] == "new", "forgotten: the display pairs anew"
+    assert [e["accepted"] for e in again.seen("pairing.numeric-comparison")] == [True]
