@@ -29,8 +29,8 @@ ACTIVITIES = (
     ("IHD writes requests (acknowledged ATT writes)", "ihd_app/link/meter_link.py", "send"),
     (
         "meter verifies requests (replay state saved)",
-        "meter_emulator/runtime.py",
-        "_on_unit_from_ihd",
+        "meter_emulator/ihd_replies.py",
+        "on_unit_from_ihd",
     ),
     ("meter computes half hours", "simulation/household.py", "interval_energy_wh"),
     ("meter notifies responses", "meter_emulator/gatt/server.py", "notify_history"),

@@ -42,6 +42,12 @@ class DeliveryStatus(StrEnum):
     """Its originator replaced it with a newer message of the same id."""
 
 
+#: Statuses after which a row never changes on a new message.
+FINAL = frozenset(
+    {"refused", "rejected", "acknowledged", "cancelled", "superseded", "carried-out", "declined"}
+)
+
+
 @dataclass
 class MessageRecord:
     """One message's row in the status table.

@@ -1,0 +1,178 @@
+"""What the IHD writes back to the meter: each signed reply verified and handled once (a re-sent
+one is a duplicate), then followed through: a receipt, "displayed", acknowledgement or error
+notification moves its message on in the status table (or the attack console), the consumer's
+consent is stored, and a history request is queued for answering."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.pki import Role
+from ihd_app.protocol.verification import Verifier
+from ihd_app.protocol.zcl import Endpoint, GetProfile, MessageConfirmation
+from ihd_app.protocol.zcl.primitives import utc_to_datetime
+from meter_emulator import faults as fault_hooks
+from meter_emulator.attacks.console import AttackConsole
+from meter_emulator.faults import Fault, FaultRefusalError
+from meter_emulator.operator.status import MessageRecord, StatusTable
+from meter_emulator.state import MeterState
+
+#: Reply types of the IHD and the event the meter logs for each.
+REPLY_EVENTS: Mapping[str, str] = {
+    "message.receipt": "receipt",
+    "message.displayed": "displayed",
+    "message.confirmation": "ack.received",
+    "error.notification": "error.received",
+    "consent.update": "consent.received",
+    "history.request": "history.requested",
+}
+
+
+class IhdReplies:
+    """Handles the units the IHD writes to the meter.
+
+    Args:
+        state: The meter's saved state (replies handled, consent).
+        verifier: The meter's verifier.
+        status: The status table.
+        attacks: The attack console (follows the replies about its forgeries).
+        events: Where events go.
+        faults: Rules the meter breaks on purpose.
+        ihd_seen: Called with the IHD's entity id on each verified reply signed by an IHD.
+        history_requested: Queues a GetProfile (endpoint, end time, periods) for answering.
+        clock: The wall clock.
+    """
+
+    def __init__(
+        self,
+        state: MeterState,
+        verifier: Verifier,
+        status: StatusTable,
+        attacks: AttackConsole,
+        events: EventLog,
+        faults: frozenset[Fault],
+        *,
+        ihd_seen: Callable[[str], None],
+        history_requested: Callable[[Endpoint, int, int], None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._state = state
+        self._verifier = verifier
+        self._status = status
+        self._attacks = attacks
+        self._events = events
+        self._faults = faults
+        self._ihd_seen = ihd_seen
+        self._history_requested = history_requested
+        self._clock = clock
+
+    def on_unit_from_ihd(self, data: bytes) -> None:
+        """A unit the IHD wrote; its effects are saved together."""
+        with self._state.reply():
+            self._handle_unit_from_ihd(data)
+
+    def on_segment_error(self, reason: str, detail: str) -> None:
+        """A write of the IHD that could not be reassembled."""
+        self._events.emit("ihd.segment-error", reason=reason, detail=detail)
+
+    def _handle_unit_from_ihd(self, data: bytes) -> None:
+        digest = hashlib.sha256(data).hexdigest()
+        if self._state.handled(digest):
+            # The IHD re-sent a reply it could not be sure was delivered (crash, dropped link):
+            # it was handled once, and handling it again would count it twice.
+            self._events.emit("duplicate", digest=digest[:16])
+            return
+        verdict = self._verifier.verify(data)
+        if not verdict.accepted:
+            self._events.emit(
+                "ihd.rejected",
+                reason=verdict.reason.value if verdict.reason else None,
+                detail=verdict.detail,
+            )
+            return
+        message = verdict.message
+        assert message is not None
+        if fault_hooks.refuses_reply(self._faults, message.message_type.name):
+            raise FaultRefusalError(
+                f"{message.message_type.name} refused on purpose (--fault); not confirmed"
+            )
+        self._state.remember(digest)
+        if message.role is Role.IHD:
+            self._ihd_seen(message.claims.issuer)
+        command = message.unit.command if message.unit is not None else None
+        details = dict(message.claims.details)
+        name = message.message_type.name
+        refers_to = details.get("refers_to")
+        fields: dict[str, object] = {
+            "originator": message.claims.issuer,
+            "message_id": getattr(command, "message_id", None),
+            "details": details,
+        }
+        record = None
+        if isinstance(refers_to, str):
+            fields["refers_to"] = refers_to
+            record = self._status.get(refers_to)
+            if record is not None:
+                fields.update(subject_type=record.type, subject_role=record.role)
+        self._events.emit(REPLY_EVENTS.get(name, name), **fields)
+        if isinstance(refers_to, str):
+            at = (
+                utc_to_datetime(command.confirmation_time)
+                if isinstance(command, MessageConfirmation)
+                else None
+            )
+            self._on_reply(name, refers_to, details, at, command, record)
+        if name == "consent.update":
+            self._on_consent(details)
+        if (
+            isinstance(command, GetProfile)
+            and message.unit is not None
+            and fault_hooks.answers_history(self._faults)
+        ):
+            self._history_requested(
+                message.unit.endpoint, command.end_time, command.number_of_periods
+            )
+
+    def _on_reply(
+        self,
+        name: str,
+        refers_to: str,
+        details: Mapping[str, object],
+        at: datetime | None,
+        command: object,
+        record: MessageRecord | None,
+    ) -> None:
+        """Move the message ``refers_to`` on in the status table (or the attack console)."""
+        if self._attacks.on_reply(name, refers_to, details):
+            return
+        if record is None:
+            return
+        when = at or self._clock()
+        if name == "message.receipt":
+            record.receipt_at = record.receipt_at or when
+        elif name == "message.displayed":
+            record.displayed_at = record.displayed_at or when
+        elif name == "message.confirmation":
+            record.acknowledged_at = record.acknowledged_at or when
+            control = getattr(command, "confirmation_control", None)
+            record.acknowledged_answer = control != 0x01
+        elif name == "error.notification":
+            if record.accepted_by_ihd:
+                # About a second copy of an accepted message (a replay): the message stands.
+                return
+            reason = details.get("reason")
+            record.rejected_reason = str(reason) if reason is not None else "unknown"
+            record.rejected_detail = str(details.get("explanation", ""))
+            record.rejected_at = str(details.get("at", ""))
+        self._events.emit("status", **record.to_dict())
+
+    def _on_consent(self, details: Mapping[str, object]) -> None:
+        consent = details.get("consent")
+        if not isinstance(consent, Mapping):
+            return
+        choices = {str(k): v for k, v in consent.items() if isinstance(v, bool)}
+        self._state.set_consent(choices)
+        self._events.emit("consent.stored", consent=dict(self._state.consent))

@@ -1,0 +1,266 @@
+"""The meter's side of an operator's message (seed: "the Smart Metering System validates the
+request"): verified, given a row in the status table, then queued for the IHD byte for byte
+(superseding or cancelling earlier rows), or carried out when it is a command for the meter
+(power threshold, data request), or refused with a reason code, a detail and a timestamp."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+
+from ihd_app.protocol.envelope import parse_envelope
+from ihd_app.protocol.errors import DecodeError
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.message_types import Flow
+from ihd_app.protocol.verification import Verdict, VerifiedMessage, Verifier
+from ihd_app.protocol.zcl import (
+    CancelAllMessages,
+    CancelMessage,
+    DisplayMessage,
+    Endpoint,
+    GetProfile,
+)
+from ihd_app.protocol.zcl.unit import decode_unit
+from meter_emulator.behaviour.meter import MeterBehaviour
+from meter_emulator.delivery import Origin, digest_key
+from meter_emulator.history import HalfHourHistory
+from meter_emulator.ihd_delivery import IhdDelivery
+from meter_emulator.operator.status import FINAL, MessageRecord, StatusTable
+from meter_emulator.state import MeterState
+
+
+class OperatorForwarding:
+    """Verifies operators' envelopes and acts on them.
+
+    Args:
+        verifier: The meter's verifier.
+        status: The status table.
+        behaviour: The meter's behaviour (power threshold, gas valve).
+        state: The meter's saved state (the consumer's consent).
+        history: The half-hourly history (a data request's answer).
+        delivery: The store-and-forward queue's way to the IHD.
+        events: Where events go.
+        clock: The wall clock.
+    """
+
+    def __init__(
+        self,
+        verifier: Verifier,
+        status: StatusTable,
+        behaviour: MeterBehaviour,
+        state: MeterState,
+        history: HalfHourHistory,
+        delivery: IhdDelivery,
+        *,
+        events: EventLog,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._verifier = verifier
+        self._status = status
+        self._behaviour = behaviour
+        self._state = state
+        self._history = history
+        self._delivery = delivery
+        self._events = events
+        self._clock = clock
+
+    def forward(self, envelope: bytes, *, text: str | None = None) -> Verdict:
+        """Verify an operator's envelope and act on it (seed: "the Smart Metering System
+        validates the request"): a message for the IHD is queued for it byte for byte; a
+        command for the meter (threshold, data request) is carried out. A refusal is logged as
+        ``operator.error`` with the reason code, the detail and a timestamp: the error
+        notification back to the operator.
+
+        Args:
+            envelope: The signed envelope.
+            text: What the message says (for the status table), if the caller knows it.
+
+        Returns:
+            The meter's verdict. The status table has a row for the envelope either way.
+        """
+        verdict = self._verifier.verify(envelope)
+        now = self._clock()
+        record = self._record_for(envelope, verdict, now, text)
+        if not verdict.accepted:
+            assert verdict.reason is not None
+            record.refused_reason = verdict.reason.value
+            record.refused_detail = verdict.detail
+            self._events.emit(
+                "operator.error",
+                reason=verdict.reason.value,
+                detail=verdict.detail,
+                explanation=verdict.reason.explanation,
+                at=now.isoformat(timespec="seconds"),
+                key=record.key,
+                type=record.type or None,
+                claimed_originator=record.originator or None,
+            )
+            return verdict
+        message = verdict.message
+        assert message is not None
+        flow = message.message_type.flow
+        if flow is Flow.TO_IHD:
+            self._track_replacements(message, record, now)
+            self._delivery.enqueue(
+                envelope, Origin.OPERATOR, message.message_type.name, record=record
+            )
+            if message.message_type.name == "gas.supply-disabled":
+                self._behaviour.close_gas_valve(message.signer.organisation or record.originator)
+                self._confirm(message, record, "the gas valve is closed")
+        elif flow is Flow.TO_METER:
+            self._act(message, record)
+        else:
+            # Policy gives these types to the IHD only, so this is a misconfigured policy.
+            record.refused_reason = "unknown-command"
+            record.refused_detail = f"'{record.type}' is a reply of the IHD, not for forwarding"
+            self._events.emit(
+                "operator.error",
+                reason="unknown-command",
+                detail=record.refused_detail,
+                explanation="The meter does not forward this kind of message.",
+                at=now.isoformat(timespec="seconds"),
+                key=record.key,
+                type=record.type,
+                claimed_originator=record.originator,
+            )
+        return verdict
+
+    def _record_for(
+        self, envelope: bytes, verdict: Verdict, now: datetime, text: str | None
+    ) -> MessageRecord:
+        claims = verdict.message.claims if verdict.message is not None else verdict.claims
+        message_id: int | None = None
+        said = text or ""
+        needs_ack = False
+        try:
+            unit = decode_unit(parse_envelope(envelope).payload)
+        except (DecodeError, ValueError):
+            unit = None
+        if unit is not None:
+            message_id = getattr(unit.command, "message_id", None)
+            if isinstance(unit.command, DisplayMessage):
+                said = said or unit.command.message
+                needs_ack = unit.command.control.confirmation_required
+        record = MessageRecord(
+            key=claims.token_id.hex() if claims is not None else digest_key(envelope),
+            origin="operator",
+            role=claims.role if claims is not None else "",
+            originator=claims.issuer if claims is not None else "",
+            type=claims.type if claims is not None else "",
+            message_id=message_id,
+            text=said,
+            created_at=now,
+            needs_ack=needs_ack,
+            envelope=envelope,
+        )
+        if verdict.message is not None:
+            record.role = verdict.message.role.value
+        return self._status.add(record)
+
+    def _track_replacements(
+        self, message: VerifiedMessage, record: MessageRecord, now: datetime
+    ) -> None:
+        """A newer message of the same id supersedes; a cancellation withdraws."""
+        command = message.unit.command if message.unit is not None else None
+        originator = message.claims.issuer
+        for row in self._status.rows():
+            if row is record or row.originator != originator or row.status.value in FINAL:
+                continue
+            if not row.type or row.type in ("message.cancel", "tariff.price"):
+                continue
+            same_id = row.message_id == getattr(command, "message_id", None)
+            if isinstance(command, DisplayMessage) and same_id:
+                row.superseded_by = record.key
+            elif (isinstance(command, CancelMessage) and same_id) or isinstance(
+                command, CancelAllMessages
+            ):
+                row.cancelled_at = now
+
+    def _confirm(self, message: VerifiedMessage, record: MessageRecord, what: str) -> None:
+        """The date- and time-stamped confirmation back to the operator (seed 20 step 3)."""
+        if message.message_type.flow is Flow.TO_METER:
+            record.carried_out_at = self._clock()
+            record.outcome = what
+        self._events.emit(
+            "operator.confirmed",
+            type=message.message_type.name,
+            key=record.key,
+            originator=message.claims.issuer,
+            at=self._clock().isoformat(timespec="seconds"),
+            detail=what,
+        )
+
+    def _act(self, message: VerifiedMessage, record: MessageRecord) -> None:
+        name = message.message_type.name
+        who = message.signer.organisation or message.claims.issuer
+        if name == "power.threshold-set":
+            details = message.claims.details
+            kw, grace = details.get("threshold_kw"), details.get("grace_s", 60)
+            if not _positive_number(kw) or not _positive_number(grace, allow_zero=True):
+                record.refused_reason = "malformed"
+                record.refused_detail = "threshold_kw must be above 0 and grace_s 0 or more"
+                self._events.emit(
+                    "operator.error",
+                    reason="malformed",
+                    detail=record.refused_detail,
+                    explanation="The request's details cannot be used.",
+                    at=self._clock().isoformat(timespec="seconds"),
+                    key=record.key,
+                    type=name,
+                    claimed_originator=message.claims.issuer,
+                )
+                return
+            assert isinstance(kw, int | float)
+            assert isinstance(grace, int | float)
+            self._behaviour.configure_threshold(float(kw), float(grace), who)
+            self._confirm(message, record, f"threshold {float(kw):g} kW, grace {float(grace):g} s")
+        elif name == "data.request":
+            self._answer_data_request(message, record, who)
+
+    def _answer_data_request(
+        self, message: VerifiedMessage, record: MessageRecord, who: str
+    ) -> None:
+        """A DNO's or supplier's GetProfile: answered only with the consumer's consent."""
+        party = message.role.value
+        if not self._state.consent.get(party, False):
+            record.carried_out_at = self._clock()
+            record.declined = True
+            record.outcome = (
+                f"The consumer has not agreed to share half-hourly data with {who} ({party}), "
+                "so the meter sent none."
+            )
+            self._events.emit(
+                "data.refused",
+                party=party,
+                originator=message.claims.issuer,
+                key=record.key,
+                detail=record.outcome,
+            )
+            return
+        unit = message.unit
+        command = unit.command if unit is not None else None
+        assert unit is not None
+        assert isinstance(command, GetProfile)
+        fuel = "gas" if unit.endpoint is Endpoint.GAS else "electricity"
+        end = self._history.last_half_hour(command.end_time)
+        intervals = self._history.energy_wh(fuel, end, command.number_of_periods)
+        record.carried_out_at = self._clock()
+        record.outcome = f"{len(intervals)} half hours of {fuel} data sent to {who}"
+        self._events.emit(
+            "data.delivered",
+            party=party,
+            originator=message.claims.issuer,
+            key=record.key,
+            fuel=fuel,
+            periods=len(intervals),
+            end=end.isoformat(timespec="seconds"),
+            kwh=round(sum(intervals) / 1000, 3),
+            intervals_wh=intervals,
+        )
+
+
+def _positive_number(value: object, *, allow_zero: bool = False) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return False
+    return value >= 0 if allow_zero else value > 0
