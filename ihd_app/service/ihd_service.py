@@ -306,6 +306,10 @@ class IhdService:
     def paired_meter(self) -> PairedMeter | None:
         return self.paired.get()
 
+    @property
+    def display_id(self) -> str:
+        return self.identity.entity_id
+
     def latest_reading(self, fuel: Fuel) -> Reading | None:
         return self._readings.latest(fuel)
 

@@ -34,6 +34,8 @@ def test_shows_the_bonded_meter_and_its_security(qtbot: Any, open_window: Any) -
     assert "authenticated" in screen.fields["Security"].text()
     assert "128-bit key" in screen.fields["Security"].text()
     assert screen.forget_button.isEnabled()
+    # GB displays show their own identifier, which the supplier commissions them by.
+    assert screen.fields["This display"].text() == "ID 00-1D-A6-00-00-00-01-01"
 
 
 def test_backfill_progress_bar_follows_the_service(qtbot: Any, open_window: Any) -> None:

@@ -78,3 +78,9 @@ def test_stepper_buttons_change_a_threshold(qtbot: Any, open_window: Any) -> Non
     button = screen.findChild(QPushButton, "AmbientLowUp")
     qtbot.mouseClick(button, LEFT)
     assert window.context.settings.ambient.low_kw == 0.4
+
+
+def test_settings_show_the_displays_own_identifier(qtbot: Any, open_window: Any) -> None:
+    _window, screen = _settings(qtbot, open_window)
+    assert screen.display_id.text() == "ID 00-1D-A6-00-00-00-01-01"
+    assert screen.display_id.isVisible()

@@ -72,7 +72,8 @@ class MeterScreen(Screen):
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
         self.fields: dict[str, QLabel] = {}
-        for index, name in enumerate(("Meter", "Address", "Meter ID", "Certificate", "Security")):
+        names = ("Meter", "Address", "Meter ID", "Certificate", "Security", "This display")
+        for index, name in enumerate(names):
             caption = QLabel(name, paired)
             caption.setProperty("role", "muted")
             value = QLabel(paired)
@@ -274,6 +275,8 @@ class MeterScreen(Screen):
             values["Security"] = (
                 f"{text.link_state(service.link_state)} · {text.security_level(service.security)}"
             )
+            # GB displays show their own identifier: the supplier commissions it by this id.
+            values["This display"] = f"ID {service.display_id}"
             for name, value in values.items():
                 self.fields[name].setText(value)
         if topic in (None, Topic.BACKFILL):

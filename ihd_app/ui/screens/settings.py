@@ -134,6 +134,14 @@ class SettingsScreen(Screen):
         )
         self.developer.clicked.connect(lambda checked: self._update(developer=checked))
         add_row("Developer", self.developer)
+        self.display_id = QLabel(f"ID {context.service.display_id}", card)
+        self.display_id.setObjectName("DisplayId")
+        self.display_id.setWordWrap(True)
+        self.display_id.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.display_id.setAccessibleDescription(
+            "Quote it to your energy supplier to add this display to your meter"
+        )
+        add_row("This display", self.display_id)
         column.addWidget(card)
         column.addStretch(1)
         scroll.setWidget(inner)

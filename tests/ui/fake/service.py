@@ -60,6 +60,8 @@ SECURE_LINK = LinkSecurity(
     encrypted=True, authenticated=True, bonded=True, key_size=16, secure_connections=True
 )
 HALF_HOUR = timedelta(minutes=30)
+#: The display's identifier: the demo PKI's IHD.
+DISPLAY_ID = "00-1D-A6-00-00-00-01-01"
 
 
 def scan_result(name: str, address: str, rssi: int) -> ScanResult:
@@ -145,6 +147,10 @@ class FakeService:
     @property
     def paired_meter(self) -> PairedMeter | None:
         return self._paired
+
+    @property
+    def display_id(self) -> str:
+        return DISPLAY_ID
 
     def latest_reading(self, fuel: Fuel) -> Reading | None:
         readings = self._live[fuel]
