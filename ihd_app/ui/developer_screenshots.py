@@ -22,7 +22,8 @@ from ihd_app.service.ihd_service import IhdService, ServiceConfig
 from ihd_app.ui.capture import grab_live
 from ihd_app.ui.live_screenshots import STEP_TIMEOUT_S, run_offscreen, until
 from ihd_app.ui.main_window import MainWindow
-from ihd_app.ui.screens.developer import EXAMPLE_HEX, DeveloperScreen
+from ihd_app.ui.screens.developer.inspector_tab import EXAMPLE_HEX
+from ihd_app.ui.screens.developer.screen import DeveloperScreen
 from ihd_app.ui.settings import UiSettings
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 

@@ -17,7 +17,7 @@ from ihd_app.ui.bridge import ServiceBridge, TaskRunner
 from ihd_app.ui.context import UiContext
 from ihd_app.ui.dialogs.pairing import PairingDialog, pairing_dialog
 from ihd_app.ui.screens.base import Screen
-from ihd_app.ui.screens.developer import DeveloperScreen
+from ihd_app.ui.screens.developer.screen import DeveloperScreen
 from ihd_app.ui.screens.home import HomeScreen
 from ihd_app.ui.screens.messages import MessagesScreen
 from ihd_app.ui.screens.meter import MeterScreen

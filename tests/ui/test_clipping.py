@@ -21,7 +21,7 @@ from ihd_app.service.connection import REFUSED_ADVICE
 from ihd_app.ui.capture import settle
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.models.security_log import Column
-from ihd_app.ui.screens.developer import DeveloperScreen
+from ihd_app.ui.screens.developer.screen import DeveloperScreen
 from ihd_app.ui.screens.home import HomeScreen
 from ihd_app.ui.screens.messages import MessagesScreen
 from ihd_app.ui.screens.meter import MeterScreen

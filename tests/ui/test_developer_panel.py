@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from ihd_app.protocol import gatt_profile
 from ihd_app.ui.main_window import MainWindow
-from ihd_app.ui.screens.developer import DeveloperScreen
+from ihd_app.ui.screens.developer.screen import DeveloperScreen
 from ihd_app.ui.screens.settings import SettingsScreen
 from ihd_app.ui.settings import UiSettings
 from ihd_app.ui.unit_inspector import ReadAs

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ihd_app.ui.main_window import SCREENS, MainWindow
-from ihd_app.ui.screens.developer import DeveloperScreen
+from ihd_app.ui.screens.developer.screen import DeveloperScreen
 from ihd_app.ui.settings import UiSettings
 from ihd_app.ui.theme import ThemeName, load_palette
 from tests.ui.fakes import make_service

@@ -1,5 +1,6 @@
 """Qt item models over the service's snapshots, testable without widgets."""
 
+from ihd_app.ui.models.events import EventFilter, EventTableModel
 from ihd_app.ui.models.inbox import InboxModel, MessageListModel, PastMessagesModel
 from ihd_app.ui.models.roles import ItemRole
 from ihd_app.ui.models.scan_results import ScanResultsModel
@@ -7,6 +8,8 @@ from ihd_app.ui.models.security_log import SecurityLogModel
 from ihd_app.ui.models.tariff_bands import TariffBandsModel
 
 __all__ = [
+    "EventFilter",
+    "EventTableModel",
     "InboxModel",
     "ItemRole",
     "MessageListModel",
