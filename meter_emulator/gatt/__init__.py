@@ -1,5 +1,6 @@
 """The meter's GATT side on Bumble: the profile's service, advertising, pairing and bonds."""
 
+from meter_emulator.gatt.advertising import advertised_name
 from meter_emulator.gatt.errors import (
     IndicationTimeoutError,
     LinkError,
@@ -13,7 +14,6 @@ from meter_emulator.gatt.peripheral import (
     MeterPeripheral,
     PairingMode,
     PairingPolicy,
-    advertised_name,
 )
 from meter_emulator.gatt.security import LinkSecurity
 from meter_emulator.gatt.server import ATT_ERROR_UNIT_REFUSED, MeterGattServer, MeterInfo

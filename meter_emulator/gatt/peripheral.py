@@ -1,9 +1,7 @@
 """The meter as a BLE peripheral: its name, advertising, pairing rules, bonds and link events.
 
-The meter advertises connectable and scannable, again after every disconnection. Its
-advertisement carries the flags and the profile's 128-bit service UUID (what an IHD filters on);
-its complete local name (``IHD-Meter 0A1B``) is in the scan response, because the two together
-exceed the 31 bytes of a legacy advertisement. Every central merges the two.
+The meter advertises connectable and scannable, again after every disconnection (what it
+advertises: :mod:`meter_emulator.gatt.advertising`).
 
 Pairing is LE Secure Connections with MITM protection and bonding. The meter has a display and a
 yes/no button, so with a display-and-keyboard IHD numeric comparison is used; in passkey-display
@@ -26,7 +24,6 @@ from pathlib import Path
 from typing import Final, Protocol
 
 from bumble import hci, smp
-from bumble.core import UUID, AdvertisingData
 from bumble.device import AdvertisingType, Connection, Device
 from bumble.gatt import Characteristic
 from bumble.keys import JsonKeyStore, PairingKeys
@@ -35,12 +32,10 @@ from bumble.pairing import PairingConfig, PairingDelegate
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.bumble_smp import SecureConnectionsOnlySession
 from ihd_app.protocol.errors import ConfigurationError
+from meter_emulator.gatt.advertising import advertising_data, scan_response_data
 from meter_emulator.gatt.security import LinkSecurity, keys_are_authenticated, pairing_bonded
 
 _LOG = logging.getLogger(__name__)
-
-#: Hex digits of the meter id shown after the advertised name prefix.
-NAME_SUFFIX_DIGITS: Final = 4
 
 # Seconds close() waits for advertising restarts and reports in flight before cancelling them.
 _CLOSE_GRACE_S: Final = 5.0
@@ -124,43 +119,6 @@ class EventSink(Protocol):
     def __call__(self, name: str, /, **fields: object) -> None:
         """Record one event."""
         ...
-
-
-def advertised_name(meter_id: str) -> str:
-    """Return the name the meter advertises: the profile prefix and the id's last hex digits.
-
-    Args:
-        meter_id: The meter's id, e.g. ``00-1D-A6-00-00-00-0A-1B``.
-
-    Returns:
-        E.g. ``IHD-Meter 0A1B``.
-    """
-    digits = "".join(c for c in meter_id.upper() if c in "0123456789ABCDEF")
-    suffix = digits[-NAME_SUFFIX_DIGITS:].rjust(NAME_SUFFIX_DIGITS, "0")
-    return f"{gatt_profile.ADVERTISED_NAME_PREFIX} {suffix}"
-
-
-def advertising_data(*, service_uuid: bool = True) -> bytes:
-    """Return the advertisement: flags (LE general discoverable, no BR/EDR) and the service UUID
-    (left out only by the ``bad-advertising`` fault)."""
-    flags = (
-        AdvertisingData.Flags.LE_GENERAL_DISCOVERABLE_MODE
-        | AdvertisingData.Flags.BR_EDR_NOT_SUPPORTED
-    )
-    fields = [(AdvertisingData.Type.FLAGS, bytes([flags]))]
-    if service_uuid:
-        fields.append(
-            (
-                AdvertisingData.Type.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
-                UUID(gatt_profile.SERVICE_UUID).to_bytes(force_128=True),
-            )
-        )
-    return bytes(AdvertisingData(fields))
-
-
-def scan_response_data(name: str) -> bytes:
-    """Return the scan response: the complete local name."""
-    return bytes(AdvertisingData([(AdvertisingData.Type.COMPLETE_LOCAL_NAME, name.encode())]))
 
 
 def _describe_hci_reason(reason: int) -> str:

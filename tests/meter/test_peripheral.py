@@ -17,7 +17,7 @@ from bumble.pairing import PairingConfig, PairingDelegate
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.errors import ConfigurationError
 from meter_emulator.gatt import PairingMode, advertised_name
-from meter_emulator.gatt.peripheral import advertising_data, scan_response_data
+from meter_emulator.gatt.advertising import advertising_data, scan_response_data
 from meter_emulator.radio import IHD_CONTROLLER_ADDRESS, METER_CONTROLLER_ADDRESS, VirtualAir
 from tests.meter.support import TIMEOUT, Central, Meter, start_meter
 from tests.support import METER_ID
