@@ -27,6 +27,7 @@ from bleak.exc import BleakError
 
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
 from ihd_app.link.pairing_failure import PairingFailure, PairingTracker
+from ihd_app.link.reconnect import ReconnectPolicy, raise_if_cancelled
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.errors import DecodeError, EncodeError, IhdError
 from ihd_app.protocol.segmentation import Reassembler, ReassemblyStats, Segmenter
@@ -163,40 +164,6 @@ class MeterInfo:
                 f"{gatt_profile.PROFILE_VERSION}"
             )
         return info
-
-
-@dataclass(frozen=True)
-class ReconnectPolicy:
-    """Exponential backoff with jitter, so a room of displays does not reconnect in lockstep.
-
-    Attributes:
-        initial_s: First delay.
-        factor: Growth per attempt.
-        max_s: Ceiling.
-        jitter: Fraction of the delay added at random (0.3: up to 30 % longer).
-    """
-
-    initial_s: float = 0.25
-    factor: float = 2.0
-    max_s: float = 15.0
-    jitter: float = 0.3
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        """Seconds to wait before reconnection attempt ``attempt`` (0-based)."""
-        base = min(self.max_s, self.initial_s * self.factor**attempt)
-        return base * (1 + self.jitter * rng.random())
-
-
-def raise_if_cancelled() -> None:
-    """Re-raise a cancellation that an inner ``asyncio.wait_for`` swallowed.
-
-    On Python 3.11, ``wait_for`` returns the result (and drops the CancelledError) when its
-    future completes in the same loop turn as the task is cancelled; Bumble's GATT client
-    awaits every response that way. A loop that only awaited such calls would then never stop.
-    """
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
 
 
 def _uuid(name: str) -> str:

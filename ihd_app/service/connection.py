@@ -14,7 +14,8 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from ihd_app.link.meter_link import PairingRefusedError, ReconnectPolicy, raise_if_cancelled
+from ihd_app.link.meter_link import PairingRefusedError
+from ihd_app.link.reconnect import ReconnectPolicy, raise_if_cancelled
 from ihd_app.protocol.errors import IhdError
 from ihd_app.service.api import ConnectionProblem, ProblemKind
 

@@ -18,13 +18,12 @@ from ihd_app.link.meter_link import (
     LinkState,
     MeterLink,
     PairingRefusedError,
-    ReconnectPolicy,
     ScanResult,
     UnitHandler,
-    raise_if_cancelled,
 )
 from ihd_app.link.pairing import PairingAnswers
 from ihd_app.link.radios import OpenRadio, open_radio, set_aside_damaged_bonds
+from ihd_app.link.reconnect import ReconnectPolicy, raise_if_cancelled
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.set_aside import SET_ASIDE_EVENT
 from ihd_app.service.api import ConnectionProblem

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from ihd_app.core.readings import GAS_KWH_PER_M3, Fuel, ReadingTracker
-from ihd_app.link.meter_link import ReconnectPolicy
+from ihd_app.link.reconnect import ReconnectPolicy
 from ihd_app.protocol.zcl import (
     Endpoint,
     SupplyStatus,
