@@ -99,7 +99,6 @@ class IhdReplies:
             raise FaultRefusalError(
                 f"{message.message_type.name} refused on purpose (--fault); not confirmed"
             )
-        self._state.remember(digest)
         if message.role is Role.IHD:
             self._ihd_seen(message.claims.issuer)
         command = message.unit.command if message.unit is not None else None
@@ -110,6 +109,9 @@ class IhdReplies:
             "originator": message.claims.issuer,
             "message_id": getattr(command, "message_id", None),
             "details": details,
+            # One signed reply has one digest: a reader of the log tells a reply logged again
+            # (re-sent across a kill, see below) from a second reply.
+            "digest": digest[:16],
         }
         record = None
         if isinstance(refers_to, str):
@@ -135,6 +137,11 @@ class IhdReplies:
             self._history_requested(
                 message.unit.endpoint, command.end_time, command.number_of_periods
             )
+        # Remembered last, once its event is in the log and its effects are made: killed before
+        # this append, the meter handles the re-sent reply again (the same digest logged twice,
+        # every effect idempotent) rather than calling it a duplicate of a reply whose event
+        # the kill lost, which left the operator without the receipt.
+        self._state.remember(digest)
 
     def _on_reply(
         self,

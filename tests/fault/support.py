@@ -8,6 +8,7 @@ their ``--events -`` lines; a crash is ``SIGKILL`` at a point chosen by a seeded
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -106,6 +107,19 @@ async def crash(program: Program) -> None:
 def field_values(events: Iterable[dict[str, Any]], name: str, field: str) -> list[Any]:
     """``field`` of every event ``name``, in order."""
     return [e.get(field) for e in events if e.get("event") == name]
+
+
+def replies_logged(events: Iterable[dict[str, Any]], name: str) -> Counter[Any]:
+    """How many distinct signed replies ``name`` (by digest) the meter logged per message id.
+
+    A meter killed after logging a reply but before remembering it handles the display's
+    re-sent copy again and logs the same reply (the same digest) a second time.
+    """
+    return Counter(
+        dict(
+            (e.get("digest"), e.get("message_id")) for e in events if e.get("event") == name
+        ).values()
+    )
 
 
 def read_only(data_dir: Path) -> sqlite3.Connection:
