@@ -46,6 +46,10 @@ def _card(parent: QWidget, title: str) -> tuple[QFrame, QVBoxLayout]:
     return card, layout
 
 
+#: Fields holding an identifier (quoted to a supplier, typed into a tool).
+IDENTIFIER_FIELDS = frozenset({"Address", "Meter ID", "This display"})
+
+
 class MeterScreen(Screen):
     """The paired meter on the left, scanning and pairing on the right."""
 
@@ -78,7 +82,8 @@ class MeterScreen(Screen):
             caption.setProperty("role", "muted")
             value = QLabel(paired)
             value.setObjectName(f"Meter{name.replace(' ', '')}")
-            value.setWordWrap(True)
+            # An identifier is read out and typed in whole: never broken at a hyphen.
+            value.setWordWrap(name not in IDENTIFIER_FIELDS)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             # Both from the top: a value may wrap onto several lines.
             grid.addWidget(caption, index, 0, Qt.AlignmentFlag.AlignTop)
