@@ -11,7 +11,7 @@ from datetime import datetime
 
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.pki import Role
-from ihd_app.protocol.verification import Verifier
+from ihd_app.protocol.verification import VerifiedMessage, Verifier
 from ihd_app.protocol.zcl import Endpoint, GetProfile, MessageConfirmation
 from ihd_app.protocol.zcl.primitives import utc_to_datetime
 from meter_emulator import faults as fault_hooks
@@ -99,6 +99,18 @@ class IhdReplies:
             raise FaultRefusalError(
                 f"{message.message_type.name} refused on purpose (--fault); not confirmed"
             )
+        try:
+            self._follow(message, digest)
+        finally:
+            # Remembered last, once its event is in the log and its effects are made: killed
+            # before this append, the meter handles the re-sent reply again (the same digest
+            # logged twice, every effect idempotent) rather than calling it a duplicate of a
+            # reply whose event the kill lost, which left the operator without the receipt.
+            # A reply whose effects failed is remembered all the same, as its counter is.
+            self._state.remember(digest)
+
+    def _follow(self, message: VerifiedMessage, digest: str) -> None:
+        """Log a verified reply and make its effects."""
         if message.role is Role.IHD:
             self._ihd_seen(message.claims.issuer)
         command = message.unit.command if message.unit is not None else None
@@ -137,11 +149,6 @@ class IhdReplies:
             self._history_requested(
                 message.unit.endpoint, command.end_time, command.number_of_periods
             )
-        # Remembered last, once its event is in the log and its effects are made: killed before
-        # this append, the meter handles the re-sent reply again (the same digest logged twice,
-        # every effect idempotent) rather than calling it a duplicate of a reply whose event
-        # the kill lost, which left the operator without the receipt.
-        self._state.remember(digest)
 
     def _on_reply(
         self,
