@@ -122,6 +122,7 @@ async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, An
         throwaway = ReplySigner(
             service.identity,
             meter.meter_id,
+            "bench-session",
             lambda: None,
             lambda _c: None,
             lambda: datetime.now(UTC),

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.pki import Role
+from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.verification import VerifiedMessage, Verifier
 from ihd_app.protocol.zcl import Endpoint, GetProfile, MessageConfirmation
 from ihd_app.protocol.zcl.primitives import utc_to_datetime
@@ -69,16 +70,16 @@ class IhdReplies:
         self._history_requested = history_requested
         self._clock = clock
 
-    def on_unit_from_ihd(self, data: bytes) -> None:
-        """A unit the IHD wrote; its effects are saved together."""
+    def on_unit_from_ihd(self, data: bytes, display: str) -> None:
+        """A unit display ``display`` wrote on its link; its effects are saved together."""
         with self._state.reply():
-            self._handle_unit_from_ihd(data)
+            self._handle_unit_from_ihd(data, display)
 
     def on_segment_error(self, reason: str, detail: str) -> None:
         """A write of the IHD that could not be reassembled."""
         self._events.emit("ihd.segment-error", reason=reason, detail=detail)
 
-    def _handle_unit_from_ihd(self, data: bytes) -> None:
+    def _handle_unit_from_ihd(self, data: bytes, display: str) -> None:
         digest = hashlib.sha256(data).hexdigest()
         if self._state.handled(digest):
             # The IHD re-sent a reply it could not be sure was delivered (crash, dropped link):
@@ -95,6 +96,14 @@ class IhdReplies:
             return
         message = verdict.message
         assert message is not None
+        if message.claims.issuer != display:
+            # Signed by another display than the one proven on this link: relayed.
+            self._events.emit(
+                "ihd.rejected",
+                reason=Reason.WRONG_SESSION.value,
+                detail=f"a reply of {message.claims.issuer} on the link of {display}",
+            )
+            return
         if fault_hooks.refuses_reply(self._faults, message.message_type.name):
             raise FaultRefusalError(
                 f"{message.message_type.name} refused on purpose (--fault); not confirmed"

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
+
+from bumble.device import Connection
 
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.message_types import Flow
@@ -32,7 +34,10 @@ from ihd_app.protocol.pki import Identity, TrustStore, load_identity
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.private_dir import make_private_dir
 from ihd_app.protocol.radio_spec import RadioSpec
+from ihd_app.protocol.reasons import Reason
+from ihd_app.protocol.replay import InMemoryReplayCounters
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
+from ihd_app.protocol.session import HANDSHAKE_CLOCK_SKEW_S
 from ihd_app.protocol.set_aside import (
     SET_ASIDE_EVENT,
     SetAside,
@@ -58,6 +63,7 @@ from meter_emulator.gatt import (
 from meter_emulator.history import HalfHourHistory
 from meter_emulator.ihd_delivery import MESSAGES, IhdDelivery
 from meter_emulator.ihd_replies import IhdReplies
+from meter_emulator.link_sessions import LinkSessions, is_hello
 from meter_emulator.live_reports import LiveReports
 from meter_emulator.meter_messages import MeterMessages
 from meter_emulator.operator.console import OperatorConsole
@@ -196,13 +202,17 @@ class MeterRuntime:
             "the meter carries on without its saved replay counters, consent answers and "
             "power threshold",
         )
+        trust = TrustStore.from_directory(config.trust_dir)
+        policy = Policy.from_file(default_policy_path())
         self._verifier = Verifier(
-            TrustStore.from_directory(config.trust_dir),
-            Policy.from_file(default_policy_path()),
+            trust,
+            policy,
             self.state,
             {self.identity.entity_id},
             flows=tuple(Flow),
             clock=clock,
+            # A display's reply must name a session the handshake opened with that display.
+            sessions=self.state.has_session,
         )
         self._radio: MeterRadio | None = None
         self._peripheral: MeterPeripheral | None = None
@@ -246,6 +256,26 @@ class MeterRuntime:
         )
         self.operator = OperatorConsole(self)
         self.attacks = AttackConsole(self)
+        self.sessions = LinkSessions(
+            self.identity,
+            Verifier(
+                trust,
+                policy,
+                InMemoryReplayCounters(),
+                {self.identity.entity_id},
+                flows=(Flow.FROM_IHD,),
+                clock=clock,
+                clock_skew_s=HANDSHAKE_CLOCK_SKEW_S,
+            ),
+            self.state,
+            self._server,
+            events,
+            next_counter=lambda: self.next_counter(self.identity),
+            spawn=self._spawn,
+            drop=self._drop_display,
+            established=self._display_established,
+            clock=self.wall_now,
+        )
         self._replies = IhdReplies(
             self.state,
             self._verifier,
@@ -302,7 +332,7 @@ class MeterRuntime:
                 name="Smart meter (electricity and gas)",
                 certificate_sha256=self.identity.kid,
             ),
-            self._replies.on_unit_from_ihd,
+            self._on_unit_from_ihd,
             on_error=self._replies.on_segment_error,
             security=self._peripheral.security,
             require_authentication=Fault.NO_AUTH not in config.faults,
@@ -321,7 +351,7 @@ class MeterRuntime:
         if len(self.outbox):
             self.events.emit("queued.restored", pending=len(self.outbox))
 
-    def _spawn(self, coroutine: object, name: str) -> None:
+    def _spawn(self, coroutine: Awaitable[None], name: str) -> None:
         assert asyncio.iscoroutine(coroutine)
         task: asyncio.Task[None] = asyncio.create_task(coroutine, name=name)
         self._tasks.add(task)
@@ -345,9 +375,36 @@ class MeterRuntime:
     def _server(self) -> MeterGattServer | None:
         return self.server
 
+    def _on_unit_from_ihd(self, unit: bytes, connection: Connection) -> None:
+        """A unit a display wrote: its handshake, or a reply on a link whose handshake is done."""
+        if is_hello(unit):
+            self.sessions.on_hello(unit, connection)
+            return
+        server = self.server
+        display = server.session_of(connection) if server is not None else None
+        if display is None:
+            self.events.emit(
+                "ihd.rejected",
+                reason=Reason.WRONG_SESSION.value,
+                detail="a reply on a link whose display has not completed the handshake",
+            )
+            return
+        self._replies.on_unit_from_ihd(unit, display.ihd_id)
+
+    async def _drop_display(self, connection: Connection) -> None:
+        if self._peripheral is not None:
+            await self._peripheral.drop(connection)
+
+    def _display_established(self, ihd_id: str) -> None:
+        """A display proved who it is: the meter's own messages go to it, and what waited for
+        a listener is sent."""
+        self._ihd_seen(ihd_id)
+        self._delivery.refresh_listening()
+
     def _ihd_seen(self, ihd_id: str) -> None:
-        """A verified reply signed by an IHD: address the meter's own messages to it."""
-        if self._ihd_id is None:
+        """A display proved who it is: address the meter's own messages to it (unless
+        ``--ihd-id`` fixed whom)."""
+        if self.config.ihd_id is None:
             self._ihd_id = ihd_id
 
     # -- identities and counters ----------------------------------------------------------------

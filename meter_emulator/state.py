@@ -19,6 +19,9 @@ from pathlib import Path
 
 #: How many handled replies are remembered (far more than an outbox ever re-sends).
 REMEMBERED_REPLIES = 10_000
+#: Handshake sessions remembered per display: a reply kept in the display's outbox through a
+#: few dropped links still names one of them (replies are valid for a day).
+REMEMBERED_SESSIONS = 32
 
 
 class MeterState:
@@ -39,6 +42,7 @@ class MeterState:
         self._issued: dict[str, int] = {}
         self._consent: dict[str, bool] = {}
         self._threshold: dict[str, float] | None = None
+        self._sessions: dict[str, list[str]] = {}
         if path.exists():
             document = json.loads(path.read_text(encoding="utf-8"))
             self._counters = {str(k): int(v) for k, v in document.get("counters", {}).items()}
@@ -46,6 +50,9 @@ class MeterState:
             self._handled.extend(str(d) for d in document.get("handled", []))
             self._issued = {str(k): int(v) for k, v in document.get("issued", {}).items()}
             self._consent = {str(k): bool(v) for k, v in document.get("consent", {}).items()}
+            sessions = document.get("sessions", {})
+            if isinstance(sessions, dict):
+                self._sessions = {str(k): [str(s) for s in v] for k, v in sessions.items()}
             threshold = document.get("threshold")
             if isinstance(threshold, dict):
                 self._threshold = {str(k): float(v) for k, v in threshold.items()}
@@ -80,6 +87,7 @@ class MeterState:
             "issued": self._issued,
             "consent": self._consent,
             "threshold": self._threshold,
+            "sessions": self._sessions,
         }
         temporary.write_text(json.dumps(document), encoding="utf-8")
         # Rename is atomic: a crash leaves the old state or the new one, never half of either.
@@ -154,6 +162,18 @@ class MeterState:
         self._issued[originator] = counter
         self._save()
         return counter
+
+    def open_session(self, ihd_id: str, session: str) -> None:
+        """Record a session the handshake opened with display ``ihd_id`` (saved before the
+        proof naming it leaves, so a reply bound to it is accepted after a restart)."""
+        kept = self._sessions.setdefault(ihd_id, [])
+        kept.append(session)
+        del kept[:-REMEMBERED_SESSIONS]
+        self._save()
+
+    def has_session(self, ihd_id: str, session: str) -> bool:
+        """Whether the meter opened ``session`` with display ``ihd_id``."""
+        return session in self._sessions.get(ihd_id, ())
 
     @property
     def consent(self) -> Mapping[str, bool]:

@@ -181,6 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--at", metavar="TIME", help="verify as if it were this ISO-8601 time (test vectors)"
     )
+    verify.add_argument(
+        "--session",
+        action="append",
+        metavar="IHD_ID=SESSION",
+        help="--recipient meter: a handshake session the meter opened with that display; "
+        "repeatable. Given once or more, a display's reply naming any other session is "
+        "refused (wrong-session)",
+    )
     _add_conformance_parser(commands)
     return parser
 
@@ -296,6 +304,19 @@ def _frame_decode(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sessions(values: list[str] | None) -> set[tuple[str, str]] | None:
+    """``--session IHD_ID=SESSION`` values, or ``None`` when none was given (no check)."""
+    if not values:
+        return None
+    sessions = set()
+    for value in values:
+        ihd_id, _, session = value.partition("=")
+        if not ihd_id or not session:
+            raise UsageError(f"--session {value!r} must be IHD_ID=SESSION")
+        sessions.add((ihd_id, session))
+    return sessions
+
+
 def _envelope_verify(args: argparse.Namespace) -> int:
     data = _read_envelope(args.file)
     trust = TrustStore.from_directory(args.trust or demo_trust_dir())
@@ -304,6 +325,7 @@ def _envelope_verify(args: argparse.Namespace) -> int:
         [DEMO_METER_ID, DEMO_IHD_ID] if args.recipient == "ihd" else [DEMO_METER_ID]
     )
     flows = (Flow.TO_IHD,) if args.recipient == "ihd" else tuple(Flow)
+    sessions = _sessions(args.session)
     moment: datetime | None = None
     if args.at:
         try:
@@ -321,10 +343,13 @@ def _envelope_verify(args: argparse.Namespace) -> int:
     else:
         counters = InMemoryReplayCounters()
     try:
+        lookup = None if sessions is None else (lambda iss, s: (iss, s) in sessions)
         verifier = (
-            Verifier(trust, policy, counters, targets, flows=flows, clock=lambda: moment)
+            Verifier(
+                trust, policy, counters, targets, flows=flows, clock=lambda: moment, sessions=lookup
+            )
             if moment is not None
-            else Verifier(trust, policy, counters, targets, flows=flows)
+            else Verifier(trust, policy, counters, targets, flows=flows, sessions=lookup)
         )
         verdict = verifier.verify(data)
     finally:

@@ -60,6 +60,11 @@ CHECKS: Final = (
         "profile_version and certificate_sha256",
     ),
     Check(
+        "handshake",
+        "the device proves the meter id of Meter Info with a signed session.proof "
+        "(meter certificate, the display's nonce, a session id)",
+    ),
+    Check(
         "metering",
         "Metering units decode as Report Attributes; each fuel reported at the report interval",
     ),

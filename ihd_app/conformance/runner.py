@@ -15,7 +15,10 @@ One run, in order (each step feeds the named checks of :mod:`ihd_app.conformance
 2. connect without pairing, discover: **gatt-service**; read Meter Info, write IHD to Meter and
    subscribe to Metering unpaired, each must be refused with ATT error 0x05 (or 0x0F), then pair
    (LE Secure Connections, numeric comparison accepted automatically): **security**;
-3. read Meter Info: **meter-info**; subscribe to Metering, Messages to IHD and History;
+3. read Meter Info: **meter-info**; subscribe to Metering, Messages to IHD and History; run the
+   display's handshake (a signed hello answering Meter Info's challenge, the meter's signed
+   proof verified): **handshake** - a meter serves nothing before it, and every reply after it
+   names its session;
 4. wait (bounded, ``message_wait_s``) for an envelope on Messages to IHD and verify it with the
    trust store and policy: **message**, and across every envelope of the run: **replay-counter**;
    answer it with an IHD-signed receipt and MessageConfirmation (the demo PKI's ``ihd``
@@ -62,6 +65,7 @@ from ihd_app.conformance.checks import (
     passed,
     skipped,
 )
+from ihd_app.conformance.handshake_check import check_handshake
 from ihd_app.link.meter_link import LinkBackend
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.link.radios import open_radio
@@ -228,6 +232,7 @@ class ConformanceRunner:
         self._verdicts: list[Verdict] = []
         self._verifier: Verifier | None = None
         self._counter = 0
+        self._session: str | None = None
         self._segmenter = Segmenter()
 
     def _record(self, result: CheckResult) -> None:
@@ -266,6 +271,21 @@ class ConformanceRunner:
         if self._info is not None:
             self._device["meter_id"] = self._info.meter_id
         window_start = await self._subscribe(client)
+        result, verified = await check_handshake(
+            info_value,
+            identity=self._config.identity,
+            trust=self._config.trust,
+            policy=self._config.policy,
+            next_counter=self._next_counter,
+            send=lambda unit: self._write_unit(client, unit),
+            messages=self._channels["Messages to IHD"].queue,
+            messages_uuid=_uuid("Messages to IHD"),
+            wait_s=self._config.message_wait_s,
+        )
+        self._record(result)
+        if verified is not None:
+            self._session = verified.session
+            self._device["meter_id"] = verified.meter_id
         await self._messages(client)
         await self._history(client)
         window_end = window_start + self._config.report_seconds
@@ -458,6 +478,10 @@ class ConformanceRunner:
         for segment in self._segmenter.segment(unit):
             await client.write_gatt_char(_uuid("IHD to Meter"), segment, response=True)
 
+    def _next_counter(self) -> int:
+        self._counter = max(self._counter + 1, time.time_ns() // 1_000_000)
+        return self._counter
+
     def _signer(self) -> ReplySigner | None:
         if self._info is None:
             return None
@@ -469,7 +493,12 @@ class ConformanceRunner:
             self._counter = counter
 
         return ReplySigner(
-            self._config.identity, self._info.meter_id, last, save, lambda: datetime.now(UTC)
+            self._config.identity,
+            self._info.meter_id,
+            self._session,
+            last,
+            save,
+            lambda: datetime.now(UTC),
         )
 
     # -- 4. messages -----------------------------------------------------------------------------

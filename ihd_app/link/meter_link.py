@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import cbor2
 from bleak import BleakClient, BleakScanner
 from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData
@@ -26,10 +25,13 @@ from bleak.backends.service import BleakGATTServiceCollection
 from bleak.exc import BleakError
 
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
+from ihd_app.link.errors import LinkError, MeterNotTrustedError, PairingRefusedError
+from ihd_app.link.handshake import Handshake, HandshakeExchange, VerifiedMeter
+from ihd_app.link.meter_info import MeterInfo
 from ihd_app.link.pairing_failure import PairingFailure, PairingTracker
 from ihd_app.link.reconnect import ReconnectPolicy, raise_if_cancelled
 from ihd_app.protocol import gatt_profile
-from ihd_app.protocol.errors import DecodeError, EncodeError, IhdError
+from ihd_app.protocol.errors import DecodeError, EncodeError
 from ihd_app.protocol.segmentation import Reassembler, ReassemblyStats, Segmenter
 
 logger = logging.getLogger(__name__)
@@ -40,23 +42,6 @@ UnitHandler = Callable[[bytes], Awaitable[None] | None]
 Emit = Callable[..., object]
 
 
-class LinkError(IhdError):
-    """The meter could not be found, connected, paired or written to."""
-
-
-class PairingRefusedError(LinkError):
-    """Pairing was refused or failed (rejected comparison, wrong passkey): retrying will not help
-    until someone acts.
-
-    Attributes:
-        reason: Why, as the ``pairing.failed`` event names it (:class:`PairingFailure`).
-    """
-
-    def __init__(self, message: str, reason: str = PairingFailure.FAILED) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
 class LinkState(StrEnum):
     """Where the link is."""
 
@@ -64,6 +49,7 @@ class LinkState(StrEnum):
     SCANNING = "scanning"
     CONNECTING = "connecting"
     PAIRING = "pairing"
+    VERIFYING = "verifying"
     CONNECTED = "connected"
     RECONNECTING = "reconnecting"
     CLOSED = "closed"
@@ -122,50 +108,6 @@ class ScanResult:
     device: BLEDevice
 
 
-@dataclass(frozen=True)
-class MeterInfo:
-    """The Meter Info characteristic.
-
-    Attributes:
-        meter_id: The meter's EUI-64 (its envelopes' ``iss``; operator messages' ``aud``).
-        name: Human-readable name.
-        fuels: Fuels it meters.
-        profile_version: GATT profile version.
-        certificate_sha256: SHA-256 of the meter's certificate (its envelopes' ``kid``).
-    """
-
-    meter_id: str
-    name: str
-    fuels: tuple[str, ...]
-    profile_version: int
-    certificate_sha256: bytes
-
-    @classmethod
-    def decode(cls, data: bytes) -> MeterInfo:
-        """Read the CBOR map.
-
-        Raises:
-            LinkError: Not the map the profile defines.
-        """
-        try:
-            value = cbor2.loads(data)
-            info = cls(
-                meter_id=str(value["meter_id"]),
-                name=str(value.get("name", "")),
-                fuels=tuple(str(f) for f in value["fuels"]),
-                profile_version=int(value["profile_version"]),
-                certificate_sha256=bytes(value["certificate_sha256"]),
-            )
-        except Exception as exc:  # cbor2 and malformed maps raise many kinds
-            raise LinkError(f"Meter Info is not a valid profile map ({exc!r})") from None
-        if info.profile_version != gatt_profile.PROFILE_VERSION:
-            raise LinkError(
-                f"the meter speaks profile version {info.profile_version}; this display speaks "
-                f"{gatt_profile.PROFILE_VERSION}"
-            )
-        return info
-
-
 def _uuid(name: str) -> str:
     return gatt_profile.characteristic(name).uuid
 
@@ -182,6 +124,8 @@ class MeterLink:
         reconnect: Backoff policy for automatic reconnection.
         rng: Jitter source (seeded in tests).
         connect_timeout_s: How long one connection attempt may take, pairing included.
+        handshake: Proves who the meter is on every connection before the link is used
+            (:mod:`ihd_app.link.handshake`); ``None`` trusts Meter Info (tools only).
     """
 
     def __init__(
@@ -195,6 +139,7 @@ class MeterLink:
         reconnect: ReconnectPolicy | None = None,
         rng: random.Random | None = None,
         connect_timeout_s: float = 30.0,
+        handshake: Handshake | None = None,
     ) -> None:
         self._backend = backend
         self._emit = emit
@@ -218,6 +163,9 @@ class MeterLink:
         self._connected = asyncio.Event()
         self._closing = False
         self._write_lock = asyncio.Lock()
+        self._handshake = handshake
+        self._exchange: HandshakeExchange | None = None
+        self._verified: VerifiedMeter | None = None
 
     @property
     def state(self) -> LinkState:
@@ -233,6 +181,11 @@ class MeterLink:
     def meter_info(self) -> MeterInfo | None:
         """Meter Info read on the last connection."""
         return self._meter_info
+
+    @property
+    def verified_meter(self) -> VerifiedMeter | None:
+        """The meter as the last connection's handshake proved it (``None`` without one)."""
+        return self._verified
 
     @property
     def security(self) -> LinkSecurity:
@@ -368,10 +321,23 @@ class MeterLink:
                 )
                 info = MeterInfo.decode(bytes(await client.read_gatt_char(_uuid("Meter Info"))))
                 await self._backend.acquire_mtu(client)
+                self._segmenter.mtu = client.mtu_size
                 self._reassemblers = {uuid: Reassembler() for uuid in self._handlers}
+                exchange = self._exchange = (
+                    None
+                    if self._handshake is None
+                    else HandshakeExchange(
+                        lambda unit: self._write(client, unit), _uuid("Messages to IHD")
+                    )
+                )
                 for uuid in self._handlers:
                     await client.start_notify(uuid, self._notification_handler(uuid))
+                verified = None
+                if self._handshake is not None and exchange is not None:
+                    self._set_state(LinkState.VERIFYING)
+                    verified = await self._handshake.run(info, exchange)
         except (BleakError, LinkError, TimeoutError, EOFError, OSError) as exc:
+            self._exchange = None
             with contextlib.suppress(BleakError, OSError, TimeoutError):
                 await client.disconnect()
             self._set_state(LinkState.IDLE)
@@ -379,25 +345,39 @@ class MeterLink:
             if isinstance(exc, TimeoutError):
                 reason = f"no answer within {self._timeout:.0f} s"
             message = f"could not connect to the meter: {reason}"
+            if isinstance(exc, MeterNotTrustedError):
+                if exc.forget_bond:
+                    await self._backend.forget_bond(client.address)
+                raise MeterNotTrustedError(
+                    f"the meter was not accepted: {exc}", exc.reason, forget_bond=exc.forget_bond
+                ) from None
             if isinstance(exc, PairingRefusedError):
                 raise PairingRefusedError(message, exc.reason) from None
             raise LinkError(message) from None
         self._client = client
         self._meter_info = info
-        self._segmenter.mtu = client.mtu_size
+        self._verified = verified
         self._connected.set()
         self._set_state(LinkState.CONNECTED)
+        fields: dict[str, object] = {}
+        if verified is not None:
+            fields = {"session": verified.session, "certificate": verified.fingerprint[:16]}
         self._emit(
             "link.ready",
-            meter_id=info.meter_id,
+            meter_id=verified.meter_id if verified is not None else info.meter_id,
             name=info.name,
             fuels=list(info.fuels),
             mtu=client.mtu_size,
+            **fields,
         )
+        # What the meter sent while the handshake ran, in order, now that it proved who it is.
+        held, exchange = (exchange.held if exchange is not None else []), None
+        self._exchange = None
+        for uuid, unit in held:
+            self._dispatch(uuid, unit)
 
     def _notification_handler(self, uuid: str) -> Callable[[Any, bytearray], None]:
         reassembler = self._reassemblers[uuid]
-        handler = self._handlers[uuid]
 
         def on_segment(_characteristic: Any, data: bytearray) -> None:
             try:
@@ -407,13 +387,20 @@ class MeterLink:
                 return
             if unit is None:
                 return
-            result = handler(unit)
-            if asyncio.iscoroutine(result):
-                task = asyncio.ensure_future(result)
-                self._handler_tasks.add(task)
-                task.add_done_callback(self._handler_tasks.discard)
+            exchange = self._exchange
+            if exchange is not None:
+                exchange.arrived(uuid, unit)  # used only once the meter proved who it is
+                return
+            self._dispatch(uuid, unit)
 
         return on_segment
+
+    def _dispatch(self, uuid: str, unit: bytes) -> None:
+        result = self._handlers[uuid](unit)
+        if asyncio.iscoroutine(result):
+            task = asyncio.ensure_future(result)
+            self._handler_tasks.add(task)
+            task.add_done_callback(self._handler_tasks.discard)
 
     def _on_disconnected(self, client: BleakClient) -> None:
         if client is not self._client:
@@ -460,6 +447,9 @@ class MeterLink:
         client = self._client
         if client is None or not client.is_connected:
             raise LinkError("not connected to the meter")
+        await self._write(client, unit)
+
+    async def _write(self, client: BleakClient, unit: bytes) -> None:
         try:
             segments = self._segmenter.segment(unit)
         except EncodeError as exc:
@@ -550,3 +540,18 @@ class MeterLink:
 
 def _advertises_profile(adv: AdvertisementData) -> bool:
     return gatt_profile.SERVICE_UUID.lower() in (u.lower() for u in adv.service_uuids)
+
+
+__all__ = [
+    "Emit",
+    "LinkBackend",
+    "LinkError",
+    "LinkState",
+    "MeterInfo",
+    "MeterLink",
+    "MeterNotTrustedError",
+    "PairingRefusedError",
+    "ScanResult",
+    "UnitHandler",
+    "VerifiedMeter",
+]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from ihd_app.protocol.envelope.claims import DetailValue
 from ihd_app.protocol.errors import EncodeError
-from ihd_app.protocol.message_types import message_type
+from ihd_app.protocol.message_types import Flow, message_type
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.zcl import (
     MESSAGING,
@@ -58,6 +58,8 @@ REASON_STATUS: Mapping[Reason, ZclStatus] = {
     Reason.EXPIRED: ZclStatus.INVALID_VALUE,
     Reason.NOT_YET_VALID: ZclStatus.INVALID_VALUE,
     Reason.UNKNOWN_COMMAND: ZclStatus.UNSUP_CLUSTER_COMMAND,
+    Reason.WRONG_SESSION: ZclStatus.NOT_AUTHORIZED,
+    Reason.NOT_COMMISSIONED: ZclStatus.NOT_AUTHORIZED,
 }
 
 
@@ -235,6 +237,10 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
         unit = None
         details["consent"] = dict(request.consent)
         details["at"] = _iso(at)
+    elif spec.flow is Flow.SESSION or name == "session.hello":
+        # The handshake's content (nonces, session id, refusal) is all in its details, filled in
+        # by ihd_app.protocol.session through extra_details.
+        unit = None
     else:  # pragma: no cover - every type of message_types is handled above
         raise EncodeError(Reason.UNKNOWN_COMMAND, f"no composer for '{name}'")
     return (b"" if unit is None else unit.encode()), details

@@ -29,6 +29,9 @@ class Flow(StrEnum):
     """A command for the meter from an operator."""
     FROM_IHD = "from-ihd"
     """Sent by the display: receipts, acknowledgements, error notifications, consent."""
+    SESSION = "session"
+    """The meter's answer in the link's handshake: checked by the display before it uses the
+    link, never shown (:mod:`ihd_app.protocol.session`)."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType("error.notification", Flow.FROM_IHD, DEFAULT_RESPONSES, "Error notification"),
     MessageType("consent.update", Flow.FROM_IHD, (), "Data-sharing consent"),
     MessageType("history.request", Flow.FROM_IHD, (GET_PROFILE,), "History request"),
+    MessageType("session.hello", Flow.FROM_IHD, (), "Link handshake (display)"),
+    MessageType("session.proof", Flow.SESSION, (), "Link handshake (meter's proof)"),
+    MessageType("session.refused", Flow.SESSION, (), "Link handshake refused by the meter"),
 )
 
 

@@ -27,12 +27,18 @@ class Reason(StrEnum):
     EXPIRED = "expired"
     NOT_YET_VALID = "not-yet-valid"
     UNKNOWN_COMMAND = "unknown-command"
+    WRONG_SESSION = "wrong-session"
+    NOT_COMMISSIONED = "not-commissioned"
 
     @property
     def explanation(self) -> str:
         """A sentence a consumer or a demonstrator can read."""
         return _EXPLANATIONS[self]
 
+
+#: Reasons only the meter gives: a reply relayed from another link or session, and a display not
+#: on its device log. A display never refuses an envelope for them.
+METER_ONLY_REASONS: frozenset[Reason] = frozenset({Reason.WRONG_SESSION, Reason.NOT_COMMISSIONED})
 
 _EXPLANATIONS: dict[Reason, str] = {
     Reason.MALFORMED: "The message was damaged or badly formed and could not be read.",
@@ -52,4 +58,8 @@ _EXPLANATIONS: dict[Reason, str] = {
     Reason.EXPIRED: "The message's validity period has ended.",
     Reason.NOT_YET_VALID: "The message is not valid yet.",
     Reason.UNKNOWN_COMMAND: "The message asks for something this display does not understand.",
+    Reason.WRONG_SESSION: "The reply belongs to a different connection than the one it arrived "
+    "on: it was relayed or replayed.",
+    Reason.NOT_COMMISSIONED: "The display is not on the meter's list of devices: the energy "
+    "supplier has not added it.",
 }

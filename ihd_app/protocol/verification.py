@@ -10,8 +10,9 @@ Checks run in this order, and the first that fails gives the verdict's reason:
 4. the originator is who its certificate says and its role may send this type
    (``role-not-authorised``; an unknown type or one not meant for this recipient is
    ``unknown-command``);
-5. it is addressed to us (``wrong-target``) and inside its validity window (``not-yet-valid``,
-   ``expired``);
+5. it is addressed to us (``wrong-target``), a display's reply is bound to a session of the link
+   handshake this recipient opened with that display (``wrong-session``), and it is inside its
+   validity window (``not-yet-valid``, ``expired``);
 6. the payload decodes to a ZCL command the type allows (``malformed``, ``unknown-command``);
 7. the originator counter is above the last accepted one (``replay``). Only an envelope that
    passed every other check advances the counter, so a forged copy cannot burn counters.
@@ -55,6 +56,11 @@ SIGNER_CACHE_SIZE = 64
 
 #: Looks up who originated a displayed message, by message id, so only they may cancel it.
 MessageOwnerLookup = Callable[[int], str | None]
+#: Whether the recipient opened the session ``(display id, session id)`` with that display in
+#: the link's handshake (:mod:`ihd_app.protocol.session`).
+SessionLookup = Callable[[str, str], bool]
+#: Display types exempt from the session check: the handshake's own hello opens the session.
+_SESSIONLESS: frozenset[str] = frozenset({"session.hello"})
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,8 @@ class Verifier:
         clock_skew_s: Tolerance applied to ``nbf`` and ``exp``.
         message_owner: Who originated a message id, so ``message.cancel`` is only honoured from
             the message's own originator. ``None`` skips that check (nothing is displayed).
+        sessions: Whether a display's reply names a session this recipient opened with it
+            (the meter); ``None`` skips that check (the display, one-shot tools).
     """
 
     def __init__(
@@ -170,6 +178,7 @@ class Verifier:
         clock: Callable[[], datetime] = _utc_now,
         clock_skew_s: int = DEFAULT_CLOCK_SKEW_S,
         message_owner: MessageOwnerLookup | None = None,
+        sessions: SessionLookup | None = None,
     ) -> None:
         self._trust = trust
         self._policy = policy
@@ -179,6 +188,7 @@ class Verifier:
         self._clock = clock
         self._skew = clock_skew_s
         self._message_owner = message_owner
+        self._sessions = sessions
         self._signers: dict[bytes, _Signer] = {}
 
     @property
@@ -197,6 +207,7 @@ class Verifier:
             clock=self._clock,
             clock_skew_s=self._skew,
             message_owner=self._message_owner,
+            sessions=self._sessions,
         )
 
     def verify(self, data: bytes) -> Verdict:
@@ -251,6 +262,19 @@ class Verifier:
                 f"addressed to {claims.audience}, not to {', '.join(sorted(self._targets))}",
                 claims,
             )
+        if (
+            self._sessions is not None
+            and spec.flow is Flow.FROM_IHD
+            and spec.name not in _SESSIONLESS
+        ):
+            session = claims.details.get("session")
+            if not isinstance(session, str) or not self._sessions(claims.issuer, session):
+                return _reject(
+                    Reason.WRONG_SESSION,
+                    f"bound to session {session!r}, which this recipient did not open with "
+                    f"{claims.issuer}",
+                    claims,
+                )
         timestamp = int(now.timestamp())
         if claims.expires < claims.not_before:
             return _reject(Reason.MALFORMED, "exp is earlier than nbf", claims)
@@ -457,6 +481,7 @@ def _iso(timestamp: int) -> str:
 
 __all__ = [
     "DEFAULT_CLOCK_SKEW_S",
+    "SessionLookup",
     "Verdict",
     "VerifiedMessage",
     "Verifier",

@@ -55,6 +55,7 @@ from ihd_app.service.backfill import HistoryBackfill
 from ihd_app.service.connection import ConnectionKeeper
 from ihd_app.service.consent import ConsentSharing
 from ihd_app.service.delivery import OutboxDelivery
+from ihd_app.service.handshake import DisplayHandshake
 from ihd_app.service.inbox_keeper import InboxKeeper
 from ihd_app.service.live_readings import LiveReadings
 from ihd_app.service.message_pipeline import MessagePipeline
@@ -229,6 +230,15 @@ class IhdService:
             on_connected=self._on_connected,
             problem=lambda: self.keeper.problem,
             clock=clock,
+            handshake=DisplayHandshake(
+                self.identity,
+                trust,
+                policy,
+                next_counter=self._signing.next_counter,
+                pinned=self._pinned_certificate,
+                emit=emit,
+                clock=clock,
+            ),
         )
         self.keeper = ConnectionKeeper(
             self._radio_link,
@@ -378,8 +388,14 @@ class IhdService:
         """
         await self._radio_link.connect(target)
 
-    def _on_connected(self, meter_id: str) -> None:
-        self._signing.address_to(meter_id)
+    def _pinned_certificate(self) -> str | None:
+        """The certificate of the meter this display paired with, which a handshake on its
+        bond must show again."""
+        known = self.paired.get()
+        return known.certificate_sha256.hex() if known is not None else None
+
+    def _on_connected(self, meter_id: str, session: str | None) -> None:
+        self._signing.address_to(meter_id, session)
         # Messages addressed to this display or to its meter (operators address the meter; it
         # forwards the identical bytes).
         self._pipeline.start({self.identity.entity_id, meter_id})

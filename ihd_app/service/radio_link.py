@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ihd_app.core.model import PairedMeter
+from ihd_app.link.handshake import Handshake
 from ihd_app.link.meter_link import (
     LinkError,
     LinkState,
@@ -46,7 +47,9 @@ class RadioLink:
         emit: Where DESIGN.md §8 events go.
         changed: Called with a detail whenever the link changed.
         on_ready: The link is ready again (deliver what waited while it was down).
-        on_connected: Connected to (and if needed paired with) the meter of this id.
+        on_connected: Connected to (and if needed paired with) the meter of this id, proven by
+            the handshake, in this session.
+        handshake: Proves who the meter is on every connection.
         problem: Why the display is not connected, if someone should know.
         clock: Current time.
 
@@ -72,9 +75,10 @@ class RadioLink:
         emit: Callable[..., Any],
         changed: Callable[[str], None],
         on_ready: Callable[[], None],
-        on_connected: Callable[[str], None],
+        on_connected: Callable[[str, str | None], None],
         problem: Callable[[], ConnectionProblem | None],
         clock: Callable[[], datetime],
+        handshake: Handshake | None = None,
     ) -> None:
         self._spec = radio
         self._data_dir = data_dir
@@ -91,6 +95,7 @@ class RadioLink:
         self._on_connected = on_connected
         self._problem = problem
         self._clock = clock
+        self._handshake = handshake
         self.radio: OpenRadio | None = None
         self.link: MeterLink | None = None
         self._stopping = False
@@ -167,6 +172,7 @@ class RadioLink:
             on_metering=self.on_metering,
             on_message=self.on_message,
             on_history=self.on_history,
+            handshake=self._handshake,
         )
 
     async def close_radio(self) -> None:
@@ -219,20 +225,26 @@ class RadioLink:
         assert self.link is not None
         info = self.link.meter_info
         assert info is not None
+        verified = self.link.verified_meter
+        # Only what the handshake proved is kept: Meter Info is the meter's unproven claim.
+        meter_id = verified.meter_id if verified is not None else info.meter_id
+        fingerprint = (
+            bytes.fromhex(verified.fingerprint) if verified is not None else info.certificate_sha256
+        )
         now = self._clock()
         known = self._paired.get()
         client_address = self.link.address or ""
-        if known is None or known.meter_id != info.meter_id:
+        if known is None or known.meter_id != meter_id or known.certificate_sha256 != fingerprint:
             self._paired.save(
                 PairedMeter(
                     address=client_address,
-                    meter_id=info.meter_id,
+                    meter_id=meter_id,
                     name=info.name,
-                    certificate_sha256=info.certificate_sha256,
-                    paired_at=now,
+                    certificate_sha256=fingerprint,
+                    paired_at=known.paired_at if known is not None else now,
                     last_seen=now,
                 )
             )
         else:
             self._paired.touch(now)
-        self._on_connected(info.meter_id)
+        self._on_connected(meter_id, verified.session if verified is not None else None)

@@ -29,7 +29,10 @@ class ReplySigner:
 
     Args:
         identity: The display's identity (role ``ihd``).
-        meter_id: The paired meter's id (``aud``).
+        meter_id: The paired meter's id (``aud``), as the handshake proved it.
+        session: The handshake's session id, put in every reply's details (the meter refuses a
+            reply naming a session it did not open with this display); ``None`` before the
+            first handshake.
         last_counter: Loads the last counter used (``None`` if never).
         save_counter: Persists a counter before the envelope carrying it leaves.
         clock: Current time.
@@ -39,15 +42,21 @@ class ReplySigner:
         self,
         identity: Identity,
         meter_id: str,
+        session: str | None,
         last_counter: Callable[[], int | None],
         save_counter: Callable[[int], None],
         clock: Callable[[], datetime],
     ) -> None:
         self._identity = identity
         self._meter_id = meter_id
+        self._session = session
         self._last_counter = last_counter
         self._save_counter = save_counter
         self._clock = clock
+
+    def next_counter(self) -> int:
+        """The next originator counter, saved before it is used."""
+        return self._next_counter()
 
     def _next_counter(self) -> int:
         last = self._last_counter()
@@ -61,6 +70,8 @@ class ReplySigner:
         payload, composed = compose(request)
         if details:
             composed.update(details)  # type: ignore[arg-type]
+        if self._session is not None:
+            composed["session"] = self._session
         claims = new_claims(
             self._identity,
             request.type_name,

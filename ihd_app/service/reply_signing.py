@@ -14,6 +14,8 @@ from ihd_app.service.replies import ReplySigner
 from ihd_app.store.settings import Settings
 
 COUNTER_SETTING = "ihd.reply_counter"
+#: The session of the last handshake: replies signed while the meter is away name it.
+SESSION_SETTING = "meter.session"
 
 
 class ReplySigning:
@@ -37,11 +39,14 @@ class ReplySigning:
         """The signer, once a meter is known."""
         return self._signer
 
-    def address_to(self, meter_id: str) -> None:
-        """Sign replies for meter ``meter_id`` from now on."""
+    def address_to(self, meter_id: str, session: str | None) -> None:
+        """Sign replies for meter ``meter_id`` in handshake session ``session`` from now on."""
+        if session is not None:
+            self._settings.set(SESSION_SETTING, session)
         self._signer = ReplySigner(
             self._identity,
             meter_id,
+            session,
             lambda: _int_or_none(self._settings.get(COUNTER_SETTING)),
             lambda counter: self._settings.set(COUNTER_SETTING, counter),
             self._clock,
@@ -50,7 +55,21 @@ class ReplySigning:
     def resume(self, known: PairedMeter | None) -> None:
         """Sign replies for the paired meter from the start, before it is in range."""
         if known is not None and self._signer is None:
-            self.address_to(known.meter_id)
+            session = self._settings.get(SESSION_SETTING)
+            self.address_to(known.meter_id, session if isinstance(session, str) else None)
+
+    def next_counter(self) -> int:
+        """The display's next originator counter (the handshake's hello uses one too, so the
+        counter never goes backwards whatever it signs)."""
+        signer = self._signer or ReplySigner(
+            self._identity,
+            "",
+            None,
+            lambda: _int_or_none(self._settings.get(COUNTER_SETTING)),
+            lambda counter: self._settings.set(COUNTER_SETTING, counter),
+            self._clock,
+        )
+        return signer.next_counter()
 
 
 def _int_or_none(value: object) -> int | None:

@@ -138,6 +138,7 @@ def link_badge(
         LinkState.SCANNING: "Searching for meters…",
         LinkState.CONNECTING: "Connecting…",
         LinkState.PAIRING: "Pairing…",
+        LinkState.VERIFYING: "Checking the meter's identity…",
         LinkState.RECONNECTING: "Connection lost · reconnecting…",
     }.get(state)
     if text is not None:
@@ -152,6 +153,7 @@ def link_state(state: LinkState) -> str:
         LinkState.SCANNING: "Scanning",
         LinkState.CONNECTING: "Connecting",
         LinkState.PAIRING: "Pairing",
+        LinkState.VERIFYING: "Checking identity",
         LinkState.CONNECTED: "Connected",
         LinkState.RECONNECTING: "Reconnecting",
         LinkState.CLOSED: "Closed",

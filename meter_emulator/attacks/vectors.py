@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,6 +53,9 @@ GB_DISPLAY_MESSAGE_HEX = "090000804A371C0000000000FFFF055265736574"
 
 METER_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "meter")
 IHD_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "ihd")
+#: The handshake session the display's reply vectors are bound to (docs/protocol.md §5.3).
+VECTOR_SESSION = "5e55105e55105e55105e55105e55105e"
+_IN_SESSION = {"session": VECTOR_SESSION}
 
 #: What each valid vector says, by type.
 _REQUESTS: dict[str, MessageRequest] = {
@@ -137,10 +140,18 @@ _REQUESTS: dict[str, MessageRequest] = {
     ),
     "power.threshold-set": MessageRequest("power.threshold-set", threshold_kw=7.0, grace_s=60),
     "data.request": MessageRequest("data.request", periods=48, end=VECTOR_TIME),
-    "message.receipt": MessageRequest("message.receipt", message_id=0x1001, at=VECTOR_TIME),
-    "message.displayed": MessageRequest("message.displayed", message_id=0x1001, at=VECTOR_TIME),
+    "message.receipt": MessageRequest(
+        "message.receipt", message_id=0x1001, at=VECTOR_TIME, extra_details=_IN_SESSION
+    ),
+    "message.displayed": MessageRequest(
+        "message.displayed", message_id=0x1001, at=VECTOR_TIME, extra_details=_IN_SESSION
+    ),
     "message.confirmation": MessageRequest(
-        "message.confirmation", message_id=0x1001, answer_yes=True, at=VECTOR_TIME
+        "message.confirmation",
+        message_id=0x1001,
+        answer_yes=True,
+        at=VECTOR_TIME,
+        extra_details=_IN_SESSION,
     ),
     "error.notification": MessageRequest(
         "error.notification",
@@ -148,11 +159,33 @@ _REQUESTS: dict[str, MessageRequest] = {
         reason=Reason.ROLE_NOT_AUTHORISED,
         refers_to="5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
         at=VECTOR_TIME,
+        extra_details=_IN_SESSION,
     ),
     "consent.update": MessageRequest(
-        "consent.update", consent={"dno": True, "supplier": False}, at=VECTOR_TIME
+        "consent.update",
+        consent={"dno": True, "supplier": False},
+        at=VECTOR_TIME,
+        extra_details=_IN_SESSION,
     ),
-    "history.request": MessageRequest("history.request", periods=48, end=VECTOR_TIME),
+    "history.request": MessageRequest(
+        "history.request", periods=48, end=VECTOR_TIME, extra_details=_IN_SESSION
+    ),
+    "session.hello": MessageRequest(
+        "session.hello",
+        extra_details={"challenge": "c4a11e09" * 4, "nonce": "40ce0001" * 4},
+    ),
+    "session.proof": MessageRequest(
+        "session.proof",
+        extra_details={"nonce": "40ce0001" * 4, "meter_id": METER_ID, "session": VECTOR_SESSION},
+    ),
+    "session.refused": MessageRequest(
+        "session.refused",
+        extra_details={
+            "nonce": "40ce0001" * 4,
+            "reason": Reason.NOT_COMMISSIONED.value,
+            "explanation": Reason.NOT_COMMISSIONED.explanation,
+        },
+    ),
 }
 
 _ROLE_IDENTITY = {
@@ -174,7 +207,7 @@ class Recipient:
 
 
 IHD = Recipient("ihd", (Flow.TO_IHD,), (METER_ID, IHD_ID))
-METER = Recipient("meter", (Flow.TO_IHD, Flow.TO_METER, Flow.FROM_IHD), (METER_ID,))
+METER = Recipient("meter", tuple(Flow), (METER_ID,))
 
 
 def recipient_for(spec: MessageType) -> Recipient:
@@ -235,6 +268,10 @@ def write_test_vectors(directory: Path, pki_dir: Path, policy: Policy) -> list[d
         if "state" in extra:
             # The replay is only a replay to a recipient that remembers the first delivery.
             command += " --data-dir DIR  (run it twice with the same DIR)"
+        sessions = extra.get("sessions")
+        if isinstance(sessions, dict):
+            for ihd_id, opened in sessions.items():
+                command += "".join(f" --session {ihd_id}={session}" for session in opened)
         entry: dict[str, object] = {
             "name": name,
             "file": f"envelopes/{name}.cbor",
@@ -264,7 +301,13 @@ def write_test_vectors(directory: Path, pki_dir: Path, policy: Policy) -> list[d
         )
         index.append(entry)
 
-    for spec in MESSAGE_TYPES:
+    # The handshake's types come last, so the counters (and bytes) of the vectors made before
+    # they existed stay the same.
+    handshake_types = [s for s in MESSAGE_TYPES if s.name.startswith("session.")]
+    first_types = [s for s in MESSAGE_TYPES if s not in handshake_types]
+
+    def valid_vector(spec: MessageType) -> None:
+        nonlocal counter
         signer = identities(_ROLE_IDENTITY[_signer_for(spec, policy)])
         recipient = recipient_for(spec)
         request = _REQUESTS[spec.name]
@@ -290,6 +333,8 @@ def write_test_vectors(directory: Path, pki_dir: Path, policy: Policy) -> list[d
             {"claims": claims.to_dict(), "unit": _unit_json(payload)},
         )
 
+    for spec in first_types:
+        valid_vector(spec)
     display_payload, _ = compose(_REQUESTS["outage.planned"])
     for attack in ATTACKS:
         counter += 1
@@ -311,6 +356,35 @@ def write_test_vectors(directory: Path, pki_dir: Path, policy: Policy) -> list[d
             None,
             extra,
         )
+
+    for spec in handshake_types:
+        valid_vector(spec)
+    # A genuine reply bound to a session the meter never opened with the display: relayed from
+    # a fake meter's link, or signed for an earlier meter.
+    request = replace(_REQUESTS["message.receipt"], extra_details={"session": "0" * 32})
+    payload, details = compose(request)
+    counter += 1
+    display = identities("ihd")
+    claims = new_claims(
+        display,
+        request.type_name,
+        METER_ID,
+        counter,
+        issued_at=issued,
+        valid_for=timedelta(days=2),
+        details=details,
+        token_id=counter.to_bytes(16, "big"),
+    )
+    record(
+        "invalid-wrong-session",
+        sign_envelope(display, claims, payload),
+        "A genuine receipt of the display bound to a session the meter did not open with it "
+        "(collected by a fake meter and relayed).",
+        METER,
+        Reason.WRONG_SESSION,
+        display,
+        {"sessions": {IHD_ID: [VECTOR_SESSION]}},
+    )
 
     (directory / "index.json").write_text(
         json.dumps({"verify_at": VECTOR_TIME.isoformat(), "vectors": index}, indent=2) + "\n",

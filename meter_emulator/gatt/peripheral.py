@@ -330,6 +330,20 @@ class MeterPeripheral:
             with contextlib.suppress(hci.HCI_Error):
                 await connection.disconnect()
 
+    async def drop(self, connection: Connection) -> bool:
+        """Disconnect one display and delete its bond (a display the meter does not serve must
+        pair again, inside a pairing window, to come back); whether a bond was deleted."""
+        peer = str(connection.peer_address)
+        with contextlib.suppress(hci.HCI_Error):
+            await connection.disconnect()
+        keystore = self._device.keystore
+        if keystore is None or await keystore.get(peer) is None:
+            return False
+        await keystore.delete(peer)
+        if self._device.powered_on:
+            await self._device.refresh_resolving_list()
+        return True
+
     async def forget_bonds(self) -> int:
         """Delete every bond from the key store.
 

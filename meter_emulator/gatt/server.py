@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -91,6 +92,8 @@ _CCCD_INDICATE: Final = 0x02
 #: ``on_error(reason, detail)``: ``reason`` is a segmentation reason code (``malformed``,
 #: ``oversize``) or ``internal`` for a failure of this program; ``detail`` is one sentence.
 ErrorCallback = Callable[[str, str], None]
+#: ``on_unit_from_ihd(unit, connection)``: a complete unit written to IHD to Meter on a link.
+UnitCallback = Callable[[bytes, Connection], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +136,12 @@ class MeterInfo:
                 f"{gatt_profile.MAX_ATTRIBUTE_VALUE_BYTES}"
             )
 
-    def encode(self) -> bytes:
-        """Return the CBOR map the characteristic's value holds."""
+    def encode(self, challenge: bytes = bytes(16)) -> bytes:
+        """Return the CBOR map the characteristic's value holds.
+
+        Args:
+            challenge: The connection's handshake challenge (:mod:`ihd_app.protocol.session`).
+        """
         return bytes(
             cbor2.dumps(
                 {
@@ -143,9 +150,23 @@ class MeterInfo:
                     "fuels": list(self.fuels),
                     "profile_version": self.profile_version,
                     "certificate_sha256": self.certificate_sha256,
+                    "challenge": challenge,
                 }
             )
         )
+
+
+@dataclass(frozen=True)
+class DisplaySession:
+    """The display at the other end of a link, once the handshake proved who it is.
+
+    Attributes:
+        ihd_id: The display's entity id.
+        session: The session id its replies carry.
+    """
+
+    ihd_id: str
+    session: str
 
 
 @dataclass
@@ -155,6 +176,10 @@ class _Link:
     connection: Connection
     reassembler: Reassembler
     lost: asyncio.Future[int]
+    #: Meter Info's challenge for this connection: a hello must answer it.
+    challenge: bytes = field(default_factory=lambda: os.urandom(16))
+    #: Set once the handshake completed: only then is anything but the proof sent.
+    session: DisplaySession | None = None
     # Per characteristic name: CCCD bits, the sender's transfer ids, one unit at a time.
     cccd: dict[str, int] = field(default_factory=dict)
     segmenters: dict[str, Segmenter] = field(default_factory=dict)
@@ -184,7 +209,8 @@ class MeterGattServer:
     Args:
         device: The meter's Bumble device.
         info: The Meter Info value.
-        on_unit_from_ihd: Called with each complete unit the IHD writes to IHD to Meter.
+        on_unit_from_ihd: Called with each complete unit the IHD writes to IHD to Meter, and the
+            connection it came on.
         on_error: Called as ``on_error(reason, detail)`` when a written segment is refused or
             ``on_unit_from_ihd`` fails. The write is answered with an ATT error
             (:data:`ATT_ERROR_UNIT_REFUSED`, or Unlikely Error) so the IHD keeps the unit and
@@ -201,7 +227,7 @@ class MeterGattServer:
         self,
         device: Device,
         info: MeterInfo,
-        on_unit_from_ihd: Callable[[bytes], None],
+        on_unit_from_ihd: UnitCallback,
         *,
         on_error: ErrorCallback | None = None,
         security: LinkSecurity | None = None,
@@ -212,7 +238,6 @@ class MeterGattServer:
         self._device = device
         self._info = info
         self._faults = faults
-        self._info_value = fault_hooks.meter_info_value(faults, info.encode())
         self._on_unit = on_unit_from_ihd
         self._on_error = on_error
         self._own_security = security is None
@@ -274,19 +299,62 @@ class MeterGattServer:
 
     @property
     def subscriptions(self) -> frozenset[str]:
-        """Names of the characteristics a central on a secure link has enabled."""
+        """Names of the characteristics a display on a secure link, whose handshake is done,
+        has enabled."""
         return frozenset(
             name
             for link in self._links.values()
-            if self._is_secure(link)
+            if self._is_ready(link)
             for name, bits in link.cccd.items()
             if bits
         )
 
     def is_subscribed(self, name: str) -> bool:
-        """Whether a central on a secure link has enabled notifications or indications of
-        the named characteristic (``"Metering"``, ``"Messages to IHD"``, ``"History"``)."""
+        """Whether a display on a secure link, whose handshake is done, has enabled
+        notifications or indications of the named characteristic (``"Metering"``,
+        ``"Messages to IHD"``, ``"History"``)."""
         return name in self.subscriptions
+
+    @property
+    def sessions(self) -> list[DisplaySession]:
+        """The displays served now (secure links whose handshake is done)."""
+        return [
+            link.session
+            for link in self._links.values()
+            if link.session is not None and self._is_secure(link)
+        ]
+
+    def challenge_of(self, connection: Connection) -> bytes | None:
+        """The handshake challenge Meter Info gave ``connection`` (``None``: not connected)."""
+        link = self._links.get(connection)
+        return None if link is None else link.challenge
+
+    def session_of(self, connection: Connection) -> DisplaySession | None:
+        """The display proven on ``connection``, if its handshake is done."""
+        link = self._links.get(connection)
+        return None if link is None else link.session
+
+    def establish(self, connection: Connection, session: DisplaySession) -> bool:
+        """The handshake on ``connection`` is done: serve it from now on; whether it is still
+        connected."""
+        link = self._links.get(connection)
+        if link is None or link.lost.done():
+            return False
+        link.session = session
+        return True
+
+    async def indicate_to(self, connection: Connection, envelope: bytes) -> None:
+        """Indicate an envelope on Messages to IHD on one link only, handshake done or not (the
+        handshake's own answer).
+
+        Raises:
+            NoSubscriberError: The link is gone, or has indications of Messages to IHD off.
+            LinkLostError, IndicationTimeoutError: As :meth:`indicate_message`.
+        """
+        link = self._links.get(connection)
+        if link is None or not self._is_secure(link):
+            raise NoSubscriberError("the display's link is gone")
+        await self._indicate(link, envelope)
 
     @property
     def att_mtu(self) -> int | None:
@@ -417,8 +485,12 @@ class MeterGattServer:
 
     def _eligible(self, spec: CharacteristicSpec, bit: int) -> Iterator[_Link]:
         for link in self._links.values():
-            if self._is_secure(link) and link.cccd.get(spec.name, 0) & bit:
+            if self._is_ready(link) and link.cccd.get(spec.name, 0) & bit:
                 yield link
+
+    def _is_ready(self, link: _Link) -> bool:
+        # Nothing but the handshake's answer goes to a display that has not proven who it is.
+        return link.session is not None and self._is_secure(link)
 
     def _is_secure(self, link: _Link) -> bool:
         if not self._require_authentication:
@@ -513,7 +585,9 @@ class MeterGattServer:
         if spec is not _METER_INFO:
             # Bumble does not check the READABLE permission itself.
             raise att.ATT_Error(att.ErrorCode.READ_NOT_PERMITTED)
-        return self._info_value
+        link = self._links.get(connection)
+        challenge = link.challenge if link is not None else bytes(16)
+        return fault_hooks.meter_info_value(self._faults, self._info.encode(challenge))
 
     async def _write(self, spec: CharacteristicSpec, connection: Connection, value: bytes) -> None:
         await self._guard(connection)
@@ -533,7 +607,7 @@ class MeterGattServer:
         if unit is None:
             return
         try:
-            self._on_unit(unit)
+            self._on_unit(unit, connection)
         except FaultRefusalError as error:
             self._report("fault", str(error))
             raise att.ATT_Error(att.ErrorCode.UNLIKELY_ERROR) from None

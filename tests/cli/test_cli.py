@@ -102,6 +102,8 @@ SIGNERS = {
     "tariff": "supplier",
     "power.threshold-set": "dno",
     "data.request": "dno",
+    "session.proof": "meter",
+    "session.refused": "meter",
 }
 
 

@@ -60,6 +60,7 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[MeterRuntime, Waiter]]:
     ready = asyncio.ensure_future(waiter.next("link.ready", timeout=20))
     task = asyncio.create_task(ihd.run(stop))
     await ready
+    await meter.wait_for_ihd()  # served once the display's proof is confirmed
     yield meter, waiter
     stop.set()
     await task

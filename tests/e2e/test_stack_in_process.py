@@ -7,9 +7,11 @@ units larger than many ATT packets in both directions, and a signed message reac
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +24,15 @@ from ihd_app.link.pairing import AutoAccept, PairingAnswers, RejectAll
 from ihd_app.link.radios import OpenRadio, open_radio
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.pki import TrustStore, load_identity
+from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.radio_spec import RadioSpec
+from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
+from ihd_app.service.handshake import DisplayHandshake
 from meter_emulator.gatt import CallbackPolicy, PairingMode
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 from tests.e2e.programs import free_port
+from tests.event_waiting import Events
 
 
 @dataclass
@@ -49,6 +56,24 @@ class Stack:
     received: Received
 
 
+#: The meter's event waiter per radio port (its events are also kept as a list).
+_WAITERS: dict[int, Events] = {}
+
+
+def display_handshake(received: Received) -> DisplayHandshake:
+    """The display's real handshake, as the DEMO display."""
+    counter = itertools.count(1)
+    return DisplayHandshake(
+        load_identity(demo_pki_dir(), "ihd"),
+        TrustStore.from_directory(demo_trust_dir()),
+        Policy.from_file(default_policy_path()),
+        next_counter=lambda: next(counter),
+        pinned=lambda: None,
+        emit=received.emit,
+        clock=lambda: datetime.now(UTC),
+    )
+
+
 @pytest.fixture
 def port() -> int:
     return free_port()
@@ -58,6 +83,7 @@ async def _meter(tmp_path: Path, port: int, **config: Any) -> tuple[MeterRuntime
     events = EventLog()
     seen: list[dict[str, Any]] = []
     events.subscribe(seen.append)
+    _WAITERS[port] = Events(events)
     meter = MeterRuntime(
         MeterConfig(
             radio=RadioSpec.parse(f"virtual:{port}"), data_dir=tmp_path / "meter", **config
@@ -81,6 +107,7 @@ async def _ihd(
         on_metering=received.metering.append,
         on_message=received.messages.put_nowait,
         on_history=lambda _unit: None,
+        handshake=display_handshake(received),
     )
     return radio, link, received
 
@@ -91,6 +118,8 @@ async def stack(tmp_path: Path, port: int) -> AsyncIterator[Stack]:
     radio, link, received = await _ihd(tmp_path, port, AutoAccept())
     found = await link.find_meter()
     await link.connect(found.device)
+    # The meter serves the display once its proof's indication is confirmed.
+    await _WAITERS[port].wait("session.established")
     yield Stack(meter, meter_events, radio, link, received)
     await link.close()
     await radio.close()

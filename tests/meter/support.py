@@ -24,13 +24,14 @@ from meter_emulator.gatt import (
     PairingMode,
     advertised_name,
 )
+from meter_emulator.gatt.server import DisplaySession
 from meter_emulator.radio import (
     IHD_CONTROLLER_ADDRESS,
     METER_CONTROLLER_ADDRESS,
     MeterRadio,
     VirtualAir,
 )
-from tests.support import METER_ID
+from tests.support import IHD_ID, METER_ID
 
 #: Tests name it for what it is used for here.
 free_port = free_virtual_port
@@ -145,6 +146,12 @@ class Meter:
     def address(self) -> Address:
         return Address(self.peripheral.address)
 
+    def serve_connected(self, ihd_id: str = IHD_ID, session: str = "test-session") -> None:
+        """Mark every connected display as through the handshake (these tests exercise the
+        server without it; tests/meter_behaviour and tests/e2e run the real one)."""
+        for connection in self.device.connections.values():
+            assert self.server.establish(connection, DisplaySession(ihd_id, session))
+
     async def close(self) -> None:
         await self.peripheral.close()
         await self.server.close()
@@ -182,7 +189,7 @@ async def start_meter(
     server = MeterGattServer(
         device,
         METER_INFO,
-        units.put_nowait,
+        lambda unit, _connection: units.put_nowait(unit),
         on_error=lambda reason, detail: errors.append((reason, detail)),
         security=peripheral.security,
         require_authentication=require_authentication,

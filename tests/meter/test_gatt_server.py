@@ -31,6 +31,7 @@ async def paired(meter: Meter, central: Central, *, mtu: int | None = None) -> N
         await asyncio.wait_for(central.peer.request_mtu(mtu), TIMEOUT)
     await central.pair()
     await meter.events.wait("link.paired")
+    meter.serve_connected()
 
 
 async def write_unit(central: Central, unit: bytes) -> None:
@@ -111,6 +112,29 @@ async def test_notify_metering_delivers_the_unit_to_a_subscriber(
     assert meter.events.named("subscribed") == [
         {"characteristic": "Metering", "notify": True, "indicate": False}
     ]
+
+
+async def test_nothing_but_the_handshake_answer_reaches_a_display_before_its_handshake(
+    meter: Meter, central: Central
+) -> None:
+    await central.connect(meter.address)
+    await central.pair()
+    await meter.events.wait("link.paired")
+    metering = await central.subscribe("Metering")
+    messages = await central.subscribe("Messages to IHD", indicate=True)
+
+    assert await meter.server.notify_metering(DEMAND_UNIT) == 0
+    assert not meter.server.is_subscribed("Messages to IHD")
+    with pytest.raises(NoSubscriberError):
+        await meter.server.indicate_message(b"operator message")
+    # The proof goes to that link alone, before the link is served.
+    connection = next(iter(meter.device.connections.values()))
+    await asyncio.wait_for(meter.server.indicate_to(connection, b"proof"), TIMEOUT)
+    assert await messages.next_unit() == b"proof"
+
+    meter.serve_connected()
+    assert await meter.server.notify_metering(DEMAND_UNIT) == 1
+    assert await metering.next_unit() == DEMAND_UNIT
 
 
 async def test_notify_history_segments_a_long_unit(meter: Meter, central: Central) -> None:
@@ -211,9 +235,11 @@ async def test_the_no_auth_fault_serves_an_unpaired_central(air: VirtualAir) -> 
         await meter.events.wait("subscribed")
 
         info = await central.peer.read_value(central.characteristic("Meter Info"))
+        connection = next(iter(meter.device.connections.values()))
+        meter.serve_connected()
         assert await meter.server.notify_metering(DEMAND_UNIT) == 1
 
-        assert info == meter.server.info.encode()
+        assert info == meter.server.info.encode(meter.server.challenge_of(connection) or b"")
         assert await metering.next_unit() == DEMAND_UNIT
     finally:
         await central.close()

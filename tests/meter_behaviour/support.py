@@ -44,7 +44,11 @@ class Stack:
         await self.ihd.start()
         assert self.ihd.link is not None
         known = self.ihd.paired.get()
+        sessions = len(self.meter_events.named("session.established"))
         await self.ihd.connect(known.address if known else await self.ihd.link.find_meter())
+        # The display is ready once it holds the meter's proof; the meter serves it once the
+        # proof's indication is confirmed, a moment later.
+        await self.meter_events.wait_count("session.established", sessions + 1)
 
     async def stop_ihd(self) -> None:
         """Close the IHD (the meter sees the link go)."""

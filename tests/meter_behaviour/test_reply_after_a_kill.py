@@ -21,6 +21,7 @@ from ihd_app.service.replies import ReplySigner
 from meter_emulator.ihd_replies import IhdReplies
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 from tests.event_waiting import Events
+from tests.support import IHD_ID
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
@@ -63,6 +64,7 @@ def test_a_receipt_whose_handling_a_kill_cut_short_is_logged_when_re_sent(
     display = ReplySigner(
         load_identity(demo_pki_dir(), "ihd"),
         first.meter_id,
+        "session-1",
         lambda: counters[-1] if counters else None,
         counters.append,
         lambda: NOW,
@@ -79,7 +81,7 @@ def test_a_receipt_whose_handling_a_kill_cut_short_is_logged_when_re_sent(
 
     monkeypatch.setattr(first.state, "remember", killed)
     with pytest.raises(Killed):
-        replies_of(first).on_unit_from_ihd(receipt)
+        replies_of(first).on_unit_from_ihd(receipt, IHD_ID)
     config = replace(config, data_dir=at_kill)
     logged = first_events.named("receipt")
     assert [e["message_id"] for e in logged] == [1003]
@@ -89,7 +91,7 @@ def test_a_receipt_whose_handling_a_kill_cut_short_is_logged_when_re_sent(
     restarted_log = EventLog()
     restarted_events = Events(restarted_log)
     restarted = MeterRuntime(config, restarted_log)
-    replies_of(restarted).on_unit_from_ihd(receipt)
+    replies_of(restarted).on_unit_from_ihd(receipt, IHD_ID)
     again = restarted_events.named("receipt")
     assert [e["message_id"] for e in again] == [1003]
     assert again[0]["digest"] == logged[0]["digest"]
@@ -98,6 +100,6 @@ def test_a_receipt_whose_handling_a_kill_cut_short_is_logged_when_re_sent(
     # Remembered this time: a third copy (after another restart) is a known duplicate.
     third_log = EventLog()
     third_events = Events(third_log)
-    replies_of(MeterRuntime(config, third_log)).on_unit_from_ihd(receipt)
+    replies_of(MeterRuntime(config, third_log)).on_unit_from_ihd(receipt, IHD_ID)
     assert not third_events.named("receipt")
     assert len(third_events.named("duplicate")) == 1

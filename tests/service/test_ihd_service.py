@@ -73,6 +73,8 @@ async def _start(tmp_path: Path, identities: Identities, backfill: bool) -> Runn
     await service.start()
     assert service.link is not None
     await service.connect(await service.link.find_meter())
+    # Served once the meter knows its proof arrived (a moment after the display holds it).
+    await meter_events.wait("session.established")
     return Running(meter, meter_events, service, events, identities)
 
 

@@ -308,6 +308,7 @@ class MeterScreen(Screen):
             LinkState.SCANNING,
             LinkState.CONNECTING,
             LinkState.PAIRING,
+            LinkState.VERIFYING,
         )
         self.scan_button.setEnabled(not busy)
         target = self.selected_result()

@@ -1,0 +1,192 @@
+"""The meter's side of the link's handshake (:mod:`ihd_app.protocol.session`): a display's
+``session.hello`` verified and answered with a signed ``session.proof`` on that link only, after
+which the link is served (readings, history, messages) and the display's replies must name the
+session; or, for a display the meter does not serve, a signed ``session.refused`` and the link
+dropped together with its bond."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bumble.device import Connection
+
+from ihd_app.protocol.envelope import parse_envelope
+from ihd_app.protocol.errors import DecodeError, IhdError
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.pki import Identity
+from ihd_app.protocol.reasons import Reason
+from ihd_app.protocol.session import HELLO, Hello, new_token, read_hello, sign_proof, sign_refusal
+from ihd_app.protocol.verification import Verifier
+from meter_emulator.gatt import MeterGattServer
+from meter_emulator.gatt.server import DisplaySession
+from meter_emulator.state import MeterState
+
+logger = logging.getLogger(__name__)
+
+
+def is_hello(data: bytes) -> bool:
+    """Whether a unit from the display claims to be a ``session.hello`` (unverified: it only
+    decides which handler verifies it)."""
+    try:
+        return parse_envelope(data).claims.type == HELLO
+    except DecodeError:
+        return False
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Whether the meter serves a display that proved who it is.
+
+    Attributes:
+        admitted: Serve it.
+        detail: Why not, for the event log.
+    """
+
+    admitted: bool
+    detail: str = ""
+
+
+def admit_every_display(_hello: Hello) -> Admission:
+    """The meter serves any display with a valid ``ihd`` certificate (no device log)."""
+    return Admission(True)
+
+
+class LinkSessions:
+    """Answers display handshakes.
+
+    Args:
+        identity: The meter's identity (signs the proof).
+        verifier: Verifies hellos: flow ``from-ihd``, the meter's id as target, its *own*
+            in-memory replay counters (a hello must not advance the display's counter past the
+            replies waiting in its outbox, signed earlier and sent after the handshake).
+        state: Where sessions opened are kept (a reply names one).
+        server: The GATT server, once started.
+        events: Where events go.
+        next_counter: The meter's next originator counter.
+        spawn: Runs the proof's indication in the background (the write is answered first).
+        admit: Whether a display is served (the device log; default: every display).
+        drop: Disconnects a refused display and deletes its bond.
+        established: Told the display id once a session is established (the meter addresses
+            its own messages to it, and the store and forward looks for listeners again).
+        clock: The wall clock.
+    """
+
+    def __init__(
+        self,
+        identity: Identity,
+        verifier: Verifier,
+        state: MeterState,
+        server: Callable[[], MeterGattServer | None],
+        events: EventLog,
+        *,
+        next_counter: Callable[[], int],
+        spawn: Callable[[Awaitable[None], str], None],
+        drop: Callable[[Connection], Awaitable[None]],
+        established: Callable[[str], None],
+        clock: Callable[[], datetime],
+        admit: Callable[[Hello], Admission] = admit_every_display,
+    ) -> None:
+        self._identity = identity
+        self._verifier = verifier
+        self._state = state
+        self._server = server
+        self._events = events
+        self._next_counter = next_counter
+        self._spawn = spawn
+        self._drop = drop
+        self._established = established
+        self._clock = clock
+        self.admit = admit
+
+    def on_hello(self, data: bytes, connection: Connection) -> None:
+        """A ``session.hello`` written on ``connection``: verify it and answer."""
+        server = self._server()
+        challenge = server.challenge_of(connection) if server is not None else None
+        verdict = self._verifier.verify(data)
+        message = verdict.message
+        hello = read_hello(message) if message is not None else None
+        if hello is None or challenge is None:
+            self._events.emit(
+                "session.rejected",
+                reason=verdict.reason.value if verdict.reason else "malformed",
+                detail=verdict.detail if verdict.reason else "not a well-formed hello",
+            )
+            return
+        if hello.challenge != challenge.hex():
+            # A hello recorded on another connection (or made up): no answer at all.
+            self._events.emit(
+                "session.rejected",
+                reason="stale-challenge",
+                detail=f"the hello of {hello.ihd_id} answers another connection's challenge",
+            )
+            return
+        admission = self.admit(hello)
+        now = self._clock()
+        if not admission.admitted:
+            refusal = sign_refusal(
+                self._identity,
+                hello.ihd_id,
+                self._next_counter(),
+                nonce=hello.nonce,
+                reason=Reason.NOT_COMMISSIONED,
+                now=now,
+            )
+            self._events.emit(
+                "session.refused",
+                ihd_id=hello.ihd_id,
+                fingerprint=hello.fingerprint,
+                reason=Reason.NOT_COMMISSIONED.value,
+                detail=admission.detail,
+            )
+            self._spawn(self._refuse(connection, refusal), "session-refusal")
+            return
+        session = new_token()
+        # Saved before the proof leaves: a reply bound to it must be accepted after a restart.
+        self._state.open_session(hello.ihd_id, session)
+        proof = sign_proof(
+            self._identity,
+            hello.ihd_id,
+            self._next_counter(),
+            nonce=hello.nonce,
+            session=session,
+            now=now,
+        )
+        self._spawn(
+            self._answer(connection, DisplaySession(hello.ihd_id, session), proof), "session-proof"
+        )
+
+    def opened(self, ihd_id: str, session: str) -> bool:
+        """Whether the meter opened ``session`` with display ``ihd_id`` (the reply check)."""
+        return self._state.has_session(ihd_id, session)
+
+    async def _answer(self, connection: Connection, session: DisplaySession, proof: bytes) -> None:
+        server = self._server()
+        if server is None:
+            return
+        try:
+            await server.indicate_to(connection, proof)
+        except IhdError as exc:
+            self._events.emit("session.failed", ihd_id=session.ihd_id, detail=str(exc))
+            return
+        # Served only once the display holds the proof: anything indicated before it would
+        # reach a display still waiting for its answer.
+        if server.establish(connection, session):
+            self._events.emit(
+                "session.established",
+                ihd_id=session.ihd_id,
+                session=session.session,
+                peer=str(connection.peer_address),
+            )
+            self._established(session.ihd_id)
+
+    async def _refuse(self, connection: Connection, refusal: bytes) -> None:
+        server = self._server()
+        if server is not None:
+            try:
+                await server.indicate_to(connection, refusal)
+            except IhdError as exc:
+                logger.info("the refusal did not reach the display: %s", exc)
+        await self._drop(connection)
