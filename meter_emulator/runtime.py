@@ -60,6 +60,7 @@ from meter_emulator.gatt import (
     PairingPolicy,
     advertised_name,
 )
+from meter_emulator.gatt.pairing_window import DEFAULT_AT_START_S, PairingWindow
 from meter_emulator.history import HalfHourHistory
 from meter_emulator.ihd_delivery import MESSAGES, IhdDelivery
 from meter_emulator.ihd_replies import IhdReplies
@@ -107,6 +108,8 @@ class MeterConfig:
             from the IHD's first verified reply; until then the meter's own id, which the IHD
             accepts too).
         faults: Rules this meter deliberately breaks (``--fault``, :mod:`meter_emulator.faults`).
+        pairing_window_s: Seconds the pairing window is open from start (``--pairing-window``;
+            0: closed until opened).
     """
 
     radio: RadioSpec
@@ -124,6 +127,7 @@ class MeterConfig:
     sim_start: datetime | None = None
     ihd_id: str | None = None
     faults: frozenset[Fault] = frozenset()
+    pairing_window_s: float = DEFAULT_AT_START_S
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,8 @@ class MeterRuntime:
         )
         self._radio: MeterRadio | None = None
         self._peripheral: MeterPeripheral | None = None
+        #: When a new display may pair (:mod:`meter_emulator.gatt.pairing_window`).
+        self.pairing_window = PairingWindow(events.emit)
         self.server: MeterGattServer | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._ihd_id = config.ihd_id
@@ -324,6 +330,7 @@ class MeterRuntime:
             mode=config.pairing_mode,
             on_event=self._on_link_event,
             advertise_service_uuid=fault_hooks.advertises_service_uuid(config.faults),
+            pairing_window=self.pairing_window,
         )
         self.server = MeterGattServer(
             device,
@@ -338,6 +345,8 @@ class MeterRuntime:
             require_authentication=Fault.NO_AUTH not in config.faults,
             faults=config.faults,
         )
+        # Open before advertising: a display that connects at once must find it open.
+        self.pairing_window.open(config.pairing_window_s, by="start")
         await self._peripheral.start()
         self.events.emit(
             "meter.started", meter_id=self.meter_id, name=name, radio=str(config.radio)
@@ -517,6 +526,7 @@ class MeterRuntime:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.pairing_window.shutdown()
         if self._peripheral is not None:
             await self._peripheral.close()
         if self.server is not None:

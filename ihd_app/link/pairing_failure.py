@@ -12,6 +12,9 @@ Reasons (the same words the meter emulator uses):
 - ``passkey-wrong``: passkey entry failed (wrong or no passkey typed);
 - ``just-works-refused``: one side asked for pairing without MITM protection, the other refused;
 - ``legacy-pairing-refused``: one side offered only legacy (pre-4.2) pairing, the other refused;
+- ``not-pairable``: the meter takes no new display now (SMP Pairing Not Supported): its pairing
+  window is closed (the emulator's ``pairing.failed`` says ``window-closed``); open it and pair
+  again;
 - ``timeout``: nobody answered in time;
 - ``failed``: none of these (the link dropped, a stack error): the detail says what.
 """
@@ -31,6 +34,7 @@ class PairingFailure(StrEnum):
     PASSKEY_WRONG = "passkey-wrong"
     JUST_WORKS_REFUSED = "just-works-refused"
     LEGACY_REFUSED = "legacy-pairing-refused"
+    NOT_PAIRABLE = "not-pairable"
     TIMEOUT = "timeout"
     FAILED = "failed"
 
@@ -41,6 +45,7 @@ _BY_NAME: Final = {
     "NUMERIC_COMPARISON_FAILED": PairingFailure.COMPARISON_REJECTED,
     "PASSKEY_ENTRY_FAILED": PairingFailure.PASSKEY_WRONG,
     "AUTHENTICATION_REQUIREMENTS": PairingFailure.LEGACY_REFUSED,
+    "PAIRING_NOT_SUPPORTED": PairingFailure.NOT_PAIRABLE,
     "org.bluez.Error.AuthenticationTimeout": PairingFailure.TIMEOUT,
 }
 

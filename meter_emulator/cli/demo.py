@@ -28,6 +28,9 @@ from meter_emulator.ui.style import zoom_argument
 BIN = Path(sys.executable).parent
 #: The scenario the demo plays (resources/scenarios/workshop-morning.toml).
 DEMO_SCENARIO = "workshop-morning"
+#: The meter's pairing window at start: the display beside it pairs at once, and a
+#: demonstrator who restarts the display (or pairs a second one) still has ten minutes.
+DEMO_PAIRING_WINDOW_S = 600
 #: The screen the two windows share with ``--offscreen``: a 1920x1080 projector, so the
 #: pictures show each window at the half of it a workshop sees (Qt's offscreen screen is 800x800).
 OFFSCREEN_SCREEN = {"name": "projector", "x": 0, "y": 0, "width": 1920, "height": 1080}
@@ -100,6 +103,8 @@ def _run_in(args: argparse.Namespace, folder: Path, environment: dict[str, str])
         "left",
         "--scenario",
         DEMO_SCENARIO,
+        "--pairing-window",
+        str(DEMO_PAIRING_WINDOW_S),
         *(["--zoom", f"{args.zoom:g}"] if args.zoom is not None else ["--presentation"]),
     ]
     ihd_args = [

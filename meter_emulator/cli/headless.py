@@ -11,6 +11,7 @@ from pathlib import Path
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.set_aside import warn_on_stderr
 from meter_emulator.behaviour.meter import RestoreRefusedError
+from meter_emulator.gatt.pairing_window import DEFAULT_OPEN_S
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 from meter_emulator.scenarios.model import Scenario
 from meter_emulator.scenarios.player import ScenarioFailedError, ScenarioPlayer
@@ -19,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 #: How long ``--exit-when-done`` waits for queued messages to reach a listening IHD.
 FLUSH_S = 10.0
+#: The signal that opens the pairing window (``kill -RTMIN``); Linux has it, macOS does not.
+_OPEN_WINDOW_SIGNAL: signal.Signals | None = getattr(signal, "SIGRTMIN", None)
 
 
 async def run_headless(
@@ -32,7 +35,9 @@ async def run_headless(
 
     SIGUSR1 drops the link to the IHD, as interference would, to show (and test) that the IHD
     reconnects by itself with its bond. SIGUSR2 presses the button on the meter that restores a
-    supply the meter interrupted (power threshold, extreme voltage, safety alarm).
+    supply the meter interrupted (power threshold, extreme voltage, safety alarm). SIGRTMIN
+    (where the system has it) presses the button that opens the pairing window for
+    :data:`DEFAULT_OPEN_S` seconds.
 
     With a scenario, it is played once the IHD listens; with ``exit_when_done`` the meter stops
     when it ends.
@@ -81,8 +86,15 @@ async def run_headless(
             await runtime.flush(FLUSH_S)
             stop.set()
 
-    loop.add_signal_handler(signal.SIGUSR1, drop_link)
-    loop.add_signal_handler(signal.SIGUSR2, restore)
+    def open_pairing_window() -> None:
+        runtime.pairing_window.open(DEFAULT_OPEN_S, by="signal")
+
+    # Not SIGHUP: a closed terminal sends it, and must not open the meter to new displays.
+    buttons = {signal.SIGUSR1: drop_link, signal.SIGUSR2: restore}
+    if _OPEN_WINDOW_SIGNAL is not None:
+        buttons[_OPEN_WINDOW_SIGNAL] = open_pairing_window
+    for signum, handler in buttons.items():
+        loop.add_signal_handler(signum, handler)
     try:
         await runtime.start()
         if scenario is not None:
@@ -94,7 +106,7 @@ async def run_headless(
                 task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await runtime.close()
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2):
+        for signum in (signal.SIGINT, signal.SIGTERM, *buttons):
             loop.remove_signal_handler(signum)
         events.close()
     return outcome["ok"]

@@ -40,6 +40,7 @@ from meter_emulator.cli.sign import add_sign_parser, sign
 from meter_emulator.faults import LIST as FAULT_LIST
 from meter_emulator.faults import Fault, describe_faults, parse_fault
 from meter_emulator.gatt import PairingMode
+from meter_emulator.gatt.pairing_window import DEFAULT_AT_START_S, DEFAULT_OPEN_S
 from meter_emulator.runtime import MeterConfig
 from meter_emulator.scenarios.model import (
     LONDON,
@@ -75,6 +76,16 @@ def _speed(text: str) -> float:
     return speed
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 <= seconds <= 86_400:
+        raise argparse.ArgumentTypeError("the pairing window lasts 0 to 86400 seconds")
+    return seconds
+
+
 def _fault(text: str) -> Fault | str:
     if text == FAULT_LIST:
         return text
@@ -103,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[m.value for m in PairingMode],
         default=PairingMode.NUMERIC_COMPARISON.value,
         help="numeric comparison (default) or a passkey the meter displays",
+    )
+    run.add_argument(
+        "--pairing-window",
+        type=_seconds,
+        default=DEFAULT_AT_START_S,
+        metavar="SECONDS",
+        help=f"new displays may pair only while the meter's pairing window is open: open it "
+        f"for SECONDS from start (default {DEFAULT_AT_START_S:g}; 0: closed until opened by the "
+        f"window's button or, headless, kill -RTMIN for {DEFAULT_OPEN_S:g} s)",
     )
     run.add_argument("--seed", type=int, default=1, help="the household's seed")
     run.add_argument(
@@ -285,6 +305,7 @@ def _run_config(args: argparse.Namespace) -> tuple[MeterConfig, Scenario | None]
         speed=speed,
         sim_start=sim_start,
         faults=frozenset(f for f in args.fault if isinstance(f, Fault)),
+        pairing_window_s=args.pairing_window,
     )
     return config, scenario
 

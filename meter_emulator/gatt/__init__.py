@@ -7,6 +7,7 @@ from meter_emulator.gatt.errors import (
     LinkLostError,
     NoSubscriberError,
 )
+from meter_emulator.gatt.pairing_window import PairingWindow
 from meter_emulator.gatt.peripheral import (
     AutoAcceptPolicy,
     CallbackPolicy,
@@ -33,5 +34,6 @@ __all__ = [
     "NoSubscriberError",
     "PairingMode",
     "PairingPolicy",
+    "PairingWindow",
     "advertised_name",
 ]

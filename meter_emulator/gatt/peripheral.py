@@ -9,8 +9,12 @@ mode the meter shows a six-digit passkey that the IHD types. Just Works is refus
 method Bumble falls back to when the peer cannot protect against a man in the middle. So is
 legacy pairing (Secure Connections Only mode), whose Just Works Bumble completes without asking
 the delegate. The person's answers come from a :class:`PairingPolicy` (the GUI asks;
-``--headless`` accepts and logs the number). Bonds are kept in a Bumble ``JsonKeyStore`` file, so
-a paired IHD reconnects after a restart without pairing again.
+``--headless`` accepts and logs the number), and only while the meter's pairing window is open
+(:mod:`meter_emulator.gatt.pairing_window`): a pairing asked for while it is closed is refused
+before any question, with SMP's Pairing Not Supported (what a Bluetooth device that is not
+pairable answers), and a "yes" given after the window closed counts as a refusal. Bonds are kept
+in a Bumble ``JsonKeyStore`` file, so a paired IHD reconnects after a restart without pairing
+again (and without the window).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.bumble_smp import SecureConnectionsOnlySession
 from ihd_app.protocol.errors import ConfigurationError
 from meter_emulator.gatt.advertising import advertising_data, scan_response_data
+from meter_emulator.gatt.pairing_window import REASON_WINDOW_CLOSED, PairingWindow
 from meter_emulator.gatt.security import LinkSecurity, keys_are_authenticated, pairing_bonded
 
 _LOG = logging.getLogger(__name__)
@@ -70,6 +75,9 @@ class PairingPolicy(Protocol):
 
 class AutoAcceptPolicy:
     """The ``--headless`` policy: accept every comparison, and log every number shown.
+
+    The peripheral asks it only while the pairing window is open, and refuses its "yes" if the
+    window closed meanwhile, so it accepts no more than the window lets in.
 
     Args:
         log: Where to write the numbers; the module logger at INFO if ``None``.
@@ -170,7 +178,14 @@ class _MeterPairingDelegate(PairingDelegate):
         self._connection = connection
 
     async def accept(self) -> bool:
-        return True
+        # A pairing request: a new display asks to join. Only while the window is open.
+        if self._peripheral.pairing_window_open():
+            return True
+        self.refuse(REASON_WINDOW_CLOSED)
+        _LOG.warning(
+            "pairing with %s refused: the pairing window is closed", self._connection.peer_address
+        )
+        return False
 
     def refuse(self, reason: str) -> None:
         """Record why the pairing is being refused (``pairing.failed {reason}``)."""
@@ -190,6 +205,10 @@ class _MeterPairingDelegate(PairingDelegate):
         except Exception:
             _LOG.exception("the pairing policy failed")
             state.refusal = _REASON_POLICY_ERROR
+            return False
+        if accepted and not self._peripheral.pairing_window_open():
+            # The person (or --headless) said yes after the window closed: too late to join.
+            state.refusal = REASON_WINDOW_CLOSED
             return False
         if accepted:
             self._peripheral.security.note_mitm(self._connection)
@@ -230,6 +249,8 @@ class MeterPeripheral:
         security: Shared link-security tracker; a new one is made if ``None``.
         advertise_service_uuid: ``False`` leaves the service UUID out of the advertisement (the
             ``bad-advertising`` fault).
+        pairing_window: When new displays may pair; ``None`` for none (a bare peripheral in
+            tests: any pairing the policy accepts). The meter runtime always gives one.
     """
 
     def __init__(
@@ -242,8 +263,10 @@ class MeterPeripheral:
         on_event: EventSink | None = None,
         security: LinkSecurity | None = None,
         advertise_service_uuid: bool = True,
+        pairing_window: PairingWindow | None = None,
     ) -> None:
         self._device = device
+        self._pairing_window = pairing_window
         self._policy = policy
         self._advertise_service_uuid = advertise_service_uuid
         self._mode = mode
@@ -287,6 +310,15 @@ class MeterPeripheral:
     def policy(self) -> PairingPolicy:
         """The policy answering pairing questions."""
         return self._policy
+
+    @property
+    def pairing_window(self) -> PairingWindow | None:
+        """When new displays may pair (``None``: whenever the policy accepts)."""
+        return self._pairing_window
+
+    def pairing_window_open(self) -> bool:
+        """Whether a new display may pair now."""
+        return self._pairing_window is None or self._pairing_window.is_open
 
     @property
     def security(self) -> LinkSecurity:

@@ -26,6 +26,7 @@ _STYLE = """
 QMainWindow, QWidget {{ font-size: {base}pt; }}
 QFrame[role="strip"] {{ background: #1f2a36; color: #f2f5f8; border-radius: 6px; }}
 QFrame[role="strip"] QLabel {{ color: #f2f5f8; }}
+QFrame#PairingWindowBar[open="true"] {{ background: #1d5b3c; }}
 QLabel#pairingNumber {{ font-size: {pairing}pt; color: #ffe08a; }}
 QLabel[role="title"] {{ font-size: {title}pt; font-weight: 600; }}
 QLabel#supplyState {{ font-size: {supply}pt; font-weight: 600; }}

@@ -1,5 +1,6 @@
-"""The meter emulator's window: radio strip on top, the live meter on the left, and the operator
-console, attack console, scenario player and event log as tabs on the right.
+"""The meter emulator's window: radio strip and pairing window strip on top, the live meter on the
+left, and the operator console, attack console, scenario player and event log as tabs on the
+right.
 
 Where the window is too narrow for both side by side (half of a 1280x720 projector, or larger
 text for a room), the live meter becomes the first tab, so the consoles keep the whole width.
@@ -33,6 +34,7 @@ from meter_emulator.ui.panels.attack_panel import AttackPanel
 from meter_emulator.ui.panels.event_log_panel import EventLogPanel
 from meter_emulator.ui.panels.meter_panel import MeterPanel
 from meter_emulator.ui.panels.operator_panel import OperatorPanel
+from meter_emulator.ui.panels.pairing_window_bar import PairingWindowBar
 from meter_emulator.ui.panels.radio_status import RadioStatus
 from meter_emulator.ui.panels.scenario_panel import ScenarioPanel
 from meter_emulator.ui.style import clamp_zoom, next_zoom, presentation_zoom, style_sheet
@@ -102,6 +104,8 @@ class MeterWindow(QMainWindow):
         layout.setContentsMargins(8, 8, 8, 8)
         self.radio = RadioStatus(questions, central)
         layout.addWidget(self.radio)
+        self.pairing_window = PairingWindowBar(runtime.pairing_window, parent=central)
+        layout.addWidget(self.pairing_window)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
         self.meter = MeterPanel(runtime, self.splitter)
         self.tabs = QTabWidget(self.splitter)
@@ -248,11 +252,13 @@ class MeterWindow(QMainWindow):
 
     def _tick(self) -> None:
         self.meter.refresh()
+        self.pairing_window.refresh()  # the time left counts down
         snapshot = self.runtime.snapshot()
         self.radio.set_pending(snapshot.pending, snapshot.ihd_listening)
 
     def _on_events(self, records: list[Mapping[str, Any]]) -> None:
         self.radio.on_events(records)
+        self.pairing_window.refresh()
         self.scenarios.on_events(records)
         self.log.on_events(records)
         names = [str(r.get("event", "")) for r in records]

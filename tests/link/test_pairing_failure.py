@@ -61,3 +61,13 @@ async def test_a_wrong_passkey_is_named_so() -> None:
     assert await tracker.answers.enter_passkey() == 1
     failure = tracker.classify(BleakDBusError("org.bluez.Error.AuthenticationFailed", []))
     assert failure is PairingFailure.PASSKEY_WRONG
+
+
+async def test_a_meter_that_takes_no_new_display_now_is_named_so() -> None:
+    # The meter's pairing window is closed: it answers the request with Pairing Not Supported
+    # before anyone is asked anything.
+    tracker = PairingTracker(AutoAccept())
+    tracker.start()
+    failure = tracker.classify(_bumble("PAIRING_NOT_SUPPORTED", 0x05))
+    assert failure is PairingFailure.NOT_PAIRABLE
+    assert failure == "not-pairable"

@@ -22,6 +22,7 @@ from meter_emulator.gatt import (
     MeterInfo,
     MeterPeripheral,
     PairingMode,
+    PairingWindow,
     advertised_name,
 )
 from meter_emulator.gatt.server import DisplaySession
@@ -172,8 +173,10 @@ async def start_meter(
     mode: PairingMode = PairingMode.NUMERIC_COMPARISON,
     accept: bool = True,
     require_authentication: bool = True,
+    pairing_window: PairingWindow | None = None,
 ) -> Meter:
-    """Build and start a meter on an already started air."""
+    """Build and start a meter on an already started air (joins any time without a
+    ``pairing_window``)."""
     # The radio does not own the air here: the fixture closes it after the test.
     radio = MeterRadio(RadioSpec(RadioKind.VIRTUAL), air.hci_source, air.hci_sink)
     device = radio.create_device(
@@ -182,7 +185,12 @@ async def start_meter(
     events = EventRecorder()
     policy = ScriptedPolicy(accept=accept)
     peripheral = MeterPeripheral(
-        device, policy=policy, keystore_path=keystore_path, mode=mode, on_event=events
+        device,
+        policy=policy,
+        keystore_path=keystore_path,
+        mode=mode,
+        on_event=events,
+        pairing_window=pairing_window,
     )
     units: asyncio.Queue[bytes] = asyncio.Queue()
     errors: list[tuple[str, str]] = []

@@ -25,7 +25,7 @@ _SMP_REASONS: dict[int, str] = {
     0x02: "out-of-band data is not available",
     0x03: "MITM protection cannot be met with these I/O capabilities",
     0x04: "the numeric comparison was rejected or the confirm values did not match",
-    0x05: "the peer does not allow pairing now",
+    0x05: "the peer does not allow pairing now (a meter whose pairing window is closed)",
     0x06: "the encryption key would be too short",
     0x07: "a pairing command was not supported",
     0x08: "unspecified reason",

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from meter_emulator.gatt.pairing_window import REASON_WINDOW_CLOSED
 from meter_emulator.ui.pairing import PairingQuestions
 
 
@@ -27,6 +28,11 @@ _FAILURES = {
 
 def pairing_failure_text(reason: object) -> str:
     """What the meter says after a failed pairing: what happened, and how to pair again."""
+    if str(reason) == REASON_WINDOW_CLOSED:
+        return (
+            "Pairing refused: the pairing window is closed, so nothing was stored on either "
+            "side. Press Open pairing window, then Pair again on the IHD."
+        )
     cause = _FAILURES.get(str(reason), f"reason: {reason}")
     return (
         f"Pairing failed ({cause}), so nothing was stored on either side. The meter is ready: "
