@@ -268,7 +268,8 @@ class MeterRuntime:
                 trust,
                 policy,
                 InMemoryReplayCounters(),
-                {self.identity.entity_id},
+                # The id Meter Info gives: the display addresses its hello to it.
+                {self.meter_id},
                 flows=(Flow.FROM_IHD,),
                 clock=clock,
                 clock_skew_s=HANDSHAKE_CLOCK_SKEW_S,
@@ -305,6 +306,11 @@ class MeterRuntime:
     def meter_id(self) -> str:
         """The meter's EUI-64."""
         return self.identity.entity_id
+
+    @property
+    def address(self) -> str | None:
+        """The meter's Bluetooth address, once started."""
+        return self._peripheral.address if self._peripheral is not None else None
 
     async def start(self) -> None:
         """Open the radio, start advertising and reporting.

@@ -23,7 +23,7 @@ from ihd_app.cli.app_config import apply_config_defaults
 from ihd_app.cli.instance_lock import DataDirLock
 from ihd_app.cli.log_file import default_log_dir, install_log_file
 from ihd_app.headless.runner import HeadlessConfig, forget_paired_meter, run_headless
-from ihd_app.link.meter_link import PairingRefusedError
+from ihd_app.link.errors import MeterNotTrustedError, PairingRefusedError
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.cli_common import (
     EXIT_OK,
@@ -468,6 +468,9 @@ def _main(argv: Sequence[str] | None) -> int:
         data_dir = args.data_dir or Path(user_data_dir("ihd-emulator", appauthor=False))
         check_data_dir(data_dir, "--data-dir" if args.data_dir else "the data dir")
         return _run_display(args, data_dir)
+    except MeterNotTrustedError as exc:
+        print(f"ihd: error: the meter was not accepted ({exc.reason}): {exc}", file=sys.stderr)
+        return EXIT_PAIRING_FAILED
     except PairingRefusedError as exc:
         print(f"ihd: error: pairing failed ({exc.reason}): {exc}", file=sys.stderr)
         return EXIT_PAIRING_FAILED

@@ -51,6 +51,7 @@ class ProblemKind(StrEnum):
 
     RADIO_UNAVAILABLE = "radio-unavailable"  # no radio yet: retrying by itself
     PAIRING_REFUSED = "pairing-refused"  # waits for Pair again
+    METER_NOT_TRUSTED = "meter-not-trusted"  # the handshake failed: waits for Try again
 
 
 @dataclass(frozen=True)

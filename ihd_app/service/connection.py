@@ -14,7 +14,8 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from ihd_app.link.meter_link import PairingRefusedError
+from ihd_app.link.errors import MeterNotTrustedError, PairingRefusedError
+from ihd_app.link.pairing_failure import PairingFailure
 from ihd_app.link.reconnect import ReconnectPolicy, raise_if_cancelled
 from ihd_app.protocol.errors import IhdError
 from ihd_app.service.api import ConnectionProblem, ProblemKind
@@ -27,6 +28,28 @@ REFUSED_ADVICE = (
     "Nothing was stored on either side. Check that both screens "
     "show the same number, then press Pair again."
 )
+#: A meter whose pairing window is closed refuses before any number is shown.
+WINDOW_CLOSED_ADVICE = (
+    "The meter is not accepting new displays now. Open its pairing window (on the meter), "
+    "then press Pair again."
+)
+
+
+def refusal_advice(reason: str) -> str:
+    """What the consumer can do after a refused pairing, by its reason."""
+    return WINDOW_CLOSED_ADVICE if reason == PairingFailure.NOT_PAIRABLE else REFUSED_ADVICE
+
+
+def untrusted_advice(exc: MeterNotTrustedError, display_id: str) -> str:
+    """What the consumer is told when the meter was not accepted (the handshake's reason)."""
+    advice = str(exc).split(" (", 1)[0]
+    if display_id and exc.reason == "not-commissioned":
+        advice += f" This display's ID is {display_id}."
+    return advice
+
+
+#: Problems that wait for someone to act (Pair again, Try again).
+_WAITING_FOR_SOMEONE = frozenset({ProblemKind.PAIRING_REFUSED, ProblemKind.METER_NOT_TRUSTED})
 
 
 class Connectable(Protocol):
@@ -65,6 +88,7 @@ class ConnectionKeeper:
         radio_name: The radio as the user named it (``virtual:7400``), for events.
         search_timeout_s: How long one scan for a meter lasts before scanning again.
         rng: Jitter for the backoff.
+        display_id: The display's identifier (a meter that does not know it is told it).
     """
 
     def __init__(
@@ -76,6 +100,7 @@ class ConnectionKeeper:
         *,
         search_timeout_s: float = 10.0,
         rng: random.Random | None = None,
+        display_id: str = "",
     ) -> None:
         self._service = service
         self._emit = emit
@@ -85,6 +110,7 @@ class ConnectionKeeper:
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
         self._retry = asyncio.Event()
         self._stopped = False
+        self._display_id = display_id
         self.problem: ConnectionProblem | None = None
 
     def stop(self) -> None:
@@ -114,7 +140,7 @@ class ConnectionKeeper:
     def connected(self) -> None:
         """The display connected (perhaps paired from the Meter screen while a refusal was
         shown): the refusal is over."""
-        if self.problem is not None and self.problem.kind is ProblemKind.PAIRING_REFUSED:
+        if self.problem is not None and self.problem.kind in _WAITING_FOR_SOMEONE:
             self._retry.set()
             self._set_problem(None)
 
@@ -135,12 +161,21 @@ class ConnectionKeeper:
             try:
                 lost = await self._connected_until_lost()
             except PairingRefusedError as exc:
-                self._emit("link.pairing-refused", detail=str(exc))
-                self._emit("pairing.failed", reason=exc.reason, detail=str(exc))
+                if isinstance(exc, MeterNotTrustedError):
+                    # The handshake said why (link.untrusted); the link is not used.
+                    problem = ConnectionProblem(
+                        ProblemKind.METER_NOT_TRUSTED, untrusted_advice(exc, self._display_id)
+                    )
+                else:
+                    self._emit("link.pairing-refused", detail=str(exc))
+                    self._emit("pairing.failed", reason=exc.reason, detail=str(exc))
+                    problem = ConnectionProblem(
+                        ProblemKind.PAIRING_REFUSED, refusal_advice(exc.reason)
+                    )
                 if stop_on_refusal:
                     raise
                 self._retry.clear()
-                self._set_problem(ConnectionProblem(ProblemKind.PAIRING_REFUSED, REFUSED_ADVICE))
+                self._set_problem(problem)
                 lost = await self._wait_for_retry_or_loss()
                 self._set_problem(None)
             if lost:

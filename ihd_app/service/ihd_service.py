@@ -246,6 +246,7 @@ class IhdService:
             lambda: self._notify(Topic.LINK, "connection problem"),
             str(config.radio),
             search_timeout_s=config.search_timeout_s,
+            display_id=self.identity.entity_id,
         )
 
     # -- lifecycle ---------------------------------------------------------------------------

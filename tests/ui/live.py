@@ -116,6 +116,8 @@ async def start_stack(
     if connect:
         assert service.link is not None
         await service.connect(await service.link.find_meter())
+        # The meter serves the display once the proof's indication is confirmed.
+        await meter.wait_for_ihd()
     return LiveStack(meter, meter_events, service, events, shown)
 
 

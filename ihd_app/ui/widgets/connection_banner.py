@@ -54,7 +54,10 @@ class ConnectionBanner(QFrame):
         if problem is None:
             self.hide()
             return
-        self.button.setVisible(problem.kind is ProblemKind.PAIRING_REFUSED)
+        self.button.setVisible(problem.kind is not ProblemKind.RADIO_UNAVAILABLE)
+        self.button.setText(
+            "Try again" if problem.kind is ProblemKind.METER_NOT_TRUSTED else "Pair again"
+        )
         self.setProperty("kind", problem.kind.value)
         self.style().unpolish(self)
         self.style().polish(self)
@@ -68,6 +71,9 @@ class ConnectionBanner(QFrame):
         if problem.kind is ProblemKind.PAIRING_REFUSED:
             full = f"Pairing refused. {problem.detail}"
             short = "Pairing refused: nothing was stored. Check the numbers, then Pair again."
+        elif problem.kind is ProblemKind.METER_NOT_TRUSTED:
+            full = f"Meter not accepted. {problem.detail}"
+            short = full.split(":", 1)[0].rstrip(".") + "."
         else:
             full = (
                 f"Waiting for the meter's radio: {problem.detail}. "
