@@ -50,6 +50,7 @@ from bumble.keys import PairingKeys
 from bumble.pairing import PairingConfig
 from bumble.transport import open_transport
 
+from ihd_app.conformance.handshake_check import check_handshake
 from ihd_app.link.bumble_backend import BumbleAttError
 from ihd_app.link.bumble_host import build_bumble_device
 from ihd_app.link.meter_link import LinkState, MeterLink
@@ -64,11 +65,18 @@ from ihd_app.link.radios import IHD_ADDRESS, OpenRadio, open_radio
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.events import EventLog, EventWaiter
-from ihd_app.protocol.pki import load_identity
+from ihd_app.protocol.pki import TrustStore, load_identity
+from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.protocol.reasons import Reason
-from ihd_app.protocol.resources import demo_pki_dir
-from ihd_app.protocol.segmentation import FLAG_FIRST, MAX_UNIT_BYTES, ReassemblyStats, Segmenter
+from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
+from ihd_app.protocol.segmentation import (
+    FLAG_FIRST,
+    MAX_UNIT_BYTES,
+    Reassembler,
+    ReassemblyStats,
+    Segmenter,
+)
 from ihd_app.protocol.zcl import Importance
 from ihd_app.service.ihd_service import IhdService, ServiceConfig
 from ihd_app.service.replies import ReplySigner
@@ -243,6 +251,43 @@ async def bleak_central(
                 await client.disconnect()
     finally:
         await radio.close()
+
+
+async def prove_meter(client: BleakClient, segmenter: Segmenter) -> str:
+    """Run the display's handshake on a paired bleak client (as the DEMO display); the session
+    id its replies must carry."""
+    messages: asyncio.Queue[bytes] = asyncio.Queue()
+    reassembler = Reassembler()
+    messages_uuid = gatt_profile.characteristic("Messages to IHD").uuid
+
+    def on_value(_characteristic: Any, data: bytearray) -> None:
+        unit = reassembler.feed(bytes(data))
+        if unit is not None:
+            messages.put_nowait(unit)
+
+    async def send(unit: bytes) -> None:
+        for segment in segmenter.segment(unit):
+            await client.write_gatt_char(
+                gatt_profile.characteristic(_IHD_TO_METER).uuid, segment, response=True
+            )
+
+    await client.start_notify(messages_uuid, on_value)
+    info = bytes(await client.read_gatt_char(gatt_profile.characteristic("Meter Info").uuid))
+    counter = iter(range(1, 1_000_000))
+    result, verified = await check_handshake(
+        info,
+        identity=load_identity(demo_pki_dir(), "ihd"),
+        trust=TrustStore.from_directory(demo_trust_dir()),
+        policy=Policy.from_file(default_policy_path()),
+        next_counter=lambda: next(counter),
+        send=send,
+        messages=messages,
+        messages_uuid=messages_uuid,
+        wait_s=TIMEOUT,
+    )
+    if verified is None:
+        raise AssertionError(f"the meter did not prove itself: {result.reason}")
+    return verified.session
 
 
 def _bumble_device_of(radio: OpenRadio) -> Device:
@@ -453,10 +498,15 @@ async def write_attacks(workdir: Path, meter: MeterUnderAttack, count: int) -> l
         for n in range(count):
             code = await write(_first(n % 16, OVERSIZE_DECLARED[n % len(OVERSIZE_DECLARED)], chunk))
             oversize_codes.append(code if stats().buffered_bytes == 0 else None)
-        # Genuine traffic on the same link: a reply signed by the display's identity.
+        # Genuine traffic on the same link: the handshake, then a reply signed by the display's
+        # identity in its session.
+        handshake_start = stats().units
+        session = await prove_meter(client, Segmenter(mtu))
+        handshake_units = stats().units - handshake_start
         signer = ReplySigner(
             load_identity(demo_pki_dir(), "ihd"),
             meter.runtime.meter_id,
+            session,
             lambda: None,
             lambda _counter: None,
             lambda: datetime.now(UTC),
@@ -466,7 +516,7 @@ async def write_attacks(workdir: Path, meter: MeterUnderAttack, count: int) -> l
         await meter.events.wait("error.received", timeout=TIMEOUT, refers_to="attack-suite")
         after = stats()
     segment_errors = meter.events.named("ihd.segment-error")
-    units = after.units - before.units
+    units = after.units - before.units - handshake_units  # the hello is not the reply
     dropped = after.dropped - before.dropped
     flood_ok = (
         all(c is None for c in flood_codes + genuine_codes)

@@ -19,7 +19,11 @@ from ihd_app.link.meter_link import MeterLink
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.link.radios import open_radio
 from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.pki import TrustStore, load_identity
+from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
+from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
+from ihd_app.service.handshake import DisplayHandshake
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 
 
@@ -67,10 +71,17 @@ async def _one_session(workdir: Path, round_trips: int) -> dict[str, Any]:
             on_metering=echo,
             on_message=lambda _unit: None,
             on_history=lambda _unit: None,
+            handshake=DisplayHandshake.standalone(
+                load_identity(demo_pki_dir(), "ihd"),
+                TrustStore.from_directory(demo_trust_dir()),
+                Policy.from_file(default_policy_path()),
+                lambda *_a, **_k: None,
+            ),
         )
         found = await link.find_meter()
         start = time.perf_counter()
         await link.connect(found.device)
+        await meter.wait_for_ihd()  # the meter serves the display once its proof is confirmed
         server = meter.server
         assert server is not None
         rtts = []

@@ -35,9 +35,8 @@ from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.private_dir import make_private_dir
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.reasons import Reason
-from ihd_app.protocol.replay import InMemoryReplayCounters
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
-from ihd_app.protocol.session import HANDSHAKE_CLOCK_SKEW_S
+from ihd_app.protocol.session import HANDSHAKE_CLOCK_SKEW_S, FreshByChallenge
 from ihd_app.protocol.set_aside import (
     SET_ASIDE_EVENT,
     SetAside,
@@ -267,7 +266,7 @@ class MeterRuntime:
             Verifier(
                 trust,
                 policy,
-                InMemoryReplayCounters(),
+                FreshByChallenge(),
                 # The id Meter Info gives: the display addresses its hello to it.
                 {self.meter_id},
                 flows=(Flow.FROM_IHD,),

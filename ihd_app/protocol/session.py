@@ -53,6 +53,19 @@ HANDSHAKE_VALIDITY: Final = timedelta(minutes=5)
 HANDSHAKE_CLOCK_SKEW_S: Final = 20 * 366 * 24 * 3600
 
 
+class FreshByChallenge:
+    """Replay counters for the handshake's verifiers: none. A hello is fresh because it names
+    this connection's challenge, a proof because it names the hello's nonce; counters would
+    only refuse a display whose counter another verifier already saw (implements
+    :class:`ihd_app.protocol.replay.ReplayCounters`)."""
+
+    def last_counter(self, originator: str) -> int | None:
+        return None
+
+    def advance(self, originator: str, counter: int) -> bool:
+        return True
+
+
 def new_token() -> str:
     """A fresh challenge, nonce or session id: 16 random bytes in hex."""
     return os.urandom(TOKEN_BYTES).hex()
@@ -243,6 +256,7 @@ __all__ = [
     "HELLO",
     "PROOF",
     "REFUSED",
+    "FreshByChallenge",
     "HandshakeFailure",
     "Hello",
     "Proof",

@@ -7,8 +7,9 @@ other connection)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from ihd_app.link.errors import MeterNotTrustedError
@@ -19,11 +20,11 @@ from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import Identity, TrustStore
 from ihd_app.protocol.policy import Policy
-from ihd_app.protocol.replay import InMemoryReplayCounters
 from ihd_app.protocol.session import (
     HANDSHAKE_CLOCK_SKEW_S,
     PROOF,
     REFUSED,
+    FreshByChallenge,
     HandshakeFailure,
     Proof,
     new_token,
@@ -73,6 +74,28 @@ class DisplayHandshake:
         self._emit = emit
         self._clock = clock
 
+    @classmethod
+    def standalone(
+        cls, identity: Identity, trust: TrustStore, policy: Policy, emit: Callable[..., Any]
+    ) -> DisplayHandshake:
+        """A handshake for tools that are not a display with a data dir (the conformance
+        runner, benchmarks): no pinned certificate, and a counter from the clock."""
+        last = [0]
+
+        def next_counter() -> int:
+            last[0] = max(last[0] + 1, time.time_ns() // 1_000_000)
+            return last[0]
+
+        return cls(
+            identity,
+            trust,
+            policy,
+            next_counter=next_counter,
+            pinned=lambda: None,
+            emit=emit,
+            clock=lambda: datetime.now(UTC),
+        )
+
     async def run(self, info: MeterInfo, exchange: HandshakeExchange) -> VerifiedMeter:
         """Prove the meter; see :class:`ihd_app.link.handshake.Handshake`."""
         if len(info.challenge) != 16:
@@ -93,7 +116,7 @@ class DisplayHandshake:
         verifier = Verifier(
             self._trust,
             self._policy,
-            InMemoryReplayCounters(),
+            FreshByChallenge(),
             {self._identity.entity_id},
             flows=(Flow.SESSION,),
             clock=self._clock,

@@ -7,11 +7,9 @@ units larger than many ATT packets in both directions, and a signed message reac
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,15 +60,11 @@ _WAITERS: dict[int, Events] = {}
 
 def display_handshake(received: Received) -> DisplayHandshake:
     """The display's real handshake, as the DEMO display."""
-    counter = itertools.count(1)
-    return DisplayHandshake(
+    return DisplayHandshake.standalone(
         load_identity(demo_pki_dir(), "ihd"),
         TrustStore.from_directory(demo_trust_dir()),
         Policy.from_file(default_policy_path()),
-        next_counter=lambda: next(counter),
-        pinned=lambda: None,
-        emit=received.emit,
-        clock=lambda: datetime.now(UTC),
+        received.emit,
     )
 
 
