@@ -1,6 +1,7 @@
 """The history backfill: every half hour of the last 13 months the display lacks, asked of the
-meter a request at a time, planned again from what is stored (so a cut backfill resumes without
-gaps) and after each half hour, and the meter's answers stored as history."""
+meter as history ranges (one signed request for up to 13 months, answered by many responses),
+planned again from what is stored (so a cut backfill resumes without gaps) and after each half
+hour, and the meter's answers stored as history."""
 
 from __future__ import annotations
 
@@ -13,17 +14,19 @@ from typing import Any
 from ihd_app.core.readings import Fuel
 from ihd_app.link.meter_link import LinkError, MeterLink
 from ihd_app.protocol.errors import DecodeError
-from ihd_app.protocol.zcl import Endpoint, GetProfileResponse, decode_unit
+from ihd_app.protocol.history_range import MAX_RANGE_PERIODS, range_request
+from ihd_app.protocol.zcl import Endpoint, GetProfileResponse, ProfileStatus, decode_unit
 from ihd_app.protocol.zcl.primitives import utc_to_datetime
 from ihd_app.service.api import BackfillProgress
+from ihd_app.service.history_ledger import HistoryLedger
 from ihd_app.service.live_totals import HALF_HOUR, half_hour_floor
 from ihd_app.service.replies import ReplySigner
 from ihd_app.store.readings import ReadingsRepository, retention_cutoff
 
 #: 13 months of half hours, the history a new display asks its meter for.
 BACKFILL_PERIODS = 13 * 31 * 48
-#: GetProfile's NumberOfPeriods is a u8.
-PERIODS_PER_REQUEST = 255
+#: The most half hours one request asks for (a history range; GetProfile alone carries 255).
+PERIODS_PER_REQUEST = MAX_RANGE_PERIODS
 GAS_WH_PER_DM3 = 1.02264 * 39.5 / 3.6
 
 
@@ -66,6 +69,7 @@ class HistoryBackfill:
         self._clock = clock
         self.progress = BackfillProgress(0, 0, False)
         self._plan: deque[tuple[Fuel, datetime, int]] = deque()
+        self._ledger = HistoryLedger()
         self._next_refresh: datetime | None = None
 
     def begin(self) -> None:
@@ -125,6 +129,8 @@ class HistoryBackfill:
                 if periods:
                     plan.append((fuel, run_end, periods))
         self._plan = deque(plan)
+        # Whatever was in flight is lost with the link it was asked on, or stored already.
+        self._ledger.clear()
         total = sum(p for _, _, p in plan)
         if total == 0:
             return
@@ -140,11 +146,13 @@ class HistoryBackfill:
             return False
         fuel, cursor, periods = self._plan[0]
         endpoint = Endpoint.GAS if fuel is Fuel.GAS else Endpoint.ELECTRICITY
-        envelope = signer.history_request(endpoint, cursor, periods)
+        envelope = signer.sign(range_request(endpoint, cursor, periods))
+        self._ledger.asked(fuel, cursor, periods)
         try:
             await link.send(envelope)
         except LinkError:
-            return False  # the next connection plans the backfill again
+            self._ledger.withdraw()
+            return False  # sent again when the loop is woken, or planned again on connecting
         self._plan.popleft()
         return True
 
@@ -171,8 +179,14 @@ class HistoryBackfill:
             self.progress = BackfillProgress(progress.done, progress.total, False)
             self._storage_failed(exc)
             return
-        done = min(progress.total, progress.done + len(kwh))
-        running = done < progress.total
+        arrival = self._ledger.arrived(
+            fuel, end, len(kwh), complete=response.status == ProfileStatus.SUCCESS
+        )
+        done = min(progress.total, progress.done + arrival.new)
+        # Half hours given up (a short answer) are asked for again by the next plan.
+        running = progress.running and (bool(self._plan) or self._ledger.waiting)
+        if done == progress.done and running == progress.running:
+            return  # a half hour stored again, or one nobody asked for: nothing to report
         self.progress = BackfillProgress(done, progress.total, running)
         self._emit("history.progress", done=done, total=progress.total)
         if not running and progress.running:
