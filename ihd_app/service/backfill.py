@@ -27,6 +27,9 @@ from ihd_app.store.readings import ReadingsRepository, retention_cutoff
 BACKFILL_PERIODS = 13 * 31 * 48
 #: The most half hours one request asks for (a history range; GetProfile alone carries 255).
 PERIODS_PER_REQUEST = MAX_RANGE_PERIODS
+#: Responses stored in one transaction while more are on their way: each commit waits for the
+#: disk (synchronous=FULL), and one per response was most of the backfill's time.
+RESPONSES_PER_COMMIT = 4
 GAS_WH_PER_DM3 = 1.02264 * 39.5 / 3.6
 
 
@@ -70,6 +73,10 @@ class HistoryBackfill:
         self.progress = BackfillProgress(0, 0, False)
         self._plan: deque[tuple[Fuel, datetime, int]] = deque()
         self._ledger = HistoryLedger()
+        # Received and not committed yet, and how many of their half hours are new: reported
+        # (and counted done) only once committed, so a crash loses nothing it reported.
+        self._unstored: list[tuple[Fuel, datetime, list[float]]] = []
+        self._unstored_new = 0
         self._next_refresh: datetime | None = None
 
     def begin(self) -> None:
@@ -103,6 +110,7 @@ class HistoryBackfill:
         to originators: signed earlier, it would carry a counter below that of a reply that
         overtook it, and the meter would refuse it as a replay.
         """
+        self._store_received()  # what arrived before the link dropped is not asked for again
         now = self._clock()
         end = half_hour_floor(now)
         # Nothing older than the store keeps: it would be pruned, then asked for again.
@@ -157,7 +165,11 @@ class HistoryBackfill:
         return True
 
     def on_history(self, data: bytes) -> None:
-        """Store a GetProfileResponse from the meter and count it towards the progress."""
+        """Store a GetProfileResponse from the meter and count it towards the progress.
+
+        Responses are committed a few at a time while the backfill waits for more, and at once
+        when it waits for nothing (or before it is planned again).
+        """
         try:
             unit = decode_unit(data)
         except DecodeError as exc:
@@ -171,20 +183,35 @@ class HistoryBackfill:
         scale = GAS_WH_PER_DM3 if fuel is Fuel.GAS else 1.0
         # Newest first (ZSE order), each ending where the previous one began.
         kwh = [value * scale / 1000 for value in response.intervals]
+        arrival = self._ledger.arrived(
+            fuel, end, len(kwh), complete=response.status == ProfileStatus.SUCCESS
+        )
+        self._unstored.append((fuel, end, kwh))
+        self._unstored_new += arrival.new
+        if len(self._unstored) >= RESPONSES_PER_COMMIT or not self._waiting():
+            self._store_received()
+
+    def _waiting(self) -> bool:
+        """Whether more of the backfill is to be asked for or is on its way."""
+        return bool(self._plan) or self._ledger.waiting
+
+    def _store_received(self) -> None:
+        """Commit the responses received, then count them towards the progress."""
+        if not self._unstored:
+            return
+        blocks, new = self._unstored, self._unstored_new
+        self._unstored, self._unstored_new = [], 0
         progress = self.progress
         try:
-            self._store.add_profile(fuel, end, HALF_HOUR, kwh, "history")
+            self._store.add_profiles(blocks, HALF_HOUR, "history")
         except sqlite3.Error as exc:
             # Planned again from what is stored once storage recovers.
             self.progress = BackfillProgress(progress.done, progress.total, False)
             self._storage_failed(exc)
             return
-        arrival = self._ledger.arrived(
-            fuel, end, len(kwh), complete=response.status == ProfileStatus.SUCCESS
-        )
-        done = min(progress.total, progress.done + arrival.new)
+        done = min(progress.total, progress.done + new)
         # Half hours given up (a short answer) are asked for again by the next plan.
-        running = progress.running and (bool(self._plan) or self._ledger.waiting)
+        running = progress.running and self._waiting()
         if done == progress.done and running == progress.running:
             return  # a half hour stored again, or one nobody asked for: nothing to report
         self.progress = BackfillProgress(done, progress.total, running)

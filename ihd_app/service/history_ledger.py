@@ -8,20 +8,48 @@ that arrives twice, or that nobody asked for, counts nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from ihd_app.core.readings import Fuel
 
-HALF_HOUR = timedelta(minutes=30)
+_HALF_HOUR_S = 30 * 60
+
+
+def _slot(moment: datetime) -> int:
+    """The half hour starting at ``moment`` as a number (half hours since the POSIX epoch);
+    numbers, not datetimes: a 13-month range is counted off 255 at a time."""
+    return int(moment.timestamp()) // _HALF_HOUR_S
 
 
 @dataclass(eq=False)
 class _Asked:
-    """One request's half hours not received yet (compared by identity: two may be equal)."""
+    """One request's half hours not received yet, as sorted, disjoint [first, end) runs of
+    half-hour numbers (compared by identity: two requests may be equal)."""
 
     fuel: Fuel
-    oldest: datetime
-    missing: set[datetime] = field(default_factory=set)
+    oldest: int
+    missing: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(end - first for first, end in self.missing)
+
+    def receive(self, first: int, end: int) -> int:
+        """Cross off the half hours [first, end); how many were still missing."""
+        kept: list[tuple[int, int]] = []
+        received = 0
+        for lo, hi in self.missing:
+            overlap = min(hi, end) - max(lo, first)
+            if overlap <= 0:
+                kept.append((lo, hi))
+                continue
+            received += overlap
+            if lo < first:
+                kept.append((lo, first))
+            if end < hi:
+                kept.append((end, hi))
+        self.missing = kept
+        return received
 
 
 @dataclass(frozen=True)
@@ -52,7 +80,7 @@ class HistoryLedger:
     @property
     def outstanding(self) -> int:
         """Half hours asked for and not received yet."""
-        return sum(len(asked.missing) for asked in self._asked)
+        return sum(asked.count for asked in self._asked)
 
     def clear(self) -> None:
         """Forget every request (the link dropped: the next plan starts from what is stored)."""
@@ -64,9 +92,8 @@ class HistoryLedger:
         Recorded before it is written: the meter's first response may come in before the
         write's acknowledgement does.
         """
-        oldest = end - HALF_HOUR * periods
-        missing = {oldest + HALF_HOUR * n for n in range(periods)}
-        self._asked.append(_Asked(fuel, oldest, missing))
+        last = _slot(end)
+        self._asked.append(_Asked(fuel, last - periods, [(last - periods, last)]))
 
     def withdraw(self) -> None:
         """The request recorded last was not delivered: nothing will answer it."""
@@ -86,23 +113,18 @@ class HistoryLedger:
             count: How many intervals it carries.
             complete: Its status was success.
         """
-        start = end - HALF_HOUR * count
-        new = 0
-        for asked in self._asked:
-            if asked.fuel is not fuel:
-                continue
-            before = len(asked.missing)
-            asked.missing.difference_update(start + HALF_HOUR * n for n in range(count))
-            new += before - len(asked.missing)
+        last = _slot(end)
+        first = last - count
+        new = sum(asked.receive(first, last) for asked in self._asked if asked.fuel is fuel)
         finished = [
             asked
             for asked in self._asked
-            if asked.fuel is fuel and (not asked.missing or start <= asked.oldest)
+            if asked.fuel is fuel and (not asked.missing or first <= asked.oldest)
         ]
         if not complete:
-            first = next((asked for asked in self._asked if asked.fuel is fuel), None)
-            if first is not None and first not in finished:
-                finished.append(first)
-        given_up = sum(len(asked.missing) for asked in finished)
+            oldest = next((asked for asked in self._asked if asked.fuel is fuel), None)
+            if oldest is not None and oldest not in finished:
+                finished.append(oldest)
+        given_up = sum(asked.count for asked in finished)
         self._asked = [asked for asked in self._asked if asked not in finished]
         return Arrival(new, given_up)
