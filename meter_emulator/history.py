@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from ihd_app.protocol.history_range import (
     PERIODS_DETAIL,
@@ -27,9 +28,16 @@ from ihd_app.protocol.zcl import (
     Unit,
 )
 from ihd_app.protocol.zcl.primitives import datetime_to_utc, utc_to_datetime
-from meter_emulator.gatt import MeterGattServer
 from meter_emulator.live_reports import GAS_KWH_PER_M3
 from meter_emulator.simulation.household import SLOT, Household, interval_energy_wh
+
+
+class HistorySink(Protocol):
+    """Where History units go: the GATT server."""
+
+    async def notify_history(self, unit: bytes) -> int:
+        """Notify ``unit`` on History; to how many IHDs it went."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,7 @@ class HalfHourHistory:
     def __init__(
         self,
         household: Household,
-        server: Callable[[], MeterGattServer | None],
+        server: Callable[[], HistorySink | None],
         clock: Callable[[], datetime],
         emit: Callable[..., object] = _ignore,
     ) -> None:

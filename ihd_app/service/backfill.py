@@ -89,6 +89,13 @@ class HistoryBackfill:
         if self._enabled and self._connected():
             self.plan()
 
+    def reconnected(self) -> None:
+        """The link came back by itself after a drop: what was in flight went with the old
+        link (the meter forgets it too), so a running backfill is planned again from what is
+        stored. A first connection plans in :meth:`begin`."""
+        if self.progress.running:
+            self.resume()
+
     def refresh(self, now: datetime) -> None:
         """A few minutes after each half hour, ask the meter for the half hours it has closed."""
         due = self._next_refresh
