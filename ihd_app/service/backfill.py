@@ -14,7 +14,7 @@ from typing import Any
 from ihd_app.core.readings import Fuel
 from ihd_app.link.meter_link import LinkError, MeterLink
 from ihd_app.protocol.errors import DecodeError
-from ihd_app.protocol.history_range import MAX_RANGE_PERIODS, range_request
+from ihd_app.protocol.history_range import MAX_RANGE_PERIODS, PERIODS_PER_RESPONSE, range_request
 from ihd_app.protocol.zcl import Endpoint, GetProfileResponse, ProfileStatus, decode_unit
 from ihd_app.protocol.zcl.primitives import utc_to_datetime
 from ihd_app.service.api import BackfillProgress
@@ -30,6 +30,11 @@ PERIODS_PER_REQUEST = MAX_RANGE_PERIODS
 #: Responses stored in one transaction while more are on their way: each commit waits for the
 #: disk (synchronous=FULL), and one per response was most of the backfill's time.
 RESPONSES_PER_COMMIT = 4
+#: Silence on History, with ranges asked for, after which the meter is taken not to answer
+#: ranges (a board built before them answers each request's GetProfile alone): the rest is
+#: asked one GetProfile at a time. A meter that answers ranges sends responses milliseconds
+#: apart.
+STALL = timedelta(seconds=30)
 GAS_WH_PER_DM3 = 1.02264 * 39.5 / 3.6
 
 
@@ -78,9 +83,14 @@ class HistoryBackfill:
         self._unstored: list[tuple[Fuel, datetime, list[float]]] = []
         self._unstored_new = 0
         self._next_refresh: datetime | None = None
+        # The most half hours one request asks for on this meter, and when the backfill last
+        # heard from it (a request sent or a response received).
+        self._range_limit = PERIODS_PER_REQUEST
+        self._last_heard: datetime | None = None
 
     def begin(self) -> None:
         """On connecting: plan the backfill, unless it is off."""
+        self._range_limit = PERIODS_PER_REQUEST  # perhaps another meter: try ranges again
         if self._enabled:
             self.plan()
 
@@ -97,7 +107,11 @@ class HistoryBackfill:
             self.resume()
 
     def refresh(self, now: datetime) -> None:
-        """A few minutes after each half hour, ask the meter for the half hours it has closed."""
+        """A few minutes after each half hour, ask the meter for the half hours it has closed;
+        and give up on ranges the meter has been silent about for :data:`STALL`."""
+        heard = self._last_heard
+        if self.progress.running and self._ledger.waiting and heard and now - heard >= STALL:
+            self._stalled()
         due = self._next_refresh
         if due is None:
             self._next_refresh = _next_refresh(now)
@@ -137,7 +151,7 @@ class HistoryBackfill:
                 while (
                     cursor > start
                     and cursor - HALF_HOUR not in stored
-                    and periods < PERIODS_PER_REQUEST
+                    and periods < self._range_limit
                 ):
                     cursor -= HALF_HOUR
                     periods += 1
@@ -169,7 +183,23 @@ class HistoryBackfill:
             self._ledger.withdraw()
             return False  # sent again when the loop is woken, or planned again on connecting
         self._plan.popleft()
+        self._last_heard = self._clock()
         return True
+
+    def _stalled(self) -> None:
+        """Nothing came for the requests in flight: ask again one GetProfile at a time, or, if
+        that was already so, stop until the next half hour's refresh."""
+        progress = self.progress
+        self._ledger.clear()
+        self._plan.clear()
+        if self._range_limit > PERIODS_PER_RESPONSE:
+            self._emit("history.stalled", fallback="one GetProfile at a time")
+            self._range_limit = PERIODS_PER_RESPONSE
+            self.resume()
+            return
+        self._emit("history.stalled", fallback=None)
+        self.progress = BackfillProgress(progress.done, progress.total, False)
+        self._changed()
 
     def on_history(self, data: bytes) -> None:
         """Store a GetProfileResponse from the meter and count it towards the progress.
@@ -190,6 +220,7 @@ class HistoryBackfill:
         scale = GAS_WH_PER_DM3 if fuel is Fuel.GAS else 1.0
         # Newest first (ZSE order), each ending where the previous one began.
         kwh = [value * scale / 1000 for value in response.intervals]
+        self._last_heard = self._clock()
         arrival = self._ledger.arrived(
             fuel, end, len(kwh), complete=response.status == ProfileStatus.SUCCESS
         )
