@@ -136,7 +136,7 @@ async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, An
         history_bytes = 0
         raw_done.clear()
         on_unit = server._on_unit
-        server._on_unit = lambda _unit: None
+        server._on_unit = lambda *_unit_and_connection: None
         traffic_start = time.perf_counter()
 
         async def requests() -> None:
