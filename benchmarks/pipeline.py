@@ -6,10 +6,11 @@
   requests being queued to the last interval stored.
 - ``backfill_ratio``: backfill bytes per second over the raw notification throughput of the same
   link measured in the same run (History-sized units notified back to back, only counted).
-- ``backfill_traffic_ratio``: the ceiling of ``backfill_ratio`` on this link: each History unit
-  needs one signed request (``history_request_bytes``, the certificate embedded), written with
-  acknowledgement; that traffic alone, with no signing, verifying, computing or storing at
-  either end (requests written while the units are notified), over the same raw throughput.
+- ``backfill_traffic_ratio``: the ceiling of ``backfill_ratio`` on this link: every 76 History
+  units (13 months of one fuel, a history range) need one signed request
+  (``history_request_bytes``, the certificate embedded), written with acknowledgement; that
+  traffic alone, with no signing, verifying, computing or storing at either end (requests
+  written while the units are notified), over the same raw throughput.
 - ``throughput_msgs_per_s``: genuine, signed operator messages indicated back to back by the
   meter, over the time until the IHD reported the last one displayed (verified, stored, inbox,
   replies queued); baseline ``raw_notify_units_per_s``, the History-sized units per second of the
@@ -33,6 +34,7 @@ from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import sign_envelope
 from ihd_app.protocol.envelope.compose import new_claims
 from ihd_app.protocol.events import EventLog, EventWaiter
+from ihd_app.protocol.history_range import MAX_RANGE_PERIODS, HistoryRange, range_request
 from ihd_app.protocol.pki import load_identity
 from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.protocol.resources import demo_pki_dir
@@ -127,7 +129,10 @@ async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, An
             lambda _c: None,
             lambda: datetime.now(UTC),
         )
-        request = throwaway.history_request(Endpoint.ELECTRICITY, datetime.now(UTC), 255)
+        request = throwaway.sign(
+            range_request(Endpoint.ELECTRICITY, datetime.now(UTC), MAX_RANGE_PERIODS)
+        )
+        requests_needed = -(-raw_units // HistoryRange(MAX_RANGE_PERIODS).responses)
         history_bytes = 0
         raw_done.clear()
         on_unit = server._on_unit
@@ -135,7 +140,7 @@ async def _session(workdir: Path, messages: int, raw_units: int) -> dict[str, An
         traffic_start = time.perf_counter()
 
         async def requests() -> None:
-            for _ in range(raw_units):
+            for _ in range(requests_needed):
                 await link.send(request)
 
         async def responses() -> None:

@@ -43,7 +43,8 @@ class IhdReplies:
         events: Where events go.
         faults: Rules the meter breaks on purpose.
         ihd_seen: Called with the IHD's entity id on each verified reply signed by an IHD.
-        history_requested: Queues a GetProfile (endpoint, end time, periods) for answering.
+        history_requested: Queues a history request (endpoint, GetProfile, details) for
+            answering.
         clock: The wall clock.
     """
 
@@ -57,7 +58,7 @@ class IhdReplies:
         faults: frozenset[Fault],
         *,
         ihd_seen: Callable[[str], None],
-        history_requested: Callable[[Endpoint, int, int], None],
+        history_requested: Callable[[Endpoint, GetProfile, Mapping[str, object]], None],
         clock: Callable[[], datetime],
     ) -> None:
         self._state = state
@@ -155,9 +156,7 @@ class IhdReplies:
             and message.unit is not None
             and fault_hooks.answers_history(self._faults)
         ):
-            self._history_requested(
-                message.unit.endpoint, command.end_time, command.number_of_periods
-            )
+            self._history_requested(message.unit.endpoint, command, details)
 
     def _on_reply(
         self,

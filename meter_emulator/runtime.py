@@ -248,7 +248,9 @@ class MeterRuntime:
             self.premises, self.sim, events, self.state, self._meter_messages.send
         )
         self._reports = LiveReports(self._server, self.behaviour, self.premises, self.sim)
-        self._history = HalfHourHistory(self.household, self._server, self.wall_now)
+        self._history = HalfHourHistory(
+            self.household, self._server, self.wall_now, emit=events.emit
+        )
         self._forwarding = OperatorForwarding(
             self._verifier,
             self.status,
@@ -380,6 +382,7 @@ class MeterRuntime:
     def _on_link_event(self, name: str, /, **fields: object) -> None:
         if name == "link.disconnected":
             self._reports.link_dropped()
+            self._history.link_dropped()
         self.events.emit(name, **fields)
         if fields.get("characteristic") == MESSAGES or name == "link.disconnected":
             # Bumble reports a subscription before the server has recorded it: look once the

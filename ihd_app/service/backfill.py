@@ -1,6 +1,7 @@
 """The history backfill: every half hour of the last 13 months the display lacks, asked of the
-meter a request at a time, planned again from what is stored (so a cut backfill resumes without
-gaps) and after each half hour, and the meter's answers stored as history."""
+meter as history ranges (one signed request for up to 13 months, answered by many responses),
+planned again from what is stored (so a cut backfill resumes without gaps) and after each half
+hour, and the meter's answers stored as history."""
 
 from __future__ import annotations
 
@@ -13,17 +14,27 @@ from typing import Any
 from ihd_app.core.readings import Fuel
 from ihd_app.link.meter_link import LinkError, MeterLink
 from ihd_app.protocol.errors import DecodeError
-from ihd_app.protocol.zcl import Endpoint, GetProfileResponse, decode_unit
+from ihd_app.protocol.history_range import MAX_RANGE_PERIODS, PERIODS_PER_RESPONSE, range_request
+from ihd_app.protocol.zcl import Endpoint, GetProfileResponse, ProfileStatus, decode_unit
 from ihd_app.protocol.zcl.primitives import utc_to_datetime
 from ihd_app.service.api import BackfillProgress
+from ihd_app.service.history_ledger import HistoryLedger
 from ihd_app.service.live_totals import HALF_HOUR, half_hour_floor
 from ihd_app.service.replies import ReplySigner
 from ihd_app.store.readings import ReadingsRepository, retention_cutoff
 
 #: 13 months of half hours, the history a new display asks its meter for.
 BACKFILL_PERIODS = 13 * 31 * 48
-#: GetProfile's NumberOfPeriods is a u8.
-PERIODS_PER_REQUEST = 255
+#: The most half hours one request asks for (a history range; GetProfile alone carries 255).
+PERIODS_PER_REQUEST = MAX_RANGE_PERIODS
+#: Responses stored in one transaction while more are on their way: each commit waits for the
+#: disk (synchronous=FULL), and one per response was most of the backfill's time.
+RESPONSES_PER_COMMIT = 4
+#: Silence on History, with ranges asked for, after which the meter is taken not to answer
+#: ranges (a board built before them answers each request's GetProfile alone): the rest is
+#: asked one GetProfile at a time. A meter that answers ranges sends responses milliseconds
+#: apart.
+STALL = timedelta(seconds=30)
 GAS_WH_PER_DM3 = 1.02264 * 39.5 / 3.6
 
 
@@ -66,10 +77,20 @@ class HistoryBackfill:
         self._clock = clock
         self.progress = BackfillProgress(0, 0, False)
         self._plan: deque[tuple[Fuel, datetime, int]] = deque()
+        self._ledger = HistoryLedger()
+        # Received and not committed yet, and how many of their half hours are new: reported
+        # (and counted done) only once committed, so a crash loses nothing it reported.
+        self._unstored: list[tuple[Fuel, datetime, list[float]]] = []
+        self._unstored_new = 0
         self._next_refresh: datetime | None = None
+        # The most half hours one request asks for on this meter, and when the backfill last
+        # heard from it (a request sent or a response received).
+        self._range_limit = PERIODS_PER_REQUEST
+        self._last_heard: datetime | None = None
 
     def begin(self) -> None:
         """On connecting: plan the backfill, unless it is off."""
+        self._range_limit = PERIODS_PER_REQUEST  # perhaps another meter: try ranges again
         if self._enabled:
             self.plan()
 
@@ -78,8 +99,19 @@ class HistoryBackfill:
         if self._enabled and self._connected():
             self.plan()
 
+    def reconnected(self) -> None:
+        """The link came back by itself after a drop: what was in flight went with the old
+        link (the meter forgets it too), so a running backfill is planned again from what is
+        stored. A first connection plans in :meth:`begin`."""
+        if self.progress.running:
+            self.resume()
+
     def refresh(self, now: datetime) -> None:
-        """A few minutes after each half hour, ask the meter for the half hours it has closed."""
+        """A few minutes after each half hour, ask the meter for the half hours it has closed;
+        and give up on ranges the meter has been silent about for :data:`STALL`."""
+        heard = self._last_heard
+        if self.progress.running and self._ledger.waiting and heard and now - heard >= STALL:
+            self._stalled()
         due = self._next_refresh
         if due is None:
             self._next_refresh = _next_refresh(now)
@@ -99,6 +131,7 @@ class HistoryBackfill:
         to originators: signed earlier, it would carry a counter below that of a reply that
         overtook it, and the meter would refuse it as a replay.
         """
+        self._store_received()  # what arrived before the link dropped is not asked for again
         now = self._clock()
         end = half_hour_floor(now)
         # Nothing older than the store keeps: it would be pruned, then asked for again.
@@ -118,13 +151,15 @@ class HistoryBackfill:
                 while (
                     cursor > start
                     and cursor - HALF_HOUR not in stored
-                    and periods < PERIODS_PER_REQUEST
+                    and periods < self._range_limit
                 ):
                     cursor -= HALF_HOUR
                     periods += 1
                 if periods:
                     plan.append((fuel, run_end, periods))
         self._plan = deque(plan)
+        # Whatever was in flight is lost with the link it was asked on, or stored already.
+        self._ledger.clear()
         total = sum(p for _, _, p in plan)
         if total == 0:
             return
@@ -140,16 +175,38 @@ class HistoryBackfill:
             return False
         fuel, cursor, periods = self._plan[0]
         endpoint = Endpoint.GAS if fuel is Fuel.GAS else Endpoint.ELECTRICITY
-        envelope = signer.history_request(endpoint, cursor, periods)
+        envelope = signer.sign(range_request(endpoint, cursor, periods))
+        self._ledger.asked(fuel, cursor, periods)
         try:
             await link.send(envelope)
         except LinkError:
-            return False  # the next connection plans the backfill again
+            self._ledger.withdraw()
+            return False  # sent again when the loop is woken, or planned again on connecting
         self._plan.popleft()
+        self._last_heard = self._clock()
         return True
 
+    def _stalled(self) -> None:
+        """Nothing came for the requests in flight: ask again one GetProfile at a time, or, if
+        that was already so, stop until the next half hour's refresh."""
+        progress = self.progress
+        self._ledger.clear()
+        self._plan.clear()
+        if self._range_limit > PERIODS_PER_RESPONSE:
+            self._emit("history.stalled", fallback="one GetProfile at a time")
+            self._range_limit = PERIODS_PER_RESPONSE
+            self.resume()
+            return
+        self._emit("history.stalled", fallback=None)
+        self.progress = BackfillProgress(progress.done, progress.total, False)
+        self._changed()
+
     def on_history(self, data: bytes) -> None:
-        """Store a GetProfileResponse from the meter and count it towards the progress."""
+        """Store a GetProfileResponse from the meter and count it towards the progress.
+
+        Responses are committed a few at a time while the backfill waits for more, and at once
+        when it waits for nothing (or before it is planned again).
+        """
         try:
             unit = decode_unit(data)
         except DecodeError as exc:
@@ -163,16 +220,38 @@ class HistoryBackfill:
         scale = GAS_WH_PER_DM3 if fuel is Fuel.GAS else 1.0
         # Newest first (ZSE order), each ending where the previous one began.
         kwh = [value * scale / 1000 for value in response.intervals]
+        self._last_heard = self._clock()
+        arrival = self._ledger.arrived(
+            fuel, end, len(kwh), complete=response.status == ProfileStatus.SUCCESS
+        )
+        self._unstored.append((fuel, end, kwh))
+        self._unstored_new += arrival.new
+        if len(self._unstored) >= RESPONSES_PER_COMMIT or not self._waiting():
+            self._store_received()
+
+    def _waiting(self) -> bool:
+        """Whether more of the backfill is to be asked for or is on its way."""
+        return bool(self._plan) or self._ledger.waiting
+
+    def _store_received(self) -> None:
+        """Commit the responses received, then count them towards the progress."""
+        if not self._unstored:
+            return
+        blocks, new = self._unstored, self._unstored_new
+        self._unstored, self._unstored_new = [], 0
         progress = self.progress
         try:
-            self._store.add_profile(fuel, end, HALF_HOUR, kwh, "history")
+            self._store.add_profiles(blocks, HALF_HOUR, "history")
         except sqlite3.Error as exc:
             # Planned again from what is stored once storage recovers.
             self.progress = BackfillProgress(progress.done, progress.total, False)
             self._storage_failed(exc)
             return
-        done = min(progress.total, progress.done + len(kwh))
-        running = done < progress.total
+        done = min(progress.total, progress.done + new)
+        # Half hours given up (a short answer) are asked for again by the next plan.
+        running = progress.running and self._waiting()
+        if done == progress.done and running == progress.running:
+            return  # a half hour stored again, or one nobody asked for: nothing to report
         self.progress = BackfillProgress(done, progress.total, running)
         self._emit("history.progress", done=done, total=progress.total)
         if not running and progress.running:

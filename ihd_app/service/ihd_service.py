@@ -226,7 +226,7 @@ class IhdService:
             on_history=self._backfill.on_history,
             emit=emit,
             changed=lambda detail: self._notify(Topic.LINK, detail),
-            on_ready=self.wake_outbox,
+            on_ready=self._link_ready,
             on_connected=self._on_connected,
             problem=lambda: self.keeper.problem,
             clock=clock,
@@ -460,6 +460,12 @@ class IhdService:
 
     def wake_outbox(self) -> None:
         """Try delivering pending replies now (after a reconnection)."""
+        self._delivery.wake()
+
+    def _link_ready(self) -> None:
+        """The link is up (again): a backfill cut by the drop is planned again, then whatever
+        waited is delivered."""
+        self._backfill.reconnected()
         self._delivery.wake()
 
     # -- developer panel (read-only GATT, event records, HCI capture) -------------------------

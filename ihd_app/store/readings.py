@@ -103,11 +103,25 @@ class ReadingsRepository:
         Returns:
             How many rows were inserted or replaced.
         """
-        end_us = micros_of(end)
+        return self.add_profiles([(fuel, end, kwh_newest_first)], duration, source)
+
+    def add_profiles(
+        self,
+        profiles: Sequence[tuple[Fuel, datetime, Sequence[float]]],
+        duration: timedelta,
+        source: IntervalSource,
+    ) -> int:
+        """Store several GetProfileResponse blocks (fuel, end, kWh newest first) as
+        :meth:`add_profile` does, in one transaction: one commit for all of them.
+
+        Returns:
+            How many rows were inserted or replaced.
+        """
         duration_us = micros_of_duration(duration)
-        fuel_value = fuel.value
         rows = [
-            (fuel_value, end_us - duration_us * (n + 1), duration_us, kwh, source)
+            (fuel.value, end_us - duration_us * (n + 1), duration_us, kwh, source)
+            for fuel, end, kwh_newest_first in profiles
+            for end_us in (micros_of(end),)
             for n, kwh in enumerate(kwh_newest_first)
         ]
         return self._upsert(rows)

@@ -161,17 +161,19 @@ def interval_energy_wh(household: Household, start: datetime, fuel: str) -> floa
     if fuel == "gas":
         hour = start.hour + start.minute / 60
         boiler_minutes = _boiler_minutes(start.hour * 60 + start.minute)
-        hob_minutes = 0.0
-        if _hob_used(household.seed, start.date()):
-            hob_minutes = _overlap_minutes(hour * 60, hour * 60 + 30, 18 * 60, 18.75 * 60)
+        # Whether the hob was used that day is looked up only for the dinner-time half hours.
+        hob_minutes = _overlap_minutes(hour * 60, hour * 60 + 30, 18 * 60, 18.75 * 60)
+        if hob_minutes and not _hob_used(household.seed, start.date()):
+            hob_minutes = 0.0
         return (18000.0 * boiler_minutes + 2500.0 * hob_minutes) / 60
     # The smooth parts depend on the time of day only: computed once per half hour of the day.
     energy = _smooth_wh(household.baseload_w, household.solar_peak_w, start.time())
     energy += 110.0 * (12 / 30) * 0.5  # the fridge's duty cycle
-    key_start = start.isoformat()
+    key_start = ""  # formatted only for a half hour some appliance may run in (most are not)
     for appliance in APPLIANCES:
         if start.hour not in appliance.hours:
             continue
+        key_start = key_start or start.isoformat()
         if _unit_random(household.seed, "use", key_start, appliance.name) < appliance.chance:
             energy += appliance.watts * appliance.minutes / 60
     return max(0.0, energy)
