@@ -463,8 +463,13 @@ class IhdService:
         self._delivery.wake()
 
     def _link_ready(self) -> None:
-        """The link is up (again): a backfill cut by the drop is planned again, then whatever
-        waited is delivered."""
+        """The link is up (again): replies name the new handshake's session, a backfill cut by
+        the drop is planned again, then whatever waited is delivered."""
+        link = self.link
+        verified = link.verified_meter if link is not None else None
+        if verified is not None and self._signing.current() is not None:
+            # The link came back by itself: its handshake opened a new session.
+            self._signing.address_to(verified.meter_id, verified.session)
         self._backfill.reconnected()
         self._delivery.wake()
 

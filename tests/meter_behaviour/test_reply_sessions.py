@@ -79,3 +79,22 @@ async def test_a_reply_of_an_earlier_session_is_accepted_after_the_meter_restart
         assert stored["consent"]["dno"] is True
     finally:
         await stack.close()
+
+
+async def test_after_the_link_comes_back_by_itself_replies_name_the_new_session(
+    tmp_path: Path,
+) -> None:
+    stack = await start_stack(tmp_path)
+    try:
+        await stack.meter.drop_link()
+        ready = await stack.ihd_events.wait_count("link.ready", 2)
+        established = await stack.meter_events.wait_count("session.established", 2)
+        assert ready[-1]["session"] == established[-1]["session"] != established[0]["session"]
+
+        sent = stack.meter.operator.send(
+            "dno", MessageRequest("message.general", message_id=310, text="After the drop")
+        )
+        receipt = await stack.meter_events.wait("receipt", refers_to=sent.key)
+        assert receipt["details"]["session"] == established[-1]["session"]
+    finally:
+        await stack.close()
