@@ -71,6 +71,8 @@ class LinkSessions:
         drop: Disconnects a refused display and deletes its bond.
         established: Told the display id once a session is established (the meter addresses
             its own messages to it, and the store and forward looks for listeners again).
+        replies: Handles a reply written on a link whose handshake is done, with the id of
+            the display proven on it.
         clock: The wall clock.
     """
 
@@ -86,6 +88,7 @@ class LinkSessions:
         spawn: Callable[[Awaitable[None], str], None],
         drop: Callable[[Connection], Awaitable[None]],
         established: Callable[[str], None],
+        replies: Callable[[bytes, str], None],
         clock: Callable[[], datetime],
         admit: Callable[[Hello], Admission] = admit_every_display,
     ) -> None:
@@ -98,8 +101,26 @@ class LinkSessions:
         self._spawn = spawn
         self._drop = drop
         self._established = established
+        self._replies = replies
         self._clock = clock
         self.admit = admit
+
+    def route(self, unit: bytes, connection: Connection) -> None:
+        """A unit a display wrote on ``connection``: its hello, or a reply on a link whose
+        handshake is done (anything else is refused: ``wrong-session``)."""
+        if is_hello(unit):
+            self.on_hello(unit, connection)
+            return
+        server = self._server()
+        display = server.session_of(connection) if server is not None else None
+        if display is None:
+            self._events.emit(
+                "ihd.rejected",
+                reason=Reason.WRONG_SESSION.value,
+                detail="a reply on a link whose display has not completed the handshake",
+            )
+            return
+        self._replies(unit, display.ihd_id)
 
     def on_hello(self, data: bytes, connection: Connection) -> None:
         """A ``session.hello`` written on ``connection``: verify it and answer."""

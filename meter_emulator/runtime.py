@@ -28,13 +28,13 @@ from typing import TypeVar
 
 from bumble.device import Connection
 
+from ihd_app.protocol.errors import ConfigurationError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import Identity, TrustStore, load_identity
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.private_dir import make_private_dir
 from ihd_app.protocol.radio_spec import RadioSpec
-from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
 from ihd_app.protocol.session import HANDSHAKE_CLOCK_SKEW_S, FreshByChallenge
 from ihd_app.protocol.set_aside import (
@@ -49,6 +49,7 @@ from meter_emulator import faults as fault_hooks
 from meter_emulator.attacks.console import AttackConsole
 from meter_emulator.behaviour.meter import MeterBehaviour
 from meter_emulator.delivery import Origin, Outgoing, StoreAndForward
+from meter_emulator.device_log import DEVICE_LOG_FILE, DeviceLog, HanDevice, device_of
 from meter_emulator.faults import Fault
 from meter_emulator.gatt import (
     AutoAcceptPolicy,
@@ -60,10 +61,11 @@ from meter_emulator.gatt import (
     advertised_name,
 )
 from meter_emulator.gatt.pairing_window import DEFAULT_AT_START_S, PairingWindow
+from meter_emulator.han_devices import HanDevices
 from meter_emulator.history import HalfHourHistory
 from meter_emulator.ihd_delivery import MESSAGES, IhdDelivery
 from meter_emulator.ihd_replies import IhdReplies
-from meter_emulator.link_sessions import LinkSessions, is_hello
+from meter_emulator.link_sessions import LinkSessions
 from meter_emulator.live_reports import LiveReports
 from meter_emulator.meter_messages import MeterMessages
 from meter_emulator.operator.console import OperatorConsole
@@ -107,6 +109,8 @@ class MeterConfig:
             from the IHD's first verified reply; until then the meter's own id, which the IHD
             accepts too).
         faults: Rules this meter deliberately breaks (``--fault``, :mod:`meter_emulator.faults`).
+        commission: Identities of the PKI (``ihd-2``) put on the HAN device log at start
+            (``--commission``), besides what the log holds.
         pairing_window_s: Seconds the pairing window is open from start (``--pairing-window``;
             0: closed until opened).
     """
@@ -126,6 +130,7 @@ class MeterConfig:
     sim_start: datetime | None = None
     ihd_id: str | None = None
     faults: frozenset[Fault] = frozenset()
+    commission: tuple[str, ...] = ()
     pairing_window_s: float = DEFAULT_AT_START_S
 
 
@@ -251,6 +256,20 @@ class MeterRuntime:
         self._history = HalfHourHistory(
             self.household, self._server, self.wall_now, emit=events.emit
         )
+        #: The HAN device log: the displays this meter serves.
+        self.han = HanDevices(
+            self._open_data_file(
+                lambda path: DeviceLog(path, self._first_display()),
+                config.data_dir / DEVICE_LOG_FILE,
+                "the meter starts again from the display of its own PKI only; the damaged log "
+                "is kept",
+            ),
+            self._server,
+            self._drop_display,
+            self._spawn,
+            events,
+            self.wall_now,
+        )
         self._forwarding = OperatorForwarding(
             self._verifier,
             self.status,
@@ -258,11 +277,23 @@ class MeterRuntime:
             self.state,
             self._history,
             self._delivery,
+            self.han,
             events=events,
             clock=self.wall_now,
         )
         self.operator = OperatorConsole(self)
         self.attacks = AttackConsole(self)
+        self._replies = IhdReplies(
+            self.state,
+            self._verifier,
+            self.status,
+            self.attacks,
+            events,
+            config.faults,
+            ihd_seen=self._ihd_seen,
+            history_requested=self._history.request,
+            clock=self.wall_now,
+        )
         self.sessions = LinkSessions(
             self.identity,
             Verifier(
@@ -282,19 +313,13 @@ class MeterRuntime:
             spawn=self._spawn,
             drop=self._drop_display,
             established=self._display_established,
+            replies=self._replies.on_unit_from_ihd,
             clock=self.wall_now,
+            admit=self.han.admit,
         )
-        self._replies = IhdReplies(
-            self.state,
-            self._verifier,
-            self.status,
-            self.attacks,
-            events,
-            config.faults,
-            ihd_seen=self._ihd_seen,
-            history_requested=self._history.request,
-            clock=self.wall_now,
-        )
+        for name in config.commission:
+            display = self.identity_of(name)
+            self.han.commission(display.entity_id, display.kid.hex(), "--commission")
         for path in config.send:
             self._delivery.queue_file(path)
 
@@ -346,7 +371,7 @@ class MeterRuntime:
                 name="Smart meter (electricity and gas)",
                 certificate_sha256=self.identity.kid,
             ),
-            self._on_unit_from_ihd,
+            self.sessions.route,
             on_error=self._replies.on_segment_error,
             security=self._peripheral.security,
             require_authentication=Fault.NO_AUTH not in config.faults,
@@ -392,21 +417,14 @@ class MeterRuntime:
     def _server(self) -> MeterGattServer | None:
         return self.server
 
-    def _on_unit_from_ihd(self, unit: bytes, connection: Connection) -> None:
-        """A unit a display wrote: its handshake, or a reply on a link whose handshake is done."""
-        if is_hello(unit):
-            self.sessions.on_hello(unit, connection)
-            return
-        server = self.server
-        display = server.session_of(connection) if server is not None else None
-        if display is None:
-            self.events.emit(
-                "ihd.rejected",
-                reason=Reason.WRONG_SESSION.value,
-                detail="a reply on a link whose display has not completed the handshake",
-            )
-            return
-        self._replies.on_unit_from_ihd(unit, display.ihd_id)
+    def _first_display(self) -> HanDevice | None:
+        """The display of the meter's own PKI, commissioned on a first start (a meter and
+        display supplied together arrive paired on the device log)."""
+        try:
+            display = self.identity_of("ihd")
+        except ConfigurationError:
+            return None
+        return device_of(display.entity_id, display.kid.hex(), "first start", self.wall_now)
 
     async def _drop_display(self, connection: Connection) -> None:
         if self._peripheral is not None:

@@ -102,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--address", metavar="ADDR", help="connect to this meter, not the first heard")
     run.add_argument("--trust", type=Path, dest="trust_store", metavar="DIR", help="trust store")
     run.add_argument(
+        "--identity",
+        dest="display_identity",
+        default="ihd",
+        metavar="NAME",
+        help="which display of the DEMO PKI this is: ihd (default) or ihd-2, a second display "
+        "of the same home",
+    )
+    run.add_argument(
         "--config",
         type=Path,
         metavar="FILE",
@@ -368,6 +376,7 @@ def _run_window(args: argparse.Namespace, data_dir: Path, log_file: Path | None 
         radio=args.radio,
         data_dir=data_dir,
         trust_dir=args.trust_store or demo_trust_dir(),
+        identity=args.display_identity,
         address=args.address,
         btsnoop=args.btsnoop,
         backfill=not args.no_backfill,
@@ -401,6 +410,7 @@ def _headless_config(args: argparse.Namespace, data_dir: Path) -> HeadlessConfig
         address=args.address,
         btsnoop=args.btsnoop,
         trust_dir=args.trust_store or demo_trust_dir(),
+        identity=args.display_identity,
     )
 
 

@@ -39,6 +39,7 @@ class HeadlessConfig:
         btsnoop: HCI capture file.
         trust_dir: Trust store.
         pki_dir: Where the IHD's identity is.
+        identity: Which identity of ``pki_dir`` the display is (``ihd``, ``ihd-2``).
         search_timeout_s: How long one scan for a meter lasts before trying again.
         backfill: Ask for 13 months of history after pairing.
     """
@@ -51,6 +52,7 @@ class HeadlessConfig:
     btsnoop: Path | None = None
     trust_dir: Path = field(default_factory=demo_trust_dir)
     pki_dir: Path = field(default_factory=demo_pki_dir)
+    identity: str = "ihd"
     search_timeout_s: float = 10.0
     backfill: bool = True
 
@@ -62,6 +64,7 @@ def service_config(config: HeadlessConfig) -> ServiceConfig:
         data_dir=config.data_dir,
         trust_dir=config.trust_dir,
         pki_dir=config.pki_dir,
+        identity=config.identity,
         auto_ack=config.auto_ack,
         address=config.address,
         btsnoop=config.btsnoop,

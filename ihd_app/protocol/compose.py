@@ -91,6 +91,8 @@ class MessageRequest:
         reason: ``error.notification``: why the refused message was refused.
         refers_to: ``error.notification`` / receipts: the refused message's ``cti`` in hex.
         consent: ``consent.update``: party -> whether it may read half-hourly data.
+        device_id: ``han.device-add`` / ``-remove``: the display's identifier.
+        device_certificate_sha256: ``han.device-add``: hex SHA-256 of its certificate.
         at: When the confirmation or error happened (``None``: now).
         extra_details: More details to sign.
     """
@@ -118,6 +120,8 @@ class MessageRequest:
     reason: Reason | None = None
     refers_to: str = ""
     consent: Mapping[str, bool] = field(default_factory=dict)
+    device_id: str = ""
+    device_certificate_sha256: str = ""
     at: datetime | None = None
     extra_details: Mapping[str, DetailValue] = field(default_factory=dict)
 
@@ -237,6 +241,20 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
         unit = None
         details["consent"] = dict(request.consent)
         details["at"] = _iso(at)
+    elif name in ("han.device-add", "han.device-remove"):
+        if not request.device_id:
+            raise EncodeError(Reason.MALFORMED, f"{name} needs the display's identifier")
+        unit = None
+        device: dict[str, DetailValue] = {"ihd_id": request.device_id}
+        details["device"] = device
+        if name == "han.device-add":
+            fingerprint = request.device_certificate_sha256.lower()
+            if len(fingerprint) != 64 or any(c not in "0123456789abcdef" for c in fingerprint):
+                raise EncodeError(
+                    Reason.MALFORMED,
+                    "han.device-add needs the SHA-256 of the display's certificate (64 hex digits)",
+                )
+            device["certificate_sha256"] = fingerprint
     elif spec.flow is Flow.SESSION or name == "session.hello":
         # The handshake's content (nonces, session id, refusal) is all in its details, filled in
         # by ihd_app.protocol.session through extra_details.

@@ -86,6 +86,8 @@ class ServiceConfig:
         data_dir: Database and bonds.
         trust_dir: Trust store.
         pki_dir: Where the display's identity is.
+        identity: Which identity of ``pki_dir`` the display is (``ihd``; ``ihd-2`` for a second
+            display of the same home).
         auto_ack: Acknowledge every displayed message that asks for it (headless tests).
         accept_pairing: Headless: confirm pairing automatically; ``None``: ask the UI.
         address: Connect to this meter instead of the first heard.
@@ -103,6 +105,7 @@ class ServiceConfig:
     data_dir: Path
     trust_dir: Path = field(default_factory=demo_trust_dir)
     pki_dir: Path = field(default_factory=demo_pki_dir)
+    identity: str = "ihd"
     auto_ack: bool = False
     accept_pairing: bool | None = None
     address: str | None = None
@@ -136,7 +139,7 @@ class IhdService:
         self._listeners: list[Callable[[Change], None]] = []
         self._interactive = InteractivePairing(lambda: self._notify(Topic.PAIRING))
         self._pairing = ReportedAnswers(pairing or self._interactive, events.emit)
-        self.identity = load_identity(config.pki_dir, "ihd")
+        self.identity = load_identity(config.pki_dir, config.identity)
         trust = TrustStore.from_directory(config.trust_dir)
         policy = Policy.from_file(default_policy_path())
         self.db = Database.in_data_dir(make_private_dir(config.data_dir))

@@ -124,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
         f"for SECONDS from start (default {DEFAULT_AT_START_S:g}; 0: closed until opened by the "
         f"window's button or, headless, kill -RTMIN for {DEFAULT_OPEN_S:g} s)",
     )
+    run.add_argument(
+        "--commission",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="put display NAME of the meter's PKI (e.g. ihd-2) on the HAN device log at start; "
+        "repeatable (the PKI's 'ihd' is on it from the first start)",
+    )
     run.add_argument("--seed", type=int, default=1, help="the household's seed")
     run.add_argument(
         "--solar-kw",
@@ -306,6 +314,7 @@ def _run_config(args: argparse.Namespace) -> tuple[MeterConfig, Scenario | None]
         sim_start=sim_start,
         faults=frozenset(f for f in args.fault if isinstance(f, Fault)),
         pairing_window_s=args.pairing_window,
+        commission=tuple(args.commission),
     )
     return config, scenario
 

@@ -22,6 +22,7 @@ from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import Claims, sign_envelope
 from ihd_app.protocol.message_types import message_type_names
 from ihd_app.protocol.pki import Role, load_identity
+from ihd_app.protocol.pki.certificates import certificate_id, load_certificate
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.protocol.timeutil import parse_instant
@@ -40,6 +41,19 @@ def _consent(text: str) -> tuple[str, bool]:
     if not party or answer.lower() not in ("yes", "no"):
         raise argparse.ArgumentTypeError(f"'{text}' is not PARTY=yes or PARTY=no")
     return party, answer.lower() == "yes"
+
+
+def _fingerprint(value: str | None) -> str:
+    """``--device-certificate``: a certificate file's SHA-256, or the hex given."""
+    if value is None:
+        return ""
+    path = Path(value)
+    if path.is_file():
+        try:
+            return certificate_id(load_certificate(path.read_bytes())).hex()
+        except (OSError, ValueError) as error:
+            raise UsageError(f"--device-certificate {value}: not a certificate ({error})") from None
+    return value
 
 
 def add_sign_parser(commands: argparse._SubParsersAction[OneLineParser]) -> None:
@@ -106,6 +120,14 @@ def add_sign_parser(commands: argparse._SubParsersAction[OneLineParser]) -> None
         "--consent", type=_consent, action="append", metavar="PARTY=yes|no", default=[]
     )
     message.add_argument("--at", type=_instant, metavar="TIME", help="time of confirmation/error")
+    message.add_argument(
+        "--device-id", default="", metavar="ID", help="han.device-*: the display's identifier"
+    )
+    message.add_argument(
+        "--device-certificate",
+        metavar="PEM|SHA256",
+        help="han.device-add: the display's certificate file, or its SHA-256 in hex",
+    )
     parser.add_argument("--out", required=True, type=Path, metavar="FILE", help="envelope file")
     parser.add_argument("--hex", action="store_true", help="write hex text instead of CBOR bytes")
 
@@ -152,6 +174,8 @@ def sign(args: argparse.Namespace) -> int:
         reason=Reason(args.reason) if args.reason else None,
         refers_to=args.refers_to,
         consent=dict(args.consent),
+        device_id=args.device_id,
+        device_certificate_sha256=_fingerprint(args.device_certificate),
         at=args.at or issued_at,
     )
     payload, details = compose(request)

@@ -324,6 +324,14 @@ class MeterGattServer:
             if link.session is not None and self._is_secure(link)
         ]
 
+    def connections_of(self, ihd_id: str) -> list[Connection]:
+        """The links on which display ``ihd_id`` completed its handshake."""
+        return [
+            link.connection
+            for link in self._links.values()
+            if link.session is not None and link.session.ihd_id == ihd_id
+        ]
+
     def challenge_of(self, connection: Connection) -> bytes | None:
         """The handshake challenge Meter Info gave ``connection`` (``None``: not connected)."""
         link = self._links.get(connection)

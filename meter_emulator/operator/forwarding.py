@@ -24,6 +24,7 @@ from ihd_app.protocol.zcl import (
 from ihd_app.protocol.zcl.unit import decode_unit
 from meter_emulator.behaviour.meter import MeterBehaviour
 from meter_emulator.delivery import Origin, digest_key
+from meter_emulator.han_devices import HanDevices
 from meter_emulator.history import HalfHourHistory
 from meter_emulator.ihd_delivery import IhdDelivery
 from meter_emulator.operator.status import FINAL, MessageRecord, StatusTable
@@ -40,6 +41,7 @@ class OperatorForwarding:
         state: The meter's saved state (the consumer's consent).
         history: The half-hourly history (a data request's answer).
         delivery: The store-and-forward queue's way to the IHD.
+        han: The HAN device log (the supplier's han.device-add / han.device-remove).
         events: Where events go.
         clock: The wall clock.
     """
@@ -52,6 +54,7 @@ class OperatorForwarding:
         state: MeterState,
         history: HalfHourHistory,
         delivery: IhdDelivery,
+        han: HanDevices,
         *,
         events: EventLog,
         clock: Callable[[], datetime],
@@ -62,6 +65,7 @@ class OperatorForwarding:
         self._state = state
         self._history = history
         self._delivery = delivery
+        self._han = han
         self._events = events
         self._clock = clock
 
@@ -217,6 +221,40 @@ class OperatorForwarding:
             self._confirm(message, record, f"threshold {float(kw):g} kW, grace {float(grace):g} s")
         elif name == "data.request":
             self._answer_data_request(message, record, who)
+        elif name in ("han.device-add", "han.device-remove"):
+            self._change_device_log(message, record, who)
+
+    def _change_device_log(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
+        """The supplier commissions a display, or takes it off (seed: only the supplier joins
+        a device to the home area network)."""
+        device = message.claims.details.get("device")
+        ihd_id = device.get("ihd_id") if isinstance(device, dict) else None
+        fingerprint = device.get("certificate_sha256") if isinstance(device, dict) else None
+        adding = message.message_type.name == "han.device-add"
+        if not isinstance(ihd_id, str) or (adding and not _is_sha256_hex(fingerprint)):
+            record.refused_reason = "malformed"
+            record.refused_detail = (
+                "details.device needs ihd_id and, to add, the certificate's SHA-256 in hex"
+            )
+            self._events.emit(
+                "operator.error",
+                reason="malformed",
+                detail=record.refused_detail,
+                explanation="The request's details cannot be used.",
+                at=self._clock().isoformat(timespec="seconds"),
+                key=record.key,
+                type=message.message_type.name,
+                claimed_originator=message.claims.issuer,
+            )
+            return
+        if adding:
+            assert isinstance(fingerprint, str)
+            changed = self._han.commission(ihd_id, fingerprint, who)
+            what = f"display {ihd_id} {'added to' if changed else 'already on'} the device log"
+        else:
+            changed = self._han.decommission(ihd_id, who)
+            what = f"display {ihd_id} {'removed from' if changed else 'was not on'} the device log"
+        self._confirm(message, record, what)
 
     def _answer_data_request(
         self, message: VerifiedMessage, record: MessageRecord, who: str
@@ -258,6 +296,14 @@ class OperatorForwarding:
             kwh=round(sum(intervals) / 1000, 3),
             intervals_wh=intervals,
         )
+
+
+def _is_sha256_hex(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) == 64
+        and all(c in "0123456789abcdef" for c in value.lower())
+    )
 
 
 def _positive_number(value: object, *, allow_zero: bool = False) -> bool:

@@ -68,6 +68,9 @@ STANDARD_IDENTITIES: tuple[IdentitySpec, ...] = (
     ),
     IdentitySpec("ihd", "00-1D-A6-00-00-00-01-01", "In-home display", Role.IHD),
     IdentitySpec(
+        "ihd-2", "00-1D-A6-00-00-00-01-02", "Second display (consumer access device)", Role.IHD
+    ),
+    IdentitySpec(
         "rogue-dno", "90-B3-D5-1F-30-01-66-66", "Rogue DNO (untrusted root)", Role.DNO, "rogue"
     ),
     IdentitySpec(
