@@ -176,14 +176,17 @@ class LinkSessions:
             now=now,
         )
         self._spawn(
-            self._answer(connection, DisplaySession(hello.ihd_id, session), proof), "session-proof"
+            self._answer(connection, hello, DisplaySession(hello.ihd_id, session), proof),
+            "session-proof",
         )
 
     def opened(self, ihd_id: str, session: str) -> bool:
         """Whether the meter opened ``session`` with display ``ihd_id`` (the reply check)."""
         return self._state.has_session(ihd_id, session)
 
-    async def _answer(self, connection: Connection, session: DisplaySession, proof: bytes) -> None:
+    async def _answer(
+        self, connection: Connection, hello: Hello, session: DisplaySession, proof: bytes
+    ) -> None:
         server = self._server()
         if server is None:
             return
@@ -191,6 +194,13 @@ class LinkSessions:
             await server.indicate_to(connection, proof)
         except IhdError as exc:
             self._events.emit("session.failed", ihd_id=session.ihd_id, detail=str(exc))
+            return
+        admission = self.admit(hello)
+        if not admission.admitted:
+            # Taken off the device log while its proof was on the way: not served; its next
+            # connection is refused with the reason.
+            self._events.emit("session.failed", ihd_id=session.ihd_id, detail=admission.detail)
+            await self._drop(connection)
             return
         # Served only once the display holds the proof: anything indicated before it would
         # reach a display still waiting for its answer.

@@ -166,6 +166,8 @@ class MeterLink:
         self._handshake = handshake
         self._exchange: HandshakeExchange | None = None
         self._verified: VerifiedMeter | None = None
+        #: Set when reconnecting by itself ended in a refusal (pairing or the handshake).
+        self._refusal: asyncio.Future[PairingRefusedError] | None = None
 
     @property
     def state(self) -> LinkState:
@@ -271,6 +273,8 @@ class MeterLink:
         # After Forget or close, a new connection starts a new life of the link.
         self._closing = False
         self._lost.clear()
+        if self._refusal is None or self._refusal.done():
+            self._refusal = asyncio.get_running_loop().create_future()
         await self._connect_once()
         if self._supervisor is None or self._supervisor.done():
             self._supervisor = asyncio.create_task(self._supervise(), name="meter-link-supervisor")
@@ -349,7 +353,7 @@ class MeterLink:
                 if exc.forget_bond:
                     await self._backend.forget_bond(client.address)
                 raise MeterNotTrustedError(
-                    f"the meter was not accepted: {exc}", exc.reason, forget_bond=exc.forget_bond
+                    str(exc), exc.reason, forget_bond=exc.forget_bond
                 ) from None
             if isinstance(exc, PairingRefusedError):
                 raise PairingRefusedError(message, exc.reason) from None
@@ -424,11 +428,26 @@ class MeterLink:
                 await asyncio.sleep(delay)  # backoff between attempts, not synchronisation
                 try:
                     await self._connect_once()
+                except PairingRefusedError as exc:
+                    # Trying again would ask the consumer, or be refused, again and again:
+                    # whoever keeps the display connected is told, and someone acts.
+                    self._emit("link.reconnect-refused", reason=exc.reason, detail=str(exc))
+                    self._set_state(LinkState.IDLE)
+                    if self._refusal is not None and not self._refusal.done():
+                        self._refusal.set_result(exc)
+                    return
                 except LinkError as exc:
                     self._emit("link.reconnect-failed", attempt=attempt + 1, reason=str(exc))
                     attempt += 1
                     continue
                 break
+
+    async def refused(self) -> PairingRefusedError:
+        """Return the refusal once reconnecting by itself ends in one (the meter asked to pair
+        again and it was refused, or its handshake failed); the link then stays down."""
+        if self._refusal is None:
+            self._refusal = asyncio.get_running_loop().create_future()
+        return await asyncio.shield(self._refusal)
 
     async def wait_connected(self, timeout_s: float) -> None:
         """Wait until the link is (again) ready.

@@ -76,6 +76,11 @@ class Connectable(Protocol):
         """Return when the radio goes away."""
         ...
 
+    async def link_refused(self) -> PairingRefusedError:
+        """Return the refusal that ended the link's reconnecting by itself (the meter asked
+        to pair again, or its handshake failed)."""
+        ...
+
 
 class ConnectionKeeper:
     """Runs the connection loop and remembers why the display is not connected.
@@ -209,14 +214,18 @@ class ConnectionKeeper:
             self._service.connect_until_connected(self._search_timeout_s)
         )
         lost = asyncio.ensure_future(self._service.radio_lost())
+        refused: asyncio.Future[PairingRefusedError] | None = None
         try:
             done, _ = await asyncio.wait({connect, lost}, return_when=asyncio.FIRST_COMPLETED)
             if connect in done and not lost.done():
                 connect.result()  # a refused pairing is raised here
-                await lost
+                refused = asyncio.ensure_future(self._service.link_refused())
+                await asyncio.wait({lost, refused}, return_when=asyncio.FIRST_COMPLETED)
+                if refused.done() and not lost.done():
+                    raise refused.result()  # reconnecting by itself was refused
             return True
         finally:
-            await _cancel(connect, lost)
+            await _cancel(connect, lost, *([refused] if refused is not None else []))
 
     async def _wait_for_retry_or_loss(self) -> bool:
         """Wait for Pair again (False) or for the radio to go (True)."""

@@ -185,6 +185,11 @@ class RadioLink:
             await radio.close()
         self._changed("radio closed")
 
+    async def link_refused(self) -> PairingRefusedError:
+        """Return the refusal that ended the link's reconnecting by itself."""
+        assert self.link is not None
+        return await self.link.refused()
+
     async def radio_lost(self) -> None:
         """Return when the radio goes away."""
         assert self.radio is not None

@@ -3,16 +3,23 @@ signed envelope), and what taking a connected display off it does (its link and 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
+from ihd_app.link.meter_link import LinkState
+from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.compose import MessageRequest
+from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.pki import load_identity
 from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.protocol.session import Hello
+from ihd_app.service.api import ProblemKind
+from ihd_app.service.ihd_service import IhdService, ServiceConfig
 from meter_emulator.device_log import DEVICE_LOG_FILE, DeviceLog, DeviceLogError, HanDevice
+from tests.event_waiting import Events
 from tests.meter_behaviour.support import start_stack
 from tests.support import IHD_ID
 
@@ -95,5 +102,47 @@ async def test_a_connected_display_taken_off_the_log_loses_its_link_and_bond(
         assert untrusted["reason"] == "not-commissioned"
         refusal = await stack.meter_events.wait("session.refused", timeout=30)
         assert refusal["ihd_id"] == IHD_ID
+        # It stops there: pairing and being refused again and again would help nobody.
+        stopped = await stack.ihd_events.wait("link.reconnect-refused", timeout=30)
+        assert stopped["reason"] == "not-commissioned"
+        assert stack.ihd is not None
+        assert stack.ihd.link_state is LinkState.IDLE
     finally:
+        await stack.close()
+
+
+async def test_a_display_kept_connected_shows_why_the_meter_no_longer_serves_it(
+    tmp_path: Path,
+) -> None:
+    stack = await start_stack(tmp_path, with_ihd=False)
+    log = EventLog()
+    events = Events(log)
+    service = IhdService(
+        ServiceConfig(
+            stack.meter.config.radio, tmp_path / "ihd", backfill=False, auto_connect=True
+        ),
+        log,
+        pairing=AutoAccept(),
+    )
+    problem_shown = asyncio.Event()
+
+    def on_change(_change: object) -> None:
+        problem = service.connection_problem
+        if problem is not None and problem.kind is ProblemKind.METER_NOT_TRUSTED:
+            problem_shown.set()
+
+    service.subscribe(on_change)
+    try:
+        await service.start()
+        await events.wait("link.ready", timeout=30)
+        stack.meter.operator.send("supplier", MessageRequest("han.device-remove", device_id=IHD_ID))
+        # Straight after the display holds the proof, before the meter has served it: the
+        # removal must still take it off the air.
+        await asyncio.wait_for(problem_shown.wait(), 30)
+        problem = service.connection_problem
+        assert problem is not None
+        assert "does not know this display" in problem.detail
+        assert IHD_ID in problem.detail, "the consumer is told the display's identifier"
+    finally:
+        await service.close()
         await stack.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ihd_app.link.errors import PairingRefusedError
 from ihd_app.protocol.errors import IhdError
 from ihd_app.service.connection import ConnectionKeeper
 
@@ -41,6 +42,10 @@ class _SwallowingRadio:
 
     async def radio_lost(self) -> None:
         await asyncio.Event().wait()
+
+    async def link_refused(self) -> PairingRefusedError:
+        await asyncio.Event().wait()
+        raise AssertionError("never refused")
 
 
 async def test_the_keeper_stops_when_the_service_closes_even_if_the_radio_swallows_it() -> None:
