@@ -170,6 +170,12 @@ _REQUESTS: dict[str, MessageRequest] = {
     "history.request": MessageRequest(
         "history.request", periods=48, end=VECTOR_TIME, extra_details=_IN_SESSION
     ),
+    "han.device-add": MessageRequest(
+        "han.device-add",
+        device_id="00-1D-A6-00-00-00-01-02",
+        device_certificate_sha256="021b4d883e7c4168310f264c757d57f843a62499857dbcf28c2fd132ef6274a7",
+    ),
+    "han.device-remove": MessageRequest("han.device-remove", device_id="00-1D-A6-00-00-00-01-02"),
     "session.hello": MessageRequest(
         "session.hello",
         extra_details={"challenge": "c4a11e09" * 4, "nonce": "40ce0001" * 4},
@@ -301,9 +307,9 @@ def write_test_vectors(directory: Path, pki_dir: Path, policy: Policy) -> list[d
         )
         index.append(entry)
 
-    # The handshake's types come last, so the counters (and bytes) of the vectors made before
-    # they existed stay the same.
-    handshake_types = [s for s in MESSAGE_TYPES if s.name.startswith("session.")]
+    # Types added after the first vector set (the handshake, commissioning) come last, so the
+    # counters (and bytes) of the vectors made before they existed stay the same.
+    handshake_types = [s for s in MESSAGE_TYPES if s.name.startswith(("session.", "han."))]
     first_types = [s for s in MESSAGE_TYPES if s not in handshake_types]
 
     def valid_vector(spec: MessageType) -> None:

@@ -88,6 +88,10 @@ def _sign_args(type_name: str) -> list[str]:
         args += ["--reason", request.reason.value]
     for party, allowed in request.consent.items():
         args += ["--consent", f"{party}={'yes' if allowed else 'no'}"]
+    if request.device_id:
+        args += ["--device-id", request.device_id]
+    if request.device_certificate_sha256:
+        args += ["--device-certificate", request.device_certificate_sha256]
     return args
 
 
@@ -102,6 +106,7 @@ SIGNERS = {
     "tariff": "supplier",
     "power.threshold-set": "dno",
     "data.request": "dno",
+    "han": "supplier",
     "session.proof": "meter",
     "session.refused": "meter",
 }
