@@ -19,13 +19,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ihd_app.protocol.errors import DecodeError, IhdError
-from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import TrustStore
 from ihd_app.protocol.policy import Policy
-from ihd_app.protocol.replay import InMemoryReplayCounters
 from ihd_app.protocol.resources import default_policy_path, demo_trust_dir, vectors_directory
-from ihd_app.protocol.timeutil import parse_instant
-from ihd_app.protocol.verification import Verifier
+from ihd_app.protocol.vector_verifier import vector_verifier
 from ihd_app.protocol.zcl import decode_frame, decode_unit
 
 #: Cluster of the bare ZCL frames among the unit vectors (the GBCS DisplayMessage).
@@ -114,21 +111,7 @@ def check_envelope_vectors(vectors: Path, trust_dir: Path, policy_path: Path) ->
     for entry in entries:
         name = entry.get("name", "?")
         try:
-            verify = entry["verify"]
-            moment = parse_instant(verify["at"])
-            counters = InMemoryReplayCounters()
-            # Replay vectors document the counters an earlier message already used.
-            state = entry.get("state") or {}
-            for originator, counter in state.get("accepted_counters", {}).items():
-                counters.advance(originator, counter)
-            verifier = Verifier(
-                trust,
-                policy,
-                counters,
-                verify["targets"],
-                flows=[Flow(flow) for flow in verify["accepts_flows"]],
-                clock=_fixed_clock(moment),
-            )
+            verifier = vector_verifier(entry, trust, policy)
             data = (vectors / entry["file"]).read_bytes()
             expected = entry["expected"]["reason"]
         except OSError as error:

@@ -13,23 +13,22 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bleak import BleakClient, BleakScanner
+from bleak import BleakClient
 from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import AdvertisementData
 from bleak.backends.service import BleakGATTServiceCollection
 from bleak.exc import BleakError
 
+from ihd_app.link.backend import LinkBackend, LinkState, ScanResult
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
 from ihd_app.link.errors import LinkError, MeterNotTrustedError, PairingRefusedError
 from ihd_app.link.handshake import Handshake, HandshakeExchange, VerifiedMeter
 from ihd_app.link.meter_info import MeterInfo
-from ihd_app.link.pairing_failure import PairingFailure, PairingTracker
+from ihd_app.link.pairing_failure import PairingFailure
 from ihd_app.link.reconnect import ReconnectPolicy, raise_if_cancelled
+from ihd_app.link.scanning import first_meter_heard, scan_for_meters
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.errors import DecodeError, EncodeError
 from ihd_app.protocol.segmentation import Reassembler, ReassemblyStats, Segmenter
@@ -40,72 +39,6 @@ logger = logging.getLogger(__name__)
 UnitHandler = Callable[[bytes], Awaitable[None] | None]
 #: Receives link events: the name and fields of a DESIGN.md §8 event.
 Emit = Callable[..., object]
-
-
-class LinkState(StrEnum):
-    """Where the link is."""
-
-    IDLE = "idle"
-    SCANNING = "scanning"
-    CONNECTING = "connecting"
-    PAIRING = "pairing"
-    VERIFYING = "verifying"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    CLOSED = "closed"
-
-
-async def _nothing_to_do(_client: BleakClient) -> None:
-    return None
-
-
-async def _no_bond_to_forget(_address: str) -> bool:
-    return False
-
-
-@dataclass(frozen=True)
-class LinkBackend:
-    """What makes one radio different from another, for :class:`MeterLink`.
-
-    Attributes:
-        name: How the radio is shown (``virtual:9301``, ``system``).
-        scanner_kwargs: Extra arguments for ``BleakScanner`` (the backend class, its device).
-        client_kwargs: Extra arguments for ``BleakClient``.
-        security: The security state of a connected client's link.
-        refresh_security: Reads the link's pairing state from the operating system's stack,
-            before ``security`` is asked (BlueZ: the device's Paired and Bonded properties).
-        acquire_mtu: Makes the client's ``mtu_size`` the negotiated MTU, once the link is
-            paired (bleak on BlueZ says 23 until asked).
-        pairing: Notes the pairing questions asked, to name the cause of a failed pairing.
-        forget_bond: Deletes the bond with the meter at an address while no link is up (the
-            consumer's Forget with the meter away); returns whether there was one.
-    """
-
-    name: str
-    scanner_kwargs: Mapping[str, Any] = field(default_factory=dict)
-    client_kwargs: Mapping[str, Any] = field(default_factory=dict)
-    security: Callable[[BleakClient], LinkSecurity] = lambda _client: UNPROTECTED
-    refresh_security: Callable[[BleakClient], Awaitable[None]] = field(default=_nothing_to_do)
-    acquire_mtu: Callable[[BleakClient], Awaitable[None]] = field(default=_nothing_to_do)
-    pairing: PairingTracker | None = None
-    forget_bond: Callable[[str], Awaitable[bool]] = field(default=_no_bond_to_forget)
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    """A meter seen while scanning.
-
-    Attributes:
-        name: Advertised name.
-        address: Bluetooth address.
-        rssi: Signal strength in dBm.
-        device: bleak's device object, for connecting.
-    """
-
-    name: str
-    address: str
-    rssi: int
-    device: BLEDevice
 
 
 def _uuid(name: str) -> str:
@@ -212,25 +145,16 @@ class MeterLink:
         self._state = state
 
     async def scan(self, timeout_s: float = 5.0) -> list[ScanResult]:
-        """Meters advertising the profile's service, strongest signal first."""
+        """Meters advertising the profile's service, strongest signal first.
+
+        Raises:
+            LinkError: Scanning failed.
+        """
         self._set_state(LinkState.SCANNING)
         try:
-            found = await BleakScanner.discover(
-                timeout=timeout_s,
-                return_adv=True,
-                service_uuids=[gatt_profile.SERVICE_UUID],
-                **self._backend.scanner_kwargs,
-            )
-        except BleakError as exc:
-            raise LinkError(f"scanning on {self._backend.name} failed: {exc}") from None
+            return await scan_for_meters(self._backend, timeout_s)
         finally:
             self._set_state(LinkState.IDLE)
-        results = [
-            ScanResult(adv.local_name or device.name or "", device.address, adv.rssi, device)
-            for device, adv in found.values()
-            if _advertises_profile(adv)
-        ]
-        return sorted(results, key=lambda r: r.rssi, reverse=True)
 
     async def find_meter(self, timeout_s: float = 10.0) -> ScanResult:
         """The first meter heard advertising the profile.
@@ -238,26 +162,9 @@ class MeterLink:
         Raises:
             LinkError: None within ``timeout_s``.
         """
-        found: asyncio.Future[ScanResult] = asyncio.get_running_loop().create_future()
-
-        def detected(device: BLEDevice, adv: AdvertisementData) -> None:
-            if not found.done() and _advertises_profile(adv):
-                name = adv.local_name or device.name or ""
-                found.set_result(ScanResult(name, device.address, adv.rssi, device))
-
         self._set_state(LinkState.SCANNING)
         try:
-            async with BleakScanner(
-                detected, service_uuids=[gatt_profile.SERVICE_UUID], **self._backend.scanner_kwargs
-            ):
-                return await asyncio.wait_for(found, timeout_s)
-        except TimeoutError:
-            raise LinkError(
-                f"no meter advertising the IHD profile was heard on {self._backend.name} "
-                f"within {timeout_s:.0f} s"
-            ) from None
-        except BleakError as exc:
-            raise LinkError(f"scanning on {self._backend.name} failed: {exc}") from None
+            return await first_meter_heard(self._backend, timeout_s)
         finally:
             self._set_state(LinkState.IDLE)
 
@@ -555,10 +462,6 @@ class MeterLink:
             await asyncio.gather(*self._handler_tasks, return_exceptions=True)
         self._connected.clear()
         self._set_state(LinkState.CLOSED)
-
-
-def _advertises_profile(adv: AdvertisementData) -> bool:
-    return gatt_profile.SERVICE_UUID.lower() in (u.lower() for u in adv.service_uuids)
 
 
 __all__ = [

@@ -45,14 +45,18 @@ class FakeMeter(MeterRuntime):
         self._claimed = claimed_id
         self.collected: list[bytes] = []
         super().__init__(config, events)
+        route = self.sessions.route
+
+        def collect(unit: bytes, connection: Connection) -> None:
+            self.collected.append(unit)
+            route(unit, connection)
+
+        # The GATT server is given the route when the meter starts.
+        self.sessions.route = collect  # type: ignore[method-assign]
 
     @property
     def meter_id(self) -> str:
         return self._claimed
-
-    def _on_unit_from_ihd(self, unit: bytes, connection: Connection) -> None:
-        self.collected.append(unit)
-        super()._on_unit_from_ihd(unit, connection)
 
 
 def _pki_signing_as(tmp_path: Path, name: str) -> Path:

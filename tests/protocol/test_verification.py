@@ -20,11 +20,12 @@ from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.reasons import METER_ONLY_REASONS, Reason
 from ihd_app.protocol.replay import InMemoryReplayCounters
 from ihd_app.protocol.resources import vectors_directory
+from ihd_app.protocol.vector_verifier import vector_verifier
 from ihd_app.protocol.verification import Verifier
 from ihd_app.protocol.zcl import DisplayMessage, Importance, decode_frame, decode_unit
 from meter_emulator.attacks.forgery import ATTACKS, Attack, AttackContext
 from meter_emulator.attacks.forgery import attack as attack_by_name
-from meter_emulator.attacks.vectors import VECTOR_TIME, _write_unit_vectors, write_test_vectors
+from meter_emulator.attacks.vectors import _write_unit_vectors, write_test_vectors
 from tests.support import IHD_ID, METER_ID, NOW
 
 Identities = Callable[[str], Identity]
@@ -269,27 +270,7 @@ def test_committed_vector_gets_its_expected_verdict(
     expected = entry["expected"]
     assert isinstance(verify, dict)
     assert isinstance(expected, dict)
-    counters = InMemoryReplayCounters()
-    state = entry.get("state")
-    if isinstance(state, dict):
-        for originator, counter in state["accepted_counters"].items():
-            counters.advance(originator, counter)
-    opened = entry.get("sessions")
-    pairs = (
-        {(str(ihd), str(s)) for ihd, ids in opened.items() for s in ids}
-        if isinstance(opened, dict)
-        else None
-    )
-    verifier = Verifier(
-        trust,
-        policy,
-        counters,
-        verify["targets"],
-        flows=[Flow(f) for f in verify["accepts_flows"]],
-        clock=lambda: VECTOR_TIME,
-        # Only a vector that names the meter's sessions is checked against them.
-        sessions=None if pairs is None else lambda ihd, s: (ihd, s) in pairs,
-    )
+    verifier = vector_verifier(entry, trust, policy)
     data = (vectors_directory() / str(entry["file"])).read_bytes()
     verdict = verifier.verify(data)
     assert (verdict.reason.value if verdict.reason else None) == expected["reason"], verdict.detail
