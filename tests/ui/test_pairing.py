@@ -71,3 +71,25 @@ def test_a_missing_radio_is_explained_without_a_button(qtbot: Any, open_window: 
     qtbot.waitUntil(banner.isVisible)
     assert "keeps trying" in banner.message.text()
     assert not banner.button.isVisible()
+
+
+def test_a_meter_not_accepted_is_explained_in_red_with_try_again(
+    qtbot: Any, open_window: Any
+) -> None:
+    service, meter, clock = _unpaired()
+    window = open_window(service, clock)
+    meter.set_problem(
+        ConnectionProblem(
+            ProblemKind.METER_NOT_TRUSTED,
+            "The meter does not know this display: your energy supplier has to add this display "
+            "to the meter's list of devices first. This display's ID is 00-1D-A6-00-00-00-01-02.",
+        )
+    )
+    banner = window.connection_banner
+    qtbot.waitUntil(banner.isVisible)
+    assert banner.message.toolTip().startswith("Meter not accepted. The meter does not know")
+    assert "00-1D-A6-00-00-00-01-02" in banner.message.toolTip()
+    assert banner.property("kind") == "meter-not-trusted"  # red, as a refusal
+    assert banner.button.text() == "Try again"
+    qtbot.mouseClick(banner.button, LEFT)
+    assert service.called("pair_again") == [()]
