@@ -1,10 +1,13 @@
-"""Store and forward: envelopes on their way to the IHD, kept on disk until indicated.
+"""Store and forward: envelopes on their way to the displays, kept on disk until indicated to
+each.
 
 Everything the meter indicates on Messages to IHD (forwarded operator messages, the meter's own
 alerts, attack-console forgeries, ``--send`` files) goes through one :class:`StoreAndForward`
-queue, in order. While no IHD is connected and subscribed the queue grows, and survives a
-restart of the emulator (seed use case 12: the meter holds a message for a display that is
-away); when an IHD subscribes, it is indicated in the order it arrived.
+queue, in order. Each envelope is owed to every display commissioned when it was queued (its
+``due`` displays) and stays until each of them has had it once: a display that is away has its
+messages held, across a restart of the emulator too (seed use case 12: the meter holds a
+message for a display that is away), and indicated in the order they arrived when it listens
+again, while the displays that are there get them at once.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -59,6 +62,8 @@ class Outgoing:
         key: How the IHD will refer to it (:func:`envelope_key`).
         queued_at: Wall-clock ISO time it was queued.
         persist: Whether it survives a restart (``--send`` files are queued again instead).
+        due: The displays still owed it, by entity id; ``None`` until it is addressed (queued
+            while no display was commissioned, or kept by an emulator that served one display).
     """
 
     seq: int
@@ -68,6 +73,11 @@ class Outgoing:
     key: str
     queued_at: str
     persist: bool = True
+    due: frozenset[str] | None = None
+
+    def is_due_to(self, ihd_id: str) -> bool:
+        """Whether display ``ihd_id`` is still owed it (once addressed)."""
+        return self.due is not None and ihd_id in self.due
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -77,10 +87,12 @@ class Outgoing:
             "label": self.label,
             "key": self.key,
             "queued_at": self.queued_at,
+            "due": None if self.due is None else sorted(self.due),
         }
 
     @classmethod
     def from_json(cls, item: dict[str, object]) -> Outgoing:
+        due = item.get("due")
         return cls(
             seq=int(str(item["seq"])),
             envelope=bytes.fromhex(str(item["envelope"])),
@@ -88,11 +100,12 @@ class Outgoing:
             label=str(item["label"]),
             key=str(item["key"]),
             queued_at=str(item["queued_at"]),
+            due=frozenset(str(d) for d in due) if isinstance(due, list) else None,
         )
 
 
 class StoreAndForward:
-    """An ordered queue of envelopes for the IHD, persisted as JSON (written atomically).
+    """An ordered queue of envelopes for the displays, persisted as JSON (written atomically).
 
     Args:
         path: The queue file (``None``: memory only).
@@ -114,8 +127,12 @@ class StoreAndForward:
         return list(self._items)
 
     def head(self) -> Outgoing | None:
-        """The next envelope to indicate."""
+        """The oldest envelope waiting."""
         return self._items[0] if self._items else None
+
+    def due_to(self, ihd_id: str) -> list[Outgoing]:
+        """What display ``ihd_id`` is owed, oldest first."""
+        return [item for item in self._items if item.is_due_to(ihd_id)]
 
     def put(
         self,
@@ -125,10 +142,19 @@ class StoreAndForward:
         queued_at: str,
         *,
         persist: bool = True,
+        due: frozenset[str] | None = None,
     ) -> Outgoing:
-        """Queue ``envelope`` behind everything already waiting."""
+        """Queue ``envelope`` behind everything already waiting, owed to the ``due`` displays
+        (``None``: addressed later, :meth:`address`)."""
         item = Outgoing(
-            self._next, bytes(envelope), origin, label, envelope_key(envelope), queued_at, persist
+            self._next,
+            bytes(envelope),
+            origin,
+            label,
+            envelope_key(envelope),
+            queued_at,
+            persist,
+            None if due is None else frozenset(due),
         )
         self._next += 1
         self._items.append(item)
@@ -136,8 +162,42 @@ class StoreAndForward:
             self._save()
         return item
 
+    def address(self, displays: frozenset[str]) -> list[Outgoing]:
+        """Owe each envelope not yet addressed to ``displays`` (when some display is
+        commissioned), and forget displays taken off the device log; returns the envelopes
+        dropped because no display they were owed to is left."""
+        if not displays:
+            return []
+        changed = False
+        dropped: list[Outgoing] = []
+        kept: list[Outgoing] = []
+        for item in self._items:
+            due = displays if item.due is None else item.due & displays
+            changed = changed or (due != item.due and item.persist)
+            (kept if due else dropped).append(replace(item, due=due))
+        self._items = kept
+        if changed:
+            self._save()
+        return dropped
+
+    def delivered(self, seq: int, ihd_id: str) -> bool:
+        """Envelope ``seq`` was indicated to display ``ihd_id``; whether every display it was
+        owed to has had it now (it is then dropped from the queue)."""
+        for index, item in enumerate(self._items):
+            if item.seq != seq:
+                continue
+            due = (item.due or frozenset()) - {ihd_id}
+            if due:
+                self._items[index] = replace(item, due=due)
+                if item.persist:
+                    self._save()
+                return False
+            self.remove(seq)
+            return True
+        return True
+
     def remove(self, seq: int) -> None:
-        """Drop the envelope ``seq`` (it was indicated)."""
+        """Drop the envelope ``seq`` (indicated to every display owed it, or undeliverable)."""
         before = len(self._items)
         removed = [item for item in self._items if item.seq == seq]
         self._items = [item for item in self._items if item.seq != seq]

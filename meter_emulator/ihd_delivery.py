@@ -1,6 +1,7 @@
-"""Store and forward to the IHD: envelopes queued (an operator's, the meter's own, an attack's,
-a file's), indicated on Messages to IHD in order while an IHD listens, kept at the head of the
-queue while it is away, and each indication logged as ``sent`` with how long it waited."""
+"""Store and forward to the displays: envelopes queued (an operator's, the meter's own, an
+attack's, a file's), owed to every commissioned display, indicated on Messages to IHD to each
+display that listens, in order, held for each one that is away, and each indication logged as
+``sent`` (with the display and how long it waited)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+
+from bumble.device import Connection
 
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.events import EventLog
@@ -24,15 +27,18 @@ MESSAGES = "Messages to IHD"
 
 
 class IhdDelivery:
-    """The queue's way to the IHD.
+    """The queue's way to the displays.
 
     Args:
         outbox: The store-and-forward queue.
         server: The GATT server, once the meter has started.
-        status: The status table (a delivered operator or meter message is marked forwarded).
+        status: The status table (a delivered operator or meter message is marked forwarded,
+            for the display and for the message).
         events: Where events go.
         faults: Rules the meter breaks on purpose (indicating twice).
         clock: The wall clock.
+        displays: The displays commissioned now (the HAN device log): whom a message queued
+            now is owed to.
     """
 
     def __init__(
@@ -43,8 +49,10 @@ class IhdDelivery:
         events: EventLog,
         faults: frozenset[Fault],
         clock: Callable[[], datetime],
+        displays: Callable[[], frozenset[str]] = frozenset,
     ) -> None:
         self._outbox = outbox
+        self._displays = displays
         self._server = server
         self._status = status
         self._events = events
@@ -57,9 +65,12 @@ class IhdDelivery:
 
     @property
     def ihd_listening(self) -> bool:
-        """Whether an IHD on a secure link has indications of Messages to IHD enabled."""
+        """Whether a display on a secure link has indications of Messages to IHD enabled."""
+        return bool(self._listeners())
+
+    def _listeners(self) -> dict[str, Connection]:
         server = self._server()
-        return server is not None and server.is_subscribed(MESSAGES)
+        return {} if server is None else server.listeners(MESSAGES)
 
     def refresh_listening(self) -> None:
         """Look whether an IHD listens now; deliver to it if so."""
@@ -94,66 +105,101 @@ class IhdDelivery:
         persist: bool = True,
         record: MessageRecord | None = None,
     ) -> Outgoing:
-        """Queue ``envelope`` for the IHD and wake the delivery loop."""
+        """Queue ``envelope`` for every commissioned display and wake the delivery loop."""
         now = self._clock()
-        item = self._outbox.put(envelope, origin, label, now.isoformat(), persist=persist)
+        due = self._displays() or None
+        item = self._outbox.put(envelope, origin, label, now.isoformat(), persist=persist, due=due)
         self._waiting_since[item.seq] = now
         if record is not None:
             record.queued_at = now
-        if not self.ihd_listening:
+            for ihd_id in sorted(due or ()):
+                record.display(ihd_id)
+        away = sorted((due or frozenset()) - set(self._listeners()))
+        if away or not self.ihd_listening:
             self._events.emit(
-                "queued", key=item.key, origin=origin.value, label=label, pending=len(self._outbox)
+                "queued",
+                key=item.key,
+                origin=origin.value,
+                label=label,
+                pending=len(self._outbox),
+                waiting_for=away,
             )
         self._wake.set()
         return item
 
+    def _owed_to_listeners(self) -> bool:
+        return any(self._outbox.due_to(ihd_id) for ihd_id in self._listeners())
+
     async def flush(self, timeout_s: float) -> bool:
-        """Wait until everything queued was indicated, while an IHD listens (at most
-        ``timeout_s``); whether the queue is empty."""
+        """Wait until everything owed to a display that listens was indicated to it (at most
+        ``timeout_s``); whether the queue is empty (a display that is away may still be owed
+        messages)."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout_s):
-                while len(self._outbox) and self.ihd_listening:
+                while self._owed_to_listeners():
                     self._delivered.clear()
                     await self._delivered.wait()
         return not len(self._outbox)
 
     async def run(self) -> None:
-        """Indicate the queue whenever woken and an IHD listens, until cancelled."""
+        """Indicate what each listening display is owed whenever woken, until cancelled."""
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while (item := self._outbox.head()) is not None and self.ihd_listening:
-                server = self._server()
-                assert server is not None
-                try:
-                    for _ in range(fault_hooks.indications_per_message(self._faults)):
-                        await server.indicate_message(item.envelope)
-                except LinkError as exc:
-                    # Kept at the head of the queue; the next subscription wakes the loop.
-                    if not self.ihd_listening:
-                        self._listening.clear()
-                    self._events.emit(
-                        "send.deferred", key=item.key, label=item.label, detail=str(exc)
-                    )
-                    break
-                except IhdError as exc:
-                    self._outbox.remove(item.seq)
-                    self._events.emit(
-                        "send.failed", key=item.key, label=item.label, detail=str(exc)
-                    )
-                    continue
-                self._outbox.remove(item.seq)
-                self._sent(item)
-                self._delivered.set()
+            for item in self._outbox.address(self._displays()):
+                self._waiting_since.pop(item.seq, None)
+                self._events.emit(
+                    "send.dropped",
+                    key=item.key,
+                    label=item.label,
+                    detail="no display it was owed to is commissioned any more",
+                )
+            listeners = self._listeners()
+            # Each display gets its own messages in order; one that is slow or drops its
+            # link holds up only itself.
+            await asyncio.gather(
+                *(self._deliver_to(ihd_id, connection) for ihd_id, connection in listeners.items())
+            )
+            if not self.ihd_listening:
+                self._listening.clear()
 
-    def _sent(self, item: Outgoing) -> None:
+    async def _deliver_to(self, ihd_id: str, connection: Connection) -> None:
+        """Indicate to display ``ihd_id`` on ``connection`` what it is owed, oldest first."""
+        while (owed := self._outbox.due_to(ihd_id)) and ihd_id in self._listeners():
+            item = owed[0]
+            server = self._server()
+            assert server is not None
+            try:
+                for _ in range(fault_hooks.indications_per_message(self._faults)):
+                    await server.indicate_to(connection, item.envelope)
+            except LinkError as exc:
+                # Kept for this display; its next subscription wakes the loop.
+                self._events.emit(
+                    "send.deferred",
+                    key=item.key,
+                    label=item.label,
+                    ihd_id=ihd_id,
+                    detail=str(exc),
+                )
+                return
+            except IhdError as exc:
+                self._outbox.remove(item.seq)
+                self._events.emit("send.failed", key=item.key, label=item.label, detail=str(exc))
+                continue
+            self._sent(item, ihd_id)
+            self._delivered.set()
+
+    def _sent(self, item: Outgoing, ihd_id: str) -> None:
         now = self._clock()
-        queued = self._waiting_since.pop(item.seq, None)
+        queued = self._waiting_since.get(item.seq)
+        if self._outbox.delivered(item.seq, ihd_id):
+            self._waiting_since.pop(item.seq, None)
         fields: dict[str, object] = {
             "key": item.key,
             "origin": item.origin.value,
             "label": item.label,
             "bytes": len(item.envelope),
+            "ihd_id": ihd_id,
         }
         if queued is not None:
             fields["waited_s"] = round((now - queued).total_seconds(), 3)
@@ -161,6 +207,7 @@ class IhdDelivery:
             fields["file"] = item.label
         record = self._status.get(item.key) if item.origin is not Origin.ATTACK else None
         if record is not None:
-            record.forwarded_at = now
+            record.forwarded_at = record.forwarded_at or now
+            record.display(ihd_id).forwarded_at = now
             fields.update(type=record.type, role=record.role, message_id=record.message_id)
         self._events.emit("sent", **fields)

@@ -1,7 +1,9 @@
 """What the IHD writes back to the meter: each signed reply verified and handled once (a re-sent
 one is a duplicate), then followed through: a receipt, "displayed", acknowledgement or error
-notification moves its message on in the status table (or the attack console), the consumer's
-consent is stored, and a history request is queued for answering."""
+notification moves its message on in the status table, for the display that sent it and for
+the message (or the attack console), the consumer's consent is stored, and a history request is
+queued for answering. The first display's acknowledgement of a message is the one its originator
+is told of (``originator.acknowledged``, once per message)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from ihd_app.protocol.events import EventLog
-from ihd_app.protocol.pki import Role
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.verification import VerifiedMessage, Verifier
 from ihd_app.protocol.zcl import Endpoint, GetProfile, MessageConfirmation
@@ -42,7 +43,6 @@ class IhdReplies:
         attacks: The attack console (follows the replies about its forgeries).
         events: Where events go.
         faults: Rules the meter breaks on purpose.
-        ihd_seen: Called with the IHD's entity id on each verified reply signed by an IHD.
         history_requested: Queues a history request (endpoint, GetProfile, details) for
             answering.
         clock: The wall clock.
@@ -57,7 +57,6 @@ class IhdReplies:
         events: EventLog,
         faults: frozenset[Fault],
         *,
-        ihd_seen: Callable[[str], None],
         history_requested: Callable[[Endpoint, GetProfile, Mapping[str, object]], None],
         clock: Callable[[], datetime],
     ) -> None:
@@ -67,7 +66,6 @@ class IhdReplies:
         self._attacks = attacks
         self._events = events
         self._faults = faults
-        self._ihd_seen = ihd_seen
         self._history_requested = history_requested
         self._clock = clock
 
@@ -121,8 +119,6 @@ class IhdReplies:
 
     def _follow(self, message: VerifiedMessage, digest: str) -> None:
         """Log a verified reply and make its effects."""
-        if message.role is Role.IHD:
-            self._ihd_seen(message.claims.issuer)
         command = message.unit.command if message.unit is not None else None
         details = dict(message.claims.details)
         name = message.message_type.name
@@ -148,7 +144,7 @@ class IhdReplies:
                 if isinstance(command, MessageConfirmation)
                 else None
             )
-            self._on_reply(name, refers_to, details, at, command, record)
+            self._on_reply(name, refers_to, details, at, command, record, message.claims.issuer)
         if name == "consent.update":
             self._on_consent(details)
         if (
@@ -166,29 +162,51 @@ class IhdReplies:
         at: datetime | None,
         command: object,
         record: MessageRecord | None,
+        ihd_id: str,
     ) -> None:
-        """Move the message ``refers_to`` on in the status table (or the attack console)."""
+        """Move the message ``refers_to`` on in the status table, for display ``ihd_id`` and
+        for the message (or the attack console)."""
         if self._attacks.on_reply(name, refers_to, details):
             return
         if record is None:
             return
         when = at or self._clock()
+        display = record.display(ihd_id)
         if name == "message.receipt":
             record.receipt_at = record.receipt_at or when
+            display.receipt_at = display.receipt_at or when
         elif name == "message.displayed":
             record.displayed_at = record.displayed_at or when
+            display.displayed_at = display.displayed_at or when
         elif name == "message.confirmation":
-            record.acknowledged_at = record.acknowledged_at or when
-            control = getattr(command, "confirmation_control", None)
-            record.acknowledged_answer = control != 0x01
+            answer = getattr(command, "confirmation_control", None) != 0x01
+            display.acknowledged_at = display.acknowledged_at or when
+            display.acknowledged_answer = answer
+            if record.acknowledged_at is None:
+                # One acknowledgement is enough: the first display's goes to the originator.
+                record.acknowledged_at, record.acknowledged_answer = when, answer
+                self._events.emit(
+                    "originator.acknowledged",
+                    key=record.key,
+                    originator=record.originator,
+                    role=record.role,
+                    type=record.type,
+                    message_id=record.message_id,
+                    ihd_id=ihd_id,
+                    answer=answer,
+                    at=when.isoformat(timespec="seconds"),
+                )
         elif name == "error.notification":
-            if record.accepted_by_ihd:
+            if display.accepted:
                 # About a second copy of an accepted message (a replay): the message stands.
                 return
             reason = details.get("reason")
-            record.rejected_reason = str(reason) if reason is not None else "unknown"
-            record.rejected_detail = str(details.get("explanation", ""))
-            record.rejected_at = str(details.get("at", ""))
+            display.rejected_reason = str(reason) if reason is not None else "unknown"
+            display.rejected_detail = str(details.get("explanation", ""))
+            if not record.accepted_by_ihd:
+                record.rejected_reason = display.rejected_reason
+                record.rejected_detail = display.rejected_detail
+                record.rejected_at = str(details.get("at", ""))
         self._events.emit("status", **record.to_dict())
 
     def _on_consent(self, details: Mapping[str, object]) -> None:

@@ -105,9 +105,9 @@ class MeterConfig:
             test vectors the IHD must refuse).
         speed: Simulated seconds per wall-clock second (``--speed``).
         sim_start: The simulated instant at start (default: now).
-        ihd_id: The IHD's entity id for ``aud`` of the meter's own messages (default: learnt
-            from the IHD's first verified reply; until then the meter's own id, which the IHD
-            accepts too).
+        ihd_id: The ``aud`` of the meter's own messages (default: the meter's own id, which
+            every display of the meter accepts, so one envelope serves each display of the
+            home; docs/protocol.md §1).
         faults: Rules this meter deliberately breaks (``--fault``, :mod:`meter_emulator.faults`).
         commission: Identities of the PKI (``ihd-2``) put on the HAN device log at start
             (``--commission``), besides what the log holds.
@@ -228,7 +228,6 @@ class MeterRuntime:
         self.pairing_window = PairingWindow(events.emit)
         self.server: MeterGattServer | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._ihd_id = config.ihd_id
         self.status = StatusTable()
         self.outbox = self._open_data_file(
             StoreAndForward,
@@ -238,7 +237,13 @@ class MeterRuntime:
         )
         # The parts read the clock through wall_now: a test may set the meter's clock.
         self._delivery = IhdDelivery(
-            self.outbox, self._server, self.status, events, config.faults, self.wall_now
+            self.outbox,
+            self._server,
+            self.status,
+            events,
+            config.faults,
+            self.wall_now,
+            displays=lambda: frozenset(device.ihd_id for device in self.han.devices),
         )
         self._meter_messages = MeterMessages(
             self.identity,
@@ -290,7 +295,6 @@ class MeterRuntime:
             self.attacks,
             events,
             config.faults,
-            ihd_seen=self._ihd_seen,
             history_requested=self._history.request,
             clock=self.wall_now,
         )
@@ -430,17 +434,9 @@ class MeterRuntime:
         if self._peripheral is not None:
             await self._peripheral.drop(connection)
 
-    def _display_established(self, ihd_id: str) -> None:
-        """A display proved who it is: the meter's own messages go to it, and what waited for
-        a listener is sent."""
-        self._ihd_seen(ihd_id)
+    def _display_established(self, _ihd_id: str) -> None:
+        """A display proved who it is: what it is owed is sent."""
         self._delivery.refresh_listening()
-
-    def _ihd_seen(self, ihd_id: str) -> None:
-        """A display proved who it is: address the meter's own messages to it (unless
-        ``--ihd-id`` fixed whom)."""
-        if self.config.ihd_id is None:
-            self._ihd_id = ihd_id
 
     # -- identities and counters ----------------------------------------------------------------
 
@@ -468,8 +464,9 @@ class MeterRuntime:
 
     @property
     def ihd_id(self) -> str:
-        """Who the meter's own messages are addressed to (``aud``)."""
-        return self._ihd_id or self.meter_id
+        """Who the meter's own messages are addressed to (``aud``): the meter itself, so that
+        each display of the home accepts the one envelope, unless the config names one."""
+        return self.config.ihd_id or self.meter_id
 
     def wall_now(self) -> datetime:
         """The wall clock's now."""

@@ -131,8 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     window.add_argument(
         "--place",
-        choices=("left", "right"),
-        help="fill that half of the screen (with --form-factor: centre the device in it)",
+        choices=("left", "right", "left-top", "left-bottom", "right-top", "right-bottom"),
+        help="fill that half of the screen, or the top or bottom of it (right-top: a second "
+        "display beside the meter emulator's window); with --form-factor: centre the device "
+        "in it",
     )
     window.add_argument("--theme", choices=["light", "dark", "high-contrast"])
     window.add_argument(

@@ -1,4 +1,5 @@
-"""Where a window goes on the screen: ``--place left|right`` and kept wholly on a screen.
+"""Where a window goes on the screen: ``--place left|right`` (or a quarter: ``right-top``,
+``right-bottom``, ..., for two displays beside the meter emulator) and kept wholly on a screen.
 
 Sizes and places are of the window's frame (title bar and borders included), inside the
 screen's available area (without panels and docks): a window manager's decorations are only
@@ -14,17 +15,23 @@ from PySide6.QtCore import QEvent, QMargins, QObject, QRect
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-#: The halves of the screen ``--place`` knows.
-PLACES = ("left", "right")
+#: The halves of the screen ``--place`` knows, and the top and bottom of each.
+PLACES = ("left", "right", "left-top", "left-bottom", "right-top", "right-bottom")
 #: Events after which the window manager may have framed the window (frame margins known).
 _FRAMING_EVENTS = (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show)
 
 
 def half_of(area: QRect, side: str) -> QRect:
-    """The ``left`` or ``right`` half of ``area``."""
+    """The ``left`` or ``right`` half of ``area``, or the top or bottom of it
+    (``right-bottom``)."""
+    horizontal, _, vertical = side.partition("-")
     half = area.width() // 2
-    left = area.left() if side == "left" else area.left() + area.width() - half
-    return QRect(left, area.top(), half, area.height())
+    left = area.left() if horizontal == "left" else area.left() + area.width() - half
+    if not vertical:
+        return QRect(left, area.top(), half, area.height())
+    tall = area.height() // 2
+    top = area.top() if vertical == "top" else area.top() + area.height() - tall
+    return QRect(left, top, half, tall)
 
 
 def frame_margins(window: QWidget) -> QMargins:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,9 +24,27 @@ from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 from ihd_app.protocol.set_aside import SetAside, check_bond_file
 
-#: The IHD's own static random address on Bumble radios (two top bits set: static random).
+#: The IHD's own static random address on Bumble radios (two top bits set: static random): the
+#: address of the DEMO PKI's display ``00-1D-A6-00-00-00-01-01`` (:func:`display_address`).
 IHD_ADDRESS = "C0:1D:A6:00:01:01"
 KEYSTORE_FILE = "bonds.json"
+_EUI64 = re.compile(r"[0-9A-Fa-f]{2}(-[0-9A-Fa-f]{2}){7}")
+
+
+def display_address(entity_id: str) -> str:
+    """The static random address a display with ``entity_id`` uses on Bumble radios.
+
+    Several displays share one meter's air, and a meter files its bonds by address: each needs
+    an address of its own, the same on every run. An EUI-64 id gives ``C0:1D:A6:00:`` and its
+    last two bytes (``...-01-02`` is ``C0:1D:A6:00:01:02``; the DEMO display keeps
+    :data:`IHD_ADDRESS`); any other id, two bytes of its SHA-256.
+    """
+    if _EUI64.fullmatch(entity_id):
+        tail = entity_id.upper().split("-")[-2:]
+    else:
+        digest = hashlib.sha256(entity_id.encode()).hexdigest().upper()
+        tail = [digest[0:2], digest[2:4]]
+    return "C0:1D:A6:00:" + ":".join(tail)
 
 
 @dataclass
@@ -63,8 +83,10 @@ async def open_radio(
     pairing: PairingAnswers,
     btsnoop: Path | None = None,
     name: str = "In-home display",
+    address: str = IHD_ADDRESS,
 ) -> OpenRadio:
-    """Open the radio ``spec`` names.
+    """Open the radio ``spec`` names, on a Bumble radio with the static random ``address``
+    (:func:`display_address`).
 
     Raises:
         IhdError: The radio cannot be opened (no emulator on the virtual port, no dongle, no
@@ -76,7 +98,7 @@ async def open_radio(
     host = await open_bumble_host(
         spec.ihd_transport,
         name=name,
-        address=IHD_ADDRESS,
+        address=address,
         keystore_path=data_dir / KEYSTORE_FILE,
         pairing=tracker.answers,
         # A keyboard and a display: numeric comparison with a meter that has a display and a

@@ -35,6 +35,7 @@ from ihd_app.link.meter_link import (
     ScanResult,
 )
 from ihd_app.link.pairing import PairingAnswers
+from ihd_app.link.radios import display_address
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.pki import TrustStore, load_identity
 from ihd_app.protocol.policy import Policy
@@ -242,6 +243,7 @@ class IhdService:
                 emit=emit,
                 clock=clock,
             ),
+            own_address=display_address(self.identity.entity_id),
         )
         self.keeper = ConnectionKeeper(
             self._radio_link,

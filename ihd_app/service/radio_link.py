@@ -23,7 +23,7 @@ from ihd_app.link.meter_link import (
     UnitHandler,
 )
 from ihd_app.link.pairing import PairingAnswers
-from ihd_app.link.radios import OpenRadio, open_radio, set_aside_damaged_bonds
+from ihd_app.link.radios import IHD_ADDRESS, OpenRadio, open_radio, set_aside_damaged_bonds
 from ihd_app.link.reconnect import ReconnectPolicy, raise_if_cancelled
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.set_aside import SET_ASIDE_EVENT
@@ -52,6 +52,8 @@ class RadioLink:
         handshake: Proves who the meter is on every connection.
         problem: Why the display is not connected, if someone should know.
         clock: Current time.
+        own_address: The display's static random address on Bumble radios (one of its own,
+            beside other displays on one meter's air).
 
     Attributes:
         on_metering, on_message, on_history: Where the next MeterLink sends its units (a
@@ -79,8 +81,10 @@ class RadioLink:
         problem: Callable[[], ConnectionProblem | None],
         clock: Callable[[], datetime],
         handshake: Handshake | None = None,
+        own_address: str = IHD_ADDRESS,
     ) -> None:
         self._spec = radio
+        self._own_address = own_address
         self._data_dir = data_dir
         self._btsnoop = btsnoop
         self._address = address
@@ -165,6 +169,7 @@ class RadioLink:
             data_dir=self._data_dir,
             pairing=self._pairing,
             btsnoop=self._btsnoop,
+            address=self._own_address,
         )
         self.link = MeterLink(
             self.radio.backend,

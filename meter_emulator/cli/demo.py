@@ -5,7 +5,9 @@ demonstration set of genuine operator messages (and two forgeries the display mu
 the IHD's window on it. Both show the six-digit number while pairing by numeric comparison;
 the operator console, attack console and scenarios are in the emulator's window. Closing either
 window or Ctrl+C stops both. Events and data go to a temporary folder printed at start and
-removed at exit (``--folder DIR`` keeps them).
+removed at exit (``--folder DIR`` keeps them). ``--displays 2`` adds a second display (the DEMO
+PKI's ``ihd-2``, commissioned on the meter, its own data dir) as a home with two displays: the
+two IHD windows share the right half of the screen, one above the other.
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ DEMO_PAIRING_WINDOW_S = 600
 #: The screen the two windows share with ``--offscreen``: a 1920x1080 projector, so the
 #: pictures show each window at the half of it a workshop sees (Qt's offscreen screen is 800x800).
 OFFSCREEN_SCREEN = {"name": "projector", "x": 0, "y": 0, "width": 1920, "height": 1080}
+#: With ``--displays 2``: each display's identity in the DEMO PKI, form factor (the first's
+#: ``--form-factor`` wins) and place (the right half's top and bottom).
+SECOND_DISPLAY_IDENTITY = "ihd-2"
+TWO_DISPLAYS = (
+    ("ihd", "800x480", "right-top"),
+    (SECOND_DISPLAY_IDENTITY, "480x272", "right-bottom"),
+)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -54,6 +63,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         metavar="FACTOR",
         help="text size of the meter emulator's window, 1 the normal size (default: its "
         "presentation size, for a room: 1.5 on a 1920x1080 screen, 1 on 1280x720)",
+    )
+    parser.add_argument(
+        "--displays",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="how many IHDs (default 1; 2: a second display, commissioned, below the first)",
     )
     parser.add_argument(
         "--folder",
@@ -107,23 +123,15 @@ def _run_in(args: argparse.Namespace, folder: Path, environment: dict[str, str])
         str(DEMO_PAIRING_WINDOW_S),
         *(["--zoom", f"{args.zoom:g}"] if args.zoom is not None else ["--presentation"]),
     ]
-    ihd_args = [
-        str(BIN / "ihd"),
-        "--radio",
-        f"virtual:{port}",
-        "--data-dir",
-        str(folder / "ihd"),
-        "--events",
-        str(folder / "ihd-events.jsonl"),
-        "--place",
-        "right",
-    ]
-    if args.form_factor:
-        width, height = args.form_factor
-        ihd_args += ["--form-factor", f"{width}x{height}"]
+    if args.displays == 1:
+        every_ihd = [_ihd_args(args, folder, port, "ihd", None, "right")]
+    else:
+        meter_args += ["--commission", SECOND_DISPLAY_IDENTITY]
+        every_ihd = [
+            _ihd_args(args, folder, port, identity, form_factor, place)
+            for identity, form_factor, place in TWO_DISPLAYS
+        ]
     if args.screenshot_dir:
-        # Pictures are automation: nobody is there to compare the numbers.
-        ihd_args += ["--screenshot-dir", str(args.screenshot_dir), "--accept-pairing"]
         # The meter stays until the display has taken its pictures, connected to it.
         meter_args += [
             "--screenshot-dir",
@@ -132,7 +140,6 @@ def _run_in(args: argparse.Namespace, folder: Path, environment: dict[str, str])
             "--outlive-ihd",
         ]
     if args.exit_after:
-        ihd_args += ["--exit-after", str(args.exit_after)]
         meter_args += ["--exit-after", str(args.exit_after)]
     kept = "" if args.folder is not None else " (removed at exit; --folder DIR keeps them)"
     print(f"./run demo: meter on virtual:{port}; events and data in {folder}{kept}")
@@ -152,24 +159,62 @@ def _run_in(args: argparse.Namespace, folder: Path, environment: dict[str, str])
     # Installed before the children start, so no SIGTERM can fall between the two.
     previous_term = signal.signal(signal.SIGTERM, stop_both)
     try:
-        for program, output in ((meter_args, subprocess.DEVNULL), (ihd_args, None)):
+        programs = [(meter_args, subprocess.DEVNULL)] + [(ihd, None) for ihd in every_ihd]
+        for program, output in programs:
             children.append(subprocess.Popen(program, env=environment, stdout=output))
             if stopping:
                 stop_both(signal.SIGTERM, None)
-        meter, ihd = children
         if args.exit_after:
             # Automation: each program closes itself once its pictures are taken.
-            return max(meter.wait(), ihd.wait())
-        return wait_for_both(meter, ihd)
+            return max(child.wait() for child in children)
+        return wait_for_both(*children)
     finally:
         signal.signal(signal.SIGINT, previous)
         signal.signal(signal.SIGTERM, previous_term)
 
 
-def wait_for_both(meter: subprocess.Popen[bytes], ihd: subprocess.Popen[bytes]) -> int:
-    """Wait until either program ends, stop the other; the first one's exit status (or the
-    other's, if it failed by itself before being stopped)."""
-    children = {meter.pid: meter, ihd.pid: ihd}
+def _ihd_args(
+    args: argparse.Namespace,
+    folder: Path,
+    port: int,
+    identity: str,
+    form_factor: str | None,
+    place: str,
+) -> list[str]:
+    """The command line of the display ``identity`` (``ihd``: the demo's first, as it always
+    was; another keeps its data, events and pictures apart, named after it)."""
+    first = identity == "ihd"
+    ihd_args = [
+        str(BIN / "ihd"),
+        "--radio",
+        f"virtual:{port}",
+        "--data-dir",
+        str(folder / identity),
+        "--events",
+        str(folder / f"{identity}-events.jsonl"),
+        "--place",
+        place,
+    ]
+    if not first:
+        ihd_args += ["--identity", identity]
+    if args.form_factor and first:
+        width, height = args.form_factor
+        form_factor = f"{width}x{height}"
+    if form_factor:
+        ihd_args += ["--form-factor", form_factor]
+    if args.screenshot_dir:
+        # Pictures are automation: nobody is there to compare the numbers.
+        pictures = args.screenshot_dir if first else args.screenshot_dir / identity
+        ihd_args += ["--screenshot-dir", str(pictures), "--accept-pairing"]
+    if args.exit_after:
+        ihd_args += ["--exit-after", str(args.exit_after)]
+    return ihd_args
+
+
+def wait_for_both(meter: subprocess.Popen[bytes], *ihds: subprocess.Popen[bytes]) -> int:
+    """Wait until any program ends, stop the others; the first one's exit status (or another's,
+    if it failed by itself before being stopped)."""
+    children = {child.pid: child for child in (meter, *ihds)}
     pid, status = os.waitpid(-1, 0)  # blocks until the first of the two exits
     first = children.pop(pid)
     first.returncode = os.waitstatus_to_exitcode(status)

@@ -1,7 +1,8 @@
 """The meter as a BLE peripheral: its name, advertising, pairing rules, bonds and link events.
 
-The meter advertises connectable and scannable, again after every disconnection (what it
-advertises: :mod:`meter_emulator.gatt.advertising`).
+The meter advertises connectable and scannable, again after every disconnection, and again
+after every connection, so that the next display of the home can connect beside the ones
+connected (what it advertises: :mod:`meter_emulator.gatt.advertising`).
 
 Pairing is LE Secure Connections with MITM protection and bonding. The meter has a display and a
 yes/no button, so with a display-and-keyboard IHD numeric comparison is used; in passkey-display
@@ -277,6 +278,7 @@ class MeterPeripheral:
         self._tasks: set[asyncio.Task[None]] = set()
         self._started = False
         self._closing = False
+        self._advertising = asyncio.Lock()
         self._keystore_path = keystore_path
         if keystore_path is not None:
             # Namespaced by our own address, as Bumble does, so one file can serve several.
@@ -445,19 +447,34 @@ class MeterPeripheral:
         return self._pairings.setdefault(connection, _LinkPairing())
 
     async def _advertise(self) -> None:
-        if self._closing or not self._started:
-            return
-        await self._device.start_advertising(
-            advertising_type=AdvertisingType.UNDIRECTED_CONNECTABLE_SCANNABLE,
-            own_address_type=hci.OwnAddressType.RANDOM,
-            advertising_data=advertising_data(service_uuid=self._advertise_service_uuid),
-            scan_response_data=scan_response_data(self.name),
-        )
-        self._emit("advertising", name=self.name, address=self.address)
+        # A connection and a disconnection may both restart advertising at once: one at a time.
+        async with self._advertising:
+            if self._closing or not self._started:
+                return
+            connected = len(self.connections)
+            try:
+                await self._device.start_advertising(
+                    advertising_type=AdvertisingType.UNDIRECTED_CONNECTABLE_SCANNABLE,
+                    own_address_type=hci.OwnAddressType.RANDOM,
+                    advertising_data=advertising_data(service_uuid=self._advertise_service_uuid),
+                    scan_response_data=scan_response_data(self.name),
+                )
+            except hci.HCI_Error as error:
+                if not connected:
+                    raise
+                # A controller that cannot advertise while connected serves one display.
+                _LOG.warning("no advertising beside %d connection(s): %s", connected, error)
+                return
+            fields: dict[str, object] = {"name": self.name, "address": self.address}
+            if connected:
+                fields["connected"] = connected  # for the next display, beside these
+            self._emit("advertising", **fields)
 
     def _on_connection(self, connection: Connection) -> None:
         peer = str(connection.peer_address)
         self._emit("link.connected", peer=peer)
+        # The controller stopped advertising for this connection; another display may come.
+        self._spawn(self._advertise())
 
         def on_encryption_change() -> None:
             if connection.is_encrypted:

@@ -332,6 +332,15 @@ class MeterGattServer:
             if link.session is not None and link.session.ihd_id == ihd_id
         ]
 
+    def listeners(self, name: str) -> dict[str, Connection]:
+        """Display id -> its served link with notifications or indications of the named
+        characteristic on (the newest link, if a display has two)."""
+        return {
+            link.session.ihd_id: link.connection
+            for link in self._links.values()
+            if link.session is not None and self._is_ready(link) and link.cccd.get(name, 0)
+        }
+
     def challenge_of(self, connection: Connection) -> bytes | None:
         """The handshake challenge Meter Info gave ``connection`` (``None``: not connected)."""
         link = self._links.get(connection)

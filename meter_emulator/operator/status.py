@@ -5,6 +5,10 @@ receipt") and shown ("message displayed"); use case 08/09 steps 7 and 4a 4: the 
 acknowledged it; use case 12 alternative 2a: an error notification with a reason and a
 timestamp when it was refused. The IHD's replies carry ``refers_to`` = the original envelope's
 ``cti`` in hex, which is the key of this table.
+
+With several displays each row also keeps how far the message got on each display
+(:mod:`meter_emulator.operator.display_status`); the row's own status is the furthest any display
+got, so the first acknowledgement acknowledges the message for its originator.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from meter_emulator.operator.display_status import DisplayDelivery
 
 
 class DeliveryStatus(StrEnum):
@@ -79,6 +85,7 @@ class MessageRecord:
         declined: The meter verified the command but would not carry it out.
         needs_ack: The consumer must acknowledge it (a display message's confirmation flag).
         envelope: The signed bytes.
+        displays: How far it got on each display it is owed to or reached, by entity id.
     """
 
     key: str
@@ -107,6 +114,11 @@ class MessageRecord:
     declined: bool = False
     needs_ack: bool = False
     envelope: bytes = field(default=b"", repr=False)
+    displays: dict[str, DisplayDelivery] = field(default_factory=dict)
+
+    def display(self, ihd_id: str) -> DisplayDelivery:
+        """How far it got on display ``ihd_id`` (a new entry the first time)."""
+        return self.displays.setdefault(ihd_id, DisplayDelivery(ihd_id))
 
     @property
     def status(self) -> DeliveryStatus:
@@ -171,6 +183,7 @@ class MessageRecord:
             "carried_out_at": iso(self.carried_out_at),
             "outcome": self.outcome,
             "needs_ack": self.needs_ack,
+            "displays": {ihd_id: d.to_dict() for ihd_id, d in sorted(self.displays.items())},
         }
 
 

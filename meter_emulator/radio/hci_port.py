@@ -5,7 +5,9 @@ does: that transport feeds every client into one parser and never tells anyone a
 Here a host that exits (or crashes) must look to its peers like a radio going out of range, so
 they see their links drop and advertise again, and the next host must get a controller in a
 fresh state. So this module serves the same H4-over-TCP wire format itself, with one fresh
-controller per client, and at most one client at a time.
+controller per client: by default one client at a time (a BlueZ guest's UART, a single display),
+or up to ``hosts`` at once, each on its own controller with its own public address (several
+displays of one home on the meter's air).
 """
 
 from __future__ import annotations
@@ -100,23 +102,40 @@ class _HciClient(asyncio.Protocol):
         self._port._detach(self)
 
 
+def nth_address(address: str, index: int) -> str:
+    """``address`` with ``index`` added to its last byte (wrapping): the public address of the
+    controller in slot ``index`` of a port (slot 0 is ``address`` itself)."""
+    head, last = address.rsplit(":", 1)
+    return f"{head}:{(int(last, 16) + index) % 256:02X}"
+
+
 class HciPort:
-    """A TCP port on which one host at a time drives a fresh controller on ``link``.
+    """A TCP port on which each attached host drives a fresh controller of its own on ``link``.
 
     Args:
         link: The air the controllers are put on.
         port: TCP port on the loopback interface, 1-65535.
-        address: The controllers' public address; distinct from every other controller's.
+        address: The first controller's public address; the controller of the host in slot
+            ``n`` has :func:`nth_address` ``(address, n)``. Distinct from every other
+            controller's on the link.
         name: How the controller is named in logs (``ihd``, ``meter``).
+        hosts: How many hosts may be attached at once (more are turned away). A host takes the
+            lowest free slot, so a lone host always has ``address``, as with one slot.
     """
 
-    def __init__(self, link: LocalLink, port: int, *, address: str, name: str) -> None:
+    def __init__(
+        self, link: LocalLink, port: int, *, address: str, name: str, hosts: int = 1
+    ) -> None:
+        if not 0 < hosts < 256:
+            raise RadioError(f"{hosts} hosts cannot share one port: choose 1-255")
         self._link = link
         self._port = port
         self._address = address
         self._name = name
         self._server: asyncio.Server | None = None
-        self._client: _HciClient | None = None
+        # Slot -> the host attached in it.
+        self._clients: dict[int, _HciClient] = {}
+        self._hosts = hosts
         self._attached = asyncio.Event()
         self._free = asyncio.Event()
         self._free.set()
@@ -134,14 +153,19 @@ class HciPort:
     @property
     def attached(self) -> bool:
         """Whether a host is attached now."""
-        return self._client is not None and self._client.controller is not None
+        return any(client.controller is not None for client in self._clients.values())
+
+    @property
+    def attached_count(self) -> int:
+        """How many hosts are attached now."""
+        return sum(client.controller is not None for client in self._clients.values())
 
     async def wait_attached(self) -> None:
         """Return once a host is attached (at once if one already is)."""
         await self._attached.wait()
 
     async def wait_free(self) -> None:
-        """Return once no host is attached, so the next one can attach (at once if none is)."""
+        """Return once no host is attached (at once if none is)."""
         await self._free.wait()
 
     async def start(self) -> None:
@@ -167,9 +191,8 @@ class HciPort:
         _LOG.info("virtual air: %s controller served on %s", self._name, self.transport_moniker)
 
     async def close(self) -> None:
-        """Detach the host (its peers see the link lost) and stop serving; idempotent."""
-        client = self._client
-        if client is not None:
+        """Detach every host (their peers see the links lost) and stop serving; idempotent."""
+        for client in list(self._clients.values()):
             self._detach(client)
             if client.transport is not None:
                 client.transport.abort()
@@ -179,35 +202,41 @@ class HciPort:
             await server.wait_closed()
 
     def _attach(self, client: _HciClient) -> None:
-        if self._client is not None or self._server is None:
-            # Two hosts on one controller would corrupt each other's HCI streams.
+        slot = next((n for n in range(self._hosts) if n not in self._clients), None)
+        if slot is None or self._server is None:
+            # Each host needs a controller of its own: two on one would corrupt each other's
+            # HCI streams.
             _LOG.warning(
-                "virtual air: refused %s: a host is already attached to port %s",
+                "virtual air: refused %s: %s attached to port %s already",
                 client.peer,
+                "a host is" if self._hosts == 1 else f"{self._hosts} hosts are",
                 self._port,
             )
             if client.transport is not None:
                 client.transport.close()
             return
         assert client.transport is not None
+        name = self._name if slot == 0 else f"{self._name}-{slot + 1}"
         controller = AirController(
-            self._name,
+            name,
             host_sink=_TcpHciSink(client.transport),
             link=self._link,
-            public_address=self._address,
+            public_address=nth_address(self._address, slot),
         )
         client.start(controller)
-        self._client = client
+        self._clients[slot] = client
         self._attached.set()
         self._free.clear()
-        _LOG.info("virtual air: %s host attached from %s", self._name, client.peer)
+        _LOG.info("virtual air: %s host attached from %s", name, client.peer)
 
     def _detach(self, client: _HciClient) -> None:
-        if self._client is not client:
+        slot = next((n for n, known in self._clients.items() if known is client), None)
+        if slot is None:
             return
-        self._client = None
-        self._attached.clear()
-        self._free.set()
+        del self._clients[slot]
+        if not self._clients:
+            self._attached.clear()
+            self._free.set()
         controller = client.controller
         client.controller = None
         if controller is None:

@@ -1,10 +1,13 @@
-"""The virtual air: two Bumble controllers on one in-process link, one of them served over TCP.
+"""The virtual air: the meter's Bumble controller on an in-process link, and one controller per
+display served over TCP.
 
 ``--radio virtual[:PORT]`` (DESIGN.md §4) needs no Bluetooth hardware: the meter emulator owns a
-Bumble :class:`~bumble.link.LocalLink` with two virtual controllers on it. The meter's own host
-talks to the first controller in process; the second controller's HCI is served as an H4 byte
-stream on ``tcp-server:127.0.0.1:PORT`` (:class:`~meter_emulator.radio.hci_port.HciPort`), and
-the IHD's Bumble host attaches to it with ``tcp-client:127.0.0.1:PORT``. Everything above HCI is
+Bumble :class:`~bumble.link.LocalLink` with virtual controllers on it. The meter's own host
+talks to the first controller in process; each IHD's Bumble host attaches with
+``tcp-client:127.0.0.1:PORT`` and drives a controller of its own, whose HCI is served as an H4
+byte stream on ``tcp-server:127.0.0.1:PORT`` (:class:`~meter_emulator.radio.hci_port.HciPort`):
+several displays of one home are on the air at once (up to :data:`MAX_DISPLAYS`), as a real
+meter serves every display on its device log. Everything above HCI is
 the real stack on both sides: advertising, connection, ATT/GATT, SMP pairing with LE Secure
 Connections and encryption.
 """
@@ -26,12 +29,16 @@ from meter_emulator.radio.hci_port import LOOPBACK, HciPort, remove_controller
 #: Public address of the meter's controller. The two top bits are set, so the same six bytes are
 #: also a valid random static address, which is what the meter's host advertises with.
 METER_CONTROLLER_ADDRESS: Final = "F0:F1:F2:F3:F4:F5"
-#: Public address of the controller served to the IHD over TCP.
+#: Public address of the controller served to the first IHD attached over TCP (the next ones
+#: count up from it: E6, E7, ...).
 IHD_CONTROLLER_ADDRESS: Final = "E0:E1:E2:E3:E4:E5"
+#: How many display hosts may be attached to the air at once.
+MAX_DISPLAYS: Final = 8
 
 __all__ = [
     "IHD_CONTROLLER_ADDRESS",
     "LOOPBACK",
+    "MAX_DISPLAYS",
     "METER_CONTROLLER_ADDRESS",
     "AirController",
     "AirLink",
@@ -48,7 +55,7 @@ class HciPair(NamedTuple):
 
 
 class VirtualAir:
-    """A LocalLink with the meter's controller and a TCP-served controller for the IHD.
+    """A LocalLink with the meter's controller and a TCP-served controller for each IHD.
 
     Args:
         port: TCP port to serve the IHD's HCI on, 1-65535 (DESIGN.md §4: 9301 by default), or
@@ -71,7 +78,9 @@ class VirtualAir:
         self._ihd_port = (
             None
             if port is None
-            else HciPort(self._link, port, address=IHD_CONTROLLER_ADDRESS, name="ihd")
+            else HciPort(
+                self._link, port, address=IHD_CONTROLLER_ADDRESS, name="ihd", hosts=MAX_DISPLAYS
+            )
         )
         self._started = False
 
@@ -131,6 +140,11 @@ class VirtualAir:
         """Whether an IHD host is attached to the TCP port now."""
         return self._ihd_port is not None and self._ihd_port.attached
 
+    @property
+    def ihds_attached(self) -> int:
+        """How many IHD hosts are attached to the TCP port now."""
+        return 0 if self._ihd_port is None else self._ihd_port.attached_count
+
     async def wait_for_ihd(self) -> None:
         """Return once an IHD host is attached over TCP (at once if one already is; never on
         an in-process air)."""
@@ -140,8 +154,7 @@ class VirtualAir:
         await self._ihd_port.wait_attached()
 
     async def wait_for_no_ihd(self) -> None:
-        """Return once no IHD host is attached over TCP, so the next one can attach (at once
-        if none is)."""
+        """Return once no IHD host is attached over TCP (at once if none is)."""
         if self._ihd_port is not None:
             await self._ihd_port.wait_free()
 
@@ -182,7 +195,7 @@ class VirtualAir:
         self._started = True
 
     async def close(self) -> None:
-        """Detach any IHD, stop serving and take every controller off the air.
+        """Detach every IHD, stop serving and take every controller off the air.
 
         Close the Bumble ``Device`` objects built on the air first. Closing twice is harmless.
         """

@@ -1,4 +1,5 @@
-"""The meter's radio: the virtual air served over TCP, refused radios, btsnoop capture."""
+"""The meter's radio: the virtual air served over TCP (a controller per display), refused
+radios, btsnoop capture."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from meter_emulator.radio import (
     VirtualAir,
     open_meter_radio,
 )
+from meter_emulator.radio.air_controller import AirLink
+from meter_emulator.radio.hci_port import HciPort
 from tests.meter.support import TIMEOUT, EventRecorder, free_port
 from tests.support import METER_ID
 
@@ -138,19 +141,52 @@ async def test_btsnoop_capture_is_readable_by_bumble_show(tmp_path: Path) -> Non
     assert "HCI_LE_SET_EXTENDED_ADVERTISING_ENABLE_COMMAND" in shown.stdout
 
 
-async def test_a_second_ihd_host_is_turned_away_while_one_is_attached() -> None:
+async def test_each_ihd_host_drives_a_controller_of_its_own() -> None:
     air = VirtualAir(free_port())
     await air.start()
-    first = await open_transport(air.ihd_transport)
+    transports = [await open_transport(air.ihd_transport) for _ in range(2)]
     try:
-        await asyncio.wait_for(air.wait_for_ihd(), TIMEOUT)
-        second = await open_transport(air.ihd_transport)
+        hosts = [
+            Device.with_hci(f"ihd-{n}", Address(f"C0:1D:A6:00:01:0{n}"), *transport)
+            for n, transport in enumerate(transports, start=1)
+        ]
+        for host in hosts:
+            await host.power_on()  # answered by its own controller: the streams do not mix
+        assert air.ihds_attached == 2
+        controllers = [c for c in air.link.controllers if c is not air.meter_controller]
+        assert sorted(c.public_address.to_string(False) for c in controllers) == [
+            IHD_CONTROLLER_ADDRESS,
+            "E0:E1:E2:E3:E4:E6",
+        ]
+        for host in hosts:
+            await host.power_off()
+        await transports[0].close()
+        # The first slot is free again: the next host takes it, with the first address.
+        transports[0] = await open_transport(air.ihd_transport)
+        host = Device.with_hci("ihd-3", Address("C0:1D:A6:00:01:03"), *transports[0])
+        await host.power_on()
+        assert air.ihds_attached == 2
+        await host.power_off()
+    finally:
+        for transport in transports:
+            await transport.close()
+        await air.close()
+
+
+async def test_a_host_beyond_the_ports_limit_is_turned_away() -> None:
+    link = AirLink()  # type: ignore[no-untyped-call]
+    port = HciPort(link, free_port(), address=IHD_CONTROLLER_ADDRESS, name="ihd")
+    await port.start()
+    first = await open_transport(port.transport_moniker)
+    try:
+        await asyncio.wait_for(port.wait_attached(), TIMEOUT)
+        second = await open_transport(port.transport_moniker)
         try:
-            # The air closes the second stream at once; the first stays attached.
+            # One host at a time (a BlueZ guest's UART): the second stream is closed at once.
             await asyncio.wait_for(second.source.terminated, TIMEOUT)
-            assert air.ihd_attached
+            assert port.attached_count == 1
         finally:
             await second.close()
     finally:
         await first.close()
-        await air.close()
+        await port.close()

@@ -47,7 +47,6 @@ def replies_of(meter: MeterRuntime) -> IhdReplies:
         meter.attacks,
         meter.events,
         frozenset(),
-        ihd_seen=lambda _: None,
         history_requested=lambda *_: None,
         clock=lambda: NOW,
     )

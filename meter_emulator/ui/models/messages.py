@@ -2,7 +2,8 @@
 
 The seed's "delivery receipt and message displayed" flow, one row per message: forwarded,
 received, displayed, acknowledged (with time and answer), or rejected by the IHD / refused by
-the meter with the reason code.
+the meter with the reason code. With several displays, how far it got on each:
+``IHD 00-…-01-01: acknowledged 10:00:03 (yes); IHD 00-…-01-02: received 10:00:02``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject
 
+from meter_emulator.operator.display_status import DisplayDelivery, DisplayStep, short_id
 from meter_emulator.operator.status import DeliveryStatus, MessageRecord
 from meter_emulator.ui.models.table import Column, RecordTableModel
 
@@ -23,8 +25,32 @@ def _clock(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone().strftime("%H:%M:%S")
 
 
+def _answer(answer: bool | None) -> str:
+    return {True: " (yes)", False: " (no)"}.get(answer, "")  # type: ignore[arg-type]
+
+
+def on_display(display: DisplayDelivery) -> str:
+    """How far the message got on one display: ``IHD 00-…-01-02: received 10:00:02``."""
+    step = display.step
+    moment = {
+        DisplayStep.FORWARDED: display.forwarded_at,
+        DisplayStep.RECEIVED: display.receipt_at,
+        DisplayStep.DISPLAYED: display.displayed_at,
+        DisplayStep.ACKNOWLEDGED: display.acknowledged_at,
+    }.get(step)
+    said = f"{step.value} {_clock(moment)}".rstrip()
+    if step is DisplayStep.ACKNOWLEDGED:
+        said += _answer(display.acknowledged_answer)
+    elif step is DisplayStep.REJECTED:
+        said += f": {display.rejected_reason}"
+    return f"IHD {short_id(display.ihd_id)}: {said}"
+
+
 def progress(record: MessageRecord) -> str:
-    """Each step the message reached, with its time: ``forwarded 10:00:01 · received ...``."""
+    """Each step the message reached, with its time: ``forwarded 10:00:01 · received ...``;
+    with several displays, the furthest step on each (:func:`on_display`)."""
+    if len(record.displays) > 1:
+        return "; ".join(on_display(d) for _, d in sorted(record.displays.items()))
     steps = [
         ("queued", record.queued_at),
         ("forwarded", record.forwarded_at),
@@ -33,7 +59,7 @@ def progress(record: MessageRecord) -> str:
     ]
     reached = [f"{name} {_clock(at)}" for name, at in steps if at is not None]
     if record.acknowledged_at is not None:
-        answer = {True: " (yes)", False: " (no)"}.get(record.acknowledged_answer, "")  # type: ignore[arg-type]
+        answer = _answer(record.acknowledged_answer)
         reached.append(f"acknowledged {_clock(record.acknowledged_at)}{answer}")
     return " · ".join(reached)
 
