@@ -33,7 +33,7 @@ class HanDevices:
         self,
         log: DeviceLog,
         server: Callable[[], MeterGattServer | None],
-        drop: Callable[[Connection], Awaitable[None]],
+        drop: Callable[[Connection], Awaitable[bool]],
         spawn: Callable[[Awaitable[None], str], None],
         events: EventLog,
         clock: Callable[[], datetime],
@@ -75,5 +75,8 @@ class HanDevices:
         server = self._server()
         if server is not None:
             for connection in server.connections_of(ihd_id):
-                self._spawn(self._drop(connection), "han-device-removed")
+                self._spawn(self._dropped(connection), "han-device-removed")
         return True
+
+    async def _dropped(self, connection: Connection) -> None:
+        await self._drop(connection)

@@ -68,7 +68,7 @@ class LinkSessions:
         next_counter: The meter's next originator counter.
         spawn: Runs the proof's indication in the background (the write is answered first).
         admit: Whether a display is served (the device log; default: every display).
-        drop: Disconnects a refused display and deletes its bond.
+        drop: Deletes a refused display's bond and disconnects it; whether there was a bond.
         established: Told the display id once a session is established (the meter addresses
             its own messages to it, and the store and forward looks for listeners again).
         replies: Handles a reply written on a link whose handshake is done, with the id of
@@ -86,7 +86,7 @@ class LinkSessions:
         *,
         next_counter: Callable[[], int],
         spawn: Callable[[Awaitable[None], str], None],
-        drop: Callable[[Connection], Awaitable[None]],
+        drop: Callable[[Connection], Awaitable[bool]],
         established: Callable[[str], None],
         replies: Callable[[bytes, str], None],
         clock: Callable[[], datetime],
@@ -220,4 +220,6 @@ class LinkSessions:
                 await server.indicate_to(connection, refusal)
             except IhdError as exc:
                 logger.info("the refusal did not reach the display: %s", exc)
-        await self._drop(connection)
+        peer = str(connection.peer_address)
+        bond_deleted = await self._drop(connection)
+        self._events.emit("session.dropped", peer=peer, bond_deleted=bond_deleted)

@@ -430,9 +430,8 @@ class MeterRuntime:
             return None
         return device_of(display.entity_id, display.kid.hex(), "first start", self.wall_now)
 
-    async def _drop_display(self, connection: Connection) -> None:
-        if self._peripheral is not None:
-            await self._peripheral.drop(connection)
+    async def _drop_display(self, connection: Connection) -> bool:
+        return self._peripheral is not None and await self._peripheral.drop(connection)
 
     def _display_established(self, _ihd_id: str) -> None:
         """A display proved who it is: what it is owed is sent."""

@@ -42,6 +42,8 @@ from meter_emulator.gatt.pairing_window import REASON_WINDOW_CLOSED, PairingWind
 from meter_emulator.gatt.security import LinkSecurity, keys_are_authenticated, pairing_bonded
 
 _LOG = logging.getLogger(__name__)
+#: Longest a refused display's disconnection may take before the meter stops waiting for it.
+_DROP_GUARD_S = 10.0
 
 # Seconds close() waits for advertising restarts and reports in flight before cancelling them.
 _CLOSE_GRACE_S: Final = 5.0
@@ -368,15 +370,22 @@ class MeterPeripheral:
         """Disconnect one display and delete its bond (a display the meter does not serve must
         pair again, inside a pairing window, to come back); whether a bond was deleted."""
         peer = str(connection.peer_address)
-        with contextlib.suppress(hci.HCI_Error):
-            await connection.disconnect()
+        deleted = False
+        # The bond goes first: a meter stopped as soon as the display is gone keeps none.
         keystore = self._device.keystore
-        if keystore is None or await keystore.get(peer) is None:
-            return False
-        await keystore.delete(peer)
-        if self._device.powered_on:
-            await self._device.refresh_resolving_list()
-        return True
+        if keystore is not None and await keystore.get(peer) is not None:
+            await keystore.delete(peer)
+            deleted = True
+            if self._device.powered_on:
+                await self._device.refresh_resolving_list()
+        if connection.handle in self._device.connections:
+            # Not if it is gone already (the display left first): Bumble would wait for a
+            # disconnection that never comes.
+            with contextlib.suppress(hci.HCI_Error, TimeoutError):
+                # A guard, not a wait: gone between the check and the command, the
+                # disconnection it waits for may never be reported.
+                await asyncio.wait_for(connection.disconnect(), _DROP_GUARD_S)
+        return deleted
 
     async def forget_bonds(self) -> int:
         """Delete every bond from the key store.

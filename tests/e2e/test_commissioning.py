@@ -63,7 +63,8 @@ async def test_an_uncommissioned_display_is_refused_on_both_sides_and_joins_once
     refused = await meter.wait_for("session.refused", timeout=GUARD_S)
     assert refused["ihd_id"] == SECOND_DISPLAY
     assert refused["reason"] == "not-commissioned"
-    await meter.wait_for("link.disconnected", timeout=GUARD_S)
+    dropped = await meter.wait_for("session.dropped", timeout=GUARD_S)
+    assert dropped["bond_deleted"] is True
     assert not meter.seen("session.established")
     assert (await meter.stop())[0] == 0
     assert _bonds(meter_dir) == 0, "the meter deleted the refused display's bond"
