@@ -49,6 +49,14 @@ class Admission:
     detail: str = ""
 
 
+def proof_signer_id(proof: bytes) -> str:
+    """Who signed a proof (its ``iss``), for the event log."""
+    try:
+        return parse_envelope(proof).claims.issuer
+    except DecodeError:
+        return ""
+
+
 def admit_every_display(_hello: Hello) -> Admission:
     """The meter serves any display with a valid ``ihd`` certificate (no device log)."""
     return Admission(True)
@@ -104,6 +112,9 @@ class LinkSessions:
         self._replies = replies
         self._clock = clock
         self.admit = admit
+        #: Another identity to sign proofs with, while the attack console plays a fake meter
+        #: (``None``: the meter's own). A link answered so is never served.
+        self.proof_signer: Identity | None = None
 
     def route(self, unit: bytes, connection: Connection) -> None:
         """A unit a display wrote on ``connection``: its hello, or a reply on a link whose
@@ -167,8 +178,9 @@ class LinkSessions:
         session = new_token()
         # Saved before the proof leaves: a reply bound to it must be accepted after a restart.
         self._state.open_session(hello.ihd_id, session)
+        signer = self.proof_signer or self._identity
         proof = sign_proof(
-            self._identity,
+            signer,
             hello.ihd_id,
             self._next_counter(),
             nonce=hello.nonce,
@@ -176,7 +188,13 @@ class LinkSessions:
             now=now,
         )
         self._spawn(
-            self._answer(connection, hello, DisplaySession(hello.ihd_id, session), proof),
+            self._answer(
+                connection,
+                hello,
+                DisplaySession(hello.ihd_id, session),
+                proof,
+                genuine=signer is self._identity,
+            ),
             "session-proof",
         )
 
@@ -185,7 +203,13 @@ class LinkSessions:
         return self._state.has_session(ihd_id, session)
 
     async def _answer(
-        self, connection: Connection, hello: Hello, session: DisplaySession, proof: bytes
+        self,
+        connection: Connection,
+        hello: Hello,
+        session: DisplaySession,
+        proof: bytes,
+        *,
+        genuine: bool,
     ) -> None:
         server = self._server()
         if server is None:
@@ -194,6 +218,16 @@ class LinkSessions:
             await server.indicate_to(connection, proof)
         except IhdError as exc:
             self._events.emit("session.failed", ihd_id=session.ihd_id, detail=str(exc))
+            return
+        if not genuine:
+            # A fake meter's link is left unserved: a display that used it anyway would write
+            # replies here, refused as wrong-session, which the attack console counts.
+            self._events.emit(
+                "session.fake-proof",
+                ihd_id=session.ihd_id,
+                signer=proof_signer_id(proof),
+                peer=str(connection.peer_address),
+            )
             return
         admission = self.admit(hello)
         if not admission.admitted:

@@ -24,6 +24,7 @@ from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.zcl import Importance
 from meter_emulator.attacks.forgery import ATTACKS, Attack, AttackContext, attack, genuine
+from meter_emulator.attacks.link_demonstrations import LinkDemonstrations
 from meter_emulator.delivery import digest_key, envelope_key
 
 if TYPE_CHECKING:
@@ -96,6 +97,8 @@ class AttackConsole:
         self._runtime = runtime
         self.records: list[AttackRecord] = []
         self._replayed: set[str] = set()
+        #: The demonstrations on the link itself (uncommissioned display, fake meter).
+        self.demonstrations = LinkDemonstrations(runtime)
 
     @staticmethod
     def available() -> tuple[Attack, ...]:

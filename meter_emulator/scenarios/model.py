@@ -23,6 +23,7 @@ from ihd_app.protocol.message_types import message_type, message_type_names
 from ihd_app.protocol.resources import resources_dir
 from ihd_app.protocol.zcl import Endpoint, Importance
 from meter_emulator.attacks.forgery import ATTACKS
+from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES
 from meter_emulator.simulation.premises import appliance_named, appliance_names
 
 #: Local time of the household (and of "HH:MM" starts).
@@ -213,7 +214,7 @@ def _appliance(value: object) -> str:
 
 
 def _attack(value: object) -> str:
-    names = [a.name for a in ATTACKS]
+    names = [a.name for a in ATTACKS] + list(DEMONSTRATION_NAMES)
     if value != "all" and value not in names:
         raise ValueError(f"must be 'all' or one of {', '.join(names)}, not {value!r}")
     return str(value)

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from ihd_app.protocol.errors import IhdError
+from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES, RESTORE
 from meter_emulator.behaviour.meter import RestoreRefusedError
 from meter_emulator.scenarios.model import Scenario, Step, message_request
 
@@ -145,10 +146,16 @@ class ScenarioPlayer:
         elif action == "cancel-all":
             runtime.operator.cancel_all(fields["role"])
         elif action == "attack":
-            if fields["name"] == "all":
+            name = fields["name"]
+            demonstrations = runtime.attacks.demonstrations
+            if name == "all":
                 runtime.attacks.launch_all()
+            elif name == RESTORE:
+                demonstrations.restore()
+            elif name in DEMONSTRATION_NAMES:
+                demonstrations.start(name)
             else:
-                runtime.attacks.launch(fields["name"])
+                runtime.attacks.launch(name)
         elif action == "appliance":
             state = fields.get("state")
             on = fields["on"] if "on" in fields else {"on": True, "off": False}.get(str(state))
