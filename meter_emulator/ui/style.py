@@ -34,6 +34,10 @@ QLabel#supplyState[state="on"] {{ color: #1b7f3b; }}
 QLabel#supplyState[state="off"] {{ color: #b3261e; }}
 QLabel#operatorResult[tone="good"] {{ color: #1b7f3b; }}
 QLabel#operatorResult[tone="bad"] {{ color: #b3261e; }}
+QLabel#deviceResult[tone="good"] {{ color: #1b7f3b; }}
+QLabel#deviceResult[tone="bad"] {{ color: #b3261e; }}
+QLabel#demonstrationResult[tone="good"] {{ color: #1b7f3b; }}
+QLabel#demonstrationResult[tone="bad"] {{ color: #b3261e; }}
 QLabel[role="notice"] {{ color: #a15c00; }}
 QLabel#attackSummary {{ font-weight: 600; }}
 QGroupBox {{ font-weight: 600; margin-top: {group_margin}px; }}

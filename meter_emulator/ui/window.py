@@ -1,6 +1,6 @@
 """The meter emulator's window: radio strip and pairing window strip on top, the live meter on the
-left, and the operator console, attack console, scenario player and event log as tabs on the
-right.
+left, and the operator console, attack console, scenario player, HAN device log and event log
+as tabs on the right.
 
 Where the window is too narrow for both side by side (half of a 1280x720 projector, or larger
 text for a room), the live meter becomes the first tab, so the consoles keep the whole width.
@@ -31,6 +31,7 @@ from meter_emulator.runtime import MeterRuntime
 from meter_emulator.ui.bridge import EventBridge
 from meter_emulator.ui.pairing import PairingQuestions
 from meter_emulator.ui.panels.attack_panel import AttackPanel
+from meter_emulator.ui.panels.device_log_panel import REFRESH_EVENTS, DeviceLogPanel
 from meter_emulator.ui.panels.event_log_panel import EventLogPanel
 from meter_emulator.ui.panels.meter_panel import MeterPanel
 from meter_emulator.ui.panels.operator_panel import OperatorPanel
@@ -113,12 +114,14 @@ class MeterWindow(QMainWindow):
         self.operator = OperatorPanel(runtime, policy, self.tabs)
         self.attacks = AttackPanel(runtime.attacks, self.tabs)
         self.scenarios = ScenarioPanel(runtime, self.tabs)
+        self.devices = DeviceLogPanel(runtime, self.tabs)
         self.log = EventLogPanel(self.tabs)
         # Each console scrolls rather than widening the window: ./run demo gives it half a
         # laptop's screen, beside the display.
         self.tabs.addTab(_scrolling(self.operator), "&Operator console")
         self.tabs.addTab(_scrolling(self.attacks), "&Attack console")
         self.tabs.addTab(_scrolling(self.scenarios), "&Scenarios")
+        self.tabs.addTab(_scrolling(self.devices), "&Devices")
         self.tabs.addTab(_scrolling(self.log), "&Event log")
         self.meter_area = _scrolling(self.meter)
         # The meter panel never scrolls sideways; the consoles take what is left.
@@ -264,16 +267,20 @@ class MeterWindow(QMainWindow):
         names = [str(r.get("event", "")) for r in records]
         if any(n.startswith(_STATUS_EVENTS) for n in names):
             self.operator.refresh()
-        if any(n.startswith("attack.") for n in names):
+        if any(n.startswith(("attack.", "session.", "link.")) for n in names):
             self.attacks.refresh()
+        if any(n.startswith(REFRESH_EVENTS) for n in names):
+            self.devices.refresh()
         self.meter.refresh()
 
     def consoles(self) -> dict[str, QWidget]:
-        """The consoles by the name of their pictures: operator, attacks, scenarios, events."""
+        """The consoles by the name of their pictures: operator, attacks, scenarios, devices,
+        events."""
         return {
             "operator": self.operator,
             "attacks": self.attacks,
             "scenarios": self.scenarios,
+            "devices": self.devices,
             "events": self.log,
         }
 

@@ -1,5 +1,6 @@
-"""The attack console: one button per forgery, "run every attack", and for each one launched the
-reason the IHD must give beside the reason it gave."""
+"""The attack console: one button per forgery, "run every attack", the demonstrations on the
+link itself (an uncommissioned display, a fake meter) with Restore, and for each one launched
+the outcome expected beside the outcome observed."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ihd_app.protocol.errors import IhdError
 from meter_emulator.attacks.console import AttackConsole, AttackRecord
-from meter_emulator.ui.models.attacks import AttackResultsModel
+from meter_emulator.attacks.link_demonstrations import DemonstrationRecord
+from meter_emulator.ui.models.attacks import AttackResultsModel, demonstration_verdict
 from meter_emulator.ui.widgets.wrapping_table import WrappingTable
 
 _COLUMNS = 2
@@ -89,6 +92,7 @@ class AttackPanel(QWidget):
             grid.addWidget(button, row, column)
             self.buttons[chosen.name] = button
         layout.addWidget(buttons)
+        layout.addWidget(self._demonstration_box())
         bottom = QWidget(self.splitter)
         layout = QVBoxLayout(bottom)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -119,9 +123,77 @@ class AttackPanel(QWidget):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
         self._dragged = False
+        self._told = ""
         self.splitter.splitterMoved.connect(self._on_dragged)
         self.splitter.installEventFilter(self)
         self.refresh()
+
+    def _demonstration_box(self) -> QGroupBox:
+        """The link demonstrations: one button each, Restore, and what is happening."""
+        box = QGroupBox("The link itself", self)
+        layout = QVBoxLayout(box)
+        grid = QGridLayout()
+        layout.addLayout(grid)
+        self.demonstration_buttons: dict[str, QPushButton] = {}
+        shown = self._console.demonstrations.available()
+        for number, chosen in enumerate(shown):
+            button = QPushButton(chosen.title, box)
+            button.setToolTip(f"{chosen.explanation}\nExpected: {chosen.expected}")
+            button.setAccessibleName(f"Demonstration: {chosen.title}")
+            button.setAccessibleDescription(chosen.explanation)
+            button.clicked.connect(lambda _=False, n=chosen.name: self.demonstrate(n))
+            row, column = divmod(number, _COLUMNS)
+            grid.addWidget(button, row, column)
+            self.demonstration_buttons[chosen.name] = button
+        self.restore = QPushButton("Restore", box)
+        self.restore.setObjectName("restoreLink")
+        self.restore.setAccessibleName("Restore: undo the demonstration so the demo continues")
+        self.restore.clicked.connect(self.restore_link)
+        row, column = divmod(len(shown), _COLUMNS)
+        grid.addWidget(self.restore, row, column)
+        self.demonstration = QLabel(
+            "Each one shows the display refusing a link it must not use; Restore puts things back.",
+            box,
+        )
+        self.demonstration.setObjectName("demonstrationResult")
+        self.demonstration.setAccessibleName("What the demonstration does and its outcome")
+        self.demonstration.setWordWrap(True)
+        layout.addWidget(self.demonstration)
+        return box
+
+    def demonstrate(self, name: str) -> DemonstrationRecord | None:
+        """Start demonstration ``name``, saying in one sentence what will happen."""
+        demonstrations = self._console.demonstrations
+        try:
+            record = demonstrations.start(name)
+        except IhdError as error:
+            self._say(f"Not started: {error}", ok=False)
+            return None
+        chosen = next(d for d in demonstrations.available() if d.name == name)
+        self._say(f"{chosen.title}: {chosen.explanation} ({record.how}.)", ok=True)
+        self.refresh()
+        return record
+
+    def restore_link(self) -> DemonstrationRecord | None:
+        """Undo the running demonstration."""
+        record = self._console.demonstrations.restore()
+        if record is None:
+            self._say("Nothing to restore: no demonstration is running.", ok=True)
+        else:
+            self._say(
+                f"Restored after '{record.name}': the display {record.ihd_id} comes back when it "
+                "next connects.",
+                ok=True,
+            )
+        self.refresh()
+        return record
+
+    def _say(self, text: str, *, ok: bool) -> None:
+        label = self.demonstration
+        label.setText(text)
+        label.setProperty("tone", "good" if ok else "bad")
+        label.style().unpolish(label)
+        label.style().polish(label)
 
     def _on_dragged(self) -> None:
         self._dragged = True
@@ -161,5 +233,14 @@ class AttackPanel(QWidget):
 
     def refresh(self) -> None:
         """Show the records and the summary as they are now."""
-        self.model.show_records(self._console.records)
+        demonstrations = self._console.demonstrations
+        self.model.show_records(self._console.records, demonstrations.records)
         self.summary.setText(summary_text(self._console.summary()))
+        self.restore.setEnabled(demonstrations.active is not None)
+        latest = demonstrations.records[-1] if demonstrations.records else None
+        if latest is not None and latest.reason is not None:
+            told = demonstration_verdict(latest)
+            if told != self._told:
+                # The outcome under the buttons too: the table may be scrolled away.
+                self._told = told
+                self._say(f"{latest.name}: {told}.", ok=bool(latest.as_expected))
