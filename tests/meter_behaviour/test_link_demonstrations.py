@@ -29,7 +29,8 @@ async def test_an_uncommissioned_display_is_refused_by_name_and_restore_brings_i
         record = demonstrations.start("uncommissioned-display")
 
         assert record.ihd_id == IHD_ID
-        assert "han.device-remove" in record.how and "pairing window opened" in record.how
+        assert "han.device-remove" in record.how
+        assert "pairing window opened" in record.how
         removed = stack.meter.status.rows("operator")[-1]
         assert removed.type == "han.device-remove"  # in the status table like any command
         untrusted = await stack.ihd_events.wait("link.untrusted", timeout=RECONNECT_S)
@@ -68,7 +69,8 @@ async def test_a_fake_meter_is_refused_by_the_display_and_restore_serves_it_agai
         assert untrusted["reason"] == "meter-unproven"
         assert refusal in untrusted["detail"]
         outcome = await stack.meter_events.wait("attack.outcome", timeout=RECONNECT_S)
-        assert outcome["as_expected"] and not record.accepted
+        assert outcome["as_expected"]
+        assert not record.accepted
         assert record.reason == "meter-unproven"
         assert len(stack.ihd_events.named("link.ready")) == ready, "nothing used from the fake"
 

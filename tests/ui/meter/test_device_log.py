@@ -111,13 +111,15 @@ def test_add_and_remove_are_the_suppliers_signed_commands(qtbot: Any, desk: Mete
     dialog = panel.dialog
     assert isinstance(dialog, AddDisplayDialog)
     qtbot.waitExposed(dialog)
-    assert dialog.candidates.count() == 1 and SECOND_DISPLAY in dialog.candidates.itemText(0)
+    assert dialog.candidates.count() == 1
+    assert SECOND_DISPLAY in dialog.candidates.itemText(0)
     # A pasted fingerprint that is not one keeps the dialog open, saying why.
     _choose(qtbot, dialog.pasted)
     qtbot.keyClicks(dialog.identifier, SECOND_DISPLAY)
     qtbot.keyClicks(dialog.fingerprint, "not hex")
     qtbot.mouseClick(dialog.send, Qt.MouseButton.LeftButton)
-    assert dialog.isVisible() and "64 hex digits" in dialog.problem.text()
+    assert dialog.isVisible()
+    assert "64 hex digits" in dialog.problem.text()
     _choose(qtbot, dialog.from_pki)
     qtbot.mouseClick(dialog.send, Qt.MouseButton.LeftButton)
 
