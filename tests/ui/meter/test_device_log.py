@@ -83,9 +83,11 @@ def test_a_demonstration_row_shows_the_outcome_and_the_link_coming_back(qapp: An
 
 
 def _ready(qtbot: Any, desk: MeterDesk) -> int:
-    """Pair and wait until the display proved the meter; how many times it did."""
+    """Pair and wait until the display proved the meter and the meter serves it; how many
+    times the display proved it."""
     paired(qtbot, desk)
     qtbot.waitUntil(lambda: bool(desk.ihd_events.named("link.ready")), timeout=SLOW_MS)
+    qtbot.waitUntil(lambda: bool(desk.meter_events.named("session.established")), timeout=SLOW_MS)
     return len(desk.ihd_events.named("link.ready"))
 
 

@@ -12,8 +12,10 @@ import pytest
 from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF, QTextDocument
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QStyle, QTableView
+from PySide6.QtWidgets import QLabel, QPushButton, QStyle, QTableView
 
+from ihd_app.protocol.pki import load_identity
+from ihd_app.protocol.resources import demo_pki_dir
 from meter_emulator.attacks.console import AttackRecord
 from meter_emulator.cli.main import build_parser
 from meter_emulator.ui.style import PRESENTATION_ZOOM, presentation_zoom
@@ -141,6 +143,7 @@ def test_presentation_size_enlarges_every_font_and_gives_the_consoles_the_width(
         window.operator,
         window.attacks,
         window.scenarios,
+        window.devices,
         window.log,
     }
 
@@ -208,3 +211,54 @@ def test_the_dial_caption_fits_inside_the_dial(
             assert QRectF(gauge.contentsRect()).contains(box), (line, box, size)
     if not supply_on:
         assert "supply interrupted" in gauge.caption_parts()
+
+
+def _cut_buttons(buttons: list[QPushButton]) -> list[str]:
+    """Buttons whose words do not fit inside them."""
+    cut = []
+    for button in buttons:
+        metrics = QFontMetrics(button.font())
+        if (
+            metrics.horizontalAdvance(button.text().replace("&", ""))
+            > button.contentsRect().width()
+        ):
+            cut.append(button.text())
+    return cut
+
+
+@pytest.mark.parametrize(
+    ("size", "zoom"),
+    [
+        (HALVES[0], 1.0),
+        (HALVES[0], presentation_zoom(1080)),
+        (HALVES[1], 1.0),
+        (HALVES[1], presentation_zoom(720)),
+    ],
+)
+def test_the_device_log_and_the_link_demonstrations_are_shown_whole_at_projector_sizes(
+    qtbot: Any, desk: MeterDesk, size: tuple[int, int], zoom: float
+) -> None:
+    window = desk.window
+    window.set_zoom(zoom)
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size)
+    meter = desk.meter
+    second = load_identity(demo_pki_dir(), "ihd-2")
+    meter.han.commission(second.entity_id, second.kid.hex(), "Brightwater Energy Supply")
+    panel = window.devices
+    panel.refresh()
+    panel.result.setText(
+        f"Adding {second.entity_id}: display {second.entity_id} added to the device log"
+    )
+    window.show_console(panel)
+    assert panel.model.rowCount() == 2
+    qtbot.waitUntil(lambda: not _unshown_words(panel.table))
+    assert panel.table.horizontalScrollBar().maximum() == 0
+    qtbot.waitUntil(lambda: not _clipped_words(panel.result))
+    assert not _cut_buttons([panel.add, panel.remove])
+
+    attacks = window.attacks
+    window.show_console(attacks)
+    qtbot.waitUntil(attacks.restore.isVisible)
+    assert not _cut_buttons([*attacks.demonstration_buttons.values(), attacks.restore])
+    qtbot.waitUntil(lambda: not _clipped_words(attacks.demonstration))
