@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ihd_app.protocol.compose import MessageRequest
-from ihd_app.protocol.errors import IhdError
+from ihd_app.protocol.errors import ConfigurationError, IhdError
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.session import HandshakeFailure
 
@@ -195,12 +195,19 @@ class LinkDemonstrations:
         return record
 
     def _display(self) -> str:
-        """The display the demonstration is played on: the one served now, else the first on
+        """The display the demonstration is played on: the PKI's own display (``ihd``, the
+        one a demonstrator shows) if it is served now, else any served now, else the first on
         the device log."""
         runtime = self._runtime
-        served = runtime.server.sessions if runtime.server is not None else []
+        served = [s.ihd_id for s in runtime.server.sessions] if runtime.server is not None else []
+        try:
+            own = runtime.identity_of("ihd").entity_id
+        except ConfigurationError:
+            own = None
+        if own in served:
+            return str(own)
         if served:
-            return served[0].ihd_id
+            return served[0]
         devices = runtime.han.devices
         if not devices:
             raise DemonstrationError("no display on the device log to take off it")

@@ -13,6 +13,8 @@ from meter_emulator.device_log import HanDevice
 from meter_emulator.han_candidates import short_fingerprint
 from meter_emulator.ui.models.table import Column, RecordTableModel
 
+NON_BREAKING_HYPHEN = "\u2011"
+
 
 @dataclass(frozen=True)
 class DeviceRow:
@@ -40,7 +42,9 @@ def added(row: DeviceRow) -> str:
         when = moment.strftime("%d %b %H:%M")
     except ValueError:
         when = row.device.added_at
-    return f"{when} by {row.device.added_by}"
+    # Non-breaking hyphens: "--commission" must not wrap after its dashes.
+    by = row.device.added_by.replace("-", NON_BREAKING_HYPHEN)
+    return f"{when} by {by}"
 
 
 def connection(row: DeviceRow) -> str:

@@ -109,6 +109,10 @@ class AttackPanel(QWidget):
         self.run_all.setAccessibleName("Run every attack in turn")
         self.run_all.clicked.connect(self.launch_all)
         summary_row.addWidget(self.run_all)
+        # What a link demonstration does and what came of it, in view whatever the buttons'
+        # scrolling (made with the buttons above).
+        layout.addWidget(self.demonstration)
+        self.demonstration.hide()  # until a demonstration starts
         self.model = AttackResultsModel(self)
         # Every word of the proof on screen (no sideways scrolling, no cut reason): the time as
         # wide as it is, the rest shared, the verdict widest; text wraps, rows grow.
@@ -191,6 +195,7 @@ class AttackPanel(QWidget):
     def _say(self, text: str, *, ok: bool) -> None:
         label = self.demonstration
         label.setText(text)
+        label.show()
         label.setProperty("tone", "good" if ok else "bad")
         label.style().unpolish(label)
         label.style().polish(label)

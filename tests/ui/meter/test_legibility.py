@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QStyle, QTableView
 from ihd_app.protocol.pki import load_identity
 from ihd_app.protocol.resources import demo_pki_dir
 from meter_emulator.attacks.console import AttackRecord
+from meter_emulator.attacks.link_demonstrations import DEMONSTRATIONS
 from meter_emulator.cli.main import build_parser
 from meter_emulator.ui.style import PRESENTATION_ZOOM, presentation_zoom
 from meter_emulator.ui.widgets.demand_gauge import DemandGauge
@@ -261,4 +262,7 @@ def test_the_device_log_and_the_link_demonstrations_are_shown_whole_at_projector
     window.show_console(attacks)
     qtbot.waitUntil(attacks.restore.isVisible)
     assert not _cut_buttons([*attacks.demonstration_buttons.values(), attacks.restore])
+    longest = max(DEMONSTRATIONS, key=lambda d: len(d.explanation))
+    attacks.demonstration.setText(f"{longest.title}: {longest.explanation}")
+    attacks.demonstration.show()
     qtbot.waitUntil(lambda: not _clipped_words(attacks.demonstration))
