@@ -49,14 +49,6 @@ class Admission:
     detail: str = ""
 
 
-def proof_signer_id(proof: bytes) -> str:
-    """Who signed a proof (its ``iss``), for the event log."""
-    try:
-        return parse_envelope(proof).claims.issuer
-    except DecodeError:
-        return ""
-
-
 def admit_every_display(_hello: Hello) -> Admission:
     """The meter serves any display with a valid ``ihd`` certificate (no device log)."""
     return Admission(True)
@@ -187,6 +179,15 @@ class LinkSessions:
             session=session,
             now=now,
         )
+        if signer is not self._identity:
+            # Told before the proof leaves: a display refusing it may hang up before the
+            # indication is even confirmed.
+            self._events.emit(
+                "session.fake-proof",
+                ihd_id=hello.ihd_id,
+                signer=signer.entity_id,
+                peer=str(connection.peer_address),
+            )
         self._spawn(
             self._answer(
                 connection,
@@ -222,12 +223,6 @@ class LinkSessions:
         if not genuine:
             # A fake meter's link is left unserved: a display that used it anyway would write
             # replies here, refused as wrong-session, which the attack console counts.
-            self._events.emit(
-                "session.fake-proof",
-                ihd_id=session.ihd_id,
-                signer=proof_signer_id(proof),
-                peer=str(connection.peer_address),
-            )
             return
         admission = self.admit(hello)
         if not admission.admitted:

@@ -4,24 +4,68 @@ by the display and the genuine one served again on Restore."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
+from ihd_app.link.pairing import AutoAccept
+from ihd_app.protocol.events import EventLog
+from ihd_app.service.api import ProblemKind
+from ihd_app.service.ihd_service import IhdService, ServiceConfig
 from meter_emulator.attacks.link_demonstrations import DemonstrationError
 from meter_emulator.scenarios.model import load_scenario
-from tests.meter_behaviour.support import start_stack
+from tests.event_waiting import Events
+from tests.meter_behaviour.support import Stack, start_stack
 from tests.support import IHD_ID
 
 #: A display that reconnects with backoff (at most 15 s apart) gets this long.
 RECONNECT_S = 45
 
 
+async def _banner(display: IhdService) -> str:
+    """What the display's banner says once the meter is not accepted (Try again)."""
+    shown = asyncio.Event()
+
+    def on_change(_change: object) -> None:
+        problem = display.connection_problem
+        if problem is not None and problem.kind is ProblemKind.METER_NOT_TRUSTED:
+            shown.set()
+
+    unsubscribe = display.subscribe(on_change)
+    try:
+        on_change(None)
+        await asyncio.wait_for(shown.wait(), RECONNECT_S)
+    finally:
+        unsubscribe()
+    problem = display.connection_problem
+    assert problem is not None
+    return problem.detail
+
+
+async def _kept_connected(stack: Stack) -> IhdService:
+    """The display as its window runs it: kept connected, a refusal shown until Try again."""
+    log = EventLog()
+    stack.ihd_events = Events(log)
+    service = stack.ihd = IhdService(
+        ServiceConfig(
+            stack.meter.config.radio, stack.tmp_path / "ihd", backfill=False, auto_connect=True
+        ),
+        log,
+        pairing=AutoAccept(),
+    )
+    await service.start()
+    await stack.ihd_events.wait("link.ready", timeout=RECONNECT_S)
+    await stack.meter_events.wait("session.established", timeout=RECONNECT_S)
+    return service
+
+
 async def test_an_uncommissioned_display_is_refused_by_name_and_restore_brings_it_back(
     tmp_path: Path,
 ) -> None:
-    stack = await start_stack(tmp_path)
+    stack = await start_stack(tmp_path, with_ihd=False)
     try:
+        display = await _kept_connected(stack)
         demonstrations = stack.meter.attacks.demonstrations
         ready = len(stack.ihd_events.named("link.ready"))
         stack.meter.pairing_window.close(by="test")
@@ -41,8 +85,11 @@ async def test_an_uncommissioned_display_is_refused_by_name_and_restore_brings_i
         with pytest.raises(DemonstrationError, match="Restore first"):
             demonstrations.start("fake-meter-supplier")
 
+        assert "does not know this display" in await _banner(display)
+
         assert demonstrations.restore() is record
         await stack.meter_events.wait("han.device-added", ihd_id=IHD_ID)
+        display.pair_again()  # Try again, on the display's banner
         await stack.ihd_events.wait_count("link.ready", ready + 1, timeout=RECONNECT_S)
         await stack.meter_events.wait("attack.link-back", timeout=RECONNECT_S)
         assert record.back_at is not None
@@ -58,8 +105,9 @@ async def test_an_uncommissioned_display_is_refused_by_name_and_restore_brings_i
 async def test_a_fake_meter_is_refused_by_the_display_and_restore_serves_it_again(
     tmp_path: Path, name: str, refusal: str
 ) -> None:
-    stack = await start_stack(tmp_path)
+    stack = await start_stack(tmp_path, with_ihd=False)
     try:
+        display = await _kept_connected(stack)
         demonstrations = stack.meter.attacks.demonstrations
         ready = len(stack.ihd_events.named("link.ready"))
 
@@ -74,7 +122,10 @@ async def test_a_fake_meter_is_refused_by_the_display_and_restore_serves_it_agai
         assert record.reason == "meter-unproven"
         assert len(stack.ihd_events.named("link.ready")) == ready, "nothing used from the fake"
 
+        assert "could not prove it is a genuine meter" in await _banner(display)
+
         demonstrations.restore()
+        display.pair_again()  # Try again, on the display's banner
         await stack.ihd_events.wait_count("link.ready", ready + 1, timeout=RECONNECT_S)
         back = await stack.meter_events.wait("attack.link-back", timeout=RECONNECT_S)
         assert back["name"] == name

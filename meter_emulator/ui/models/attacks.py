@@ -36,7 +36,7 @@ def demonstration_verdict(record: DemonstrationRecord) -> str:
     if record.back_at is not None:
         text += f" · restored, link back {_clock(record.back_at)}"
     elif record.restored_at is not None:
-        text += " · restored, waiting for the display"
+        text += " · restored, waiting for Try again on the display"
     return text
 
 

@@ -185,8 +185,8 @@ class AttackPanel(QWidget):
             self._say("Nothing to restore: no demonstration is running.", ok=True)
         else:
             self._say(
-                f"Restored after '{record.name}': the display {record.ihd_id} comes back when it "
-                "next connects.",
+                f"Restored after '{record.name}': press Try again on display {record.ihd_id} "
+                "and it is served again.",
                 ok=True,
             )
         self.refresh()

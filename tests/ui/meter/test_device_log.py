@@ -75,7 +75,7 @@ def test_a_demonstration_row_shows_the_outcome_and_the_link_coming_back(qapp: An
     assert model.cell(0, 3) == "meter-unproven"
     assert model.cell(0, 4) == (
         "refused, as expected: the display hung up on the fake meter · restored, waiting for "
-        "the display"
+        "Try again on the display"
     )
     record.back_at = NOW
     model.show_records([], [record])
@@ -174,6 +174,8 @@ def test_the_fake_meter_is_refused_by_the_display_and_restore_brings_the_link_ba
     assert len(desk.ihd_events.named("link.ready")) == ready
 
     qtbot.mouseClick(panel.restore, Qt.MouseButton.LeftButton)
+    assert "waiting for Try again on the display" in panel.demonstration.text()
+    desk.connect()  # Try again, on the display
     qtbot.waitUntil(
         lambda: len(desk.ihd_events.named("link.ready")) == ready + 1, timeout=RECONNECT_MS
     )
@@ -204,6 +206,7 @@ def test_the_uncommissioned_display_is_refused_by_name_and_restored(
 
     qtbot.mouseClick(panel.restore, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.devices.model.rowCount() == 1)
+    desk.connect()  # Try again, on the display: it pairs again
 
     def answered_or_back() -> bool:
         if window.radio.same.isVisible():
