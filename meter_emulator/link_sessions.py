@@ -21,7 +21,7 @@ from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.session import HELLO, Hello, new_token, read_hello, sign_proof, sign_refusal
 from ihd_app.protocol.verification import Verifier
 from meter_emulator.gatt import MeterGattServer
-from meter_emulator.gatt.server import DisplaySession
+from meter_emulator.gatt.served_link import DisplaySession
 from meter_emulator.state import MeterState
 
 logger = logging.getLogger(__name__)

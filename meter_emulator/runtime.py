@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +44,6 @@ from ihd_app.protocol.set_aside import (
     open_or_set_aside,
 )
 from ihd_app.protocol.verification import Verdict, Verifier
-from ihd_app.protocol.zcl import Endpoint, SupplyStatus
 from meter_emulator import faults as fault_hooks
 from meter_emulator.attacks.console import AttackConsole
 from meter_emulator.behaviour.meter import MeterBehaviour
@@ -75,6 +74,7 @@ from meter_emulator.radio.meter_radio import MeterRadio, open_meter_radio
 from meter_emulator.simulation.clock import SimClock
 from meter_emulator.simulation.household import Household
 from meter_emulator.simulation.premises import Premises
+from meter_emulator.snapshot import MeterSnapshot, snapshot_of
 from meter_emulator.state import MeterState
 
 logger = logging.getLogger(__name__)
@@ -132,49 +132,6 @@ class MeterConfig:
     faults: frozenset[Fault] = frozenset()
     commission: tuple[str, ...] = ()
     pairing_window_s: float = DEFAULT_AT_START_S
-
-
-@dataclass(frozen=True)
-class MeterSnapshot:
-    """The meter's state at a glance (for the GUI's meter panel).
-
-    Attributes:
-        sim_time: The simulated now.
-        speed: Simulation speed.
-        electricity_w: Electricity demand through the meter.
-        gas_w: Gas demand (W of heat).
-        voltage_v: Supply voltage (0 in an outage).
-        electricity_supply: SupplyStatus of electricity.
-        off_causes: Why the electricity supply is off.
-        gas_supply: SupplyStatus of gas.
-        threshold_kw: The maximum power threshold, if set.
-        grace_s: Its grace period (simulated seconds).
-        threshold_state: normal, warning or interrupted.
-        appliances: Appliances forced on (``True``) or off (``False``).
-        electricity_register_wh: CurrentSummationDelivered of electricity, in Wh.
-        gas_register_wh: CurrentSummationDelivered of gas, in Wh of heat.
-        pending: Envelopes waiting for the IHD.
-        ihd_listening: Whether an IHD is subscribed to Messages to IHD.
-        consent: Party -> whether it may read half-hourly data.
-    """
-
-    sim_time: datetime
-    speed: float
-    electricity_w: float
-    gas_w: float
-    voltage_v: float
-    electricity_supply: SupplyStatus
-    off_causes: tuple[str, ...]
-    gas_supply: SupplyStatus
-    threshold_kw: float | None
-    grace_s: float | None
-    threshold_state: str
-    appliances: Mapping[str, bool]
-    electricity_register_wh: float
-    gas_register_wh: float
-    pending: int
-    ihd_listening: bool
-    consent: Mapping[str, bool]
 
 
 class MeterRuntime:
@@ -503,24 +460,11 @@ class MeterRuntime:
 
     def snapshot(self) -> MeterSnapshot:
         """The meter's state now (no side effects)."""
-        now = self.sim.now()
-        premises = self.premises
-        setting = self.behaviour.threshold.setting
-        return MeterSnapshot(
-            sim_time=now,
-            speed=self.sim.speed,
-            electricity_w=premises.electricity_w(now),
-            gas_w=premises.gas_w(now),
-            voltage_v=premises.network_voltage(now),
-            electricity_supply=premises.supply_status(electricity=True),
-            off_causes=tuple(sorted(c.value for c in premises.off_causes)),
-            gas_supply=premises.supply_status(electricity=False),
-            threshold_kw=None if setting is None else setting.threshold_kw,
-            grace_s=None if setting is None else setting.grace_s,
-            threshold_state=self.behaviour.threshold_state.value,
-            appliances=dict(premises.forced),
-            electricity_register_wh=round(self._reports.registers_wh[Endpoint.ELECTRICITY], 1),
-            gas_register_wh=round(self._reports.registers_wh[Endpoint.GAS], 1),
+        return snapshot_of(
+            self.sim,
+            self.premises,
+            self.behaviour,
+            self._reports.registers_wh,
             pending=len(self.outbox),
             ihd_listening=self.ihd_listening,
             consent=self.state.consent,

@@ -7,6 +7,7 @@ from meter_emulator.gatt.errors import (
     LinkLostError,
     NoSubscriberError,
 )
+from meter_emulator.gatt.meter_info import MeterInfo
 from meter_emulator.gatt.pairing_window import PairingWindow
 from meter_emulator.gatt.peripheral import (
     AutoAcceptPolicy,
@@ -17,7 +18,7 @@ from meter_emulator.gatt.peripheral import (
     PairingPolicy,
 )
 from meter_emulator.gatt.security import LinkSecurity
-from meter_emulator.gatt.server import ATT_ERROR_UNIT_REFUSED, MeterGattServer, MeterInfo
+from meter_emulator.gatt.server import ATT_ERROR_UNIT_REFUSED, MeterGattServer
 
 __all__ = [
     "ATT_ERROR_UNIT_REFUSED",

@@ -23,16 +23,12 @@ bytes, with one sender per characteristic and link, and one reassembler per link
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-import cbor2
-from bumble import att, hci
+from bumble import att
 from bumble.device import Connection, Device
 from bumble.gatt import (
     GATT_CLIENT_CHARACTERISTIC_CONFIGURATION_DESCRIPTOR,
@@ -49,16 +45,20 @@ from ihd_app.protocol.segmentation import (
     MAX_UNIT_BYTES,
     Reassembler,
     ReassemblyStats,
-    Segmenter,
 )
 from meter_emulator import faults as fault_hooks
 from meter_emulator.faults import Fault, FaultRefusalError
 from meter_emulator.gatt.errors import (
-    IndicationTimeoutError,
-    LinkLostError,
     NoSubscriberError,
 )
+from meter_emulator.gatt.meter_info import MeterInfo
 from meter_emulator.gatt.security import LinkSecurity
+from meter_emulator.gatt.served_link import (
+    CCCD_INDICATE,
+    CCCD_NOTIFY,
+    DisplaySession,
+    ServedLink,
+)
 
 _LOG = logging.getLogger(__name__)
 
@@ -66,9 +66,6 @@ _LOG = logging.getLogger(__name__)
 #: answered to a write to IHD to Meter whose segment the reassembler refused. The IHD learns the
 #: unit did not arrive and sends it again from its first segment.
 ATT_ERROR_UNIT_REFUSED: Final = 0x80
-
-#: Fuels a meter can report, as Meter Info spells them.
-FUELS: Final = frozenset({"electricity", "gas"})
 
 _PROPERTY_FLAGS: Final = MappingProxyType(
     {
@@ -86,119 +83,12 @@ _MESSAGES: Final = gatt_profile.characteristic("Messages to IHD")
 _IHD_TO_METER: Final = gatt_profile.characteristic("IHD to Meter")
 _HISTORY: Final = gatt_profile.characteristic("History")
 
-_CCCD_NOTIFY: Final = 0x01
-_CCCD_INDICATE: Final = 0x02
 
 #: ``on_error(reason, detail)``: ``reason`` is a segmentation reason code (``malformed``,
 #: ``oversize``) or ``internal`` for a failure of this program; ``detail`` is one sentence.
 ErrorCallback = Callable[[str, str], None]
 #: ``on_unit_from_ihd(unit, connection)``: a complete unit written to IHD to Meter on a link.
 UnitCallback = Callable[[bytes, Connection], None]
-
-
-@dataclass(frozen=True, slots=True)
-class MeterInfo:
-    """What the Meter Info characteristic tells the IHD.
-
-    Attributes:
-        meter_id: The meter's id (EUI-64, e.g. ``00-1D-A6-00-00-00-00-01``).
-        name: A name for people, e.g. the advertised name.
-        fuels: The fuels it meters, a subset of ``electricity`` and ``gas``.
-        certificate_sha256: SHA-256 of the meter's DER certificate (32 bytes). The certificate
-            itself (~610 bytes) exceeds the 512-byte attribute limit; it travels in the meter's
-            signed envelopes.
-        profile_version: The GATT profile version spoken.
-
-    Raises:
-        ValueError: A field is malformed or the encoded value exceeds 512 bytes.
-    """
-
-    meter_id: str
-    name: str
-    fuels: tuple[str, ...] = ("electricity", "gas")
-    certificate_sha256: bytes = bytes(32)
-    profile_version: int = gatt_profile.PROFILE_VERSION
-
-    def __post_init__(self) -> None:
-        if not self.meter_id:
-            raise ValueError("Meter Info needs a meter id")
-        unknown = set(self.fuels) - FUELS
-        if unknown or not self.fuels:
-            raise ValueError(f"Meter Info fuels {list(self.fuels)} must be electricity and/or gas")
-        if len(self.certificate_sha256) != 32:
-            raise ValueError(
-                f"certificate_sha256 must be 32 bytes, not {len(self.certificate_sha256)}"
-            )
-        size = len(self.encode())
-        if size > gatt_profile.MAX_ATTRIBUTE_VALUE_BYTES:
-            raise ValueError(
-                f"Meter Info encodes to {size} bytes; an attribute holds at most "
-                f"{gatt_profile.MAX_ATTRIBUTE_VALUE_BYTES}"
-            )
-
-    def encode(self, challenge: bytes = bytes(16)) -> bytes:
-        """Return the CBOR map the characteristic's value holds.
-
-        Args:
-            challenge: The connection's handshake challenge (:mod:`ihd_app.protocol.session`).
-        """
-        return bytes(
-            cbor2.dumps(
-                {
-                    "meter_id": self.meter_id,
-                    "name": self.name,
-                    "fuels": list(self.fuels),
-                    "profile_version": self.profile_version,
-                    "certificate_sha256": self.certificate_sha256,
-                    "challenge": challenge,
-                }
-            )
-        )
-
-
-@dataclass(frozen=True)
-class DisplaySession:
-    """The display at the other end of a link, once the handshake proved who it is.
-
-    Attributes:
-        ihd_id: The display's entity id.
-        session: The session id its replies carry.
-    """
-
-    ihd_id: str
-    session: str
-
-
-@dataclass
-class _Link:
-    """What the server keeps per connected IHD."""
-
-    connection: Connection
-    reassembler: Reassembler
-    lost: asyncio.Future[int]
-    #: Meter Info's challenge for this connection: a hello must answer it.
-    challenge: bytes = field(default_factory=lambda: os.urandom(16))
-    #: Set once the handshake completed: only then is anything but the proof sent.
-    session: DisplaySession | None = None
-    # Per characteristic name: CCCD bits, the sender's transfer ids, one unit at a time.
-    cccd: dict[str, int] = field(default_factory=dict)
-    segmenters: dict[str, Segmenter] = field(default_factory=dict)
-    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
-    listener: Callable[[int], None] | None = None
-
-    def segmenter(self, name: str) -> Segmenter:
-        segmenter = self.segmenters.setdefault(name, Segmenter())
-        segmenter.mtu = self.connection.att_mtu
-        return segmenter
-
-    def lock(self, name: str) -> asyncio.Lock:
-        return self.locks.setdefault(name, asyncio.Lock())
-
-
-def _describe_reason(reason: int) -> str:
-    with contextlib.suppress(ValueError):
-        return f"{reason:#04x} {hci.HCI_ErrorCode(reason).name}"
-    return f"{reason:#04x}"
 
 
 class MeterGattServer:
@@ -244,7 +134,7 @@ class MeterGattServer:
         self._security = security if security is not None else LinkSecurity(device)
         self._require_authentication = require_authentication
         self._max_unit_bytes = max_unit_bytes
-        self._links: dict[Connection, _Link] = {}
+        self._links: dict[Connection, ServedLink] = {}
         self._characteristics: dict[str, Characteristic[bytes]] = {}
         self._service = self._build_service()
         device.add_service(self._service)
@@ -436,7 +326,7 @@ class MeterGattServer:
             IndicationTimeoutError: A segment was not confirmed within 30 s.
             EncodeError: The envelope is too long to segment (reason ``oversize``).
         """
-        links = list(self._eligible(_MESSAGES, _CCCD_INDICATE))
+        links = list(self._eligible(_MESSAGES, CCCD_INDICATE))
         if not links:
             raise NoSubscriberError(
                 "no IHD is connected over an authenticated link with indications of "
@@ -448,11 +338,11 @@ class MeterGattServer:
     async def _notify(self, spec: CharacteristicSpec, unit: bytes) -> int:
         characteristic = self._characteristics[spec.name]
         sent = 0
-        for link in list(self._eligible(spec, _CCCD_NOTIFY)):
+        for link in list(self._eligible(spec, CCCD_NOTIFY)):
             async with link.lock(spec.name):
                 values = link.segmenter(spec.name).segment(unit)
                 for segment in fault_hooks.segments(self._faults, values):
-                    if link.lost.done() or not link.cccd.get(spec.name, 0) & _CCCD_NOTIFY:
+                    if link.lost.done() or not link.cccd.get(spec.name, 0) & CCCD_NOTIFY:
                         break  # gone or unsubscribed part-way: the rest would be discarded
                     # force=True: our own checks above decide; Bumble's would drop silently.
                     await self._device.notify_subscriber(
@@ -462,54 +352,21 @@ class MeterGattServer:
                     sent += 1
         return sent
 
-    async def _indicate(self, link: _Link, envelope: bytes) -> None:
-        name = _MESSAGES.name
-        characteristic = self._characteristics[name]
-        async with link.lock(name):
-            segments = fault_hooks.segments(self._faults, link.segmenter(name).segment(envelope))
-            for index, segment in enumerate(segments):
-                progress = f"{index} of {len(segments)} segments of the message were confirmed"
-                if link.lost.done():
-                    raise LinkLostError(f"the IHD's link dropped after {progress}")
-                if not link.cccd.get(name, 0) & _CCCD_INDICATE:
-                    raise NoSubscriberError(
-                        f"the IHD disabled indications of {name} after {progress}"
-                    )
-                sending = asyncio.ensure_future(
-                    self._device.indicate_subscriber(
-                        link.connection, characteristic, segment, force=True
-                    )
-                )
-                try:
-                    # Bumble would wait out its 30 s timeout after a disconnection.
-                    await asyncio.wait({sending, link.lost}, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    if not sending.done():
-                        sending.cancel()
-                        await asyncio.wait({sending})
-                if sending.cancelled():
-                    raise LinkLostError(
-                        f"the IHD's link dropped ({_describe_reason(link.lost.result())}) "
-                        f"after {progress}"
-                    )
-                try:
-                    sending.result()
-                except TimeoutError as error:
-                    raise IndicationTimeoutError(
-                        f"the IHD did not confirm segment {index + 1} of {len(segments)} "
-                        "of the message within 30 s"
-                    ) from error
+    async def _indicate(self, link: ServedLink, envelope: bytes) -> None:
+        await link.indicate(
+            self._device, self._characteristics[_MESSAGES.name], envelope, self._faults
+        )
 
-    def _eligible(self, spec: CharacteristicSpec, bit: int) -> Iterator[_Link]:
+    def _eligible(self, spec: CharacteristicSpec, bit: int) -> Iterator[ServedLink]:
         for link in self._links.values():
             if self._is_ready(link) and link.cccd.get(spec.name, 0) & bit:
                 yield link
 
-    def _is_ready(self, link: _Link) -> bool:
+    def _is_ready(self, link: ServedLink) -> bool:
         # Nothing but the handshake's answer goes to a display that has not proven who it is.
         return link.session is not None and self._is_secure(link)
 
-    def _is_secure(self, link: _Link) -> bool:
+    def _is_secure(self, link: ServedLink) -> bool:
         if not self._require_authentication:
             return True
         return self._security.is_authenticated(link.connection)
@@ -582,7 +439,7 @@ class MeterGattServer:
             server.write_cccd(bearer, characteristic, value)
             link = self._links.get(connection)
             if link is not None:
-                link.cccd[spec.name] = value[0] & (_CCCD_NOTIFY | _CCCD_INDICATE)
+                link.cccd[spec.name] = value[0] & (CCCD_NOTIFY | CCCD_INDICATE)
 
         # AttributeValueV2 hands over the bearer, which Bumble's CCCD bookkeeping is keyed by.
         return Descriptor(
@@ -648,7 +505,7 @@ class MeterGattServer:
     # Connections
 
     def _on_connection(self, connection: Connection) -> None:
-        link = _Link(
+        link = ServedLink(
             connection=connection,
             reassembler=Reassembler(max_unit_bytes=self._max_unit_bytes),
             lost=asyncio.get_running_loop().create_future(),
@@ -661,7 +518,7 @@ class MeterGattServer:
         link.listener = on_disconnection
         connection.on(connection.EVENT_DISCONNECTION, on_disconnection)
 
-    def _forget(self, link: _Link, reason: int) -> None:
+    def _forget(self, link: ServedLink, reason: int) -> None:
         self._links.pop(link.connection, None)
         if link.listener is not None:
             link.connection.remove_listener(link.connection.EVENT_DISCONNECTION, link.listener)

@@ -25,7 +25,7 @@ from meter_emulator.gatt import (
     PairingWindow,
     advertised_name,
 )
-from meter_emulator.gatt.server import DisplaySession
+from meter_emulator.gatt.served_link import DisplaySession
 from meter_emulator.radio import (
     IHD_CONTROLLER_ADDRESS,
     METER_CONTROLLER_ADDRESS,

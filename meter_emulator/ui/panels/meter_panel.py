@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 
 from ihd_app.protocol.zcl import SupplyStatus
 from meter_emulator.behaviour.meter import RestoreRefusedError
-from meter_emulator.runtime import MeterRuntime, MeterSnapshot
+from meter_emulator.runtime import MeterRuntime
 from meter_emulator.simulation.premises import NOMINAL_V, appliance_names
+from meter_emulator.snapshot import MeterSnapshot
 from meter_emulator.ui.widgets.demand_gauge import DemandGauge
 
 #: Speeds offered (simulated seconds per real second).
