@@ -37,6 +37,15 @@ def headless_args(port: int, data_dir: Path, *extra: str) -> list[str]:
     ]
 
 
+def bonds_in(data_dir: Path) -> int:
+    """How many peers' keys a program's bonds file holds (Bumble's JSON key store)."""
+    path = data_dir / "bonds.json"
+    if not path.exists():
+        return 0
+    namespaces: dict[str, dict[str, object]] = json.loads(path.read_text() or "{}")
+    return sum(len(peers) for peers in namespaces.values())
+
+
 class Program:
     """One running program and the events it has printed so far."""
 

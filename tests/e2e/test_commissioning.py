@@ -5,50 +5,29 @@ display joins and is served."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from ihd_app.protocol.cli_common import EXIT_PAIRING_FAILED
-from tests.e2e.programs import Program, free_port, headless_args
+from tests.e2e.programs import Program, bonds_in, free_port, headless_args
 
 SECOND_DISPLAY = "00-1D-A6-00-00-00-01-02"
 #: A guard against a hang on a loaded machine, never a synchronisation.
 GUARD_S = 90
 
 
-@pytest.fixture
-async def programs() -> AsyncIterator[list[Program]]:
-    started: list[Program] = []
-    yield started
-    for program in started:
-        program.kill()
-        await program.process.wait()
-
-
-def _bonds(data_dir: Path) -> int:
-    path = data_dir / "bonds.json"
-    if not path.exists():
-        return 0
-    namespaces: dict[str, dict[str, object]] = json.loads(path.read_text() or "{}")
-    return sum(len(peers) for peers in namespaces.values())
-
-
 async def test_an_uncommissioned_display_is_refused_on_both_sides_and_joins_once_commissioned(
-    programs: list[Program], tmp_path: Path
+    started_programs: list[Program], tmp_path: Path
 ) -> None:
     port = free_port()
     meter_dir, ihd_dir = tmp_path / "meter", tmp_path / "ihd"
     meter = await Program.start("meter-emulator", headless_args(port, meter_dir))
-    programs.append(meter)
+    started_programs.append(meter)
     await meter.wait_for("advertising")
     second = await Program.start(
         "ihd",
         headless_args(port, ihd_dir, "--accept-pairing", "--no-backfill", "--identity", "ihd-2"),
     )
-    programs.append(second)
+    started_programs.append(second)
 
     untrusted = await second.wait_for("link.untrusted", timeout=GUARD_S)
     assert untrusted["reason"] == "not-commissioned"
@@ -67,21 +46,21 @@ async def test_an_uncommissioned_display_is_refused_on_both_sides_and_joins_once
     assert dropped["bond_deleted"] is True
     assert not meter.seen("session.established")
     assert (await meter.stop())[0] == 0
-    assert _bonds(meter_dir) == 0, "the meter deleted the refused display's bond"
-    assert _bonds(ihd_dir) == 0, "the display deleted its half too"
+    assert bonds_in(meter_dir) == 0, "the meter deleted the refused display's bond"
+    assert bonds_in(ihd_dir) == 0, "the display deleted its half too"
 
     # The supplier commissions it (here at the meter's start, as a demonstrator would).
     meter = await Program.start(
         "meter-emulator", headless_args(port, meter_dir, "--commission", "ihd-2")
     )
-    programs.append(meter)
+    started_programs.append(meter)
     added = await meter.wait_for("han.device-added")
     assert added["ihd_id"] == SECOND_DISPLAY
     second = await Program.start(
         "ihd",
         headless_args(port, ihd_dir, "--accept-pairing", "--no-backfill", "--identity", "ihd-2"),
     )
-    programs.append(second)
+    started_programs.append(second)
     ready = await second.wait_for("link.ready", timeout=GUARD_S)
     established = await meter.wait_for("session.established", timeout=GUARD_S)
     assert established["ihd_id"] == SECOND_DISPLAY

@@ -9,9 +9,7 @@ hello, and that hello must be worth nothing to the real meter.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +23,10 @@ from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.pki import create_pki
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.resources import demo_pki_dir, demo_trust_dir
-from ihd_app.protocol.segmentation import Segmenter
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 from tests.e2e.programs import Program, free_port, headless_args
 from tests.event_waiting import Events
-from tests.meter.support import TIMEOUT, Central
+from tests.meter.support import TIMEOUT, Central, write_unit
 from tests.support import METER_ID
 
 #: Long enough for a loaded machine; the test waits on events, this only guards a hang.
@@ -96,14 +93,6 @@ async def _fake_meter(tmp_path: Path, pki: Path) -> tuple[FakeMeter, Events, int
     return fake, events, port
 
 
-@pytest.fixture
-async def programs() -> AsyncIterator[list[Program]]:
-    started: list[Program] = []
-    yield started
-    for program in started:
-        program.kill()
-
-
 @pytest.mark.parametrize(
     ("certificate", "because"),
     [
@@ -113,7 +102,7 @@ async def programs() -> AsyncIterator[list[Program]]:
     ids=["meter-certificate-of-another-pki", "certificate-of-another-role"],
 )
 async def test_a_fake_meter_gets_nothing_shown_and_nothing_the_real_meter_accepts(
-    tmp_path: Path, programs: list[Program], certificate: str, because: str
+    tmp_path: Path, started_programs: list[Program], certificate: str, because: str
 ) -> None:
     pki = (
         _foreign_pki(tmp_path)
@@ -125,7 +114,7 @@ async def test_a_fake_meter_gets_nothing_shown_and_nothing_the_real_meter_accept
         ihd = await Program.start(
             "ihd", headless_args(port, tmp_path / "ihd", "--accept-pairing", "--auto-ack")
         )
-        programs.append(ihd)
+        started_programs.append(ihd)
         untrusted = await ihd.wait_for("link.untrusted", timeout=GUARD_S)
         code, stderr = await ihd.exited(timeout=GUARD_S)
     finally:
@@ -169,7 +158,7 @@ async def _relay_to_the_real_meter(tmp_path: Path, units: list[bytes]) -> list[d
         await central.pair()
         await events.wait("link.paired", timeout=TIMEOUT)
         for unit in units:
-            await _write(central, unit)
+            await write_unit(central, unit)
         rejected = await events.wait_count("session.rejected", len(units), timeout=TIMEOUT)
         for reply in ("receipt", "displayed", "ack.received", "error.received"):
             assert not events.named(reply), reply
@@ -178,16 +167,6 @@ async def _relay_to_the_real_meter(tmp_path: Path, units: list[bytes]) -> list[d
     finally:
         await central.close()
         await meter.close()
-
-
-async def _write(central: Central, unit: bytes) -> None:
-    assert central.peer is not None
-    assert central.connection is not None
-    characteristic = central.characteristic("IHD to Meter")
-    for segment in Segmenter(central.connection.att_mtu).segment(unit):
-        await asyncio.wait_for(
-            central.peer.write_value(characteristic, segment, with_response=True), TIMEOUT
-        )
 
 
 def _type(unit: bytes) -> str:

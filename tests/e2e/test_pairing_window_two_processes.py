@@ -8,47 +8,27 @@ event, not for the second to pass.
 
 from __future__ import annotations
 
-import json
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.programs import Program, free_port, headless_args
+from tests.e2e.programs import Program, bonds_in, free_port, headless_args
 
 pytestmark = pytest.mark.skipif(
     not hasattr(signal, "SIGRTMIN"), reason="the headless meter's window signal is SIGRTMIN"
 )
 
 
-@pytest.fixture
-async def programs() -> AsyncIterator[list[Program]]:
-    started: list[Program] = []
-    yield started
-    for program in started:
-        program.kill()
-        await program.process.wait()
-
-
-def _bonds(data_dir: Path) -> int:
-    """How many peers' keys the program's bonds file holds (Bumble's JSON key store)."""
-    path = data_dir / "bonds.json"
-    if not path.exists():
-        return 0
-    namespaces: dict[str, dict[str, object]] = json.loads(path.read_text() or "{}")
-    return sum(len(peers) for peers in namespaces.values())
-
-
 async def test_a_display_is_refused_after_the_window_closed_and_pairs_once_it_is_opened(
-    programs: list[Program], tmp_path: Path
+    started_programs: list[Program], tmp_path: Path
 ) -> None:
     port = free_port()
     meter_dir, ihd_dir = tmp_path / "meter", tmp_path / "ihd"
     meter = await Program.start(
         "meter-emulator", headless_args(port, meter_dir, "--pairing-window", "1")
     )
-    programs.append(meter)
+    started_programs.append(meter)
     opened = await meter.wait_for("pairing.window-opened")
     assert opened == {**opened, "seconds": 1, "by": "start"}
     closed = await meter.wait_for("pairing.window-closed")
@@ -57,7 +37,7 @@ async def test_a_display_is_refused_after_the_window_closed_and_pairs_once_it_is
     late = await Program.start(
         "ihd", headless_args(port, ihd_dir, "--accept-pairing", "--no-backfill")
     )
-    programs.append(late)
+    started_programs.append(late)
     failed_here = await late.wait_for("pairing.failed")
     assert failed_here["reason"] == "not-pairable"
     assert "pairing window is closed" in failed_here["detail"]
@@ -70,8 +50,8 @@ async def test_a_display_is_refused_after_the_window_closed_and_pairs_once_it_is
     assert not meter.seen("link.paired")
     assert not meter.seen("subscribed")
     await meter.wait_for("link.disconnected")
-    assert _bonds(meter_dir) == 0
-    assert _bonds(ihd_dir) == 0
+    assert bonds_in(meter_dir) == 0
+    assert bonds_in(ihd_dir) == 0
 
     # The person at the meter presses its button: the window opens and the display pairs.
     meter.signal(signal.SIGRTMIN)
@@ -80,7 +60,7 @@ async def test_a_display_is_refused_after_the_window_closed_and_pairs_once_it_is
     ihd = await Program.start(
         "ihd", headless_args(port, ihd_dir, "--accept-pairing", "--no-backfill")
     )
-    programs.append(ihd)
+    started_programs.append(ihd)
     paired = await ihd.wait_for("link.paired", keys="new")
     assert paired["authenticated"] is True
     shown_on_meter = await meter.wait_for("link.paired")
@@ -88,5 +68,5 @@ async def test_a_display_is_refused_after_the_window_closed_and_pairs_once_it_is
     await ihd.wait_for("reading", fuel="electricity")
     assert (await ihd.stop())[0] == 0
     assert (await meter.stop())[0] == 0
-    assert _bonds(meter_dir) == 1
-    assert _bonds(ihd_dir) == 1
+    assert bonds_in(meter_dir) == 1
+    assert bonds_in(ihd_dir) == 1

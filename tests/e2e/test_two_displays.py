@@ -5,11 +5,9 @@ uncommissioned one is refused while the first carries on."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from ihd_app.protocol.cli_common import EXIT_PAIRING_FAILED
 from tests.e2e.programs import Program, free_port, headless_args
@@ -40,21 +38,12 @@ outage_end = "+6h"
 """
 
 
-@pytest.fixture
-async def programs() -> AsyncIterator[list[Program]]:
-    started: list[Program] = []
-    yield started
-    for program in started:
-        program.kill()
-        await program.process.wait()
-
-
 def _display(port: int, data_dir: Path, *extra: str) -> list[str]:
     return headless_args(port, data_dir, "--accept-pairing", "--no-backfill", *extra)
 
 
 async def test_a_commissioned_second_display_is_served_beside_the_first(
-    programs: list[Program], tmp_path: Path
+    started_programs: list[Program], tmp_path: Path
 ) -> None:
     port = free_port()
     scenario = tmp_path / "notice.toml"
@@ -65,14 +54,14 @@ async def test_a_commissioned_second_display_is_served_beside_the_first(
             port, tmp_path / "meter", "--commission", "ihd-2", "--scenario", str(scenario)
         ),
     )
-    programs.append(meter)
+    started_programs.append(meter)
     await meter.wait_for("advertising")
     first = await Program.start("ihd", _display(port, tmp_path / "ihd", "--auto-ack"))
-    programs.append(first)
+    started_programs.append(first)
     second = await Program.start(
         "ihd", _display(port, tmp_path / "ihd-2", "--auto-ack", "--identity", "ihd-2")
     )
-    programs.append(second)
+    started_programs.append(second)
 
     for display in (first, second):
         await display.wait_until(_served(display), "a reading and the DNO's notice", GUARD_S, meter)
@@ -119,19 +108,19 @@ def _acknowledged_by(statuses: list[dict[str, Any]]) -> set[str]:
 
 
 async def test_an_uncommissioned_second_display_is_refused_while_the_first_is_served(
-    programs: list[Program], tmp_path: Path
+    started_programs: list[Program], tmp_path: Path
 ) -> None:
     port = free_port()
     meter = await Program.start("meter-emulator", headless_args(port, tmp_path / "meter"))
-    programs.append(meter)
+    started_programs.append(meter)
     await meter.wait_for("advertising")
     first = await Program.start("ihd", _display(port, tmp_path / "ihd"))
-    programs.append(first)
+    started_programs.append(first)
     await first.wait_for("link.ready", timeout=GUARD_S)
     await meter.wait_for("session.established", ihd_id=FIRST_DISPLAY, timeout=GUARD_S)
 
     second = await Program.start("ihd", _display(port, tmp_path / "ihd-2", "--identity", "ihd-2"))
-    programs.append(second)
+    started_programs.append(second)
     untrusted = await second.wait_for("link.untrusted", timeout=GUARD_S)
     assert untrusted["reason"] == "not-commissioned"
     code, _stderr = await second.exited(timeout=GUARD_S)

@@ -16,7 +16,7 @@ from bumble.pairing import PairingConfig, PairingDelegate
 
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.radio_spec import RadioKind, RadioSpec, free_virtual_port
-from ihd_app.protocol.segmentation import Reassembler
+from ihd_app.protocol.segmentation import Reassembler, Segmenter
 from meter_emulator.gatt import (
     MeterGattServer,
     MeterInfo,
@@ -279,3 +279,14 @@ class Central:
         if self.connection is not None and self.connection.handle in self.device.connections:
             await asyncio.wait_for(self.connection.disconnect(), TIMEOUT)
         await self.device.power_off()
+
+
+async def write_unit(central: Central, unit: bytes) -> None:
+    """Write ``unit`` to IHD to Meter, segmented to the link's MTU, each write answered."""
+    assert central.peer is not None
+    assert central.connection is not None
+    characteristic = central.characteristic("IHD to Meter")
+    for segment in Segmenter(central.connection.att_mtu).segment(unit):
+        await asyncio.wait_for(
+            central.peer.write_value(characteristic, segment, with_response=True), TIMEOUT
+        )

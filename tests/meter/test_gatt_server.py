@@ -9,7 +9,6 @@ import pytest
 from bumble.att import ATT_Error, ErrorCode
 
 from ihd_app.protocol import gatt_profile
-from ihd_app.protocol.segmentation import Segmenter
 from ihd_app.protocol.zcl import METERING, Unit, demand_report
 from meter_emulator.gatt import (
     ATT_ERROR_UNIT_REFUSED,
@@ -18,7 +17,7 @@ from meter_emulator.gatt import (
     NoSubscriberError,
 )
 from meter_emulator.radio import VirtualAir
-from tests.meter.support import TIMEOUT, Central, Meter, start_meter
+from tests.meter.support import TIMEOUT, Central, Meter, start_meter, write_unit
 from tests.support import METER_ID
 
 DEMAND_UNIT = Unit.of(demand_report(1500), cluster_id=METERING).encode()
@@ -32,16 +31,6 @@ async def paired(meter: Meter, central: Central, *, mtu: int | None = None) -> N
     await central.pair()
     await meter.events.wait("link.paired")
     meter.serve_connected()
-
-
-async def write_unit(central: Central, unit: bytes) -> None:
-    assert central.peer is not None
-    assert central.connection is not None
-    characteristic = central.characteristic("IHD to Meter")
-    for segment in Segmenter(central.connection.att_mtu).segment(unit):
-        await asyncio.wait_for(
-            central.peer.write_value(characteristic, segment, with_response=True), TIMEOUT
-        )
 
 
 def test_the_service_is_built_from_the_profile_table(meter: Meter) -> None:
