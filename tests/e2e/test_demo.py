@@ -44,9 +44,15 @@ def test_demo_runs_both_windows_connected_and_refuses_forgeries(tmp_path: Path) 
     assert "Traceback" not in result.stderr
     assert "propagateSizeHints" not in result.stderr  # the offscreen platform's noise
     pictures = {path.stem for path in shots.glob("*.png")}
-    consoles = {"meter-operator", "meter-attacks", "meter-scenarios", "meter-events"}
+    consoles = {
+        "meter-operator",
+        "meter-attacks",
+        "meter-scenarios",
+        "meter-devices",
+        "meter-events",
+    }
     screens = {f"ihd-{name}" for name in SCREENS}
-    # The 8 IHD screens, the emulator's 4 consoles, and the planned power cut taking over the
+    # The 8 IHD screens, the emulator's 5 consoles, and the planned power cut taking over the
     # display pictured once, if it came before the pictures.
     assert pictures - {"ihd-takeover"} == screens | consoles
     # Each screen pictured as itself, not the takeover covering all of them.
