@@ -107,6 +107,8 @@ class LinkSessions:
         #: Another identity to sign proofs with, while the attack console plays a fake meter
         #: (``None``: the meter's own). A link answered so is never served.
         self.proof_signer: Identity | None = None
+        #: Proofs sent and not yet confirmed, per link: the session each opens.
+        self._pending: dict[Connection, tuple[Hello, DisplaySession]] = {}
 
     def route(self, unit: bytes, connection: Connection) -> None:
         """A unit a display wrote on ``connection``: its hello, or a reply on a link whose
@@ -116,6 +118,13 @@ class LinkSessions:
             return
         server = self._server()
         display = server.session_of(connection) if server is not None else None
+        if display is None and connection in self._pending:
+            # The display holds the proof (only the proof tells it the session its replies
+            # name) and wrote before the meter saw the proof's confirmation: the confirmation
+            # and this write crossed. Served from now on.
+            if not self._serve(connection):
+                self._spawn(self._dropped(connection), "session-dropped")
+            display = server.session_of(connection) if server is not None else None
         if display is None:
             self._events.emit(
                 "ihd.rejected",
@@ -215,25 +224,37 @@ class LinkSessions:
         server = self._server()
         if server is None:
             return
+        if genuine:
+            self._pending[connection] = (hello, session)
         try:
             await server.indicate_to(connection, proof)
         except IhdError as exc:
+            self._pending.pop(connection, None)
             self._events.emit("session.failed", ihd_id=session.ihd_id, detail=str(exc))
             return
         if not genuine:
             # A fake meter's link is left unserved: a display that used it anyway would write
             # replies here, refused as wrong-session, which the attack console counts.
             return
+        if connection in self._pending and not self._serve(connection):
+            await self._drop(connection)
+
+    async def _dropped(self, connection: Connection) -> None:
+        await self._drop(connection)
+
+    def _serve(self, connection: Connection) -> bool:
+        """Serve the link whose proof the display holds; whether it is served (not if the
+        display was taken off the device log while its proof was on the way: its next
+        connection is refused with the reason)."""
+        hello, session = self._pending.pop(connection)
+        server = self._server()
         admission = self.admit(hello)
         if not admission.admitted:
-            # Taken off the device log while its proof was on the way: not served; its next
-            # connection is refused with the reason.
             self._events.emit("session.failed", ihd_id=session.ihd_id, detail=admission.detail)
-            await self._drop(connection)
-            return
+            return False
         # Served only once the display holds the proof: anything indicated before it would
         # reach a display still waiting for its answer.
-        if server.establish(connection, session):
+        if server is not None and server.establish(connection, session):
             self._events.emit(
                 "session.established",
                 ihd_id=session.ihd_id,
@@ -241,6 +262,8 @@ class LinkSessions:
                 peer=str(connection.peer_address),
             )
             self._established(session.ihd_id)
+            return True
+        return False
 
     async def _refuse(self, connection: Connection, refusal: bytes) -> None:
         server = self._server()

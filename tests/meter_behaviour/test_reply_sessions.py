@@ -4,12 +4,19 @@ session it did open is still accepted (a reply kept in the outbox through a drop
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bumble.device import Connection
+
+from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.compose import MessageRequest
+from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.zcl import Endpoint
+from ihd_app.service.ihd_service import IhdService, ServiceConfig
 from ihd_app.service.replies import ReplySigner
+from tests.event_waiting import Events
 from tests.meter_behaviour.support import Stack, start_stack
 
 
@@ -98,3 +105,63 @@ async def test_after_the_link_comes_back_by_itself_replies_name_the_new_session(
         assert receipt["details"]["session"] == established[-1]["session"]
     finally:
         await stack.close()
+
+
+async def test_a_reply_that_crosses_the_proofs_confirmation_is_handled_not_dropped(
+    tmp_path: Path,
+) -> None:
+    """The display verifies the proof and writes at once; its ATT confirmation of the proof and
+    that write can reach the meter before the meter has seen the confirmation through. The
+    reply was acknowledged at ATT level and dropped as wrong-session (a receipt lost on a
+    loaded machine, tests/fault/test_kill_meter.py)."""
+    stack = await start_stack(tmp_path, with_ihd=False)
+    release = asyncio.Event()
+    server = stack.meter.server
+    assert server is not None
+    indicate = server.indicate_to
+
+    async def confirmed_late(connection: Connection, envelope: bytes) -> None:
+        await indicate(connection, envelope)
+        await release.wait()  # the meter sees the confirmation only after the reply
+
+    server.indicate_to = confirmed_late  # type: ignore[method-assign]
+    log = EventLog()
+    events = Events(log)
+    service = IhdService(
+        ServiceConfig(stack.meter.config.radio, tmp_path / "ihd", backfill=False),
+        log,
+        pairing=AutoAccept(),
+    )
+    try:
+        await service.start()
+        assert service.link is not None
+        connecting = asyncio.ensure_future(service.connect(await service.link.find_meter()))
+        ready = await events.wait("link.ready", timeout=30)
+        assert not stack.meter_events.named("session.established")
+
+        receipt = _signer_of(service, stack.meter.meter_id, ready["session"]).receipt(
+            320, "k320", Endpoint.ELECTRICITY
+        )
+        await service.link.send(receipt)
+        handled = await stack.meter_events.wait("receipt")
+        assert handled["details"]["session"] == ready["session"]
+        assert not stack.meter_events.named("ihd.rejected")
+        release.set()
+        await connecting
+        assert len(stack.meter_events.named("session.established")) == 1
+    finally:
+        release.set()
+        await service.close()
+        await stack.close()
+
+
+def _signer_of(service: IhdService, meter_id: str, session: str) -> ReplySigner:
+    counters: list[int] = []
+    return ReplySigner(
+        service.identity,
+        meter_id,
+        session,
+        lambda: counters[-1] if counters else None,
+        counters.append,
+        lambda: datetime.now(UTC),
+    )
