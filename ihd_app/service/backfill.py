@@ -51,6 +51,8 @@ class HistoryBackfill:
         wake: Wakes the delivery loop, which sends the planned requests.
         storage_failed: Reports a failed write.
         clock: Current time.
+        range_limit: The most half hours one request asks for (a range answered by several
+            responses, or :data:`PERIODS_PER_RESPONSE` for one response per request).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class HistoryBackfill:
         wake: Callable[[], None],
         storage_failed: Callable[[sqlite3.Error], None],
         clock: Callable[[], datetime],
+        range_limit: int = PERIODS_PER_REQUEST,
     ) -> None:
         self._store = store
         self._enabled = enabled
@@ -85,12 +88,12 @@ class HistoryBackfill:
         self._next_refresh: datetime | None = None
         # The most half hours one request asks for on this meter, and when the backfill last
         # heard from it (a request sent or a response received).
-        self._range_limit = PERIODS_PER_REQUEST
+        self._range_limit = self._ranges = range_limit
         self._last_heard: datetime | None = None
 
     def begin(self) -> None:
         """On connecting: plan the backfill, unless it is off."""
-        self._range_limit = PERIODS_PER_REQUEST  # perhaps another meter: try ranges again
+        self._range_limit = self._ranges  # perhaps another meter: try ranges again
         if self._enabled:
             self.plan()
 

@@ -37,10 +37,11 @@ from ihd_app.link.meter_link import (
 from ihd_app.link.pairing import PairingAnswers
 from ihd_app.link.radios import display_address
 from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.history_range import PERIODS_PER_RESPONSE
 from ihd_app.protocol.pki import TrustStore, load_identity
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.private_dir import make_private_dir
-from ihd_app.protocol.radio_spec import RadioSpec
+from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
 from ihd_app.protocol.set_aside import SET_ASIDE_EVENT
 from ihd_app.service import developer
@@ -52,7 +53,7 @@ from ihd_app.service.api import (
     Topic,
     UsageRange,
 )
-from ihd_app.service.backfill import HistoryBackfill
+from ihd_app.service.backfill import PERIODS_PER_REQUEST, HistoryBackfill
 from ihd_app.service.connection import ConnectionKeeper
 from ihd_app.service.consent import ConsentSharing
 from ihd_app.service.delivery import OutboxDelivery
@@ -200,6 +201,12 @@ class IhdService:
             wake=self.wake_outbox,
             storage_failed=self._storage.failed,
             clock=clock,
+            # Over the operating system's stack a range's burst of notifications overran BlueZ
+            # in the test guest and dropped the link (no flow control on notifications): there
+            # the display asks one response at a time, as before ranges.
+            range_limit=PERIODS_PER_RESPONSE
+            if config.radio.kind is RadioKind.SYSTEM
+            else PERIODS_PER_REQUEST,
         )
         self._delivery = OutboxDelivery(
             self.outbox,
