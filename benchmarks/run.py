@@ -57,7 +57,7 @@ from ihd_app.protocol.replay import InMemoryReplayCounters
 from ihd_app.protocol.resources import default_policy_path, demo_trust_dir, vectors_directory
 from ihd_app.protocol.verification import Verifier
 from ihd_app.protocol.zcl import decode_unit
-from meter_emulator.attacks.vectors import IHD_ID, METER_ID, VECTOR_TIME
+from meter_emulator.attacks.vector_requests import IHD_ID, METER_ID, VECTOR_TIME
 
 
 def _rate(action: Callable[[], None], seconds: float) -> float:

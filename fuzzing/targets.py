@@ -25,7 +25,7 @@ from ihd_app.protocol.resources import default_policy_path, demo_trust_dir, vect
 from ihd_app.protocol.segmentation import Reassembler, Segmenter
 from ihd_app.protocol.verification import Verifier
 from ihd_app.protocol.zcl import MESSAGING, METERING, PRICE, decode_frame, decode_unit
-from meter_emulator.attacks.vectors import VECTOR_TIME
+from meter_emulator.attacks.vector_requests import VECTOR_TIME
 
 Target = Callable[[bytes], None]
 

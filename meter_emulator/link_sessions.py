@@ -178,7 +178,7 @@ class LinkSessions:
             return
         session = new_token()
         # Saved before the proof leaves: a reply bound to it must be accepted after a restart.
-        self._state.open_session(hello.ihd_id, session)
+        self._state.open_session(hello.ihd_id, session, hello.certificate_der)
         signer = self.proof_signer or self._identity
         proof = sign_proof(
             signer,

@@ -65,7 +65,9 @@ class MeterMessages:
             valid_for=METER_MESSAGE_VALIDITY,
             details=details,
         )
-        envelope = sign_envelope(self._identity, claims, payload)
+        # Delivered only on links whose handshake verified the meter's certificate (the proof
+        # carries it), so the key id is enough (docs/protocol.md §5.3).
+        envelope = sign_envelope(self._identity, claims, payload, embed_certificate=False)
         record = MessageRecord(
             key=claims.token_id.hex(),
             origin="meter",

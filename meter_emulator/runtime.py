@@ -178,6 +178,8 @@ class MeterRuntime:
             clock=clock,
             # A display's reply must name a session the handshake opened with that display.
             sessions=self.state.has_session,
+            # ... and may carry the key id alone of the certificate that handshake verified.
+            session_signers=self.state.session_certificate,
         )
         self._radio: MeterRadio | None = None
         self._peripheral: MeterPeripheral | None = None

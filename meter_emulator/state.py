@@ -9,6 +9,8 @@ consumer's half-hourly data.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import time
@@ -43,6 +45,11 @@ class MeterState:
         self._consent: dict[str, bool] = {}
         self._threshold: dict[str, float] | None = None
         self._sessions: dict[str, list[str]] = {}
+        #: Session -> key id (hex) of the display certificate its handshake verified, and
+        #: key id -> that certificate (DER, base64): the display's replies in a session carry
+        #: the key id alone.
+        self._session_kids: dict[str, str] = {}
+        self._certificates: dict[str, str] = {}
         if path.exists():
             document = json.loads(path.read_text(encoding="utf-8"))
             self._counters = {str(k): int(v) for k, v in document.get("counters", {}).items()}
@@ -53,6 +60,12 @@ class MeterState:
             sessions = document.get("sessions", {})
             if isinstance(sessions, dict):
                 self._sessions = {str(k): [str(s) for s in v] for k, v in sessions.items()}
+            self._session_kids = {
+                str(k): str(v) for k, v in document.get("session_kids", {}).items()
+            }
+            self._certificates = {
+                str(k): str(v) for k, v in document.get("certificates", {}).items()
+            }
             threshold = document.get("threshold")
             if isinstance(threshold, dict):
                 self._threshold = {str(k): float(v) for k, v in threshold.items()}
@@ -88,6 +101,8 @@ class MeterState:
             "consent": self._consent,
             "threshold": self._threshold,
             "sessions": self._sessions,
+            "session_kids": self._session_kids,
+            "certificates": self._certificates,
         }
         temporary.write_text(json.dumps(document), encoding="utf-8")
         # Rename is atomic: a crash leaves the old state or the new one, never half of either.
@@ -163,13 +178,31 @@ class MeterState:
         self._save()
         return counter
 
-    def open_session(self, ihd_id: str, session: str) -> None:
+    def open_session(self, ihd_id: str, session: str, certificate_der: bytes | None = None) -> None:
         """Record a session the handshake opened with display ``ihd_id`` (saved before the
-        proof naming it leaves, so a reply bound to it is accepted after a restart)."""
+        proof naming it leaves, so a reply bound to it is accepted after a restart), and the
+        display's certificate that handshake verified, if the hello carried it."""
         kept = self._sessions.setdefault(ihd_id, [])
         kept.append(session)
+        for forgotten in kept[:-REMEMBERED_SESSIONS]:
+            self._session_kids.pop(forgotten, None)
         del kept[:-REMEMBERED_SESSIONS]
+        if certificate_der is not None:
+            kid = hashlib.sha256(certificate_der).hexdigest()
+            self._session_kids[session] = kid
+            self._certificates[kid] = base64.b64encode(certificate_der).decode("ascii")
+        referenced = set(self._session_kids.values())
+        for kid in [k for k in self._certificates if k not in referenced]:
+            del self._certificates[kid]
         self._save()
+
+    def session_certificate(self, kid: bytes, session: str | None) -> bytes | None:
+        """The display certificate the handshake of ``session`` verified, if its key id is
+        ``kid`` (implements :data:`ihd_app.protocol.verification.SessionSigners`)."""
+        if session is None or self._session_kids.get(session) != kid.hex():
+            return None
+        encoded = self._certificates.get(kid.hex())
+        return base64.b64decode(encoded) if encoded is not None else None
 
     def has_session(self, ihd_id: str, session: str) -> bool:
         """Whether the meter opened ``session`` with display ``ihd_id``."""

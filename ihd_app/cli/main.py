@@ -13,13 +13,13 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 from platformdirs import user_data_dir
 
 from ihd_app import __version__
 from ihd_app.cli.app_config import apply_config_defaults
+from ihd_app.cli.envelope_verify import add_verify_parser, envelope_verify
 from ihd_app.cli.instance_lock import DataDirLock
 from ihd_app.cli.log_file import default_log_dir, install_log_file
 from ihd_app.headless.runner import HeadlessConfig, forget_paired_meter, run_headless
@@ -43,22 +43,12 @@ from ihd_app.protocol.cli_common import (
 )
 from ihd_app.protocol.errors import DecodeError, IhdError
 from ihd_app.protocol.events import EventLog
-from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import TrustStore, load_identity
-from ihd_app.protocol.pki.authority import STANDARD_IDENTITIES
-from ihd_app.protocol.policy import Policy
-from ihd_app.protocol.replay import InMemoryReplayCounters, ReplayCounters
-from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
-from ihd_app.protocol.timeutil import parse_instant
-from ihd_app.protocol.verification import Verifier
+from ihd_app.protocol.resources import demo_pki_dir, demo_trust_dir
 from ihd_app.protocol.zcl import decode_frame, decode_unit
-from ihd_app.store.database import Database
-from ihd_app.store.replay_counters import SqliteReplayCounters
 
 logger = logging.getLogger(__name__)
 CONFIG_HELP = "ihd.toml in the user's config dir"
-DEMO_METER_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "meter")
-DEMO_IHD_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "ihd")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,42 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     envelope_commands = envelope.add_subparsers(
         dest="envelope_command", metavar="ACTION", required=True
     )
-    verify = envelope_commands.add_parser("verify", help="verify an envelope, print the verdict")
-    verify.add_argument("file", type=Path, metavar="FILE", help="envelope (CBOR, or hex text)")
-    verify.add_argument("--trust", type=Path, metavar="DIR", help="trust store (default: DEMO)")
-    verify.add_argument(
-        "--target",
-        action="append",
-        metavar="ID",
-        help="entity id the envelope must be addressed to; repeatable "
-        f"(default: the DEMO meter {DEMO_METER_ID}, and for --recipient ihd also the DEMO IHD "
-        f"{DEMO_IHD_ID})",
-    )
-    verify.add_argument(
-        "--data-dir",
-        type=Path,
-        metavar="DIR",
-        help="keep replay counters in this data dir, so a replay is caught across calls",
-    )
-    verify.add_argument("--policy", type=Path, metavar="FILE", help="authorisation policy TOML")
-    verify.add_argument(
-        "--recipient",
-        choices=["ihd", "meter"],
-        default="ihd",
-        help="verify as the display (messages to show; default) or as the meter (also "
-        "operator commands and the display's replies)",
-    )
-    verify.add_argument(
-        "--at", metavar="TIME", help="verify as if it were this ISO-8601 time (test vectors)"
-    )
-    verify.add_argument(
-        "--session",
-        action="append",
-        metavar="IHD_ID=SESSION",
-        help="--recipient meter: a handshake session the meter opened with that display; "
-        "repeatable. Given once or more, a display's reply naming any other session is "
-        "refused (wrong-session)",
-    )
+    add_verify_parser(envelope_commands)
     _add_conformance_parser(commands)
     return parser
 
@@ -291,18 +246,6 @@ def _conformance(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_REFUSED
 
 
-def _read_envelope(path: Path) -> bytes:
-    try:
-        data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    # Accept the hex text a person pastes as well as raw CBOR.
-    text = data.strip()
-    if text and all(chr(b) in "0123456789abcdefABCDEF" for b in text) and len(text) % 2 == 0:
-        return bytes.fromhex(text.decode("ascii"))
-    return data
-
-
 def _frame_decode(args: argparse.Namespace) -> int:
     data = parse_hex(args.hex, "the frame")
     try:
@@ -312,61 +255,6 @@ def _frame_decode(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     print(json.dumps(decoded.to_dict(), indent=2, ensure_ascii=False))
     return EXIT_OK
-
-
-def _sessions(values: list[str] | None) -> set[tuple[str, str]] | None:
-    """``--session IHD_ID=SESSION`` values, or ``None`` when none was given (no check)."""
-    if not values:
-        return None
-    sessions = set()
-    for value in values:
-        ihd_id, _, session = value.partition("=")
-        if not ihd_id or not session:
-            raise UsageError(f"--session {value!r} must be IHD_ID=SESSION")
-        sessions.add((ihd_id, session))
-    return sessions
-
-
-def _envelope_verify(args: argparse.Namespace) -> int:
-    data = _read_envelope(args.file)
-    trust = TrustStore.from_directory(args.trust or demo_trust_dir())
-    policy = Policy.from_file(args.policy or default_policy_path())
-    targets = args.target or (
-        [DEMO_METER_ID, DEMO_IHD_ID] if args.recipient == "ihd" else [DEMO_METER_ID]
-    )
-    flows = (Flow.TO_IHD,) if args.recipient == "ihd" else tuple(Flow)
-    sessions = _sessions(args.session)
-    moment: datetime | None = None
-    if args.at:
-        try:
-            moment = parse_instant(args.at)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-    database: Database | None = None
-    counters: ReplayCounters
-    if args.data_dir is not None:
-        check_data_dir(args.data_dir)
-        database = Database.in_data_dir(args.data_dir)
-        if database.set_aside is not None:
-            print(f"ihd: warning: {database.set_aside.sentence}", file=sys.stderr)
-        counters = SqliteReplayCounters(database)
-    else:
-        counters = InMemoryReplayCounters()
-    try:
-        lookup = None if sessions is None else (lambda iss, s: (iss, s) in sessions)
-        verifier = (
-            Verifier(
-                trust, policy, counters, targets, flows=flows, clock=lambda: moment, sessions=lookup
-            )
-            if moment is not None
-            else Verifier(trust, policy, counters, targets, flows=flows, sessions=lookup)
-        )
-        verdict = verifier.verify(data)
-    finally:
-        if database is not None:
-            database.close()
-    print(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
-    return EXIT_OK if verdict.accepted else EXIT_REFUSED
 
 
 def _run_window(args: argparse.Namespace, data_dir: Path, log_file: Path | None = None) -> int:
@@ -474,7 +362,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "frame":
             return _frame_decode(args)
         if args.command == "envelope":
-            return _envelope_verify(args)
+            return envelope_verify(args)
         if args.command == "conformance":
             return _conformance(args)
         data_dir = args.data_dir or Path(user_data_dir("ihd-emulator", appauthor=False))

@@ -233,6 +233,7 @@ class ConformanceRunner:
         self._verifier: Verifier | None = None
         self._counter = 0
         self._session: str | None = None
+        self._meter_certificate: bytes | None = None
         self._segmenter = Segmenter()
 
     def _record(self, result: CheckResult) -> None:
@@ -285,6 +286,7 @@ class ConformanceRunner:
         self._record(result)
         if verified is not None:
             self._session = verified.session
+            self._meter_certificate = verified.certificate_der
             self._device["meter_id"] = verified.meter_id
         await self._messages(client)
         await self._history(client)
@@ -514,6 +516,9 @@ class ConformanceRunner:
                 InMemoryReplayCounters(),
                 targets,
                 flows=(Flow.TO_IHD,),
+                # The meter's own envelopes may carry only the key id of the certificate its
+                # proof carried.
+                session_signers=lambda _kid, _session: self._meter_certificate,
             )
         verdict = self._verifier.verify(envelope)
         self._verdicts.append(verdict)

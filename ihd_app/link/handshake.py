@@ -34,11 +34,15 @@ class VerifiedMeter:
         meter_id: Its entity id, from its certificate (replies are addressed to it).
         session: The session id every reply on this connection carries.
         fingerprint: Hex SHA-256 of its certificate.
+        certificate_der: Its certificate as the proof carried it (``None`` when the proof
+            carried only the key id of a signer the display's trust store knows): the meter's
+            envelopes on the link may then carry the key id alone.
     """
 
     meter_id: str
     session: str
     fingerprint: str
+    certificate_der: bytes | None = None
 
 
 class HandshakeExchange:

@@ -131,12 +131,16 @@ class Hello:
         fingerprint: Hex SHA-256 of the display's certificate.
         challenge: The meter challenge it answers.
         nonce: The display's nonce, to be signed back.
+        certificate_der: The display's certificate as the hello carried it (``None`` when it
+            carried the key id of a signer the meter's trust store knows): its replies in the
+            session may then carry the key id alone.
     """
 
     ihd_id: str
     fingerprint: str
     challenge: str
     nonce: str
+    certificate_der: bytes | None = None
 
 
 def read_hello(message: VerifiedMessage) -> Hello | None:
@@ -150,7 +154,13 @@ def read_hello(message: VerifiedMessage) -> Hello | None:
         or not isinstance(nonce, str)
     ):
         return None
-    return Hello(message.claims.issuer, message.signer.fingerprint, challenge, nonce)
+    return Hello(
+        message.claims.issuer,
+        message.signer.fingerprint,
+        challenge,
+        nonce,
+        message.envelope.certificate_der,
+    )
 
 
 class HandshakeFailure(StrEnum):
@@ -188,11 +198,13 @@ class Proof:
         meter_id: The meter's entity id (its certificate's).
         session: The session id the display's replies carry.
         fingerprint: Hex SHA-256 of the meter's certificate (pinned to the bond).
+        certificate_der: The meter's certificate as the proof carried it, if it did.
     """
 
     meter_id: str
     session: str
     fingerprint: str
+    certificate_der: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -247,7 +259,7 @@ def read_answer(verdict: Verdict, *, nonce: str, claimed_meter_id: str) -> Proof
             HandshakeFailure.WRONG_METER,
             f"Meter Info claims {claimed_meter_id} but the proof is signed by {meter_id}",
         )
-    return Proof(meter_id, session, message.signer.fingerprint)
+    return Proof(meter_id, session, message.signer.fingerprint, message.envelope.certificate_der)
 
 
 __all__ = [

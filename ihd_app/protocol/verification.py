@@ -3,8 +3,10 @@
 Checks run in this order, and the first that fails gives the verdict's reason:
 
 1. structure (``oversize``, ``malformed``, ``unsupported-version``, short ``bad-signature``);
-2. the signer's certificate is found by ``kid`` (``unknown-signer``) and the signature verifies
-   with it (``bad-signature``) - nothing else in the envelope is believed before this;
+2. the signer's certificate is found by ``kid`` (``unknown-signer``) - embedded in the envelope,
+   a known signer of the trust store, or, for an envelope within a link's session that carries
+   the ``kid`` alone, the certificate that session's handshake verified - and the signature
+   verifies with it (``bad-signature``); nothing else in the envelope is believed before this;
 3. the certificate chains to a trusted root (``untrusted-chain``), is not revoked
    (``revoked-signer``) and is within its validity (``expired-certificate``);
 4. the originator is who its certificate says and its role may send this type
@@ -24,6 +26,7 @@ import hashlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import PurePath
 from typing import Any
 
@@ -59,6 +62,11 @@ MessageOwnerLookup = Callable[[int], str | None]
 #: Whether the recipient opened the session ``(display id, session id)`` with that display in
 #: the link's handshake (:mod:`ihd_app.protocol.session`).
 SessionLookup = Callable[[str, str], bool]
+#: The DER certificate a link's handshake verified for ``kid`` in the session an envelope names
+#: (``None`` when it names none, as the meter's own messages do), or ``None``. Within a session
+#: envelopes may carry the ``kid`` alone (docs/protocol.md §5.3); the certificate is the one the
+#: recipient checked in that session's handshake, never one merely seen in an earlier envelope.
+SessionSigners = Callable[[bytes, str | None], bytes | None]
 #: Display types exempt from the session check: the handshake's own hello opens the session.
 _SESSIONLESS: frozenset[str] = frozenset({"session.hello"})
 
@@ -124,6 +132,14 @@ class Verdict:
         return result
 
 
+class _Source(Enum):
+    """Where the verifier found a signer's certificate."""
+
+    EMBEDDED = "embedded"
+    TRUST_STORE = "trust-store"
+    SESSION = "session"
+
+
 @dataclass(frozen=True)
 class _Signer:
     """What a certificate tells the verifier, worked out once per certificate and trust store.
@@ -137,7 +153,7 @@ class _Signer:
     key: Any
     chains_to_root: bool
     revoked: bool
-    known_in_advance: bool
+    source: _Source
 
 
 def _reject(reason: Reason, detail: str, claims: Claims | None = None) -> Verdict:
@@ -165,6 +181,9 @@ class Verifier:
             the message's own originator. ``None`` skips that check (nothing is displayed).
         sessions: Whether a display's reply names a session this recipient opened with it
             (the meter); ``None`` skips that check (the display, one-shot tools).
+        session_signers: The certificates the link's handshakes verified, for envelopes that
+            carry the ``kid`` alone; ``None``: every signer must be embedded or in the trust
+            store.
     """
 
     def __init__(
@@ -179,6 +198,7 @@ class Verifier:
         clock_skew_s: int = DEFAULT_CLOCK_SKEW_S,
         message_owner: MessageOwnerLookup | None = None,
         sessions: SessionLookup | None = None,
+        session_signers: SessionSigners | None = None,
     ) -> None:
         self._trust = trust
         self._policy = policy
@@ -189,6 +209,7 @@ class Verifier:
         self._skew = clock_skew_s
         self._message_owner = message_owner
         self._sessions = sessions
+        self._session_signers = session_signers
         self._signers: dict[bytes, _Signer] = {}
 
     @property
@@ -208,6 +229,7 @@ class Verifier:
             clock_skew_s=self._skew,
             message_owner=self._message_owner,
             sessions=self._sessions,
+            session_signers=self._session_signers,
         )
 
     def verify(self, data: bytes) -> Verdict:
@@ -328,18 +350,15 @@ class Verifier:
     def _signer(self, envelope: ParsedEnvelope) -> _Signer | Verdict:
         cached = self._signers.get(envelope.kid)
         # A certificate learnt from an envelope's x5chain only stands for envelopes that embed
-        # it again; one without a certificate must be signed by a signer of the trust store,
-        # else it is from an unknown signer, whatever was seen before.
-        if cached is not None and (
-            certificate_id_of_der(envelope.certificate_der) == envelope.kid
-            if envelope.certificate_der is not None
-            else cached.known_in_advance
-        ):
+        # it again; one without a certificate must be signed by a signer of the trust store or
+        # by the one the handshake of the session it names verified, else it is from an
+        # unknown signer, whatever was seen before.
+        if cached is not None and self._still_stands(cached, envelope):
             return cached
-        certificate_or_verdict = self._signer_certificate(envelope)
-        if isinstance(certificate_or_verdict, Verdict):
-            return certificate_or_verdict
-        certificate = certificate_or_verdict
+        found = self._signer_certificate(envelope)
+        if isinstance(found, Verdict):
+            return found
+        certificate, source = found
         try:
             key = verification_key(certificate, envelope.kid)
         except ValueError:
@@ -352,7 +371,7 @@ class Verifier:
             key=key,
             chains_to_root=self._trust.issuing_root(certificate) is not None,
             revoked=self._trust.is_revoked(certificate),
-            known_in_advance=envelope.certificate_der is None,
+            source=source,
         )
         if len(self._signers) >= SIGNER_CACHE_SIZE:
             # Forget the oldest: a flood of rogue certificates must not evict everyone at once.
@@ -360,31 +379,32 @@ class Verifier:
         self._signers[envelope.kid] = known
         return known
 
-    def _signer_certificate(self, envelope: ParsedEnvelope) -> x509.Certificate | Verdict:
-        claims = envelope.claims
+    def _still_stands(self, cached: _Signer, envelope: ParsedEnvelope) -> bool:
+        """Whether a remembered signer may check ``envelope`` without looking it up again."""
         if envelope.certificate_der is not None:
-            if certificate_id_of_der(envelope.certificate_der) != envelope.kid:
-                return _reject(
-                    Reason.BAD_SIGNATURE,
-                    "the embedded certificate is not the one the key id (kid) names",
-                    claims,
-                )
-            try:
-                certificate = load_certificate(envelope.certificate_der)
-            except ValueError:
-                return _reject(
-                    Reason.MALFORMED, "the embedded certificate is not DER X.509", claims
-                )
-        else:
-            found = self._trust.find_signer(envelope.kid)
-            if found is None:
-                return _reject(
-                    Reason.UNKNOWN_SIGNER,
-                    f"no certificate is known for key id {envelope.kid.hex()[:16]}... and none "
-                    "is embedded",
-                    claims,
-                )
-            certificate = found
+            return certificate_id_of_der(envelope.certificate_der) == envelope.kid
+        if cached.source is _Source.TRUST_STORE:
+            return True
+        # The session it was verified in may have ended, or the envelope may name another.
+        return cached.source is _Source.SESSION and self._session_certificate(envelope) is not None
+
+    def _session_certificate(self, envelope: ParsedEnvelope) -> bytes | None:
+        if self._session_signers is None:
+            return None
+        session = envelope.claims.details.get("session")
+        der = self._session_signers(envelope.kid, session if isinstance(session, str) else None)
+        if der is None or certificate_id_of_der(der) != envelope.kid:
+            return None
+        return der
+
+    def _signer_certificate(
+        self, envelope: ParsedEnvelope
+    ) -> tuple[x509.Certificate, _Source] | Verdict:
+        claims = envelope.claims
+        found = self._find_certificate(envelope)
+        if isinstance(found, Verdict):
+            return found
+        certificate, source = found
         try:
             # Parsed lazily: a certificate can be well-formed DER around a key that is not.
             key = certificate.public_key()
@@ -394,7 +414,38 @@ class Verifier:
             )
         if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
             return _reject(Reason.BAD_SIGNATURE, "the signer's key is not a P-256 key", claims)
-        return certificate
+        return certificate, source
+
+    def _find_certificate(
+        self, envelope: ParsedEnvelope
+    ) -> tuple[x509.Certificate, _Source] | Verdict:
+        claims = envelope.claims
+        if envelope.certificate_der is None:
+            known = self._trust.find_signer(envelope.kid)
+            if known is not None:
+                return known, _Source.TRUST_STORE
+            der = self._session_certificate(envelope)
+            if der is None:
+                return _reject(
+                    Reason.UNKNOWN_SIGNER,
+                    f"no certificate is known for key id {envelope.kid.hex()[:16]}...: none is "
+                    "embedded, none is in the trust store and no handshake of this link "
+                    "verified it",
+                    claims,
+                )
+            source = _Source.SESSION
+        else:
+            der, source = envelope.certificate_der, _Source.EMBEDDED
+            if certificate_id_of_der(der) != envelope.kid:
+                return _reject(
+                    Reason.BAD_SIGNATURE,
+                    "the embedded certificate is not the one the key id (kid) names",
+                    claims,
+                )
+        try:
+            return load_certificate(der), source
+        except ValueError:
+            return _reject(Reason.MALFORMED, "the embedded certificate is not DER X.509", claims)
 
     def _authorise(
         self, claims: Claims, signer: CertificateSummary
@@ -482,6 +533,7 @@ def _iso(timestamp: int) -> str:
 __all__ = [
     "DEFAULT_CLOCK_SKEW_S",
     "SessionLookup",
+    "SessionSigners",
     "Verdict",
     "VerifiedMessage",
     "Verifier",

@@ -155,7 +155,9 @@ class DisplayHandshake:
                 session=answer.session,
                 certificate=answer.fingerprint[:16],
             )
-            return VerifiedMeter(answer.meter_id, answer.session, answer.fingerprint)
+            return VerifiedMeter(
+                answer.meter_id, answer.session, answer.fingerprint, answer.certificate_der
+            )
 
     def _refuse(
         self, failure: HandshakeFailure, detail: str, *, forget_bond: bool = False

@@ -183,6 +183,7 @@ class IhdService:
             wake=self.wake_outbox,
             storage=self._storage,
             clock=clock,
+            meter_certificate=self._meter_certificate,
         )
         self._readings = LiveReadings(
             self.readings_store,
@@ -406,6 +407,12 @@ class IhdService:
         bond must show again."""
         known = self.paired.get()
         return known.certificate_sha256.hex() if known is not None else None
+
+    def _meter_certificate(self) -> bytes | None:
+        """The meter's certificate as the link's last handshake verified it."""
+        link = self.link
+        verified = link.verified_meter if link is not None else None
+        return verified.certificate_der if verified is not None else None
 
     def _on_connected(self, meter_id: str, session: str | None) -> None:
         self._signing.address_to(meter_id, session)

@@ -50,6 +50,8 @@ class MessagePipeline:
         wake: Wakes the delivery loop.
         storage: Reports failed writes and the recovery after them.
         clock: Current time.
+        meter_certificate: The meter's certificate as the link's last handshake verified it
+            (the meter's own envelopes on the link may carry only its key id).
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class MessagePipeline:
         wake: Callable[[], None],
         storage: StorageHealth,
         clock: Callable[[], datetime],
+        meter_certificate: Callable[[], bytes | None] = lambda: None,
     ) -> None:
         self._db = db
         self._inbox = inbox
@@ -82,6 +85,7 @@ class MessagePipeline:
         self._wake = wake
         self._storage = storage
         self._clock = clock
+        self._meter_certificate = meter_certificate
         self._verifier: Verifier | None = None
         self._early_messages: list[bytes] = []
         #: Verified-or-not envelopes that could not be stored (disk full), oldest first.
@@ -106,6 +110,7 @@ class MessagePipeline:
             targets,
             clock=self._clock,
             message_owner=self._inbox.owner_of,
+            session_signers=lambda _kid, _session: self._meter_certificate(),
         )
         early, self._early_messages = self._early_messages, []
         for data in early:

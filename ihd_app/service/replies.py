@@ -82,7 +82,11 @@ class ReplySigner:
             details=composed,
             token_id=os.urandom(16),
         )
-        return sign_envelope(self._identity, claims, payload)
+        # Within a session the meter verified this display's certificate in the handshake,
+        # so the key id is enough (docs/protocol.md §5.3): about 450 bytes less per reply.
+        return sign_envelope(
+            self._identity, claims, payload, embed_certificate=self._session is None
+        )
 
     def receipt(self, message_id: int, key: str, fuel: Endpoint) -> bytes:
         """Delivery receipt for message ``key``."""

@@ -11,8 +11,8 @@ import pytest
 
 from ihd_app.cli.main import main as ihd
 from ihd_app.protocol.message_types import MESSAGE_TYPES, Flow, MessageType
-from ihd_app.protocol.resources import vectors_directory
-from meter_emulator.attacks.vectors import _REQUESTS
+from ihd_app.protocol.resources import demo_pki_dir, vectors_directory
+from meter_emulator.attacks.vector_requests import VECTOR_REQUESTS
 from meter_emulator.cli.main import main as meter_emulator
 from tests.support import IHD_ID, METER_ID
 
@@ -76,7 +76,7 @@ def _sign(tmp_path: Path, name: str, *args: str) -> Path:
 
 def _sign_args(type_name: str) -> list[str]:
     """Command-line flags that say what the vector request for ``type_name`` says."""
-    request = _REQUESTS[type_name]
+    request = VECTOR_REQUESTS[type_name]
     args = ["--type", type_name, "--message-id", str(request.message_id)]
     if request.text:
         args += ["--text", request.text]
@@ -324,3 +324,37 @@ def test_verify_of_a_vector_through_the_installed_script() -> None:
     assert result.returncode == 1
     assert json.loads(result.stdout)["reason"] == "revoked-signer"
     assert result.stderr == ""
+
+
+def test_a_kid_only_meter_message_verifies_with_the_certificate_of_its_session(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A firmware developer checks a captured envelope from within a session (the key id alone)
+    with the certificate the session's handshake verified."""
+    path = _sign(
+        tmp_path,
+        "kid-only",
+        "--role",
+        "meter",
+        "--type",
+        "supply.interrupted",
+        "--message-id",
+        "5",
+        "--text",
+        "Supply interrupted",
+        "--target",
+        IHD_ID,
+        "--no-embed-cert",
+    )
+    capsys.readouterr()
+    assert ihd(["envelope", "verify", str(path)]) == 1
+    refused = _json(capsys)
+    assert refused["reason"] == "unknown-signer"
+    assert "no handshake of this link verified it" in str(refused["detail"])
+
+    certificate = demo_pki_dir() / "identities" / "meter" / "certificate.pem"
+    assert ihd(["envelope", "verify", str(path), "--session-cert", str(certificate)]) == 0
+    assert _json(capsys)["verdict"] == "accepted"
+
+    assert ihd(["envelope", "verify", str(path), "--session-cert", str(path)]) == 2
+    assert "is not a PEM or DER certificate" in capsys.readouterr().err

@@ -39,6 +39,7 @@ def replies_of(meter: MeterRuntime) -> IhdReplies:
         {meter.meter_id},
         flows=tuple(Flow),
         clock=lambda: NOW,
+        session_signers=meter.state.session_certificate,
     )
     return IhdReplies(
         meter.state,
@@ -60,8 +61,12 @@ def test_a_receipt_whose_handling_a_kill_cut_short_is_logged_when_re_sent(
     first_events = Events(first_log)
     first = MeterRuntime(config, first_log)
     counters: list[int] = []
+    ihd = load_identity(demo_pki_dir(), "ihd")
+    # As the handshake leaves it: the session opened with the display's certificate, whose key
+    # id alone the display's replies in it carry.
+    first.state.open_session(ihd.entity_id, "session-1", ihd.certificate_der)
     display = ReplySigner(
-        load_identity(demo_pki_dir(), "ihd"),
+        ihd,
         first.meter_id,
         "session-1",
         lambda: counters[-1] if counters else None,

@@ -1,23 +1,54 @@
 """The display's replies name the handshake's session, and the meter holds them to it: a reply
 of a session it never opened with the display is refused (``wrong-session``), one of an earlier
-session it did open is still accepted (a reply kept in the outbox through a dropped link)."""
+session it did open is still accepted (a reply kept in the outbox through a dropped link). Within
+a session replies carry the display's key id alone: the meter accepts that only for the
+certificate the handshake of the session the reply names verified."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bumble.device import Connection
 
 from ihd_app.link.pairing import AutoAccept
-from ihd_app.protocol.compose import MessageRequest
+from ihd_app.protocol.compose import MessageRequest, compose
+from ihd_app.protocol.envelope import parse_envelope, sign_envelope
+from ihd_app.protocol.envelope.compose import new_claims
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.zcl import Endpoint
 from ihd_app.service.ihd_service import IhdService, ServiceConfig
 from ihd_app.service.replies import ReplySigner
 from tests.event_waiting import Events
 from tests.meter_behaviour.support import Stack, start_stack
+
+
+def _embedding(stack: Stack, session: str, message_id: int) -> bytes:
+    """A receipt naming ``session`` that carries the display's certificate (as an envelope
+    outside any session does)."""
+    assert stack.ihd is not None
+    identity, now = stack.ihd.identity, datetime.now(UTC)
+    payload, details = compose(
+        MessageRequest(
+            "message.receipt",
+            message_id=message_id,
+            refers_to=f"k{message_id}",
+            fuel=Endpoint.ELECTRICITY,
+            at=now,
+        )
+    )
+    details["session"] = session
+    claims = new_claims(
+        identity,
+        "message.receipt",
+        stack.meter.meter_id,
+        int(now.timestamp() * 1000),
+        issued_at=now,
+        valid_for=timedelta(hours=1),
+        details=details,
+    )
+    return sign_envelope(identity, claims, payload)
 
 
 def _signer(stack: Stack, session: str | None) -> ReplySigner:
@@ -44,7 +75,7 @@ async def test_a_reply_bound_to_a_session_the_meter_never_opened_is_refused(
         ready = stack.ihd_events.named("link.ready")[-1]
         assert ready["session"] == established["session"], "both ends name the same session"
 
-        forged_session = _signer(stack, "0" * 32).receipt(301, "k301", Endpoint.ELECTRICITY)
+        forged_session = _embedding(stack, "0" * 32, 301)
         await stack.ihd.link.send(forged_session)
         rejected = await stack.meter_events.wait("ihd.rejected")
         assert rejected["reason"] == "wrong-session"
@@ -56,7 +87,17 @@ async def test_a_reply_bound_to_a_session_the_meter_never_opened_is_refused(
             "reason"
         ] == "wrong-session"
 
+        # The key id alone, naming a session the meter never opened: no handshake verified a
+        # certificate for it there, so nothing in it is believed.
+        kid_only = _signer(stack, "1" * 32).receipt(304, "k304", Endpoint.ELECTRICITY)
+        assert parse_envelope(kid_only).certificate_der is None
+        await stack.ihd.link.send(kid_only)
+        assert (await stack.meter_events.wait_count("ihd.rejected", 3))[-1][
+            "reason"
+        ] == "unknown-signer"
+
         genuine = _signer(stack, established["session"]).receipt(303, "k303", Endpoint.ELECTRICITY)
+        assert parse_envelope(genuine).certificate_der is None, "the key id alone in a session"
         await stack.ihd.link.send(genuine)
         receipt = await stack.meter_events.wait("receipt")
         assert receipt["details"]["session"] == established["session"]

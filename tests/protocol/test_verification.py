@@ -25,7 +25,8 @@ from ihd_app.protocol.verification import Verifier
 from ihd_app.protocol.zcl import DisplayMessage, Importance, decode_frame, decode_unit
 from meter_emulator.attacks.forgery import ATTACKS, Attack, AttackContext
 from meter_emulator.attacks.forgery import attack as attack_by_name
-from meter_emulator.attacks.vectors import _write_unit_vectors, write_test_vectors
+from meter_emulator.attacks.unit_vectors import write_unit_vectors
+from meter_emulator.attacks.vectors import write_test_vectors
 from tests.support import IHD_ID, METER_ID, NOW
 
 Identities = Callable[[str], Identity]
@@ -312,7 +313,7 @@ def test_committed_unit_vector_decodes_as_documented(path: Path) -> None:
 
 
 def test_unit_vectors_are_reproduced_exactly(tmp_path: Path) -> None:
-    _write_unit_vectors(tmp_path)
+    write_unit_vectors(tmp_path)
     for path in _unit_vector_files():
         assert (tmp_path / path.name).read_text() == path.read_text(), path.name
 

@@ -1,0 +1,163 @@
+"""What the test vectors say: the time they are verified at, the demo ids they are addressed
+to, the handshake session the display's vectors name, and the request behind each valid vector
+(:mod:`meter_emulator.attacks.vectors` signs them, :mod:`meter_emulator.attacks.unit_vectors`
+writes their payloads)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ihd_app.protocol.compose import MessageRequest
+from ihd_app.protocol.pki.authority import STANDARD_IDENTITIES
+from ihd_app.protocol.reasons import Reason
+from ihd_app.protocol.zcl import (
+    Endpoint,
+    Importance,
+)
+
+VECTOR_TIME = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
+#: The real GBCS DisplayMessage "Reset" (DESIGN.md §5), a bare Messaging frame.
+GB_DISPLAY_MESSAGE_HEX = "090000804A371C0000000000FFFF055265736574"
+
+METER_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "meter")
+IHD_ID = next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "ihd")
+#: The handshake session the display's reply vectors are bound to (docs/protocol.md §5.3).
+VECTOR_SESSION = "5e55105e55105e55105e55105e55105e"
+_IN_SESSION = {"session": VECTOR_SESSION}
+
+#: What each valid vector says, by type.
+VECTOR_REQUESTS: dict[str, MessageRequest] = {
+    "outage.planned": MessageRequest(
+        "outage.planned",
+        message_id=0x1001,
+        text="Planned power cut on Tue 2 Dec, 10:00-14:00, for cable repairs.",
+        importance=Importance.HIGH,
+        confirmation_required=True,
+        outage_start=VECTOR_TIME + timedelta(hours=22),
+        outage_end=VECTOR_TIME + timedelta(hours=26),
+    ),
+    "outage.emergency": MessageRequest(
+        "outage.emergency",
+        message_id=0x1002,
+        text="Power cut in your area. Engineers are on the way; estimated fix 15:30.",
+        importance=Importance.CRITICAL,
+        confirmation_required=True,
+    ),
+    "outage.restored": MessageRequest(
+        "outage.restored", message_id=0x1003, text="Power has been restored. Thank you."
+    ),
+    "message.general": MessageRequest(
+        "message.general",
+        message_id=0x1004,
+        text="Your annual statement is ready.",
+        importance=Importance.LOW,
+    ),
+    "gas.message": MessageRequest(
+        "gas.message",
+        message_id=0x1005,
+        text="Gas works in your street on Thursday.",
+        fuel=Endpoint.GAS,
+    ),
+    "gas.supply-disabled": MessageRequest(
+        "gas.supply-disabled",
+        message_id=0x1006,
+        text="Your gas supply has been turned off for safety. Call 0800 111 999.",
+        importance=Importance.CRITICAL,
+        confirmation_required=True,
+        fuel=Endpoint.GAS,
+    ),
+    "safety.alarm": MessageRequest(
+        "safety.alarm",
+        message_id=0x1007,
+        text="Gas leak reported nearby: do not use flames.",
+        importance=Importance.CRITICAL,
+        confirmation_required=True,
+        fuel=Endpoint.GAS,
+    ),
+    "power.threshold-warning": MessageRequest(
+        "power.threshold-warning",
+        message_id=0x1008,
+        text="You are using more than 7.0 kW. Supply will be interrupted in 60 s.",
+        importance=Importance.HIGH,
+        confirmation_required=True,
+        threshold_kw=7.0,
+    ),
+    "power.threshold-cleared": MessageRequest(
+        "power.threshold-cleared",
+        message_id=0x1009,
+        text="Power use is back below 7.0 kW.",
+        threshold_kw=7.0,
+    ),
+    "supply.interrupted": MessageRequest(
+        "supply.interrupted",
+        message_id=0x100A,
+        text="Electricity interrupted: use exceeded 7.0 kW. Press A on the meter to restore.",
+        importance=Importance.CRITICAL,
+        confirmation_required=True,
+    ),
+    "supply.restored": MessageRequest(
+        "supply.restored", message_id=0x100B, text="Electricity supply restored."
+    ),
+    "message.cancel": MessageRequest("message.cancel", message_id=0x1004),
+    "tariff.price": MessageRequest(
+        "tariff.price",
+        message_id=0x2001,
+        price_pence_per_kwh=24.5,
+        rate_label="Day",
+        at=VECTOR_TIME,
+    ),
+    "power.threshold-set": MessageRequest("power.threshold-set", threshold_kw=7.0, grace_s=60),
+    "data.request": MessageRequest("data.request", periods=48, end=VECTOR_TIME),
+    "message.receipt": MessageRequest(
+        "message.receipt", message_id=0x1001, at=VECTOR_TIME, extra_details=_IN_SESSION
+    ),
+    "message.displayed": MessageRequest(
+        "message.displayed", message_id=0x1001, at=VECTOR_TIME, extra_details=_IN_SESSION
+    ),
+    "message.confirmation": MessageRequest(
+        "message.confirmation",
+        message_id=0x1001,
+        answer_yes=True,
+        at=VECTOR_TIME,
+        extra_details=_IN_SESSION,
+    ),
+    "error.notification": MessageRequest(
+        "error.notification",
+        message_id=0x1001,
+        reason=Reason.ROLE_NOT_AUTHORISED,
+        refers_to="5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
+        at=VECTOR_TIME,
+        extra_details=_IN_SESSION,
+    ),
+    "consent.update": MessageRequest(
+        "consent.update",
+        consent={"dno": True, "supplier": False},
+        at=VECTOR_TIME,
+        extra_details=_IN_SESSION,
+    ),
+    "history.request": MessageRequest(
+        "history.request", periods=48, end=VECTOR_TIME, extra_details=_IN_SESSION
+    ),
+    "han.device-add": MessageRequest(
+        "han.device-add",
+        device_id="00-1D-A6-00-00-00-01-02",
+        device_certificate_sha256="021b4d883e7c4168310f264c757d57f843a62499857dbcf28c2fd132ef6274a7",
+    ),
+    "han.device-remove": MessageRequest("han.device-remove", device_id="00-1D-A6-00-00-00-01-02"),
+    "session.hello": MessageRequest(
+        "session.hello",
+        extra_details={"challenge": "c4a11e09" * 4, "nonce": "40ce0001" * 4},
+    ),
+    "session.proof": MessageRequest(
+        "session.proof",
+        extra_details={"nonce": "40ce0001" * 4, "meter_id": METER_ID, "session": VECTOR_SESSION},
+    ),
+    "session.refused": MessageRequest(
+        "session.refused",
+        extra_details={
+            "nonce": "40ce0001" * 4,
+            "reason": Reason.NOT_COMMISSIONED.value,
+            "explanation": Reason.NOT_COMMISSIONED.explanation,
+        },
+    ),
+}
