@@ -78,7 +78,8 @@ from ihd_app.protocol.segmentation import (
     Segmenter,
 )
 from ihd_app.protocol.zcl import Importance
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from ihd_app.service.replies import ReplySigner
 from meter_emulator.attacks.forgery import AttackContext, genuine
 from meter_emulator.gatt import ATT_ERROR_UNIT_REFUSED

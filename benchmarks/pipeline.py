@@ -45,7 +45,8 @@ from ihd_app.protocol.zcl import (
     ProfileIntervalPeriod,
     Unit,
 )
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from ihd_app.service.replies import ReplySigner
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 

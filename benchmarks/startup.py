@@ -73,7 +73,8 @@ def _child(data_dir: Path) -> None:
 
     from ihd_app.protocol.events import EventLog  # noqa: PLC0415
     from ihd_app.protocol.radio_spec import RadioSpec  # noqa: PLC0415
-    from ihd_app.service.ihd_service import IhdService, ServiceConfig  # noqa: PLC0415
+    from ihd_app.service.config import ServiceConfig  # noqa: PLC0415
+    from ihd_app.service.ihd_service import IhdService  # noqa: PLC0415
     from ihd_app.ui.main_window import MainWindow  # noqa: PLC0415
     from ihd_app.ui.settings import UiSettings  # noqa: PLC0415
 

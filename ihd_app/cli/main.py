@@ -100,6 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
         "of the same home",
     )
     run.add_argument(
+        "--clock-offset",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="pretend this display's own clock is off by SECONDS (negative: behind), as on a "
+        "board without a real-time clock: it goes by the meter's time once the handshake proves "
+        "it, and the Meter screen says so",
+    )
+    run.add_argument(
         "--config",
         type=Path,
         metavar="FILE",
@@ -259,7 +268,8 @@ def _frame_decode(args: argparse.Namespace) -> int:
 
 def _run_window(args: argparse.Namespace, data_dir: Path, log_file: Path | None = None) -> int:
     """The display's window on the real service (Qt is imported only here)."""
-    from ihd_app.service.ihd_service import IhdService, ServiceConfig  # noqa: PLC0415
+    from ihd_app.service.config import ServiceConfig  # noqa: PLC0415
+    from ihd_app.service.ihd_service import IhdService  # noqa: PLC0415
     from ihd_app.ui.app import run_gui  # noqa: PLC0415 - keeps Qt out of the CLI tools
 
     config = ServiceConfig(
@@ -271,6 +281,7 @@ def _run_window(args: argparse.Namespace, data_dir: Path, log_file: Path | None 
         btsnoop=args.btsnoop,
         backfill=not args.no_backfill,
         auto_connect=True,
+        clock_offset_s=args.clock_offset,
     )
 
     async def factory() -> IhdService:
@@ -301,6 +312,7 @@ def _headless_config(args: argparse.Namespace, data_dir: Path) -> HeadlessConfig
         btsnoop=args.btsnoop,
         trust_dir=args.trust_store or demo_trust_dir(),
         identity=args.display_identity,
+        clock_offset_s=args.clock_offset,
     )
 
 

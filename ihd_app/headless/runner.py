@@ -22,7 +22,8 @@ from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 from ihd_app.protocol.resources import demo_pki_dir, demo_trust_dir
 from ihd_app.protocol.set_aside import warn_on_stderr
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 
 
 @dataclass
@@ -42,6 +43,7 @@ class HeadlessConfig:
         identity: Which identity of ``pki_dir`` the display is (``ihd``, ``ihd-2``).
         search_timeout_s: How long one scan for a meter lasts before trying again.
         backfill: Ask for 13 months of history after pairing.
+        clock_offset_s: How far the display's own clock is off (``ihd --clock-offset``).
     """
 
     radio: RadioSpec
@@ -55,6 +57,7 @@ class HeadlessConfig:
     identity: str = "ihd"
     search_timeout_s: float = 10.0
     backfill: bool = True
+    clock_offset_s: float = 0.0
 
 
 def service_config(config: HeadlessConfig) -> ServiceConfig:
@@ -70,6 +73,7 @@ def service_config(config: HeadlessConfig) -> ServiceConfig:
         btsnoop=config.btsnoop,
         backfill=config.backfill,
         search_timeout_s=config.search_timeout_s,
+        clock_offset_s=config.clock_offset_s,
     )
 
 

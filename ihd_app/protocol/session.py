@@ -199,12 +199,15 @@ class Proof:
         session: The session id the display's replies carry.
         fingerprint: Hex SHA-256 of the meter's certificate (pinned to the bond).
         certificate_der: The meter's certificate as the proof carried it, if it did.
+        issued_at: The proof's signed ``iat``: the meter's time when it answered (POSIX
+            seconds), which the display may go by when its own clock is off.
     """
 
     meter_id: str
     session: str
     fingerprint: str
     certificate_der: bytes | None = None
+    issued_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -259,7 +262,13 @@ def read_answer(verdict: Verdict, *, nonce: str, claimed_meter_id: str) -> Proof
             HandshakeFailure.WRONG_METER,
             f"Meter Info claims {claimed_meter_id} but the proof is signed by {meter_id}",
         )
-    return Proof(meter_id, session, message.signer.fingerprint, message.envelope.certificate_der)
+    return Proof(
+        meter_id,
+        session,
+        message.signer.fingerprint,
+        message.envelope.certificate_der,
+        message.claims.issued_at,
+    )
 
 
 __all__ = [

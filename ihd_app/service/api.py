@@ -219,6 +219,13 @@ class IhdServiceApi(Protocol):
     @property
     def paired_meter(self) -> PairedMeter | None: ...
     @property
+    def clock_correction_s(self) -> float | None:
+        """How far the meter's proven time is ahead of the display's own clock (seconds,
+        negative: behind) while the display goes by the meter's time; ``None`` while the two
+        agree (:mod:`ihd_app.service.meter_time`)."""
+        ...
+
+    @property
     def display_id(self) -> str:
         """The display's own identifier (its certificate's EUI-64): GB displays show it, and
         the consumer quotes it to the supplier to commission it or to consent to data access."""

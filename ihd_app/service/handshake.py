@@ -52,7 +52,9 @@ class DisplayHandshake:
         pinned: Hex fingerprint of the certificate of the meter this display paired with
             (``None`` before the first handshake with it).
         emit: Where DESIGN.md §8 events go.
-        clock: Current time.
+        clock: The display's own clock.
+        meter_time: Told how far the meter's time, as its proof signs it, is ahead of
+            ``clock`` (seconds; negative: behind) once the proof verifies.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class DisplayHandshake:
         pinned: Callable[[], str | None],
         emit: Callable[..., Any],
         clock: Callable[[], datetime],
+        meter_time: Callable[[float], None] = lambda _ahead_s: None,
     ) -> None:
         self._identity = identity
         self._trust = trust
@@ -73,6 +76,7 @@ class DisplayHandshake:
         self._pinned = pinned
         self._emit = emit
         self._clock = clock
+        self._meter_time = meter_time
 
     @classmethod
     def standalone(
@@ -149,6 +153,9 @@ class DisplayHandshake:
                     f"the meter's certificate {answer.fingerprint[:16]} is not the pinned "
                     f"{pinned[:16]}",
                 )
+            # Signed moments ago by a proven meter (the proof answers this hello's nonce): the
+            # one time the display may go by when its own clock is off.
+            self._meter_time(answer.issued_at - self._clock().timestamp())
             self._emit(
                 "session.verified",
                 meter_id=answer.meter_id,

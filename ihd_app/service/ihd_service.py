@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +40,8 @@ from ihd_app.protocol.history_range import PERIODS_PER_RESPONSE
 from ihd_app.protocol.pki import TrustStore, load_identity
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.private_dir import make_private_dir
-from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
-from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
+from ihd_app.protocol.radio_spec import RadioKind
+from ihd_app.protocol.resources import default_policy_path
 from ihd_app.protocol.set_aside import SET_ASIDE_EVENT
 from ihd_app.service import developer
 from ihd_app.service.api import (
@@ -54,6 +53,7 @@ from ihd_app.service.api import (
     UsageRange,
 )
 from ihd_app.service.backfill import PERIODS_PER_REQUEST, HistoryBackfill
+from ihd_app.service.config import ServiceConfig
 from ihd_app.service.connection import ConnectionKeeper
 from ihd_app.service.consent import ConsentSharing
 from ihd_app.service.delivery import OutboxDelivery
@@ -61,6 +61,7 @@ from ihd_app.service.handshake import DisplayHandshake
 from ihd_app.service.inbox_keeper import InboxKeeper
 from ihd_app.service.live_readings import LiveReadings
 from ihd_app.service.message_pipeline import MessagePipeline
+from ihd_app.service.meter_time import MeterTime
 from ihd_app.service.pairing import InteractivePairing, ReportedAnswers
 from ihd_app.service.radio_link import RadioLink
 from ihd_app.service.reply_signing import ReplySigning
@@ -77,44 +78,6 @@ from ihd_app.store.security_log import SecurityLog
 from ihd_app.store.settings import Settings
 from ihd_app.store.tariffs import TariffRepository
 from ihd_app.store.wipe import wipe_personal_data
-
-
-@dataclass
-class ServiceConfig:
-    """How the service runs.
-
-    Attributes:
-        radio: Which radio.
-        data_dir: Database and bonds.
-        trust_dir: Trust store.
-        pki_dir: Where the display's identity is.
-        identity: Which identity of ``pki_dir`` the display is (``ihd``; ``ihd-2`` for a second
-            display of the same home).
-        auto_ack: Acknowledge every displayed message that asks for it (headless tests).
-        accept_pairing: Headless: confirm pairing automatically; ``None``: ask the UI.
-        address: Connect to this meter instead of the first heard.
-        btsnoop: HCI capture.
-        backfill: Ask for 13 months of history after pairing.
-        auto_connect: After start, keep connected by itself (:class:`ConnectionKeeper`):
-            open the radio whenever it is there, connect to the paired meter, else to
-            ``address``, else to the first meter heard (pairing then asks the consumer),
-            reconnect when the radio comes back; a refused pairing waits for
-            :meth:`IhdService.pair_again`.
-        search_timeout_s: How long one scan for a meter lasts before scanning again.
-    """
-
-    radio: RadioSpec
-    data_dir: Path
-    trust_dir: Path = field(default_factory=demo_trust_dir)
-    pki_dir: Path = field(default_factory=demo_pki_dir)
-    identity: str = "ihd"
-    auto_ack: bool = False
-    accept_pairing: bool | None = None
-    address: str | None = None
-    btsnoop: Path | None = None
-    backfill: bool = True
-    auto_connect: bool = False
-    search_timeout_s: float = 10.0
 
 
 class IhdService:
@@ -137,6 +100,18 @@ class IhdService:
     ) -> None:
         self.config = config
         self.events = events
+        # The display's time: its own clock, until a handshake proves the meter's differs
+        # (:mod:`ihd_app.service.meter_time`); every part below goes by it.
+        offset = timedelta(seconds=config.clock_offset_s)
+        own_clock = clock
+
+        def local_clock() -> datetime:
+            return own_clock() + offset
+
+        self._meter_time = MeterTime(
+            local_clock, events.emit, lambda: self._notify(Topic.LINK, "clock")
+        )
+        clock = self._meter_time.now
         self._clock = clock
         self._listeners: list[Callable[[Change], None]] = []
         self._interactive = InteractivePairing(lambda: self._notify(Topic.PAIRING))
@@ -249,7 +224,8 @@ class IhdService:
                 next_counter=self._signing.next_counter,
                 pinned=self._pinned_certificate,
                 emit=emit,
-                clock=clock,
+                clock=local_clock,
+                meter_time=self._meter_time.learn,
             ),
             own_address=display_address(self.identity.entity_id),
         )
@@ -329,6 +305,10 @@ class IhdService:
     @property
     def paired_meter(self) -> PairedMeter | None:
         return self.paired.get()
+
+    @property
+    def clock_correction_s(self) -> float | None:
+        return self._meter_time.correction_s
 
     @property
     def display_id(self) -> str:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ihd_app.protocol.events import EventLog, EventWaiter
 from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from ihd_app.ui.capture import grab_live
 from ihd_app.ui.live_screenshots import STEP_TIMEOUT_S, run_offscreen, until
 from ihd_app.ui.main_window import MainWindow

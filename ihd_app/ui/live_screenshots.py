@@ -49,7 +49,8 @@ from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.protocol.zcl import Endpoint, Importance
 from ihd_app.service.api import UsageRange
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from ihd_app.ui.app import parse_form_factor
 from ihd_app.ui.capture import grab_live, paint_pause, settle
 from ihd_app.ui.main_window import MainWindow

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QApplication
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.radio_spec import RadioSpec
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from ihd_app.ui.capture import settle
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.qt_check import check_qt_binding

@@ -24,7 +24,8 @@ from ihd_app.protocol.pki import Identity, load_identity
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.protocol.zcl import Importance
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from ihd_app.store.database import DATABASE_FILE
 from tests.e2e.programs import Program, headless_args
 from tests.event_waiting import Events

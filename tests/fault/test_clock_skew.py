@@ -2,9 +2,8 @@
 
 Envelopes carry ``nbf`` and ``exp``; the verifier allows :data:`DEFAULT_CLOCK_SKEW_S` either way.
 A display whose clock is a little off accepts what the meter forwards; one whose clock is far
-off refuses it with a reason that says which way (``not-yet-valid``, ``expired``), logs it, and
-tells the originator; the meter in turn refuses the display's replies that are not valid yet by
-its own clock.
+off goes by the meter's time, proven in the link's handshake (:mod:`ihd_app.service.meter_time`),
+so it still accepts genuine messages and the meter accepts its replies.
 """
 
 from __future__ import annotations
@@ -57,47 +56,44 @@ async def test_small_skew_is_tolerated(tmp_path: Path, skew: timedelta) -> None:
         await stack.close()
 
 
-async def test_display_far_behind_refuses_as_not_yet_valid_and_says_so(tmp_path: Path) -> None:
-    stack = await start_stack(tmp_path, with_ihd=False)
-    ihd = None
-    try:
-        ihd, events = await connect_ihd(
-            stack.port, tmp_path / "ihd", clock=lambda: datetime.now(UTC) - timedelta(minutes=10)
-        )
-        record = stack.meter.operator.send("dno", _outage(401))
-        rejected = await events.wait("message.rejected")
-        assert rejected["reason"] == "not-yet-valid"
-        assert "valid from" in rejected["detail"]
-        assert [e.reason for e in ihd.security_log()] == ["not-yet-valid"]
-        assert not ihd.current_messages()
-        # The display's error notification is dated by its own (slow) clock: already valid
-        # for the meter, which records why its message was refused.
-        error = await stack.meter_events.wait("error.received", refers_to=record.key)
-        assert error["details"]["reason"] == "not-yet-valid"
-    finally:
-        if ihd is not None:
-            await ihd.close()
-        await stack.close()
-
-
-async def test_display_far_ahead_refuses_as_expired_and_the_meter_refuses_its_replies(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    "skew",
+    [
+        timedelta(minutes=-10),  # a dev board whose clock is slow
+        timedelta(hours=25),  # beyond the 24 hours an operator's message is valid for
+    ],
+    ids=["10-minutes-behind", "25-hours-ahead"],
+)
+async def test_a_display_far_off_goes_by_the_meters_proven_time_and_says_so(
+    tmp_path: Path, skew: timedelta
 ) -> None:
+    """Issue K item 5: the meter's time, signed in its handshake proof, corrects the display's
+    clock; genuine messages are accepted, the display's replies (dated by the meter's time) are
+    accepted by the meter, and the display says its own clock was off."""
     stack = await start_stack(tmp_path, with_ihd=False)
     ihd = None
     try:
         ihd, events = await connect_ihd(
-            stack.port, tmp_path / "ihd", clock=lambda: datetime.now(UTC) + timedelta(hours=25)
+            stack.port,
+            tmp_path / "ihd",
+            clock=lambda: datetime.now(UTC) + skew,
+            auto_ack=True,
         )
-        stack.meter.operator.send("dno", _outage(402))  # valid for 24 hours
-        rejected = await events.wait("message.rejected")
-        assert rejected["reason"] == "expired"
-        assert "expired at" in rejected["detail"]
-        assert not ihd.current_messages()
-        # Its error notification is dated 25 hours ahead: the meter refuses it in turn.
-        refused = await stack.meter_events.wait("ihd.rejected")
-        assert refused["reason"] == "not-yet-valid"
-        assert not stack.meter_events.named("error.received")
+        corrected = events.named("clock.from-meter")
+        assert corrected, "the correction is made in the handshake, before anything is used"
+        assert corrected[-1]["corrected"] is True
+        assert abs(corrected[-1]["offset_s"] + skew.total_seconds()) <= 2
+        own_clock = "behind" if skew < timedelta(0) else "ahead"
+        assert "own clock is" in corrected[-1]["detail"]
+        assert corrected[-1]["detail"].endswith(f"{own_clock}.")
+        assert ihd.clock_correction_s is not None
+
+        record = stack.meter.operator.send("dno", _outage(401))
+        accepted = await events.wait("message.accepted")
+        assert accepted["id"] == 401
+        await stack.meter_events.wait("ack.received", refers_to=record.key)
+        assert not events.named("message.rejected")
+        assert not stack.meter_events.named("ihd.rejected")
     finally:
         if ihd is not None:
             await ihd.close()

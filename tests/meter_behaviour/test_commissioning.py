@@ -17,7 +17,8 @@ from ihd_app.protocol.pki import load_identity
 from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.protocol.session import Hello
 from ihd_app.service.api import ProblemKind
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from meter_emulator.device_log import DEVICE_LOG_FILE, DeviceLog, DeviceLogError, HanDevice
 from tests.event_waiting import Events
 from tests.meter_behaviour.support import start_stack

@@ -10,7 +10,8 @@ from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.radio_spec import RadioSpec
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from meter_emulator.runtime import MeterRuntime
 from tests.meter_behaviour.support import Stack, start_stack
 

@@ -12,7 +12,8 @@ import pytest
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.events import EventLog
 from ihd_app.service.api import ProblemKind
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from meter_emulator.attacks.link_demonstrations import DemonstrationError
 from meter_emulator.scenarios.model import load_scenario
 from tests.event_waiting import Events

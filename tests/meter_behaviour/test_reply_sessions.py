@@ -18,7 +18,8 @@ from ihd_app.protocol.envelope import parse_envelope, sign_envelope
 from ihd_app.protocol.envelope.compose import new_claims
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.zcl import Endpoint
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from ihd_app.service.replies import ReplySigner
 from tests.event_waiting import Events
 from tests.meter_behaviour.support import Stack, start_stack

@@ -11,7 +11,8 @@ from ihd_app.protocol.errors import ConfigurationError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.private_dir import make_private_dir
 from ihd_app.protocol.radio_spec import RadioSpec
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 
 

@@ -4,7 +4,7 @@ keys: what it accepts, what it refuses and why, and what it hands on afterwards.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -41,7 +41,8 @@ def info(meter_id: str = METER_ID, challenge: bytes = CHALLENGE) -> MeterInfo:
 class Meter:
     """Answers the display's hello the way a meter (or an impostor) would."""
 
-    def __init__(self, answer: str = "proof", signer: str = "meter") -> None:
+    def __init__(self, answer: str = "proof", signer: str = "meter", now: datetime = NOW) -> None:
+        self.now = now
         self.exchange = HandshakeExchange(self.receive, MESSAGES)
         self.hellos: list[dict[str, object]] = []
         self.answer = answer
@@ -55,7 +56,7 @@ class Meter:
         for early in self.before:
             self.exchange.arrived(MESSAGES, early)
         if self.answer == "proof":
-            reply = sign_proof(self.signer, IHD_ID, 5, nonce=nonce, session="s1", now=NOW)
+            reply = sign_proof(self.signer, IHD_ID, 5, nonce=nonce, session="s1", now=self.now)
         elif self.answer == "stale-then-proof":
             stale = sign_proof(self.signer, IHD_ID, 4, nonce=new_token(), session="s0", now=NOW)
             self.exchange.arrived(MESSAGES, stale)
@@ -68,9 +69,12 @@ class Meter:
 
 
 def handshake(
-    pinned: str | None = None, events: list[tuple[str, dict[str, object]]] | None = None
+    pinned: str | None = None,
+    events: list[tuple[str, dict[str, object]]] | None = None,
+    meter_time: list[float] | None = None,
 ) -> DisplayHandshake:
     seen = events if events is not None else []
+    times = meter_time if meter_time is not None else []
     return DisplayHandshake(
         identity("ihd"),
         TrustStore.from_directory(demo_trust_dir()),
@@ -79,6 +83,7 @@ def handshake(
         pinned=lambda: pinned,
         emit=lambda name, **fields: seen.append((name, fields)),
         clock=lambda: NOW,
+        meter_time=times.append,
     )
 
 
@@ -171,3 +176,25 @@ async def test_a_meter_info_without_a_challenge_cannot_be_proven() -> None:
 
     assert refused.value.reason == "meter-unproven"
     assert not meter.hellos, "nothing is signed for a meter that cannot be proven"
+
+
+async def test_the_meters_time_signed_in_its_proof_is_learnt() -> None:
+    """A display whose own clock is ten minutes slow (a board without a real-time clock) learns
+    the meter's time from the proof: signed by a proven meter, in answer to its fresh nonce."""
+    meter = Meter(now=NOW + timedelta(minutes=10))
+    learnt: list[float] = []
+
+    await asyncio.wait_for(handshake(meter_time=learnt).run(info(), meter.exchange), 5)
+
+    assert learnt == [600.0]
+
+
+async def test_a_time_in_a_proof_that_does_not_verify_is_never_learnt() -> None:
+    """A forged time: an impostor's proof (a certificate of another role) a day ahead."""
+    meter = Meter(signer="supplier", now=NOW + timedelta(days=1))
+    learnt: list[float] = []
+
+    with pytest.raises(MeterNotTrustedError):
+        await asyncio.wait_for(handshake(meter_time=learnt).run(info(), meter.exchange), 5)
+
+    assert learnt == []

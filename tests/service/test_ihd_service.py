@@ -22,7 +22,8 @@ from ihd_app.protocol.pki import Identity
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.zcl import Importance
 from ihd_app.service.api import Topic, UsageRange
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from meter_emulator.attacks.forgery import AttackContext, attack
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 from tests.e2e.programs import free_port
@@ -300,10 +301,14 @@ async def test_a_cancel_all_waiting_for_its_time_survives_a_restart(
         await stack.events.wait("message.accepted", type="message.cancel")
         assert len(stack.service.inbox.pending_cancellations) == 1
         await _display_off(stack)
-        # Two hours later, a fresh start of the display: the withdrawal still happens.
-        restarted, events = _display_again(
-            stack, tmp_path / "ihd", clock=lambda: datetime.now(UTC) + timedelta(hours=2)
-        )
+
+        # Two hours later, a fresh start of the display: the withdrawal still happens. The
+        # meter is two hours on too (the display goes by the meter's time once connected).
+        def later() -> datetime:
+            return datetime.now(UTC) + timedelta(hours=2)
+
+        stack.meter._clock = later
+        restarted, events = _display_again(stack, tmp_path / "ihd", clock=later)
         assert restarted.inbox.pending_cancellations[0].at.timestamp() == pytest.approx(
             in_an_hour.timestamp(), abs=1
         )

@@ -20,7 +20,8 @@ from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.pki import Identity, load_identity
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.resources import demo_pki_dir
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from meter_emulator.gatt import AutoAcceptPolicy, PairingMode
 from meter_emulator.runtime import MeterConfig, MeterRuntime
 from tests.e2e.programs import free_port

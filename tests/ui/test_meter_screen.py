@@ -38,6 +38,19 @@ def test_shows_the_bonded_meter_and_its_security(qtbot: Any, open_window: Any) -
     assert screen.fields["This display"].text() == "ID 00-1D-A6-00-00-00-01-01"
 
 
+def test_a_display_going_by_the_meters_time_says_how_far_off_its_own_clock_is(
+    qtbot: Any, open_window: Any
+) -> None:
+    _service, meter, screen = _meter_screen(qtbot, open_window)
+    assert screen.fields["Time"].isHidden(), "nothing to say while the clocks agree"
+    meter.set_clock_correction(600.0)
+    qtbot.waitUntil(screen.fields["Time"].isVisible)
+    assert screen.fields["Time"].text() == (
+        "Time taken from the meter: this display's own clock is 10 min 0 s behind."
+    )
+    assert screen.captions["Time"].isVisible()
+
+
 def test_backfill_progress_bar_follows_the_service(qtbot: Any, open_window: Any) -> None:
     _service, meter, screen = _meter_screen(qtbot, open_window)
     meter.set_backfill(BackfillProgress(4_750, 19_000, True))

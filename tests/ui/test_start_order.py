@@ -17,7 +17,8 @@ from ihd_app.link.meter_link import LinkState
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.radio_spec import RadioSpec
-from ihd_app.service.ihd_service import IhdService, ServiceConfig
+from ihd_app.service.config import ServiceConfig
+from ihd_app.service.ihd_service import IhdService
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.screens.meter import MeterScreen
 from meter_emulator.gatt import AutoAcceptPolicy

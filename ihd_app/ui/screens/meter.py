@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ihd_app.link.meter_link import LinkState, PairingRefusedError, ScanResult
 from ihd_app.service.api import Topic
+from ihd_app.service.meter_time import describe_correction
 from ihd_app.ui import text
 from ihd_app.ui.context import UiContext
 from ihd_app.ui.dialogs.confirm import ConfirmDialog
@@ -76,7 +77,8 @@ class MeterScreen(Screen):
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
         self.fields: dict[str, QLabel] = {}
-        names = ("Meter", "Address", "Meter ID", "Certificate", "Security", "This display")
+        self.captions: dict[str, QLabel] = {}
+        names = ("Meter", "Address", "Meter ID", "Certificate", "Security", "This display", "Time")
         for index, name in enumerate(names):
             caption = QLabel(name, paired)
             caption.setProperty("role", "muted")
@@ -89,6 +91,7 @@ class MeterScreen(Screen):
             grid.addWidget(caption, index, 0, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(value, index, 1, Qt.AlignmentFlag.AlignTop)
             self.fields[name] = value
+            self.captions[name] = caption
         grid.setColumnStretch(1, 1)
         left.addLayout(grid)
         self.backfill_label = QLabel(paired)
@@ -282,6 +285,11 @@ class MeterScreen(Screen):
             )
             # GB displays show their own identifier: the supplier commissions it by this id.
             values["This display"] = f"ID {service.display_id}"
+            # Shown only once the display goes by the meter's proven time.
+            correction = service.clock_correction_s
+            values["Time"] = describe_correction(correction) if correction is not None else ""
+            self.fields["Time"].setVisible(correction is not None)
+            self.captions["Time"].setVisible(correction is not None)
             for name, value in values.items():
                 self.fields[name].setText(value)
         if topic in (None, Topic.BACKFILL):

@@ -91,6 +91,8 @@ class FakeService:
         self.pairing_question = pairing_question
         self.pairing_number = pairing_number
         self.backfill_steps = backfill_steps
+        #: How far the meter's time is ahead of the display's own clock (None: they agree).
+        self.clock_correction: float | None = None
         #: Seconds a scan takes.
         self.scan_seconds = 0.0
         #: What a scan finds.
@@ -151,6 +153,10 @@ class FakeService:
     @property
     def display_id(self) -> str:
         return DISPLAY_ID
+
+    @property
+    def clock_correction_s(self) -> float | None:
+        return self.clock_correction
 
     def latest_reading(self, fuel: Fuel) -> Reading | None:
         readings = self._live[fuel]
@@ -461,6 +467,11 @@ class FakeService:
         """Why the display is not connected (``None``: nothing wrong)."""
         self.problem = problem
         self._notify(Topic.LINK)
+
+    def set_clock_correction(self, correction_s: float | None) -> None:
+        """A handshake found the display's own clock off by this much (``None``: it agrees)."""
+        self.clock_correction = correction_s
+        self._notify(Topic.LINK, "clock")
 
     def set_backfill(self, progress: BackfillProgress) -> None:
         """Backfill progress."""
