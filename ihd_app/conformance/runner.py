@@ -78,7 +78,8 @@ from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.replay import InMemoryReplayCounters
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
-from ihd_app.protocol.segmentation import Reassembler, Segmenter
+from ihd_app.protocol.segmentation.reassembler import Reassembler
+from ihd_app.protocol.segmentation.segmenter import Segmenter
 from ihd_app.protocol.verification import Verdict, Verifier
 from ihd_app.protocol.zcl import Endpoint
 from ihd_app.service.replies import ReplySigner

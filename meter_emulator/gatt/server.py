@@ -24,7 +24,8 @@ from bumble.gatt import Characteristic, Service
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.gatt_profile import CharacteristicSpec
-from ihd_app.protocol.segmentation import MAX_UNIT_BYTES, Reassembler, ReassemblyStats
+from ihd_app.protocol.segmentation.reassembler import Reassembler, ReassemblyStats
+from ihd_app.protocol.segmentation.wire import MAX_UNIT_BYTES
 from meter_emulator import faults as fault_hooks
 from meter_emulator.faults import Fault, FaultRefusalError
 from meter_emulator.gatt.errors import (
