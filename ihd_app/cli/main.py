@@ -266,8 +266,9 @@ def _add_conformance_parser(commands: argparse._SubParsersAction[OneLineParser])
 
 
 def _conformance(args: argparse.Namespace) -> int:
+    from ihd_app.conformance.config import ConformanceConfig  # noqa: PLC0415
     from ihd_app.conformance.report import format_json, format_table  # noqa: PLC0415
-    from ihd_app.conformance.runner import ConformanceConfig, run_conformance  # noqa: PLC0415
+    from ihd_app.conformance.runner import run_conformance  # noqa: PLC0415
 
     for name in ("scan_timeout", "report_interval", "report_seconds", "message_wait"):
         if getattr(args, name) <= 0:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ihd_app.conformance.runner import ConformanceConfig, ConformanceReport, run_conformance
+from ihd_app.conformance.config import ConformanceConfig
+from ihd_app.conformance.report import ConformanceReport
+from ihd_app.conformance.runner import run_conformance
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import sign_envelope
 from ihd_app.protocol.envelope.compose import new_claims
