@@ -25,6 +25,9 @@ class ConformanceConfig:
         history_wait_s: How long to wait for History after a GetProfile request.
         history_periods: Half hours asked for.
         identity: Who the runner signs the display's replies as.
+        uncommissioned: A display identity chaining to ``trust`` that is *not* on the device's
+            HAN device log, for the **device-log** check (the DEMO PKI's ``ihd-2``, which the
+            meter emulator serves only with ``--commission ihd-2``); ``None`` skips the check.
         trust: The trust store envelopes are verified against.
         policy: The authorisation policy.
         probe_unauthenticated: Try unpaired access (off for the system radio, whose stack pairs
@@ -40,6 +43,9 @@ class ConformanceConfig:
     history_wait_s: float = 5.0
     history_periods: int = 4
     identity: Identity = field(default_factory=lambda: load_identity(demo_pki_dir(), "ihd"))
+    uncommissioned: Identity | None = field(
+        default_factory=lambda: load_identity(demo_pki_dir(), "ihd-2")
+    )
     trust: TrustStore = field(default_factory=lambda: TrustStore.from_directory(demo_trust_dir()))
     policy: Policy = field(default_factory=lambda: Policy.from_file(default_policy_path()))
     probe_unauthenticated: bool = True

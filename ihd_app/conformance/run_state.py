@@ -9,14 +9,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from bleak import BleakClient
+from bleak.backends.device import BLEDevice
 from bleak.exc import BleakGATTProtocolError
 
 from ihd_app.conformance.checks import CheckResult, MeterInfoValue
 from ihd_app.conformance.config import ConformanceConfig
 from ihd_app.link.meter_link import LinkBackend
 from ihd_app.protocol import gatt_profile
+from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.segmentation.reassembler import Reassembler
 from ihd_app.protocol.segmentation.segmenter import Segmenter
 from ihd_app.protocol.verification import Verdict, Verifier
@@ -54,6 +57,26 @@ class Channel:
     segments_in_unit: int = 0
     most_segments: int = 0
 
+    def listener(self, monotonic: Callable[[], float]) -> Callable[[Any, bytearray], None]:
+        """A bleak notification callback feeding this channel, timing units with ``monotonic``."""
+
+        def on_value(_characteristic: Any, data: bytearray) -> None:
+            self.segments_in_unit += 1
+            try:
+                unit = self.reassembler.feed(bytes(data))
+            except DecodeError as exc:
+                self.segments_in_unit = 0
+                self.errors.append(f"{exc.reason.value}: {exc.detail}")
+                return
+            if unit is None:
+                return
+            self.most_segments = max(self.most_segments, self.segments_in_unit)
+            self.segments_in_unit = 0
+            self.units.append((monotonic(), unit))
+            self.queue.put_nowait(unit)
+
+        return on_value
+
 
 class Stop(Exception):
     """Later checks cannot run; the reason is in the result already recorded."""
@@ -78,6 +101,8 @@ class RunState:
         self.results: dict[str, CheckResult] = {}
         #: What was tested (address, name, meter id).
         self.device: dict[str, object] = {}
+        #: The device found by the scan.
+        self.target: BLEDevice | None = None
         #: The connected client of the main run.
         self.client: BleakClient | None = None
         #: What arrived on each subscribed characteristic.

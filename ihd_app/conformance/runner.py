@@ -10,9 +10,9 @@ else is wrong.
 
 One run, in order (each step feeds the named checks of :mod:`ihd_app.conformance.checks`; the
 steps are in :mod:`~ihd_app.conformance.connection_checks`,
-:mod:`~ihd_app.conformance.handshake_check`, :mod:`~ihd_app.conformance.message_checks` and
-:mod:`~ihd_app.conformance.data_checks`, what they share in
-:mod:`~ihd_app.conformance.run_state`):
+:mod:`~ihd_app.conformance.handshake_check`, :mod:`~ihd_app.conformance.message_checks`,
+:mod:`~ihd_app.conformance.data_checks` and :mod:`~ihd_app.conformance.device_log_check`; what
+they share is in :mod:`~ihd_app.conformance.run_state`):
 
 1. scan for the device (``--address``, else the first advertising the service UUID or the name
    prefix): **advertising**;
@@ -31,7 +31,11 @@ steps are in :mod:`~ihd_app.conformance.connection_checks`,
 5. write a signed GetProfile and wait for History: **history**;
 6. after the metering window (``report_seconds``): **metering**; write a segment continuing a
    unit that never started, which must be refused, and look back at every reassembly:
-   **segmentation**.
+   **segmentation**;
+7. with the main link closed, connect again as a display the device has not commissioned (an
+   identity chaining to the trust store but not on the device's HAN device log, the DEMO PKI's
+   ``ihd-2`` by default) and run its handshake; then connect a third time without pairing:
+   **device-log** (:mod:`~ihd_app.conformance.device_log_check`).
 
 A check with nothing to judge (no message sent by the device within the wait) is *skipped* with a
 sentence saying how to exercise it, never failed.
@@ -45,7 +49,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from bleak import BleakClient
 from bleak.exc import BleakError
@@ -58,6 +61,7 @@ from ihd_app.conformance.data_checks import (
     check_metering,
     check_segmentation,
 )
+from ihd_app.conformance.device_log_check import check_device_log
 from ihd_app.conformance.handshake_check import check_handshake
 from ihd_app.conformance.message_checks import check_messages, judge_replay_counter
 from ihd_app.conformance.report import ConformanceReport
@@ -71,7 +75,6 @@ from ihd_app.conformance.run_state import (
 from ihd_app.link.meter_link import LinkBackend
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.link.radios import open_radio
-from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.radio_spec import RadioKind, RadioSpec
 
 
@@ -111,6 +114,11 @@ class ConformanceRunner:
             if client is not None:
                 with contextlib.suppress(BleakError, OSError, TimeoutError, EOFError):
                     await client.disconnect()
+        if "handshake" in run.results:
+            try:
+                await check_device_log(run)
+            except (BleakError, EOFError, OSError, TimeoutError) as exc:
+                why_not = f"the link failed: {describe_error(exc)}"
         results = [
             run.results.get(check.name) or skipped(check.name, f"Not run: {why_not}.")
             for check in CHECKS
@@ -121,7 +129,7 @@ class ConformanceRunner:
 
     async def _run(self) -> None:
         run = self._run_state
-        device = await scan(run)
+        device = run.target = await scan(run)
         client = await connect(run, device)
         await check_security(run, client)
         info_value = bytes(await client.read_gatt_char(characteristic_uuid("Meter Info")))
@@ -161,30 +169,14 @@ class ConformanceRunner:
             channel = Channel()
             run.channels[name] = channel
             try:
-                await client.start_notify(characteristic_uuid(name), self._on_value(channel))
+                await client.start_notify(
+                    characteristic_uuid(name), channel.listener(self._monotonic)
+                )
             except BleakError as exc:
                 channel.errors.append(f"subscribing failed: {describe_error(exc)}")
             if name == "Metering":
                 start = self._monotonic()
         return start
-
-    def _on_value(self, channel: Channel) -> Callable[[Any, bytearray], None]:
-        def on_value(_characteristic: Any, data: bytearray) -> None:
-            channel.segments_in_unit += 1
-            try:
-                unit = channel.reassembler.feed(bytes(data))
-            except DecodeError as exc:
-                channel.segments_in_unit = 0
-                channel.errors.append(f"{exc.reason.value}: {exc.detail}")
-                return
-            if unit is None:
-                return
-            channel.most_segments = max(channel.most_segments, channel.segments_in_unit)
-            channel.segments_in_unit = 0
-            channel.units.append((self._monotonic(), unit))
-            channel.queue.put_nowait(unit)
-
-        return on_value
 
 
 async def run_conformance(
