@@ -70,13 +70,9 @@ from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
-from ihd_app.protocol.segmentation import (
-    FLAG_FIRST,
-    MAX_UNIT_BYTES,
-    Reassembler,
-    ReassemblyStats,
-    Segmenter,
-)
+from ihd_app.protocol.segmentation.reassembler import Reassembler, ReassemblyStats
+from ihd_app.protocol.segmentation.segmenter import Segmenter
+from ihd_app.protocol.segmentation.wire import FLAG_FIRST, MAX_UNIT_BYTES
 from ihd_app.protocol.zcl import Importance
 from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService

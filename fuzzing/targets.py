@@ -22,7 +22,8 @@ from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.replay import InMemoryReplayCounters
 from ihd_app.protocol.resources import default_policy_path, demo_trust_dir, vectors_directory
-from ihd_app.protocol.segmentation import Reassembler, Segmenter
+from ihd_app.protocol.segmentation.reassembler import Reassembler
+from ihd_app.protocol.segmentation.segmenter import Segmenter
 from ihd_app.protocol.verification import Verifier
 from ihd_app.protocol.zcl import MESSAGING, METERING, PRICE, decode_frame, decode_unit
 from meter_emulator.attacks.vector_requests import VECTOR_TIME

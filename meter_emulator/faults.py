@@ -19,7 +19,7 @@ from typing import Final
 import cbor2
 
 from ihd_app.protocol.gatt_profile import CharacteristicSpec
-from ihd_app.protocol.segmentation import FLAG_FIRST, parse_segment
+from ihd_app.protocol.segmentation.wire import FLAG_FIRST, parse_segment
 
 
 class Fault(StrEnum):

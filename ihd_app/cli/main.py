@@ -43,7 +43,7 @@ from ihd_app.protocol.cli_common import (
 )
 from ihd_app.protocol.errors import DecodeError, IhdError
 from ihd_app.protocol.events import EventLog
-from ihd_app.protocol.pki import TrustStore, load_identity
+from ihd_app.protocol.pki import Identity, TrustStore, load_identity
 from ihd_app.protocol.resources import demo_pki_dir, demo_trust_dir
 from ihd_app.protocol.zcl import decode_frame, decode_unit
 
@@ -222,6 +222,12 @@ def _add_conformance_parser(commands: argparse._SubParsersAction[OneLineParser])
         "--identity", default="ihd", metavar="NAME", help="identity of --pki to sign as (ihd)"
     )
     keys.add_argument(
+        "--uncommissioned",
+        metavar="NAME",
+        help="identity of --pki that is not on the device's HAN device log, for the device-log "
+        "check (without --pki: the DEMO PKI's ihd-2; 'none' skips the check)",
+    )
+    keys.add_argument(
         "--passkey", type=int, metavar="N", help="the passkey a board displays, if it does"
     )
     conformance.add_argument(
@@ -230,8 +236,9 @@ def _add_conformance_parser(commands: argparse._SubParsersAction[OneLineParser])
 
 
 def _conformance(args: argparse.Namespace) -> int:
+    from ihd_app.conformance.config import ConformanceConfig  # noqa: PLC0415
     from ihd_app.conformance.report import format_json, format_table  # noqa: PLC0415
-    from ihd_app.conformance.runner import ConformanceConfig, run_conformance  # noqa: PLC0415
+    from ihd_app.conformance.runner import run_conformance  # noqa: PLC0415
 
     for name in ("scan_timeout", "report_interval", "report_seconds", "message_wait"):
         if getattr(args, name) <= 0:
@@ -244,6 +251,7 @@ def _conformance(args: argparse.Namespace) -> int:
         message_wait_s=args.message_wait,
         history_wait_s=args.history_wait,
         identity=load_identity(args.pki or demo_pki_dir(), args.identity),
+        uncommissioned=_uncommissioned(args),
         trust=TrustStore.from_directory(args.conformance_trust or demo_trust_dir()),
     )
     report = asyncio.run(
@@ -253,6 +261,15 @@ def _conformance(args: argparse.Namespace) -> int:
     )
     print(format_json(report) if args.conformance_json else format_table(report))
     return EXIT_OK if report.ok else EXIT_REFUSED
+
+
+def _uncommissioned(args: argparse.Namespace) -> Identity | None:
+    """The display identity for the device-log check: ``--uncommissioned NAME`` of ``--pki``,
+    else the DEMO PKI's ``ihd-2`` when the replies are signed with the DEMO PKI."""
+    name = args.uncommissioned or (None if args.pki else "ihd-2")
+    if name is None or name == "none":
+        return None
+    return load_identity(args.pki or demo_pki_dir(), name)
 
 
 def _frame_decode(args: argparse.Namespace) -> int:

@@ -87,6 +87,11 @@ CHECKS: Final = (
         "segmentation",
         "every unit received reassembles; a broken segment written to IHD to Meter is refused",
     ),
+    Check(
+        "device-log",
+        "a display not on the device's HAN device log gets no session.proof, its link is "
+        "dropped with nothing served, and its bond deleted",
+    ),
 )
 
 CHECK_NAMES: Final = tuple(check.name for check in CHECKS)

@@ -31,7 +31,8 @@ from ihd_app.link.reconnect import ReconnectPolicy, raise_if_cancelled
 from ihd_app.link.scanning import first_meter_heard, scan_for_meters
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.errors import DecodeError, EncodeError
-from ihd_app.protocol.segmentation import Reassembler, ReassemblyStats, Segmenter
+from ihd_app.protocol.segmentation.reassembler import Reassembler, ReassemblyStats
+from ihd_app.protocol.segmentation.segmenter import Segmenter
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 from ihd_app.protocol.errors import DecodeError, EncodeError, ProtocolError
 from ihd_app.protocol.gatt_profile import MAX_ATT_MTU
 from ihd_app.protocol.reasons import Reason
-from ihd_app.protocol.segmentation import (
+from ihd_app.protocol.segmentation.wire import (
     FIRST_HEADER_BYTES,
     FLAG_FIRST,
     FLAG_LAST,

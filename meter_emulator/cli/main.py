@@ -42,15 +42,9 @@ from meter_emulator.faults import Fault, describe_faults, parse_fault
 from meter_emulator.gatt import PairingMode
 from meter_emulator.gatt.pairing_window import DEFAULT_AT_START_S, DEFAULT_OPEN_S
 from meter_emulator.runtime import MeterConfig
-from meter_emulator.scenarios.model import (
-    LONDON,
-    Scenario,
-    ScenarioError,
-    load_scenario,
-    parse_start,
-    resolve_scenario,
-    shipped_scenarios,
-)
+from meter_emulator.scenarios.loader import load_scenario, resolve_scenario, shipped_scenarios
+from meter_emulator.scenarios.model import Scenario, ScenarioError
+from meter_emulator.scenarios.times import LONDON, parse_start
 from meter_emulator.ui.style import zoom_argument
 
 #: Exit status of a run whose scenario failed.

@@ -8,15 +8,14 @@ from meter_emulator.gatt.errors import (
     NoSubscriberError,
 )
 from meter_emulator.gatt.meter_info import MeterInfo
-from meter_emulator.gatt.pairing_window import PairingWindow
-from meter_emulator.gatt.peripheral import (
+from meter_emulator.gatt.pairing_policy import (
     AutoAcceptPolicy,
     CallbackPolicy,
-    EventSink,
-    MeterPeripheral,
     PairingMode,
     PairingPolicy,
 )
+from meter_emulator.gatt.pairing_window import PairingWindow
+from meter_emulator.gatt.peripheral import EventSink, MeterPeripheral
 from meter_emulator.gatt.security import LinkSecurity
 from meter_emulator.gatt.server import ATT_ERROR_UNIT_REFUSED, MeterGattServer
 

@@ -9,7 +9,8 @@ yes/no button, so with a display-and-keyboard IHD numeric comparison is used; in
 mode the meter shows a six-digit passkey that the IHD types. Just Works is refused: it is the
 method Bumble falls back to when the peer cannot protect against a man in the middle. So is
 legacy pairing (Secure Connections Only mode), whose Just Works Bumble completes without asking
-the delegate. The person's answers come from a :class:`PairingPolicy` (the GUI asks;
+the delegate (each link's pairing: :mod:`meter_emulator.gatt.pairing_delegate`). The person's
+answers come from a :class:`~meter_emulator.gatt.pairing_policy.PairingPolicy` (the GUI asks;
 ``--headless`` accepts and logs the number), and only while the meter's pairing window is open
 (:mod:`meter_emulator.gatt.pairing_window`): a pairing asked for while it is closed is refused
 before any question, with SMP's Pairing Not Supported (what a Bluetooth device that is not
@@ -24,21 +25,26 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import Final, Protocol
 
-from bumble import hci, smp
+from bumble import hci
 from bumble.device import AdvertisingType, Connection, Device
 from bumble.gatt import Characteristic
 from bumble.keys import JsonKeyStore, PairingKeys
-from bumble.pairing import PairingConfig, PairingDelegate
+from bumble.pairing import PairingConfig
 
 from ihd_app.protocol import gatt_profile
-from ihd_app.protocol.bumble_smp import SecureConnectionsOnlySession
 from ihd_app.protocol.errors import ConfigurationError
 from meter_emulator.gatt.advertising import advertising_data, scan_response_data
-from meter_emulator.gatt.pairing_window import REASON_WINDOW_CLOSED, PairingWindow
+from meter_emulator.gatt.pairing_delegate import (
+    LinkPairing,
+    MeterPairingDelegate,
+    MeterSecureConnectionsOnlySession,
+    describe_smp_reason,
+)
+from meter_emulator.gatt.pairing_policy import PairingMode, PairingPolicy
+from meter_emulator.gatt.pairing_window import PairingWindow
 from meter_emulator.gatt.security import LinkSecurity, keys_are_authenticated, pairing_bonded
 
 _LOG = logging.getLogger(__name__)
@@ -47,81 +53,6 @@ _DROP_GUARD_S = 10.0
 
 # Seconds close() waits for advertising restarts and reports in flight before cancelling them.
 _CLOSE_GRACE_S: Final = 5.0
-
-# Our own reasons for a failed pairing; SMP's reason names are used otherwise.
-_REASON_REJECTED: Final = "comparison-rejected"
-_REASON_JUST_WORKS: Final = "just-works-refused"
-_REASON_LEGACY: Final = "legacy-pairing-refused"
-_REASON_POLICY_ERROR: Final = "policy-error"
-
-
-class PairingMode(StrEnum):
-    """How the meter takes part in authenticating a pairing."""
-
-    #: Display and yes/no: numeric comparison with a display-and-keyboard (or yes/no) IHD.
-    NUMERIC_COMPARISON = "numeric-comparison"
-    #: Display only: the meter shows a passkey the IHD types.
-    PASSKEY_DISPLAY = "passkey-display"
-
-
-class PairingPolicy(Protocol):
-    """Answers the questions pairing asks of the person at the meter."""
-
-    async def confirm(self, number: int) -> bool:
-        """Return whether the six-digit number shown matches the IHD's."""
-        ...
-
-    def display_passkey(self, passkey: int) -> None:
-        """Show the six-digit passkey the person must type on the IHD."""
-        ...
-
-
-class AutoAcceptPolicy:
-    """The ``--headless`` policy: accept every comparison, and log every number shown.
-
-    The peripheral asks it only while the pairing window is open, and refuses its "yes" if the
-    window closed meanwhile, so it accepts no more than the window lets in.
-
-    Args:
-        log: Where to write the numbers; the module logger at INFO if ``None``.
-    """
-
-    def __init__(self, log: Callable[[str], None] | None = None) -> None:
-        self._log = log or _LOG.info
-
-    async def confirm(self, number: int) -> bool:
-        """Accept, logging the number."""
-        self._log(f"pairing: numeric comparison {number:06d} accepted automatically")
-        return True
-
-    def display_passkey(self, passkey: int) -> None:
-        """Log the passkey."""
-        self._log(f"pairing: passkey {passkey:06d}")
-
-
-class CallbackPolicy:
-    """A policy whose answers come from two callables (e.g. GUI dialogs).
-
-    Args:
-        confirm: ``await confirm(number)`` returns whether the person confirmed the number.
-        display_passkey: ``display_passkey(passkey)`` shows the passkey.
-    """
-
-    def __init__(
-        self,
-        confirm: Callable[[int], Awaitable[bool]],
-        display_passkey: Callable[[int], None],
-    ) -> None:
-        self._confirm = confirm
-        self._display_passkey = display_passkey
-
-    async def confirm(self, number: int) -> bool:
-        """Ask the callable."""
-        return await self._confirm(number)
-
-    def display_passkey(self, passkey: int) -> None:
-        """Hand the passkey to the callable."""
-        self._display_passkey(passkey)
 
 
 class EventSink(Protocol):
@@ -136,104 +67,6 @@ def _describe_hci_reason(reason: int) -> str:
     with contextlib.suppress(ValueError):
         return hci.HCI_ErrorCode(reason).name.lower().removesuffix("_error").replace("_", "-")
     return f"{reason:#04x}"
-
-
-def _describe_smp_reason(reason: int) -> str:
-    if reason == smp.ErrorCode.NUMERIC_COMPARISON_FAILED:
-        # What the IHD's person did (Linux sends this code; Bumble sends confirm-value-failed).
-        return _REASON_REJECTED
-    with contextlib.suppress(ValueError):
-        return smp.ErrorCode(reason).name.lower().replace("_", "-")
-    return f"{reason:#04x}"
-
-
-class _LinkPairing:
-    """What one link's pairing has shown so far."""
-
-    def __init__(self) -> None:
-        self.number: int | None = None
-        self.passkey: int | None = None
-        self.refusal: str | None = None
-
-
-class _SecureConnectionsOnlySession(SecureConnectionsOnlySession):
-    """The shared Secure Connections Only session, recording the refusal for the meter's
-    ``pairing.failed {reason}`` event."""
-
-    def legacy_refused(self) -> None:
-        delegate = self.pairing_config.delegate
-        if isinstance(delegate, _MeterPairingDelegate):
-            delegate.refuse(_REASON_LEGACY)
-        super().legacy_refused()
-
-
-class _MeterPairingDelegate(PairingDelegate):
-    """Bumble's pairing delegate for one link, answering through the peripheral's policy."""
-
-    def __init__(self, peripheral: MeterPeripheral, connection: Connection) -> None:
-        io_capability = (
-            PairingDelegate.IoCapability.DISPLAY_OUTPUT_AND_YES_NO_INPUT
-            if peripheral.mode is PairingMode.NUMERIC_COMPARISON
-            else PairingDelegate.IoCapability.DISPLAY_OUTPUT_ONLY
-        )
-        super().__init__(io_capability=io_capability)
-        self._peripheral = peripheral
-        self._connection = connection
-
-    async def accept(self) -> bool:
-        # A pairing request: a new display asks to join. Only while the window is open.
-        if self._peripheral.pairing_window_open():
-            return True
-        self.refuse(REASON_WINDOW_CLOSED)
-        _LOG.warning(
-            "pairing with %s refused: the pairing window is closed", self._connection.peer_address
-        )
-        return False
-
-    def refuse(self, reason: str) -> None:
-        """Record why the pairing is being refused (``pairing.failed {reason}``)."""
-        self._peripheral._pairing_state(self._connection).refusal = reason
-
-    async def confirm(self, auto: bool = False) -> bool:
-        # Bumble asks this only for Just Works: the peer cannot authenticate the pairing.
-        self._peripheral._pairing_state(self._connection).refusal = _REASON_JUST_WORKS
-        _LOG.warning("pairing with %s refused: Just Works", self._connection.peer_address)
-        return False
-
-    async def compare_numbers(self, number: int, digits: int) -> bool:
-        state = self._peripheral._pairing_state(self._connection)
-        state.number = number
-        try:
-            accepted = await self._peripheral.policy.confirm(number)
-        except Exception:
-            _LOG.exception("the pairing policy failed")
-            state.refusal = _REASON_POLICY_ERROR
-            return False
-        if accepted and not self._peripheral.pairing_window_open():
-            # The person (or --headless) said yes after the window closed: too late to join.
-            state.refusal = REASON_WINDOW_CLOSED
-            return False
-        if accepted:
-            self._peripheral.security.note_mitm(self._connection)
-        else:
-            state.refusal = _REASON_REJECTED
-        return bool(accepted)
-
-    async def get_number(self) -> int | None:
-        # The meter has no keyboard; Bumble never asks with our I/O capabilities.
-        return None
-
-    async def display_number(self, number: int, digits: int) -> None:
-        self._peripheral._pairing_state(self._connection).passkey = number
-        self._peripheral.security.note_mitm(self._connection)
-        # What the meter's screen shows, for a script playing the person who types it.
-        self._peripheral._emit(
-            "pairing.passkey-display", peer=str(self._connection.peer_address), passkey=number
-        )
-        try:
-            self._peripheral.policy.display_passkey(number)
-        except Exception:
-            _LOG.exception("the pairing policy failed to show the passkey")
 
 
 class MeterPeripheral:
@@ -276,7 +109,7 @@ class MeterPeripheral:
         self._on_event = on_event
         self._own_security = security is None
         self._security = security if security is not None else LinkSecurity(device)
-        self._pairings: dict[Connection, _LinkPairing] = {}
+        self._pairings: dict[Connection, LinkPairing] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._started = False
         self._closing = False
@@ -286,7 +119,7 @@ class MeterPeripheral:
             # Namespaced by our own address, as Bumble does, so one file can serve several.
             device.keystore = JsonKeyStore(str(device.static_address), str(keystore_path))
         device.pairing_config_factory = self._pairing_config
-        device.smp_session_proxy = _SecureConnectionsOnlySession
+        device.smp_session_proxy = MeterSecureConnectionsOnlySession
         device.on(Device.EVENT_CONNECTION, self._on_connection)
         device.on("characteristic_subscription", self._on_subscription)
 
@@ -440,20 +273,28 @@ class MeterPeripheral:
         task.add_done_callback(self._tasks.discard)
 
     def _pairing_config(self, connection: Connection) -> PairingConfig:
-        self._pairings[connection] = _LinkPairing()
+        self._pairings[connection] = LinkPairing()
         return PairingConfig(
             sc=True,
             mitm=True,
             bonding=True,
-            delegate=_MeterPairingDelegate(self, connection),
+            delegate=MeterPairingDelegate(
+                connection,
+                mode=self._mode,
+                policy=self._policy,
+                security=self._security,
+                window_open=self.pairing_window_open,
+                state=lambda: self._pairing_state(connection),
+                emit=self._emit,
+            ),
             # Bumble would otherwise hand out the controller's public address as our identity,
             # while we advertise and connect with the static random one: a bonded IHD would
             # then look for our keys under an address it never sees.
             identity_address_type=PairingConfig.AddressType.RANDOM,
         )
 
-    def _pairing_state(self, connection: Connection) -> _LinkPairing:
-        return self._pairings.setdefault(connection, _LinkPairing())
+    def _pairing_state(self, connection: Connection) -> LinkPairing:
+        return self._pairings.setdefault(connection, LinkPairing())
 
     async def _advertise(self) -> None:
         # A connection and a disconnection may both restart advertising at once: one at a time.
@@ -490,7 +331,7 @@ class MeterPeripheral:
                 self._spawn(self._report_encryption(connection))
 
         def on_pairing(keys: PairingKeys) -> None:
-            state = self._pairings.pop(connection, _LinkPairing())
+            state = self._pairings.pop(connection, LinkPairing())
             fields: dict[str, object] = {
                 "peer": str(connection.peer_address),
                 "authenticated": keys_are_authenticated(keys),
@@ -503,11 +344,11 @@ class MeterPeripheral:
             self._emit("link.paired", **fields)
 
         def on_pairing_failure(reason: int) -> None:
-            state = self._pairings.pop(connection, _LinkPairing())
+            state = self._pairings.pop(connection, LinkPairing())
             self._emit(
                 "pairing.failed",
                 peer=str(connection.peer_address),
-                reason=state.refusal or _describe_smp_reason(reason),
+                reason=state.refusal or describe_smp_reason(reason),
             )
 
         def on_disconnection(reason: int) -> None:

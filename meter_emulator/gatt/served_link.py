@@ -16,7 +16,8 @@ from bumble.device import Connection, Device
 from bumble.gatt import Characteristic
 
 from ihd_app.protocol import gatt_profile
-from ihd_app.protocol.segmentation import Reassembler, Segmenter
+from ihd_app.protocol.segmentation.reassembler import Reassembler
+from ihd_app.protocol.segmentation.segmenter import Segmenter
 from meter_emulator import faults as fault_hooks
 from meter_emulator.faults import Fault
 from meter_emulator.gatt.errors import IndicationTimeoutError, LinkLostError, NoSubscriberError

@@ -1,19 +1,9 @@
-"""The meter's GATT server on Bumble: the profile's primary service, built from its data.
+"""The meter's GATT server on Bumble: the links it serves, the values it answers and the units
+it sends and receives.
 
-The service is declared by :data:`ihd_app.protocol.gatt_profile.CHARACTERISTICS` (the same table
-the IHD and the conformance runner read), the way Bumble's ``TemplateService`` profiles declare
-theirs: each characteristic's properties come from its spec, its value is delegated to this
-server, and every subscribable characteristic gets a Client Characteristic Configuration
-Descriptor (CCCD) of our own, because the one Bumble adds by itself is readable and writable by
-anyone.
-
-Security (DESIGN.md §5): every characteristic and every CCCD requires an encrypted link with an
-authenticated (MITM-protected) key. Bumble's attribute permissions ``READ_REQUIRES_AUTHENTICATION``
-and ``WRITE_REQUIRES_AUTHENTICATION`` make the stack itself answer an unpaired client with
-Insufficient Authentication (0x05). The ``..._REQUIRES_ENCRYPTION`` permissions are deliberately not
-set: Bumble checks them first and would answer 0x0F (Insufficient Encryption), while the profile
-promises 0x05. Encryption is still required, by the value callbacks, which also apply the stricter
-test Bumble lacks (its ``authenticated`` flag is true after a Just Works pairing as well; see
+The service's attributes and their permissions are declared in
+:mod:`meter_emulator.gatt.service_declaration`; this server answers their reads and writes, and
+requires an encrypted link with an authenticated key for each (DESIGN.md §5; see
 :mod:`meter_emulator.gatt.security`).
 
 Units travel segmented (:mod:`ihd_app.protocol.segmentation`) in values of at most ``ATT MTU - 3``
@@ -25,27 +15,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterator
-from types import MappingProxyType
 from typing import Final
 
 from bumble import att
 from bumble.device import Connection, Device
-from bumble.gatt import (
-    GATT_CLIENT_CHARACTERISTIC_CONFIGURATION_DESCRIPTOR,
-    Characteristic,
-    CharacteristicValue,
-    Descriptor,
-    Service,
-)
+from bumble.gatt import Characteristic, Service
 
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.gatt_profile import CharacteristicSpec
-from ihd_app.protocol.segmentation import (
-    MAX_UNIT_BYTES,
-    Reassembler,
-    ReassemblyStats,
-)
+from ihd_app.protocol.segmentation.reassembler import Reassembler, ReassemblyStats
+from ihd_app.protocol.segmentation.wire import MAX_UNIT_BYTES
 from meter_emulator import faults as fault_hooks
 from meter_emulator.faults import Fault, FaultRefusalError
 from meter_emulator.gatt.errors import (
@@ -59,6 +39,7 @@ from meter_emulator.gatt.served_link import (
     DisplaySession,
     ServedLink,
 )
+from meter_emulator.gatt.service_declaration import ServiceDeclaration
 
 _LOG = logging.getLogger(__name__)
 
@@ -66,16 +47,6 @@ _LOG = logging.getLogger(__name__)
 #: answered to a write to IHD to Meter whose segment the reassembler refused. The IHD learns the
 #: unit did not arrive and sends it again from its first segment.
 ATT_ERROR_UNIT_REFUSED: Final = 0x80
-
-_PROPERTY_FLAGS: Final = MappingProxyType(
-    {
-        "read": Characteristic.Properties.READ,
-        "write": Characteristic.Properties.WRITE,
-        "write-without-response": Characteristic.Properties.WRITE_WITHOUT_RESPONSE,
-        "notify": Characteristic.Properties.NOTIFY,
-        "indicate": Characteristic.Properties.INDICATE,
-    }
-)
 
 _METER_INFO: Final = gatt_profile.characteristic("Meter Info")
 _METERING: Final = gatt_profile.characteristic("Metering")
@@ -135,8 +106,17 @@ class MeterGattServer:
         self._require_authentication = require_authentication
         self._max_unit_bytes = max_unit_bytes
         self._links: dict[Connection, ServedLink] = {}
-        self._characteristics: dict[str, Characteristic[bytes]] = {}
-        self._service = self._build_service()
+        declaration = ServiceDeclaration(
+            device,
+            faults=faults,
+            require_authentication=require_authentication,
+            read=self._read,
+            write=self._write,
+            guard=self._guard,
+            cccd_written=self._cccd_written,
+        )
+        self._characteristics = declaration.characteristics
+        self._service = declaration.service
         device.add_service(self._service)
         device.on(Device.EVENT_CONNECTION, self._on_connection)
 
@@ -371,82 +351,10 @@ class MeterGattServer:
             return True
         return self._security.is_authenticated(link.connection)
 
-    # ----------------------------------------------------------------------------------------
-    # The service
-
-    def _build_service(self) -> Service:
-        characteristics = [
-            self._build_characteristic(spec) for spec in gatt_profile.CHARACTERISTICS
-        ]
-        return Service(gatt_profile.SERVICE_UUID, characteristics)
-
-    def _build_characteristic(self, spec: CharacteristicSpec) -> Characteristic[bytes]:
-        # A faulty meter may declare other properties than the profile's (wrong-properties).
-        declared = fault_hooks.characteristic_spec(self._faults, spec)
-        properties = Characteristic.Properties(0)
-        for name in declared.properties:
-            properties |= _PROPERTY_FLAGS[name]
-        permissions = att.Attribute.Permissions(0)
-        if "read" in spec.properties:
-            permissions |= att.Attribute.Permissions.READABLE
-        if spec.properties & {"write", "write-without-response"}:
-            permissions |= att.Attribute.Permissions.WRITEABLE
-        if self._require_authentication:
-            permissions |= (
-                att.Attribute.Permissions.READ_REQUIRES_AUTHENTICATION
-                | att.Attribute.Permissions.WRITE_REQUIRES_AUTHENTICATION
-            )
-
-        async def read(connection: Connection) -> bytes:
-            return await self._read(spec, connection)
-
-        async def write(connection: Connection, value: bytes) -> None:
-            await self._write(spec, connection, value)
-
-        characteristic: Characteristic[bytes] = Characteristic(
-            spec.uuid,
-            properties,
-            permissions,
-            CharacteristicValue(read=read, write=write),
-        )
-        if spec.properties & {"notify", "indicate"}:
-            characteristic.descriptors = [self._build_cccd(spec, characteristic)]
-        self._characteristics[spec.name] = characteristic
-        return characteristic
-
-    def _build_cccd(
-        self, spec: CharacteristicSpec, characteristic: Characteristic[bytes]
-    ) -> Descriptor:
-        permissions = att.Attribute.Permissions.READABLE | att.Attribute.Permissions.WRITEABLE
-        if self._require_authentication:
-            permissions |= (
-                att.Attribute.Permissions.READ_REQUIRES_AUTHENTICATION
-                | att.Attribute.Permissions.WRITE_REQUIRES_AUTHENTICATION
-            )
-        server = self._device.gatt_server
-
-        async def read(bearer: att.Bearer) -> bytes:
-            connection = _connection_of(bearer)
-            await self._guard(connection)
-            return server.read_cccd(bearer, characteristic)
-
-        async def write(bearer: att.Bearer, value: bytes) -> None:
-            connection = _connection_of(bearer)
-            await self._guard(connection)
-            if len(value) != 2:
-                raise att.ATT_Error(att.ErrorCode.INVALID_ATTRIBUTE_LENGTH)
-            # Bumble's own bookkeeping, so its subscriber tables stay right.
-            server.write_cccd(bearer, characteristic, value)
-            link = self._links.get(connection)
-            if link is not None:
-                link.cccd[spec.name] = value[0] & (CCCD_NOTIFY | CCCD_INDICATE)
-
-        # AttributeValueV2 hands over the bearer, which Bumble's CCCD bookkeeping is keyed by.
-        return Descriptor(
-            GATT_CLIENT_CHARACTERISTIC_CONFIGURATION_DESCRIPTOR,
-            permissions,
-            att.AttributeValueV2(read=read, write=write),
-        )
+    def _cccd_written(self, connection: Connection, name: str, bits: int) -> None:
+        link = self._links.get(connection)
+        if link is not None:
+            link.cccd[name] = bits
 
     async def _guard(self, connection: Connection) -> None:
         if not self._require_authentication:
@@ -526,10 +434,3 @@ class MeterGattServer:
         link.reassembler.reset()
         if not link.lost.done():
             link.lost.set_result(reason)
-
-
-def _connection_of(bearer: att.Bearer) -> Connection:
-    # Enhanced ATT bearers are L2CAP channels; plain ATT runs on the connection itself.
-    if att.is_enhanced_bearer(bearer):
-        return bearer.connection
-    return bearer

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ihd_app.protocol.errors import IhdError
 from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES, RESTORE
 from meter_emulator.behaviour.meter import RestoreRefusedError
-from meter_emulator.scenarios.model import Scenario, Step, message_request
+from meter_emulator.scenarios.message_request import message_request
+from meter_emulator.scenarios.model import Scenario, Step
 
 if TYPE_CHECKING:
     from meter_emulator.runtime import MeterRuntime

@@ -12,7 +12,7 @@ import asyncio
 
 from PySide6.QtCore import QObject, Signal
 
-from meter_emulator.gatt.peripheral import CallbackPolicy
+from meter_emulator.gatt.pairing_policy import CallbackPolicy
 
 #: A person has this long to compare the numbers; the IHD's side gives up at about the same.
 ANSWER_TIMEOUT_S = 60.0

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ihd_app.conformance.runner import ConformanceConfig, ConformanceReport, run_conformance
+from ihd_app.conformance.config import ConformanceConfig
+from ihd_app.conformance.report import ConformanceReport
+from ihd_app.conformance.runner import run_conformance
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import sign_envelope
 from ihd_app.protocol.envelope.compose import new_claims
@@ -28,7 +30,8 @@ REPORT_INTERVAL_S = 0.2
 REPORT_SECONDS = 2.0
 METER_ID = "00-1D-A6-00-00-00-00-01"
 
-#: Runs the runner against a meter with these faults (and an envelope to indicate, if any).
+#: Runs the runner against a meter with these faults (and an envelope to indicate, if any; the
+#: displays to commission besides the DEMO ``ihd``; where the meter's events go).
 Conform = Callable[..., Awaitable[ConformanceReport]]
 
 
@@ -62,7 +65,13 @@ def signed_message(path: Path) -> Path:
 async def conform(tmp_path: Path) -> AsyncIterator[Conform]:
     meters: list[MeterRuntime] = []
 
-    async def run(*faults: Fault, send: bool = True, **config: object) -> ConformanceReport:
+    async def run(
+        *faults: Fault,
+        send: bool = True,
+        commission: tuple[str, ...] = (),
+        events: EventLog | None = None,
+        **config: object,
+    ) -> ConformanceReport:
         port = free_virtual_port()
         radio = RadioSpec.parse(f"virtual:{port}")
         files = (signed_message(tmp_path / "message.cbor"),) if send else ()
@@ -73,8 +82,9 @@ async def conform(tmp_path: Path) -> AsyncIterator[Conform]:
                 report_interval_s=REPORT_INTERVAL_S,
                 send=files,
                 faults=frozenset(faults),
+                commission=commission,
             ),
-            EventLog(),
+            events or EventLog(),
         )
         meters.append(meter)
         await meter.start()

@@ -8,7 +8,8 @@ import pytest
 from ihd_app.conformance.checks import CHECK_NAMES
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.errors import DecodeError
-from ihd_app.protocol.segmentation import Reassembler, Segmenter
+from ihd_app.protocol.segmentation.reassembler import Reassembler
+from ihd_app.protocol.segmentation.segmenter import Segmenter
 from meter_emulator import faults
 from meter_emulator.faults import Fault
 

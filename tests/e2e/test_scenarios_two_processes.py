@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from meter_emulator.scenarios.model import shipped_scenarios
+from meter_emulator.scenarios.loader import shipped_scenarios
 from tests.e2e.programs import Program, free_port, headless_args
 
 SPEED = "600"

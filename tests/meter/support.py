@@ -16,7 +16,8 @@ from bumble.pairing import PairingConfig, PairingDelegate
 
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.radio_spec import RadioKind, RadioSpec, free_virtual_port
-from ihd_app.protocol.segmentation import Reassembler, Segmenter
+from ihd_app.protocol.segmentation.reassembler import Reassembler
+from ihd_app.protocol.segmentation.segmenter import Segmenter
 from meter_emulator.gatt import (
     MeterGattServer,
     MeterInfo,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from meter_emulator.cli.demo import DEMO_SCENARIO
-from meter_emulator.scenarios.model import load_scenario, resolve_scenario
+from meter_emulator.scenarios.loader import load_scenario, resolve_scenario
 from meter_emulator.scenarios.player import ScenarioPlayer
 from tests.meter_behaviour.support import NIGHT, start_stack
 

@@ -15,7 +15,7 @@ from ihd_app.service.api import ProblemKind
 from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
 from meter_emulator.attacks.link_demonstrations import DemonstrationError
-from meter_emulator.scenarios.model import load_scenario
+from meter_emulator.scenarios.loader import load_scenario
 from tests.event_waiting import Events
 from tests.meter_behaviour.support import Stack, start_stack
 from tests.support import IHD_ID

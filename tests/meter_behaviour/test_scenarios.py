@@ -10,12 +10,8 @@ import pytest
 
 from ihd_app.core.readings import Fuel
 from meter_emulator.cli.main import main
-from meter_emulator.scenarios.model import (
-    ScenarioError,
-    load_scenario,
-    resolve_scenario,
-    shipped_scenarios,
-)
+from meter_emulator.scenarios.loader import load_scenario, resolve_scenario, shipped_scenarios
+from meter_emulator.scenarios.model import ScenarioError
 from meter_emulator.scenarios.player import ScenarioFailedError, ScenarioPlayer
 from tests.meter_behaviour.support import NIGHT, Stack, start_stack
 

@@ -8,7 +8,7 @@ from collections import Counter
 
 from meter_emulator.attacks.console import AttackConsole
 from meter_emulator.attacks.forgery import ATTACKS
-from meter_emulator.scenarios.model import load_scenario, resolve_scenario
+from meter_emulator.scenarios.loader import load_scenario, resolve_scenario
 from meter_emulator.scenarios.player import ScenarioPlayer
 from tests.meter_behaviour.support import Stack
 

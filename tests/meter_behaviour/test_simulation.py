@@ -20,7 +20,7 @@ from meter_emulator.behaviour.threshold import (
 )
 from meter_emulator.delivery import Origin, StoreAndForward
 from meter_emulator.runtime import MeterConfig, MeterRuntime
-from meter_emulator.scenarios.model import parse_duration, parse_time
+from meter_emulator.scenarios.times import parse_duration, parse_time
 from meter_emulator.simulation.clock import SimClock
 from meter_emulator.simulation.household import Household
 from meter_emulator.simulation.premises import Premises, SupplyCause, voltage_in_range

@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 
 from ihd_app.protocol.errors import DecodeError, EncodeError
 from ihd_app.protocol.reasons import Reason
-from ihd_app.protocol.segmentation import (
+from ihd_app.protocol.segmentation.reassembler import Reassembler
+from ihd_app.protocol.segmentation.segmenter import Segmenter
+from ihd_app.protocol.segmentation.wire import (
     MAX_SEGMENTS,
     MAX_UNIT_BYTES,
     MIN_ATT_MTU,
-    Reassembler,
-    Segmenter,
     max_unit_for_mtu,
     parse_segment,
     segment,

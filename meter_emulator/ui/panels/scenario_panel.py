@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from ihd_app.protocol.errors import IhdError
 from meter_emulator.runtime import MeterRuntime
-from meter_emulator.scenarios.model import Scenario, load_scenario, shipped_scenarios
+from meter_emulator.scenarios.loader import load_scenario, shipped_scenarios
+from meter_emulator.scenarios.model import Scenario
 from meter_emulator.scenarios.player import ScenarioFailedError, ScenarioPlayer
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,188 @@
+"""The actions a scenario step may take, and the checks of each action's fields.
+
+:data:`ACTIONS` maps every action to its required and optional fields; each field has a checker
+that returns the checked value or raises :class:`ValueError` with what is wrong, which the loader
+(:mod:`meter_emulator.scenarios.loader`) turns into a :class:`ScenarioError` line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ihd_app.protocol.message_types import message_type, message_type_names
+from meter_emulator.attacks.forgery import ATTACKS
+from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES
+from meter_emulator.scenarios.times import HHMM, TimeSpec, parse_time
+from meter_emulator.simulation.premises import appliance_named, appliance_names
+
+#: Roles the operator console signs as.
+ROLES = ("dno", "gdn", "supplier")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be non-empty text")
+    return value
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def number_field(
+    low: float, *, above: bool = False, high: float | None = None
+) -> Callable[..., float]:
+    def check(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"must be a number, not {value!r}")
+        if (value <= low) if above else (value < low):
+            raise ValueError(f"must be {'above' if above else 'at least'} {low:g}, not {value}")
+        if high is not None and value > high:
+            raise ValueError(f"must be at most {high:g}, not {value}")
+        return float(value)
+
+    return check
+
+
+def _integer(low: int, high: int) -> Callable[..., int]:
+    def check(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}, not {value!r}")
+        return value
+
+    return check
+
+
+def _choice(*options: str) -> Callable[..., str]:
+    def check(value: object) -> str:
+        if value not in options:
+            raise ValueError(f"must be one of {', '.join(options)}, not {value!r}")
+        return str(value)
+
+    return check
+
+
+def _type(value: object) -> str:
+    if not isinstance(value, str) or message_type(value) is None:
+        raise ValueError(
+            f"must be a message type ({', '.join(message_type_names())}), not {value!r}"
+        )
+    return value
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise ValueError("must be a short name (letters, digits, '-' or '_')")
+    return value
+
+
+def _appliance(value: object) -> str:
+    try:
+        appliance_named(str(value))
+    except ValueError:
+        known = ", ".join(appliance_names())
+        raise ValueError(f"must name an appliance ({known}), not {value!r}") from None
+    return str(value)
+
+
+def _attack(value: object) -> str:
+    names = [a.name for a in ATTACKS] + list(DEMONSTRATION_NAMES)
+    if value != "all" and value not in names:
+        raise ValueError(f"must be 'all' or one of {', '.join(names)}, not {value!r}")
+    return str(value)
+
+
+def _volts(value: object) -> float | None:
+    if value == "normal":
+        return None
+    return number_field(0, above=True, high=1000)(value)
+
+
+def _bands(value: object) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not value:
+        raise ValueError("must be a non-empty array of tables {name, start, end, pence_per_kwh}")
+    bands = []
+    for index, band in enumerate(value):
+        if not isinstance(band, dict):
+            raise ValueError(f"bands[{index}] must be a table")
+        unknown = set(band) - {"name", "start", "end", "pence_per_kwh"}
+        if unknown:
+            raise ValueError(f"bands[{index}] has unknown key(s) {sorted(unknown)}")
+        try:
+            _text(band.get("name"))
+            for edge in ("start", "end"):
+                clock = band.get(edge)
+                if not (isinstance(clock, str) and (HHMM.match(clock) or clock == "24:00")):
+                    raise ValueError(f"{edge} must be 'HH:MM'")
+            number_field(0, high=10_000)(band.get("pence_per_kwh"))
+        except ValueError as exc:
+            raise ValueError(f"bands[{index}]: {exc}") from None
+        bands.append(dict(band))
+    return bands
+
+
+def _match(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("must be a table of event fields, e.g. { type = 'supply.interrupted' }")
+    return dict(value)
+
+
+def _time(value: object) -> TimeSpec:
+    return parse_time(value)
+
+
+#: Fields a message step may carry, and their checks.
+_MESSAGE_FIELDS: dict[str, Callable[..., Any]] = {
+    "text": _text,
+    "importance": _choice("low", "medium", "high", "critical"),
+    "confirm": _bool,
+    "start": _time,
+    "duration_min": _integer(0, 0xFFFE),
+    "outage_start": _time,
+    "outage_end": _time,
+    "threshold_kw": number_field(0, above=True),
+    "grace_s": number_field(0),
+    "price": number_field(0, high=10_000),
+    "rate_label": _text,
+    "standing_charge": number_field(0, high=100_000),
+    "tariff_label": _text,
+    "bands": _bands,
+    "periods": _integer(1, 255),
+    "fuel": _choice("electricity", "gas"),
+    "valid_for_min": number_field(0, above=True),
+}
+
+#: For each action: required fields, optional fields.
+ACTIONS: dict[str, tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., Any]]]] = {
+    "send": (
+        {"role": _choice(*ROLES), "type": _type},
+        {**_MESSAGE_FIELDS, "name": _name, "message_id": _integer(1, 0xFFFFFFFF), "signer": _text},
+    ),
+    "supersede": ({"ref": _name}, dict(_MESSAGE_FIELDS)),
+    "cancel": ({"ref": _name}, {}),
+    "cancel-all": ({"role": _choice(*ROLES)}, {}),
+    "attack": ({"name": _attack}, {}),
+    "appliance": ({"name": _appliance}, {"on": _bool, "state": _choice("on", "off", "auto")}),
+    "outage-start": ({}, {}),
+    "outage-end": ({}, {}),
+    "voltage": ({"volts": _volts}, {}),
+    "safety-alarm": ({}, {"text": _text}),
+    "restore": ({}, {}),
+    "gas-valve-open": ({}, {}),
+    "wait-for": (
+        {"event": _text},
+        {"timeout_s": number_field(0, above=True), "match": _match, "count": _integer(1, 1000)},
+    ),
+    "note": ({"text": _text}, {}),
+}
+
+#: Fields every step may carry, whatever its action.
+COMMON_FIELDS = frozenset({"at", "action"})
+
+
+__all__ = ["ACTIONS", "COMMON_FIELDS", "ROLES", "number_field"]
