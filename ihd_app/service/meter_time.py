@@ -78,15 +78,16 @@ def describe_correction(correction_s: float | None) -> str:
     if correction_s is None:
         return "This display's clock agrees with the meter's."
     ahead = correction_s > 0
+    # To the minute past a minute: the proof's time has one-second resolution, so a display ten
+    # minutes slow would otherwise read "9 min 59 s" one time and "10 min 0 s" the next (the
+    # exact figure is in the clock.from-meter event). A number stays with its unit (no-break
+    # space) when the sentence wraps.
     seconds = round(abs(correction_s))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    if minutes or hours:
-        parts.append(f"{minutes} min")
-    if not hours:
-        parts.append(f"{seconds} s")
-    amount = " ".join(parts)
+    if seconds < 60:
+        amount = f"{seconds}\u00a0s"
+    else:
+        hours, minutes = divmod(round(seconds / 60), 60)
+        amount = f"{hours}\u00a0h {minutes}\u00a0min" if hours else f"{minutes}\u00a0min"
     # The display's own clock is behind when the meter is ahead of it.
     return (
         f"Time taken from the meter: this display's own clock is {amount} "

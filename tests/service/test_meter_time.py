@@ -61,9 +61,13 @@ def test_a_correction_ends_when_a_later_handshake_finds_the_clocks_agree() -> No
 
 def test_the_sentence_says_which_way_and_how_far_in_words_people_read() -> None:
     assert describe_correction(None) == "This display's clock agrees with the meter's."
-    assert describe_correction(603) == (
-        "Time taken from the meter: this display's own clock is 10 min 3 s behind."
+    nbsp = "\u00a0"
+    assert describe_correction(599) == (
+        f"Time taken from the meter: this display's own clock is 10{nbsp}min behind."
+    )
+    assert describe_correction(-45) == (
+        f"Time taken from the meter: this display's own clock is 45{nbsp}s ahead."
     )
     assert describe_correction(-90_000) == (
-        "Time taken from the meter: this display's own clock is 25 h 0 min ahead."
+        f"Time taken from the meter: this display's own clock is 25{nbsp}h 0{nbsp}min ahead."
     )

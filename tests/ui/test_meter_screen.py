@@ -46,7 +46,7 @@ def test_a_display_going_by_the_meters_time_says_how_far_off_its_own_clock_is(
     meter.set_clock_correction(600.0)
     qtbot.waitUntil(screen.fields["Time"].isVisible)
     assert screen.fields["Time"].text() == (
-        "Time taken from the meter: this display's own clock is 10 min 0 s behind."
+        "Time taken from the meter: this display's own clock is 10\u00a0min behind."
     )
     assert screen.captions["Time"].isVisible()
 
