@@ -78,8 +78,11 @@ from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
 from ihd_app.service.replies import ReplySigner
 from meter_emulator.attacks.forgery import AttackContext, genuine
+
+#: Generous bound on one wait: the virtual air answers in milliseconds.
+from meter_emulator.config import MeterConfig
 from meter_emulator.gatt import ATT_ERROR_UNIT_REFUSED
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.runtime import MeterRuntime
 
 #: Generous bound on one wait: the virtual air answers in milliseconds.
 TIMEOUT = 15.0

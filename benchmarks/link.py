@@ -24,7 +24,8 @@ from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
 from ihd_app.service.handshake import DisplayHandshake
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import MeterRuntime
 
 
 def _percentile(values: list[float], fraction: float) -> float:

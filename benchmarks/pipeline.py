@@ -48,7 +48,8 @@ from ihd_app.protocol.zcl import (
 from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
 from ihd_app.service.replies import ReplySigner
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import MeterRuntime
 
 
 class _Stopwatch:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -34,8 +33,7 @@ from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import Identity, TrustStore, load_identity
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.private_dir import make_private_dir
-from ihd_app.protocol.radio_spec import RadioSpec
-from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
+from ihd_app.protocol.resources import default_policy_path
 from ihd_app.protocol.session import HANDSHAKE_CLOCK_SKEW_S, FreshByChallenge
 from ihd_app.protocol.set_aside import (
     SET_ASIDE_EVENT,
@@ -47,6 +45,7 @@ from ihd_app.protocol.verification import Verdict, Verifier
 from meter_emulator import faults as fault_hooks
 from meter_emulator.attacks.console import AttackConsole
 from meter_emulator.behaviour.meter import MeterBehaviour
+from meter_emulator.config import MeterConfig
 from meter_emulator.delivery import Origin, Outgoing, StoreAndForward
 from meter_emulator.device_log import DEVICE_LOG_FILE, DeviceLog, HanDevice, device_of
 from meter_emulator.faults import Fault
@@ -55,11 +54,9 @@ from meter_emulator.gatt import (
     MeterGattServer,
     MeterInfo,
     MeterPeripheral,
-    PairingMode,
-    PairingPolicy,
     advertised_name,
 )
-from meter_emulator.gatt.pairing_window import DEFAULT_AT_START_S, PairingWindow
+from meter_emulator.gatt.pairing_window import PairingWindow
 from meter_emulator.han_devices import HanDevices
 from meter_emulator.history import HalfHourHistory
 from meter_emulator.ihd_delivery import MESSAGES, IhdDelivery
@@ -82,56 +79,6 @@ logger = logging.getLogger(__name__)
 _DataFile = TypeVar("_DataFile")
 #: The file the store-and-forward queue is kept in, in the data dir.
 OUTBOX_FILE = "store-and-forward.json"
-
-
-@dataclass
-class MeterConfig:
-    """How to run the meter.
-
-    Attributes:
-        radio: Which radio.
-        data_dir: Where bonds are kept.
-        pki_dir: Whose identity the meter has (and signs with).
-        trust_dir: Trust store for verifying what the IHD sends.
-        btsnoop: Capture file, if any.
-        pairing_mode: Numeric comparison or passkey display.
-        pairing_policy: Who answers pairing questions (GUI, or auto-accept when headless).
-        seed: The household's seed.
-        solar_kw: Peak of the household's solar panels (exported at midday as negative
-            demand); 0 for none.
-        report_interval_s: Seconds between live readings.
-        send: Envelope files to indicate to the IHD, in order, once it has subscribed (signed
-            with ``meter-emulator sign``; CBOR or hex text). They are not verified (they may be
-            test vectors the IHD must refuse).
-        speed: Simulated seconds per wall-clock second (``--speed``).
-        sim_start: The simulated instant at start (default: now).
-        ihd_id: The ``aud`` of the meter's own messages (default: the meter's own id, which
-            every display of the meter accepts, so one envelope serves each display of the
-            home; docs/protocol.md §1).
-        faults: Rules this meter deliberately breaks (``--fault``, :mod:`meter_emulator.faults`).
-        commission: Identities of the PKI (``ihd-2``) put on the HAN device log at start
-            (``--commission``), besides what the log holds.
-        pairing_window_s: Seconds the pairing window is open from start (``--pairing-window``;
-            0: closed until opened).
-    """
-
-    radio: RadioSpec
-    data_dir: Path
-    pki_dir: Path = field(default_factory=demo_pki_dir)
-    trust_dir: Path = field(default_factory=demo_trust_dir)
-    btsnoop: Path | None = None
-    pairing_mode: PairingMode = PairingMode.NUMERIC_COMPARISON
-    pairing_policy: PairingPolicy | None = None
-    seed: int = 1
-    solar_kw: float = 0.0
-    report_interval_s: float = 1.0
-    send: tuple[Path, ...] = ()
-    speed: float = 1.0
-    sim_start: datetime | None = None
-    ihd_id: str | None = None
-    faults: frozenset[Fault] = frozenset()
-    commission: tuple[str, ...] = ()
-    pairing_window_s: float = DEFAULT_AT_START_S
 
 
 class MeterRuntime:

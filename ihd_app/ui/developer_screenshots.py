@@ -26,7 +26,8 @@ from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.screens.developer.inspector_tab import EXAMPLE_HEX
 from ihd_app.ui.screens.developer.screen import DeveloperScreen
 from ihd_app.ui.settings import UiSettings
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import MeterRuntime
 
 TRUNCATED_UNIT = "0307010900000410000000"
 SIZES = ((1280, 800), (800, 480))

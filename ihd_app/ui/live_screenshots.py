@@ -66,7 +66,8 @@ from ihd_app.ui.screens.usage import UsageScreen
 from ihd_app.ui.settings import UiSettings, Unit
 from ihd_app.ui.theme import ThemeName
 from meter_emulator.attacks.forgery import AttackContext, attack
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import MeterRuntime
 
 SMALL, LARGE = (800, 480), (1280, 800)
 FORM_FACTORS = (SMALL, LARGE)

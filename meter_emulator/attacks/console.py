@@ -18,17 +18,30 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.errors import IhdError
+from ihd_app.protocol.pki import Identity
 from ihd_app.protocol.zcl import Importance
 from meter_emulator.attacks.forgery import ATTACKS, Attack, AttackContext, attack, genuine
-from meter_emulator.attacks.link_demonstrations import LinkDemonstrations
-from meter_emulator.delivery import digest_key, envelope_key
+from meter_emulator.attacks.link_demonstrations import LinkDemonstrations, MeterForDemonstrations
+from meter_emulator.delivery import Outgoing, digest_key, envelope_key
+from meter_emulator.operator.status import StatusTable
 
-if TYPE_CHECKING:
-    from meter_emulator.runtime import MeterRuntime
+
+class MeterForAttacks(MeterForDemonstrations, Protocol):
+    """What the attack console needs of the meter (:class:`meter_emulator.runtime.MeterRuntime`
+    is one): besides the link demonstrations', its PKI and counters to forge with, its status
+    table to replay from, and a way past its own verification to the displays."""
+
+    @property
+    def status(self) -> StatusTable: ...
+    @property
+    def meter_id(self) -> str: ...
+    def next_counter(self, identity: Identity) -> int: ...
+    def inject(self, envelope: bytes, label: str) -> Outgoing: ...
+
 
 #: The order ``launch_all`` uses: an unknown signer goes before the untrusted one, because a
 #: display that has once seen a certificate (even an untrusted one) then knows its key id.
@@ -93,7 +106,7 @@ class AttackConsole:
         runtime: The running meter.
     """
 
-    def __init__(self, runtime: MeterRuntime) -> None:
+    def __init__(self, runtime: MeterForAttacks) -> None:
         self._runtime = runtime
         self.records: list[AttackRecord] = []
         self._replayed: set[str] = set()

@@ -23,16 +23,44 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.errors import ConfigurationError, IhdError
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.pki import Identity
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.session import HandshakeFailure
+from meter_emulator.gatt import MeterGattServer
+from meter_emulator.gatt.pairing_window import PairingWindow
+from meter_emulator.han_devices import HanDevices
+from meter_emulator.link_sessions import LinkSessions
+from meter_emulator.operator.console import OperatorConsole
 
 if TYPE_CHECKING:
     from meter_emulator.device_log import HanDevice
-    from meter_emulator.runtime import MeterRuntime
+
+
+class MeterForDemonstrations(Protocol):
+    """What the link demonstrations need of the meter (:class:`meter_emulator.runtime.MeterRuntime`
+    is one): its links, device log, pairing window, handshake and operator console."""
+
+    @property
+    def events(self) -> EventLog: ...
+    @property
+    def server(self) -> MeterGattServer | None: ...
+    @property
+    def han(self) -> HanDevices: ...
+    @property
+    def pairing_window(self) -> PairingWindow: ...
+    @property
+    def operator(self) -> OperatorConsole: ...
+    @property
+    def sessions(self) -> LinkSessions: ...
+    def identity_of(self, name: str) -> Identity: ...
+    def wall_now(self) -> datetime: ...
+    async def drop_link(self) -> None: ...
+
 
 #: Seconds the pairing window is opened for, when closed, so the refused display can pair
 #: again and reach the handshake (a closed window would stop it at pairing instead).
@@ -149,7 +177,7 @@ class LinkDemonstrations:
         runtime: The running meter.
     """
 
-    def __init__(self, runtime: MeterRuntime) -> None:
+    def __init__(self, runtime: MeterForDemonstrations) -> None:
         self._runtime = runtime
         self.records: list[DemonstrationRecord] = []
         #: The demonstration Restore undoes.

@@ -11,8 +11,9 @@ from pathlib import Path
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.set_aside import warn_on_stderr
 from meter_emulator.behaviour.meter import RestoreRefusedError
+from meter_emulator.config import MeterConfig
 from meter_emulator.gatt.pairing_window import DEFAULT_OPEN_S
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.runtime import MeterRuntime
 from meter_emulator.scenarios.model import Scenario
 from meter_emulator.scenarios.player import ScenarioFailedError, ScenarioPlayer
 

@@ -37,11 +37,11 @@ from meter_emulator import __version__
 from meter_emulator.attacks.vectors import write_test_vectors
 from meter_emulator.cli.headless import run_headless
 from meter_emulator.cli.sign import add_sign_parser, sign
+from meter_emulator.config import MeterConfig
 from meter_emulator.faults import LIST as FAULT_LIST
 from meter_emulator.faults import Fault, describe_faults, parse_fault
 from meter_emulator.gatt import PairingMode
 from meter_emulator.gatt.pairing_window import DEFAULT_AT_START_S, DEFAULT_OPEN_S
-from meter_emulator.runtime import MeterConfig
 from meter_emulator.scenarios.loader import load_scenario, resolve_scenario, shipped_scenarios
 from meter_emulator.scenarios.model import Scenario, ScenarioError
 from meter_emulator.scenarios.times import LONDON, parse_start

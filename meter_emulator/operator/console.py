@@ -27,21 +27,37 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import sign_envelope
 from ihd_app.protocol.envelope.compose import DEFAULT_VALIDITY, new_claims
 from ihd_app.protocol.errors import IhdError
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.pki import Identity
+from ihd_app.protocol.verification import Verdict
 from ihd_app.protocol.zcl import Endpoint
 from meter_emulator.delivery import envelope_key
-from meter_emulator.operator.status import MessageRecord
-
-if TYPE_CHECKING:
-    from meter_emulator.runtime import MeterRuntime
+from meter_emulator.operator.status import MessageRecord, StatusTable
 
 #: The roles an operator console signs as.
 OPERATOR_ROLES = ("dno", "gdn", "supplier")
+
+
+class MeterForOperators(Protocol):
+    """What the operator console needs of the meter (:class:`meter_emulator.runtime.MeterRuntime`
+    is one): its PKI and counters to sign, its forwarding, its status table and its events."""
+
+    @property
+    def events(self) -> EventLog: ...
+    @property
+    def status(self) -> StatusTable: ...
+    @property
+    def meter_id(self) -> str: ...
+    def identity_of(self, name: str) -> Identity: ...
+    def next_counter(self, identity: Identity) -> int: ...
+    def wall_now(self) -> datetime: ...
+    def forward(self, envelope: bytes, *, text: str | None = None) -> Verdict: ...
 
 
 class OperatorError(IhdError):
@@ -55,7 +71,7 @@ class OperatorConsole:
         runtime: The running meter (its PKI, counters, verification and queue).
     """
 
-    def __init__(self, runtime: MeterRuntime) -> None:
+    def __init__(self, runtime: MeterForOperators) -> None:
         self._runtime = runtime
         self._requests: dict[str, tuple[str, MessageRequest]] = {}
         self._last_message_id = 0

@@ -26,7 +26,8 @@ from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.events import EventLog, EventWaiter
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.resources import default_policy_path
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import MeterRuntime
 from meter_emulator.scenarios.model import Scenario
 from meter_emulator.ui.capture import capture_consoles
 from meter_emulator.ui.pairing import PairingQuestions

@@ -37,7 +37,8 @@ from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.protocol.resources import default_policy_path
 from ihd_app.protocol.zcl import Importance
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import MeterRuntime
 from meter_emulator.scenarios.loader import load_scenario, resolve_scenario
 from meter_emulator.ui.capture import PAINT_PAUSE_S
 from meter_emulator.ui.pairing import PairingQuestions

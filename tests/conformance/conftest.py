@@ -23,8 +23,9 @@ from ihd_app.protocol.pki import load_identity
 from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.protocol.zcl import Importance
+from meter_emulator.config import MeterConfig
 from meter_emulator.faults import Fault
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.runtime import MeterRuntime
 
 REPORT_INTERVAL_S = 0.2
 REPORT_SECONDS = 2.0

@@ -19,7 +19,8 @@ from ihd_app.protocol.pki import Identity
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.zcl import Importance
 from meter_emulator.attacks.forgery import AttackContext, attack
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import MeterRuntime
 from tests.e2e.programs import free_port
 
 

@@ -23,7 +23,8 @@ from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.pki import create_pki
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.resources import demo_pki_dir, demo_trust_dir
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import MeterRuntime
 from tests.e2e.programs import Program, free_port, headless_args
 from tests.event_waiting import Events
 from tests.meter.support import TIMEOUT, Central, write_unit

@@ -27,8 +27,9 @@ from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.resources import default_policy_path, demo_pki_dir, demo_trust_dir
 from ihd_app.service.handshake import DisplayHandshake
+from meter_emulator.config import MeterConfig
 from meter_emulator.gatt import CallbackPolicy, PairingMode
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.runtime import MeterRuntime
 from tests.e2e.programs import free_port
 from tests.event_waiting import Events
 

@@ -11,7 +11,8 @@ from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import MeterRuntime
 from tests.e2e.programs import free_port
 from tests.event_waiting import Events
 

@@ -18,8 +18,9 @@ from ihd_app.protocol.resources import default_policy_path, demo_pki_dir
 from ihd_app.protocol.verification import Flow, Verifier
 from ihd_app.protocol.zcl import Endpoint
 from ihd_app.service.replies import ReplySigner
+from meter_emulator.config import MeterConfig
 from meter_emulator.ihd_replies import IhdReplies
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.runtime import MeterRuntime
 from tests.event_waiting import Events
 from tests.support import IHD_ID
 

@@ -18,8 +18,9 @@ from meter_emulator.behaviour.threshold import (
     ThresholdState,
     Transition,
 )
+from meter_emulator.config import MeterConfig
 from meter_emulator.delivery import Origin, StoreAndForward
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.runtime import MeterRuntime
 from meter_emulator.scenarios.times import parse_duration, parse_time
 from meter_emulator.simulation.clock import SimClock
 from meter_emulator.simulation.household import Household

@@ -13,7 +13,8 @@ from ihd_app.protocol.private_dir import make_private_dir
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import MeterRuntime
 
 
 def mode(path: Path) -> int:

@@ -25,7 +25,8 @@ from ihd_app.service.api import Topic, UsageRange
 from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
 from meter_emulator.attacks.forgery import AttackContext, attack
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import MeterRuntime
 from tests.e2e.programs import free_port
 from tests.event_waiting import Events
 

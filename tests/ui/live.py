@@ -22,8 +22,9 @@ from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
+from meter_emulator.config import MeterConfig
 from meter_emulator.gatt import AutoAcceptPolicy, PairingMode
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.runtime import MeterRuntime
 from tests.e2e.programs import free_port
 
 

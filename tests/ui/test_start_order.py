@@ -21,8 +21,9 @@ from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.screens.meter import MeterScreen
+from meter_emulator.config import MeterConfig
 from meter_emulator.gatt import AutoAcceptPolicy
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.runtime import MeterRuntime
 from tests.e2e.programs import free_port
 from tests.ui.live import Recorded
 

@@ -20,7 +20,8 @@ from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.resources import default_policy_path
 from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
-from meter_emulator.runtime import MeterConfig, MeterRuntime
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import MeterRuntime
 from meter_emulator.ui.pairing import PairingQuestions
 from meter_emulator.ui.window import MeterWindow
 from tests.e2e.programs import free_port
