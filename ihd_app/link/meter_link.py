@@ -327,7 +327,9 @@ class MeterLink:
             await self._lost.wait()
             if self._closing:
                 return
-            self._client = None
+            lost, self._client = self._client, None
+            if lost is not None:
+                await self._release(lost)
             attempt = 0
             while not self._closing:
                 delay = self._reconnect.delay(attempt, self._rng)
@@ -349,6 +351,20 @@ class MeterLink:
                     attempt += 1
                     continue
                 break
+
+    async def _release(self, client: BleakClient) -> None:
+        """Let go of a client whose link dropped, before connecting with a new one.
+
+        On BlueZ the link dropping does not end the client's own D-Bus connection (only
+        ``disconnect()`` does), and BlueZ keeps that connection's notification sessions and
+        turns them on again when the meter reconnects: beside the new client's sessions, every
+        notification would then reach the display twice (each segment of a unit fed twice to
+        its reassembler), and acquiring the negotiated MTU would be refused as "in progress",
+        leaving the writes at 23 bytes.
+        """
+        with contextlib.suppress(BleakError, OSError, TimeoutError, EOFError):
+            async with asyncio.timeout(self._timeout):
+                await client.disconnect()
 
     async def refused(self) -> PairingRefusedError:
         """Return the refusal once reconnecting by itself ends in one (the meter asked to pair

@@ -161,8 +161,10 @@ class HistoryBackfill:
                 if periods:
                     plan.append((fuel, run_end, periods))
         self._plan = deque(plan)
-        # Whatever was in flight is lost with the link it was asked on, or stored already.
+        # Whatever was in flight is lost with the link it was asked on, or stored already; the
+        # meter's silence about the new plan counts from its first request, not from before.
         self._ledger.clear()
+        self._last_heard = None
         total = sum(p for _, _, p in plan)
         if total == 0:
             return

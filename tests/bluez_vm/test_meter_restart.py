@@ -63,6 +63,8 @@ async def test_the_display_finds_the_meter_again_after_it_restarts(
 ) -> None:
     ihd = await start_ihd(guest, "--accept-pairing", "--no-backfill")
     await ihd.wait_for("link.paired", timeout=240, keys="new")
+    first = await ihd.wait_for("link.ready", timeout=60)
+    assert first["mtu"] > 23, "the MTU BlueZ negotiated, not bleak's default"
     await ihd.wait_for("reading", timeout=60)
     seen_before = len(ihd.seen("reading"))
 
@@ -75,6 +77,10 @@ async def test_the_display_finds_the_meter_again_after_it_restarts(
 
     reconnected = await ihd.wait_for("link.paired", timeout=240)
     assert reconnected["keys"] == "bond", "the display reconnects with its bond"
+    ready = await ihd.wait_for("link.ready", timeout=60)
+    # The client of the dropped link was let go: otherwise BlueZ turns its notification
+    # sessions on again, every notification arrives twice and BlueZ will not tell the MTU.
+    assert ready["mtu"] > 23, "the MTU BlueZ negotiated again, not bleak's default"
     await ihd.wait_until(
         lambda: len(ihd.seen("reading")) > seen_before, "reading after the restart", timeout=120
     )

@@ -3,6 +3,7 @@ the responses of a history range, and what it does when a meter does not answer 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -191,3 +192,32 @@ async def test_a_meter_that_never_answers_is_left_until_the_next_half_hour(
     assert display.backfill.progress.running
     # Both fuels, one GetProfile at a time on this meter until the display connects anew.
     assert len(await display.send_all()) == 2 * 75
+
+
+async def test_a_reconnection_long_after_the_last_answer_is_not_taken_for_a_stall(
+    display: _Display,
+) -> None:
+    # The link dropped mid-backfill and came back a minute later. Its first request was still
+    # being written (seconds over BlueZ at a small MTU) when the display's clock ticked: the
+    # meter's silence was counted from before the drop, the backfill was declared stalled at
+    # once and gave up ranges (or, asking one GetProfile at a time already, stopped for half an
+    # hour), as in the clean-clone CI run.
+    display.backfill.begin()
+    await display.send_all()
+    display.clock.append(NOW + 2 * STALL)
+    display.backfill.reconnected()
+    writing, written = asyncio.Event(), asyncio.Event()
+
+    async def slow_send(envelope: _Request) -> None:
+        writing.set()
+        await written.wait()
+        display.link.sent.append(envelope)
+
+    display.link.send = slow_send  # type: ignore[method-assign]
+    first = asyncio.create_task(display.backfill.send_next(cast(MeterLink, display.link)))
+    await writing.wait()
+    display.backfill.refresh(display.clock[-1])  # the clock's tick while the write runs
+    written.set()
+    assert await first
+    assert display.named("history.stalled") == []
+    assert PERIODS_DETAIL in display.link.sent[-1].details, "still a range"
