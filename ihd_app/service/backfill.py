@@ -174,7 +174,13 @@ class HistoryBackfill:
         self._wake()
 
     async def send_next(self, link: MeterLink) -> bool:
-        """Sign and send the backfill's next request; whether one was sent."""
+        """Sign and send the backfill's next request; whether one was sent.
+
+        Raises:
+            LinkError: The write failed; the request is asked again when the delivery loop
+                tries again (it retries a live link that refused a write, and is woken when a
+                dropped one comes back).
+        """
         signer = self._signer()
         if not self._plan or signer is None:
             return False
@@ -186,7 +192,7 @@ class HistoryBackfill:
             await link.send(envelope)
         except LinkError:
             self._ledger.withdraw()
-            return False  # sent again when the loop is woken, or planned again on connecting
+            raise
         self._plan.popleft()
         self._last_heard = self._clock()
         return True

@@ -8,11 +8,16 @@ import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from ihd_app.core.model import OutboxItem, OutboxKind
 from ihd_app.link.meter_link import LinkError, LinkState, MeterLink
 from ihd_app.store.outbox import Outbox
+
+#: Seconds before trying again after a write the meter refused on a link that stays up (a unit
+#: it could not reassemble in time over a slow stack, say): nothing else would wake the loop
+#: until the next reply or reconnection, and a backfill would wait for the next half hour.
+RETRY_DELAYS_S: Final = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 class OutboxDelivery:
@@ -44,6 +49,8 @@ class OutboxDelivery:
         self._storage_failed = storage_failed
         self._clock = clock
         self._wakeup = asyncio.Event()
+        self._failures = 0
+        self._retry: asyncio.TimerHandle | None = None
 
     def wake(self) -> None:
         """Try delivering now (something was queued, or the link came back)."""
@@ -51,16 +58,32 @@ class OutboxDelivery:
 
     async def run(self) -> None:
         """Deliver whenever woken, until cancelled."""
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            link = self._link()
-            if link is None or link.state is not LinkState.CONNECTED:
-                continue
-            try:
-                await self._deliver(link)
-            except sqlite3.Error as exc:
-                self._storage_failed(exc)  # woken again once storage recovers
+        try:
+            while True:
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                link = self._link()
+                if link is None or link.state is not LinkState.CONNECTED:
+                    continue
+                try:
+                    await self._deliver(link)
+                except sqlite3.Error as exc:
+                    self._storage_failed(exc)  # woken again once storage recovers
+        finally:
+            if self._retry is not None:
+                self._retry.cancel()
+
+    def _failed(self, link: MeterLink, error: LinkError) -> None:
+        """A write failed: a dropped link wakes the loop when it comes back; a live one that
+        refused the write is tried again after a while."""
+        if link.state is not LinkState.CONNECTED:
+            return
+        delay = RETRY_DELAYS_S[min(self._failures, len(RETRY_DELAYS_S) - 1)]
+        self._failures += 1
+        if self._retry is not None:
+            self._retry.cancel()
+        self._retry = asyncio.get_running_loop().call_later(delay, self.wake)
+        self._emit("delivery.retry", in_s=delay, detail=str(error))
 
     async def _deliver(self, link: MeterLink) -> None:
         """Send pending replies, then the backfill's requests, until none is left or the link
@@ -70,7 +93,13 @@ class OutboxDelivery:
             # acknowledgement never waits behind a backfill; re-read after every send.
             pending = self._pending_replies()
             if not pending:
-                if await self._next_request(link):
+                try:
+                    sent = await self._next_request(link)
+                except LinkError as exc:
+                    self._failed(link, exc)
+                    break
+                if sent:
+                    self._failures = 0
                     continue
                 break
             item = pending[0]
@@ -78,7 +107,9 @@ class OutboxDelivery:
                 await link.send(item.envelope)
             except LinkError as exc:
                 self._outbox.mark_attempt(item.id, str(exc))
-                break  # the link will reconnect and wake the loop again
+                self._failed(link, exc)
+                break
+            self._failures = 0
             # The ATT write response is the meter's confirmation that it holds the reply.
             delivered = self._outbox.mark_delivered(item.id, self._clock())
             if delivered and item.kind is not OutboxKind.HISTORY_REQUEST:
