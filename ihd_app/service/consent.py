@@ -64,6 +64,23 @@ class ConsentSharing:
         self._emit("consent.changed", party=party, allowed=allowed)
         self._changed()
 
+    def withdraw_all(self) -> None:
+        """Every party loses its consent (the consumer wiped the display's data).
+
+        Kept as explicit refusals, dated now, and queued for the meter like any change: an
+        empty list of choices would tell the meter nothing, and the meter would go on answering
+        a party the consumer had once allowed. The outbox keeps the withdrawal until the meter
+        confirms it, and it is queued again on every connection, so a meter away at the time
+        gets it when it is back.
+        """
+        now = self._clock()
+        parties = sorted({*CONSENT_PARTIES, *(c.party for c in self._store.all())})
+        for party in parties:
+            self._store.save(Consent(party, False, now))
+        self.queue()
+        self._emit("consent.withdrawn", parties=parties)
+        self._changed()
+
     def queue(self) -> None:
         """Queue the consumer's choices for the meter, once per change.
 

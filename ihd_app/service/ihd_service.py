@@ -426,6 +426,8 @@ class IhdService:
 
     async def wipe_local_data(self) -> None:
         counts = wipe_personal_data(self.db)
+        # Whatever the consumer had allowed is withdrawn at the meter too, which enforces it.
+        self._consent.withdraw_all()
         self._inbox.reload()
         self._readings.clear()
         self.events.emit("privacy.wiped", rows=sum(counts.values()))

@@ -1,7 +1,9 @@
 """Wiping the consumer's personal data (a change of occupier, or the consumer's request).
 
 Deleted: messages and their history, intervals and latest readings, consents, the security log,
-the paired meter's identity, and outbox items already delivered. Kept:
+the paired meter's identity, and outbox items already delivered (the service then records every
+party's consent as withdrawn and sends that to the meter: deleting the choices alone would leave
+the meter answering whoever the consumer had allowed). Kept:
 
 * **Replay counters.** They hold no personal data, and they are what makes every envelope the
   display has already accepted unacceptable again. Deleting them would reopen the replay window:

@@ -13,6 +13,7 @@ from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
 from meter_emulator.runtime import MeterRuntime
+from tests.event_waiting import Events
 from tests.meter_behaviour.support import Stack, start_stack
 
 
@@ -88,6 +89,65 @@ async def test_consent_given_before_the_meter_is_known_reaches_it_on_connecting(
         await stack.meter.drop_link()
         await stack.meter_events.wait_count("subscribed", 6)
         assert len(stack.meter_events.named("consent.stored")) == 1
+    finally:
+        await ihd.close()
+        await stack.close()
+
+
+async def test_wiping_the_display_withdraws_every_consent_at_the_meter(stack: Stack) -> None:
+    """Issue L item 1, as a household moving out found it: consent given to the DNO, then
+    "wipe local data" on the display, and the meter still held {'dno': True} and answered the
+    DNO's next request (the wipe emptied the display's choices and sent nothing)."""
+    assert stack.ihd is not None
+    await stack.ihd.set_consent("dno", True)
+    await stack.meter_events.wait("consent.stored", consent={"dno": True})
+
+    await stack.ihd.wipe_local_data()
+
+    stored = await stack.meter_events.wait_count("consent.stored", 2)
+    assert stored[-1]["consent"] == {"dno": False, "gdn": False, "supplier": False}
+    assert stack.meter.snapshot().consent["dno"] is False
+    assert [c.allowed for c in stack.ihd.consents()] == [False, False, False]
+    record = stack.meter.operator.send("dno", MessageRequest("data.request", periods=48))
+    refused = await stack.meter_events.wait("data.refused", key=record.key)
+    assert refused["party"] == "dno"
+    assert not stack.meter_events.named("data.delivered")
+
+
+async def test_a_wipe_while_the_meter_is_away_reaches_it_when_it_is_back(tmp_path: Path) -> None:
+    stack = await start_stack(tmp_path, with_ihd=False)
+    log = EventLog()
+    # As the application runs: it keeps connected by itself, the radio coming and going.
+    ihd = IhdService(
+        ServiceConfig(
+            RadioSpec.parse(f"virtual:{stack.port}"),
+            tmp_path / "ihd",
+            backfill=False,
+            auto_connect=True,
+        ),
+        log,
+        pairing=AutoAccept(),
+    )
+    try:
+        await ihd.start()
+        await stack.meter_events.wait("session.established", timeout=30)
+        await ihd.set_consent("supplier", True)
+        await stack.meter_events.wait("consent.stored", consent={"supplier": True})
+        config = stack.meter.config
+        await stack.meter.close()  # the meter is away (its radio off, out of range)
+
+        await ihd.wipe_local_data()
+
+        meter_log = EventLog()
+        stack.meter_events = Events(meter_log)
+        stack.meter = MeterRuntime(config, meter_log)
+        assert stack.meter.state.consent == {"supplier": True}, "nothing reached it while away"
+        await stack.meter.start()
+        # The display comes back by itself with its bond; the withdrawal waited in its outbox.
+        stored = await stack.meter_events.wait("consent.stored", timeout=60)
+        assert stored["consent"]["supplier"] is False
+        record = stack.meter.operator.send("supplier", MessageRequest("data.request", periods=4))
+        await stack.meter_events.wait("data.refused", key=record.key, party="supplier")
     finally:
         await ihd.close()
         await stack.close()
