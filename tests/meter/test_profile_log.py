@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from meter_emulator import history as history_module
+from ihd_app.protocol.history_range import MAX_RANGE_PERIODS
 from meter_emulator.history import HalfHourHistory
 from meter_emulator.simulation import profile_log
 from meter_emulator.simulation.household import Household, interval_energy_wh
@@ -91,4 +91,4 @@ async def test_history_is_read_from_the_log_once_filled(monkeypatch: pytest.Monk
     filled = calls
     assert history.energy_wh("gas", END, 5000) == [round(wh) for wh in _model("gas", END, 5000)]
     assert calls == filled
-    assert history._log.span[1] - history._log.span[0] == history_module.MAX_RANGE_PERIODS
+    assert history._log.span[1] - history._log.span[0] == MAX_RANGE_PERIODS
