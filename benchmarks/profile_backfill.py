@@ -35,7 +35,7 @@ ACTIVITIES = (
     ("meter computes half hours", "simulation/household.py", "interval_energy_wh"),
     ("meter notifies responses", "meter_emulator/gatt/server.py", "notify_history"),
     ("IHD decodes and stores responses", "ihd_app/service/backfill.py", "on_history"),
-    ("  of which the SQLite upsert and commit", "ihd_app/store/readings.py", "add_profiles"),
+    ("  of which the SQLite upsert and commit", "ihd_app/store/readings.py", "add_raw_profiles"),
 )
 
 
