@@ -160,12 +160,9 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _commit(connection: sqlite3.Connection, batch: _Batch) -> int:
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        changed = upsert_raw_profiles(connection, batch.profiles, batch.duration, batch.source)
-        connection.execute("COMMIT")
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        raise
-    return changed
+    # The batch is one INSERT: in autocommit mode it is a transaction of its own, taking the
+    # write lock as it starts and committing (with the disk's sync) as it ends, all while the
+    # interpreter's lock is released. With BEGIN and COMMIT around it, the write lock would
+    # also be held while this thread waits for the interpreter's lock between statements,
+    # and the display's own writers would wait that long.
+    return upsert_raw_profiles(connection, batch.profiles, batch.duration, batch.source)
