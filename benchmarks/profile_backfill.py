@@ -4,9 +4,8 @@
 :mod:`benchmarks.pipeline` (meter emulator and IHD in this process on the virtual radio),
 profiles from the connection to ``history.done``, prints the share of the main activities and
 writes the raw profile (``python -m pstats FILE``). Profiling slows everything about twofold;
-the shares are what matter. cProfile sees the event loop's thread only: the SQLite work of the
-display's history writer (:mod:`ihd_app.store.history_writer`) runs on its own thread and is
-not in the shares. The meter fills its profile log when it starts, before the profile.
+the shares are what matter. The meter fills its profile log as it starts, while the display
+connects: mostly before the profile begins.
 """
 
 from __future__ import annotations
@@ -42,11 +41,7 @@ ACTIVITIES = (
     ),
     ("meter notifies responses", "meter_emulator/gatt/server.py", "notify_history"),
     ("IHD decodes and stores responses", "ihd_app/service/backfill.py", "on_history"),
-    (
-        "  of which handing them to the writer thread",
-        "ihd_app/service/backfill.py",
-        "_store_received",
-    ),
+    ("  of which the SQLite upsert and commit", "ihd_app/store/readings.py", "add_raw_profiles"),
 )
 
 

@@ -5,7 +5,6 @@ hour, and the meter's answers stored as history."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections import deque
 from collections.abc import Callable
@@ -22,7 +21,6 @@ from ihd_app.service.api import BackfillProgress
 from ihd_app.service.history_ledger import HistoryLedger
 from ihd_app.service.live_totals import HALF_HOUR, half_hour_floor
 from ihd_app.service.replies import ReplySigner
-from ihd_app.store.history_writer import HistoryWriter
 from ihd_app.store.readings import RawProfile, ReadingsRepository, retention_cutoff
 
 #: 13 months of half hours, the history a new display asks its meter for.
@@ -55,9 +53,6 @@ class HistoryBackfill:
         clock: Current time.
         range_limit: The most half hours one request asks for (a range answered by several
             responses, or :data:`PERIODS_PER_RESPONSE` for one response per request).
-        writer: Commits the responses on a thread of its own while the link delivers more
-            (``None``: committed on the event loop). Either way a response counts only once
-            committed.
     """
 
     def __init__(
@@ -73,7 +68,6 @@ class HistoryBackfill:
         storage_failed: Callable[[sqlite3.Error], None],
         clock: Callable[[], datetime],
         range_limit: int = PERIODS_PER_REQUEST,
-        writer: HistoryWriter | None = None,
     ) -> None:
         self._store = store
         self._enabled = enabled
@@ -91,9 +85,6 @@ class HistoryBackfill:
         # (and counted done) only once committed, so a crash loses nothing it reported.
         self._unstored: list[RawProfile] = []
         self._unstored_new = 0
-        self._writer = writer
-        # Batches handed to the writer and not counted yet.
-        self._writing = 0
         self._next_refresh: datetime | None = None
         # The most half hours one request asks for on this meter, and when the backfill last
         # heard from it (a request sent or a response received).
@@ -144,7 +135,6 @@ class HistoryBackfill:
         overtook it, and the meter would refuse it as a replay.
         """
         self._store_received()  # what arrived before the link dropped is not asked for again
-        self._settle_writer()
         now = self._clock()
         end = half_hour_floor(now)
         # Nothing older than the store keeps: it would be pruned, then asked for again.
@@ -247,73 +237,23 @@ class HistoryBackfill:
         """Whether more of the backfill is to be asked for or is on its way."""
         return bool(self._plan) or self._ledger.waiting
 
-    def close(self) -> None:
-        """Commit what was handed to the writer and end its thread (before the database
-        closes). What was received and not handed over is asked for again next time."""
-        if self._writer is not None:
-            self._writer.close()
-            self._writing = 0
-
     def _store_received(self) -> None:
-        """Commit the responses received (on the writer's thread if there is one), then count
-        them towards the progress."""
+        """Commit the responses received, then count them towards the progress."""
         if not self._unstored:
             return
         blocks, new = self._unstored, self._unstored_new
         self._unstored, self._unstored_new = [], 0
-        writer = self._writer
-        if writer is not None:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                # No event loop to hand the outcome back to: stored here, after what the
-                # writer has (in order).
-                writer = None
-                self._settle_writer()
-            else:
-                self._writing += 1
-
-                def committed() -> None:  # on the writer's thread
-                    loop.call_soon_threadsafe(self._collect_written)
-
-                writer.submit(new, blocks, HALF_HOUR, "history", committed)
-                return
-        try:
-            changed: int | sqlite3.Error = self._store.add_raw_profiles(
-                blocks, HALF_HOUR, "history"
-            )
-        except sqlite3.Error as exc:
-            changed = exc
-        self._stored(new, changed)
-
-    def _settle_writer(self) -> None:
-        """Wait for the writer to commit what it was given, and count it (before planning
-        from what is stored)."""
-        if self._writer is not None and self._writing:
-            self._writer.flush()
-            self._collect_written()
-
-    def _collect_written(self) -> None:
-        """Count the batches the writer has committed, in order."""
-        if self._writer is None:
-            return
-        for written in self._writer.collect():
-            self._writing -= 1
-            assert isinstance(written.token, int)
-            self._stored(written.token, written.result)
-
-    def _stored(self, new: int, changed: int | sqlite3.Error) -> None:
-        """Responses with ``new`` new half hours are committed (or failed): report them."""
         progress = self.progress
-        if isinstance(changed, sqlite3.Error):
+        try:
+            self._store.add_raw_profiles(blocks, HALF_HOUR, "history")
+        except sqlite3.Error as exc:
             # Planned again from what is stored once storage recovers.
             self.progress = BackfillProgress(progress.done, progress.total, False)
-            self._storage_failed(changed)
+            self._storage_failed(exc)
             return
         done = min(progress.total, progress.done + new)
-        # Half hours given up (a short answer) are asked for again by the next plan; the
-        # backfill is done once the last batch handed to the writer is committed.
-        running = progress.running and (self._waiting() or self._writing > 0)
+        # Half hours given up (a short answer) are asked for again by the next plan.
+        running = progress.running and self._waiting()
         if done == progress.done and running == progress.running:
             return  # a half hour stored again, or one nobody asked for: nothing to report
         self.progress = BackfillProgress(done, progress.total, running)

@@ -69,7 +69,6 @@ from ihd_app.service.tasks import BackgroundTasks
 from ihd_app.service.usage import usage_intervals
 from ihd_app.store.consents import ConsentRepository
 from ihd_app.store.database import Database
-from ihd_app.store.history_writer import HistoryWriter
 from ihd_app.store.messages import MessageRepository
 from ihd_app.store.outbox import Outbox
 from ihd_app.store.paired_meter import PairedMeterRepository
@@ -208,7 +207,6 @@ class IhdService:
             range_limit=PERIODS_PER_RESPONSE
             if config.radio.kind is RadioKind.SYSTEM
             else PERIODS_PER_REQUEST,
-            writer=HistoryWriter(self.db.path),
         )
         self._delivery = OutboxDelivery(
             self.outbox,
@@ -305,7 +303,6 @@ class IhdService:
         self.keeper.stop()
         await self._tasks.cancel_all()
         await self._radio_link.close_radio()
-        self._backfill.close()
         self.db.close()
 
     # -- notifications -----------------------------------------------------------------------

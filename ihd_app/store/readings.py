@@ -334,16 +334,14 @@ def upsert_raw_profiles(
     duration: timedelta,
     source: IntervalSource,
 ) -> int:
-    """Insert or replace the intervals of ``profiles`` (history replaces live, never the
-    reverse) in the open transaction of ``connection``, or in one of their own on a connection
-    in autocommit mode; how many rows changed.
+    """Insert or replace the intervals of ``profiles`` in the open transaction of
+    ``connection`` (history replaces live, never the reverse); how many rows changed.
 
     One statement for all of them: SQLite expands the blocks (a JSON array of fuel, end, scale
     and values) into rows and computes each start and kWh itself, with the same IEEE
     operations as :meth:`ReadingsRepository.add_profiles` (``value * wh_per_unit / 1000``;
     each Wh per unit is bound as a float, never through JSON text), so the rows are equal to
-    the last bit. This costs half as much as binding 255 rows a block from Python, and SQLite
-    runs the whole statement without the interpreter's lock.
+    the last bit. This costs half as much as binding 255 rows a block from Python.
     """
     if not profiles:
         return 0

@@ -3,8 +3,6 @@ the responses of a history range, and what it does when a meter does not answer 
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,7 +11,6 @@ from typing import Any, cast
 
 import pytest
 
-from ihd_app.core.readings import Fuel
 from ihd_app.link.meter_link import MeterLink
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.history_range import PERIODS_DETAIL, requested_range, response_blocks
@@ -30,7 +27,6 @@ from ihd_app.protocol.zcl.primitives import datetime_to_utc, utc_to_datetime
 from ihd_app.service.backfill import STALL, HistoryBackfill
 from ihd_app.service.replies import ReplySigner
 from ihd_app.store.database import Database
-from ihd_app.store.history_writer import HistoryWriter
 from ihd_app.store.readings import ReadingsRepository
 
 NOW = datetime(2026, 12, 1, 12, 10, tzinfo=UTC)
@@ -195,58 +191,3 @@ async def test_a_meter_that_never_answers_is_left_until_the_next_half_hour(
     assert display.backfill.progress.running
     # Both fuels, one GetProfile at a time on this meter until the display connects anew.
     assert len(await display.send_all()) == 2 * 75
-
-
-async def test_with_a_writer_thread_half_hours_count_only_once_committed_and_in_order(
-    tmp_path: Path,
-) -> None:
-    """Stored off the event loop: progress and ``history.done`` follow the commits, a plan
-    made while batches are on the writer's thread waits for them, and no thread is left."""
-    events: list[tuple[str, dict[str, Any]]] = []
-    changed = asyncio.Event()
-    with Database.in_data_dir(tmp_path) as database:
-        readings = ReadingsRepository(database)
-        writer = HistoryWriter(database.path)
-        backfill = HistoryBackfill(
-            readings,
-            enabled=True,
-            connected=lambda: True,
-            signer=lambda: cast(ReplySigner, _Signer()),
-            emit=lambda name, /, **fields: events.append((name, fields)),
-            changed=changed.set,
-            wake=lambda: None,
-            storage_failed=lambda exc: pytest.fail(str(exc)),
-            clock=lambda: NOW,
-            writer=writer,
-        )
-        display = _Display(backfill, _Link(), events, [NOW])
-        backfill.begin()
-        total = backfill.progress.total
-        first, second = await display.send_all()
-        display.answer(first)
-        # Handed to the writer, not reported: the progress moves only as commits come back.
-        reported = [e["done"] for e in display.named("history.progress")]
-        assert reported[-1] < total // 2
-        assert not display.named("history.done")
-        display.answer(second)
-        async with asyncio.timeout(10):
-            while backfill.progress.running:
-                changed.clear()
-                await changed.wait()
-        done = [e["done"] for e in display.named("history.progress")]
-        assert done == sorted(done)
-        assert done[-1] == total
-        assert display.named("history.done") == [{"intervals": total}]
-        assert readings.count(Fuel.ELECTRICITY, "history") == total // 2
-        assert readings.count(Fuel.GAS, "history") == total // 2
-
-        # Responses still on the writer's thread when the link drops are not asked for again.
-        database.connection.execute("DELETE FROM intervals WHERE fuel = 'gas'")
-        backfill.begin()
-        gas = (await display.send_all())[0]
-        display.answer(gas)
-        backfill.reconnected()  # plans at once, while the writer may hold some responses
-        assert await display.send_all() == []
-        assert readings.count(Fuel.GAS, "history") == total // 2
-        backfill.close()
-    assert not [t for t in threading.enumerate() if t.name == "ihd-history-writer"]
