@@ -4,7 +4,8 @@
 :mod:`benchmarks.pipeline` (meter emulator and IHD in this process on the virtual radio),
 profiles from the connection to ``history.done``, prints the share of the main activities and
 writes the raw profile (``python -m pstats FILE``). Profiling slows everything about twofold;
-the shares are what matter.
+the shares are what matter. The meter fills its profile log as it starts, while the display
+connects: mostly before the profile begins.
 """
 
 from __future__ import annotations
@@ -32,10 +33,15 @@ ACTIVITIES = (
         "meter_emulator/ihd_replies.py",
         "on_unit_from_ihd",
     ),
-    ("meter computes half hours", "simulation/household.py", "interval_energy_wh"),
+    ("meter reads half hours from its profile log", "simulation/profile_log.py", "energy_wh"),
+    (
+        "  of which computing half hours not logged yet",
+        "simulation/household.py",
+        "interval_energy_wh",
+    ),
     ("meter notifies responses", "meter_emulator/gatt/server.py", "notify_history"),
     ("IHD decodes and stores responses", "ihd_app/service/backfill.py", "on_history"),
-    ("  of which the SQLite upsert and commit", "ihd_app/store/readings.py", "add_profiles"),
+    ("  of which the SQLite upsert and commit", "ihd_app/store/readings.py", "add_raw_profiles"),
 )
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from ihd_app.protocol.history_range import (
+    MAX_RANGE_PERIODS,
     PERIODS_DETAIL,
     HistoryRange,
     RangeError,
@@ -29,7 +30,8 @@ from ihd_app.protocol.zcl import (
 )
 from ihd_app.protocol.zcl.primitives import datetime_to_utc, utc_to_datetime
 from meter_emulator.live_reports import GAS_KWH_PER_M3
-from meter_emulator.simulation.household import SLOT, Household, interval_energy_wh
+from meter_emulator.simulation.household import Household
+from meter_emulator.simulation.profile_log import ProfileLog
 
 
 class HistorySink(Protocol):
@@ -72,7 +74,9 @@ class HalfHourHistory:
         clock: Callable[[], datetime],
         emit: Callable[..., object] = _ignore,
     ) -> None:
-        self._household = household
+        # What the meter keeps, as an ESME keeps 13 months of half hours: a range is read from
+        # it, not computed again for every request.
+        self._log = ProfileLog(household, MAX_RANGE_PERIODS)
         self._server = server
         self._clock = clock
         self._emit = emit
@@ -108,7 +112,13 @@ class HalfHourHistory:
             self._requests.get_nowait()
 
     async def run(self) -> None:
-        """Answer the IHD's requests in turn, until cancelled."""
+        """Fill the profile log (as if the meter had been logging all along), then answer the
+        IHD's requests in turn, until cancelled.
+
+        The log is filled a slice at a time, so the meter's link is served meanwhile; a request
+        that arrives first waits for it (it would have computed the same half hours).
+        """
+        await self._log.fill(self.last_half_hour(0))
         while True:
             await self._answer(await self._requests.get())
 
@@ -152,9 +162,7 @@ class HalfHourHistory:
         return [round(wh) for wh in self._energy(fuel, end, periods)]
 
     def _energy(self, fuel: str, end: datetime, periods: int) -> list[float]:
-        return [
-            interval_energy_wh(self._household, end - SLOT * (n + 1), fuel) for n in range(periods)
-        ]
+        return self._log.energy_wh(fuel, end, periods)
 
     def last_half_hour(self, end_time: int) -> datetime:
         """The end of the last whole half hour, or ``end_time`` (ZCL UTC) if earlier and set."""

@@ -156,7 +156,8 @@ def interval_energy_wh(household: Household, start: datetime, fuel: str) -> floa
 
     Computed from the same model as the live demand, without sampling every second: appliance
     runs and the boiler's duty cycle are integrated exactly, the smooth parts from six samples.
-    Fast enough to serve 13 months of history (about 19,000 half hours per fuel) on request.
+    Fast enough to fill the meter's profile log (:mod:`~meter_emulator.simulation.profile_log`,
+    13 months, about 19,000 half hours per fuel) as it starts, from which history is served.
     """
     if fuel == "gas":
         hour = start.hour + start.minute / 60

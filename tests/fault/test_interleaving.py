@@ -24,8 +24,10 @@ async def test_messages_during_a_backfill_delay_nothing_and_lose_nothing(tmp_pat
         )
         await ihd_events.wait("history.progress", done=0)
         sent = []
+        # About 20 progress events in all (one per commit of eight responses): three messages
+        # spread over the first two thirds of the backfill.
         for n in range(3):
-            await ihd_events.wait_count("history.progress", 2 + 10 * n, timeout=20)
+            await ihd_events.wait_count("history.progress", 2 + 5 * n, timeout=20)
             sent.append(
                 stack.meter.operator.send(
                     "dno",

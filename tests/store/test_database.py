@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from ihd_app.core.model import MessageState, OutboxKind
+from ihd_app.core.readings import Fuel
 from ihd_app.store.database import (
     DATABASE_FILE,
     MIGRATIONS,
@@ -17,10 +19,12 @@ from ihd_app.store.database import (
 )
 from ihd_app.store.messages import MessageRepository
 from ihd_app.store.outbox import Outbox
+from ihd_app.store.readings import ReadingsRepository
 from ihd_app.store.replay_counters import SqliteReplayCounters
 from tests.store.conftest import make_message
 from tests.support import NOW
 
+HALF_HOUR = timedelta(minutes=30)
 NEW_TABLES = {
     "messages",
     "message_history",
@@ -41,7 +45,7 @@ def _tables(db: Database) -> set[str]:
 
 
 def test_fresh_database_has_the_latest_schema(db: Database) -> None:
-    assert db.schema_version == len(MIGRATIONS) == 2
+    assert db.schema_version == len(MIGRATIONS) == 3
     assert _tables(db) >= NEW_TABLES | {"replay_counters"}
 
 
@@ -61,6 +65,36 @@ def test_version_1_file_is_upgraded_keeping_its_replay_counters(tmp_path: Path) 
         assert MessageRepository(new).get("a1b2c3") == make_message()
 
 
+def test_version_2_file_loses_the_interval_index_by_start_keeping_its_intervals(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / DATABASE_FILE
+    end = NOW.replace(minute=0, second=0, microsecond=0)
+    with Database(path, MIGRATIONS[:2]) as old:
+        ReadingsRepository(old).add_profile(Fuel.GAS, end, HALF_HOUR, [0.5, 0.25], "history")
+        assert "intervals_by_start" in _indexes(old)
+    with Database(path) as new:
+        assert new.schema_version == 3
+        assert "intervals_by_start" not in _indexes(new)
+        readings = ReadingsRepository(new)
+        assert [i.kwh for i in readings.intervals(Fuel.GAS, end - HALF_HOUR * 2, end)] == [
+            0.25,
+            0.5,
+        ]
+        # Pruning, its only user, goes by the primary key (one range per fuel) instead.
+        plan = new.connection.execute(
+            "EXPLAIN QUERY PLAN DELETE FROM intervals WHERE fuel = ? AND start_us < ?",
+            ("gas", 0),
+        ).fetchall()
+        assert any("PRIMARY KEY" in row[-1] for row in plan)
+        assert readings.prune(end) == 2
+
+
+def _indexes(db: Database) -> set[str]:
+    rows = db.connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+    return {name for (name,) in rows}
+
+
 def test_failed_migration_is_rolled_back_alone(tmp_path: Path) -> None:
     path = tmp_path / DATABASE_FILE
     Database(path, MIGRATIONS[:1]).close()
@@ -68,7 +102,8 @@ def test_failed_migration_is_rolled_back_alone(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="already exists"):
         Database(path, broken)
     with Database(path) as reopened:
-        # Each migration is its own transaction: 2 was applied, the broken 3 left no trace.
+        # Each migration is its own transaction: the last good one was applied, the broken one
+        # after it left no trace.
         assert reopened.schema_version == len(MIGRATIONS)
         assert _tables(reopened) >= NEW_TABLES
         assert "extra" not in _tables(reopened)

@@ -122,6 +122,39 @@ def test_a_profile_is_stored_as_its_intervals(db: Database) -> None:
     assert repository.add_profile(Fuel.GAS, end, HALF_HOUR, [1.0], "live") == 0
 
 
+@pytest.mark.parametrize(("fuel", "wh_per_unit"), [(Fuel.GAS, 11.2203), (Fuel.ELECTRICITY, 1.0)])
+def test_a_raw_profile_is_stored_as_the_same_kwh_to_the_last_bit(
+    db: Database, fuel: Fuel, wh_per_unit: float
+) -> None:
+    """add_raw_profiles (wire values; SQLite computes each start and kWh) stores exactly what
+    add_profiles stores for the kWh computed in Python, and history still replaces live."""
+    rng = random.Random(3)
+    end = YEAR_START + timedelta(days=20)
+    blocks = [
+        (fuel, end - HALF_HOUR * 255 * n, [rng.randrange(1 << 24) for _ in range(255)])
+        for n in range(3)
+    ]
+    blocks.append((fuel, end - HALF_HOUR * 765, [0, 1, 999, (1 << 24) - 1]))
+    raw = ReadingsRepository(db)
+    python_kwh = Database(db.path.with_name("python-kwh.sqlite3"))
+    scaled = ReadingsRepository(python_kwh)
+    live = Interval(fuel, end - HALF_HOUR, HALF_HOUR, 9.0)
+    raw.add_intervals([live], "live")
+    profiles = [(fuel, end_, values, wh_per_unit) for fuel, end_, values in blocks]
+    assert raw.add_raw_profiles(profiles, HALF_HOUR, "history") == 769
+    kwh = [(f, e, [value * wh_per_unit / 1000 for value in values]) for f, e, values in blocks]
+    scaled.add_profiles(kwh, HALF_HOUR, "history")
+    stored = raw.intervals(fuel, YEAR_START, YEAR_END)
+    assert len(stored) == 769
+    assert stored == scaled.intervals(fuel, YEAR_START, YEAR_END)
+    assert [i.kwh.hex() for i in stored] == [
+        i.kwh.hex() for i in scaled.intervals(fuel, YEAR_START, YEAR_END)
+    ]
+    assert raw.count(fuel, "live") == 0
+    assert raw.add_raw_profiles([(fuel, end, [5], 1.0)], HALF_HOUR, "live") == 0
+    python_kwh.close()
+
+
 def test_a_year_of_half_hours_is_written_in_one_transaction(db: Database) -> None:
     intervals = _half_hours(Fuel.ELECTRICITY, YEAR_START, YEAR_END, 0)
     assert len(intervals) == 19_008
