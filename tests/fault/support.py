@@ -100,9 +100,14 @@ async def programs() -> AsyncIterator[Programs]:
 
 
 async def crash(program: Program) -> None:
-    """``kill -9``: no clean-up of any kind."""
+    """``kill -9``: no clean-up of any kind.
+
+    What the program wrote before it died is still in the pipe and is read: a reply it handled
+    and logged in its last moments, after the event the test killed it on, would otherwise look
+    lost (the display, which saw it confirmed, does not send it again).
+    """
     program.kill()
-    await program.process.wait()
+    await program.exited()
 
 
 def field_values(events: Iterable[dict[str, Any]], name: str, field: str) -> list[Any]:
