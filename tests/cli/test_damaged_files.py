@@ -18,7 +18,7 @@ import pytest
 
 from ihd_app.protocol.resources import vectors_directory
 from ihd_app.protocol.set_aside import SET_ASIDE_EVENT, bond_file_problem, set_aside
-from ihd_app.store.database import DATABASE_FILE, Database
+from ihd_app.store.database import DATABASE_FILE, MIGRATIONS, Database
 from tests.e2e.programs import BIN, Program, free_port, headless_args
 
 DAMAGED_BONDS = {
@@ -245,6 +245,6 @@ def test_a_database_of_a_newer_program_is_refused_not_set_aside(tmp_path: Path) 
     assert result.returncode == 1
     assert result.stderr == (
         f"ihd: error: {tmp_path / DATABASE_FILE} has schema version 99, newer than this "
-        "program's 2; upgrade the program instead\n"
+        f"program's {len(MIGRATIONS)}; upgrade the program instead\n"
     )
     assert not list(tmp_path.glob("*.corrupt-*"))
