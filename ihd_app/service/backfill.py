@@ -187,16 +187,20 @@ class HistoryBackfill:
         signer = self._signer()
         if not self._plan or signer is None:
             return False
-        fuel, cursor, periods = self._plan[0]
+        planned = self._plan.popleft()
+        fuel, cursor, periods = planned
         endpoint = Endpoint.GAS if fuel is Fuel.GAS else Endpoint.ELECTRICITY
         envelope = signer.sign(range_request(endpoint, cursor, periods))
-        self._ledger.asked(fuel, cursor, periods)
+        # Recorded, and taken off the plan, before it is written: the meter's answer may come
+        # in before the write's acknowledgement (over BlueZ it does), and the last answer must
+        # then find nothing left to wait for, or it is never committed.
+        asked = self._ledger.asked(fuel, cursor, periods)
         try:
             await link.send(envelope)
         except LinkError:
-            self._ledger.withdraw()
+            if self._ledger.withdraw(asked):
+                self._plan.appendleft(planned)
             raise
-        self._plan.popleft()
         self._last_heard = self._clock()
         return True
 

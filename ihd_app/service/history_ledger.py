@@ -22,7 +22,7 @@ def _slot(moment: datetime) -> int:
 
 
 @dataclass(eq=False)
-class _Asked:
+class AskedRange:
     """One request's half hours not received yet, as sorted, disjoint [first, end) runs of
     half-hour numbers (compared by identity: two requests may be equal)."""
 
@@ -70,7 +70,7 @@ class HistoryLedger:
     """The backfill's requests in flight, in the order they were sent, and their half hours."""
 
     def __init__(self) -> None:
-        self._asked: list[_Asked] = []
+        self._asked: list[AskedRange] = []
 
     @property
     def waiting(self) -> bool:
@@ -86,19 +86,25 @@ class HistoryLedger:
         """Forget every request (the link dropped: the next plan starts from what is stored)."""
         self._asked.clear()
 
-    def asked(self, fuel: Fuel, end: datetime, periods: int) -> None:
-        """A request for the ``periods`` half hours of ``fuel`` before ``end`` is being sent.
+    def asked(self, fuel: Fuel, end: datetime, periods: int) -> AskedRange:
+        """A request for the ``periods`` half hours of ``fuel`` before ``end`` is being sent;
+        returns what :meth:`withdraw` takes should its write fail.
 
         Recorded before it is written: the meter's first response may come in before the
         write's acknowledgement does.
         """
         last = _slot(end)
-        self._asked.append(_Asked(fuel, last - periods, [(last - periods, last)]))
+        asked = AskedRange(fuel, last - periods, [(last - periods, last)])
+        self._asked.append(asked)
+        return asked
 
-    def withdraw(self) -> None:
-        """The request recorded last was not delivered: nothing will answer it."""
-        if self._asked:
-            self._asked.pop()
+    def withdraw(self, asked: AskedRange) -> bool:
+        """The request ``asked`` was not delivered: nothing will answer it. Whether it was still
+        waiting (an answer that came in despite the failed write has already finished it)."""
+        if asked in self._asked:
+            self._asked.remove(asked)
+            return True
+        return False
 
     def arrived(self, fuel: Fuel, end: datetime, count: int, *, complete: bool) -> Arrival:
         """A response brought the ``count`` half hours of ``fuel`` before ``end``.

@@ -221,3 +221,25 @@ async def test_a_reconnection_long_after_the_last_answer_is_not_taken_for_a_stal
     assert await first
     assert display.named("history.stalled") == []
     assert PERIODS_DETAIL in display.link.sent[-1].details, "still a range"
+
+
+async def test_an_answer_that_overtakes_its_write_confirmation_still_completes_the_backfill(
+    display: _Display,
+) -> None:
+    # Over BlueZ the meter's notification can reach the display before the ATT write response
+    # of the request it answers (seen in the guest under load): the last answer then arrives
+    # while the request is still being written. It must be stored and counted, not left
+    # waiting for a commit that nothing would trigger until the next half hour.
+    @dataclass
+    class _AnsweringLink(_Link):
+        async def send(self, envelope: _Request) -> None:
+            self.sent.append(envelope)
+            display.answer(envelope)  # before the write is confirmed
+
+    display.link = _AnsweringLink()
+    display.backfill.begin()
+    total = display.backfill.progress.total
+    assert len(await display.send_all()) == 2
+    assert display.backfill.progress.done == total
+    assert not display.backfill.progress.running
+    assert display.named("history.done") == [{"intervals": total}]

@@ -63,9 +63,23 @@ def test_requests_in_flight_are_counted_separately_per_fuel() -> None:
 
 
 def test_an_undelivered_request_is_withdrawn_and_a_drop_forgets_all() -> None:
-    ledger = _asked((Fuel.ELECTRICITY, END, 300), (Fuel.GAS, END, 300))
-    ledger.withdraw()
+    ledger = HistoryLedger()
+    ledger.asked(Fuel.ELECTRICITY, END, 300)
+    gas = ledger.asked(Fuel.GAS, END, 300)
+    assert ledger.withdraw(gas)
     assert ledger.outstanding == 300
     assert ledger.arrived(Fuel.GAS, END, 255, complete=True).new == 0
     ledger.clear()
+    assert not ledger.waiting
+
+
+def test_a_request_answered_before_its_write_failed_is_not_withdrawn() -> None:
+    # The answer finished it; withdrawing must not take another request off in its place.
+    ledger = HistoryLedger()
+    electricity = ledger.asked(Fuel.ELECTRICITY, END, 300)
+    gas = ledger.asked(Fuel.GAS, END, 255)
+    ledger.arrived(Fuel.GAS, END, 255, complete=True)
+    assert not ledger.withdraw(gas)
+    assert ledger.outstanding == 300
+    assert ledger.withdraw(electricity)
     assert not ledger.waiting
