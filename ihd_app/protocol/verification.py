@@ -22,51 +22,37 @@ Checks run in this order, and the first that fails gives the verdict's reason:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
 from pathlib import PurePath
-from typing import Any
-
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from ihd_app.protocol.envelope.claims import Claims
-from ihd_app.protocol.envelope.cose import (
-    ParsedEnvelope,
-    parse_envelope,
-    signature_is_valid,
-    verification_key,
-)
+from ihd_app.protocol.envelope.cose import ParsedEnvelope, parse_envelope, signature_is_valid
 from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.message_types import Command, Flow, MessageType, message_type
-from ihd_app.protocol.pki.certificates import CertificateSummary, load_certificate
+from ihd_app.protocol.pki.certificates import CertificateSummary
 from ihd_app.protocol.pki.roles import Role
 from ihd_app.protocol.pki.trust_store import TrustStore
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.replay import ReplayCounters
+from ihd_app.protocol.signer_lookup import (
+    SessionSigners,
+    SignerLookup,
+    SignerRefused,
+    certificate_id_of_der,
+)
 from ihd_app.protocol.zcl.unit import Unit, decode_unit
 
 #: Clocks of a meter and a display drift; a minute either way is not an attack.
 DEFAULT_CLOCK_SKEW_S = 60
-
-#: Signers remembered per verifier; a display hears from a handful of operators and one meter.
-SIGNER_CACHE_SIZE = 64
 
 #: Looks up who originated a displayed message, by message id, so only they may cancel it.
 MessageOwnerLookup = Callable[[int], str | None]
 #: Whether the recipient opened the session ``(display id, session id)`` with that display in
 #: the link's handshake (:mod:`ihd_app.protocol.session`).
 SessionLookup = Callable[[str, str], bool]
-#: The DER certificate a link's handshake verified for ``kid`` in the session an envelope names
-#: (``None`` when it names none, as the meter's own messages do), or ``None``. Within a session
-#: envelopes may carry the ``kid`` alone (docs/protocol.md §5.3); the certificate is the one the
-#: recipient checked in that session's handshake, never one merely seen in an earlier envelope.
-SessionSigners = Callable[[bytes, str | None], bytes | None]
 #: Display types exempt from the session check: the handshake's own hello opens the session.
 _SESSIONLESS: frozenset[str] = frozenset({"session.hello"})
 
@@ -132,30 +118,6 @@ class Verdict:
         return result
 
 
-class _Source(Enum):
-    """Where the verifier found a signer's certificate."""
-
-    EMBEDDED = "embedded"
-    TRUST_STORE = "trust-store"
-    SESSION = "session"
-
-
-@dataclass(frozen=True)
-class _Signer:
-    """What a certificate tells the verifier, worked out once per certificate and trust store.
-
-    Only facts that cannot change while the trust store is the same are kept; the validity
-    period is still compared with the clock on every message.
-    """
-
-    certificate: x509.Certificate
-    summary: CertificateSummary
-    key: Any
-    chains_to_root: bool
-    revoked: bool
-    source: _Source
-
-
 def _reject(reason: Reason, detail: str, claims: Claims | None = None) -> Verdict:
     return Verdict(reason=reason, detail=detail, claims=claims)
 
@@ -210,7 +172,7 @@ class Verifier:
         self._message_owner = message_owner
         self._sessions = sessions
         self._session_signers = session_signers
-        self._signers: dict[bytes, _Signer] = {}
+        self._signers = SignerLookup(trust, session_signers)
 
     @property
     def trust(self) -> TrustStore:
@@ -240,10 +202,9 @@ class Verifier:
             return _reject(exc.reason, exc.detail)
         claims = envelope.claims
 
-        signer_or_verdict = self._signer(envelope)
-        if isinstance(signer_or_verdict, Verdict):
-            return signer_or_verdict
-        known = signer_or_verdict
+        known = self._signers.find(envelope)
+        if isinstance(known, SignerRefused):
+            return _reject(known.reason, known.detail, claims)
         certificate, signer = known.certificate, known.summary
 
         if not signature_is_valid(envelope, known.key):
@@ -347,106 +308,6 @@ class Verifier:
             message=VerifiedMessage(claims, signer, role, spec, unit, envelope),
         )
 
-    def _signer(self, envelope: ParsedEnvelope) -> _Signer | Verdict:
-        cached = self._signers.get(envelope.kid)
-        # A certificate learnt from an envelope's x5chain only stands for envelopes that embed
-        # it again; one without a certificate must be signed by a signer of the trust store or
-        # by the one the handshake of the session it names verified, else it is from an
-        # unknown signer, whatever was seen before.
-        if cached is not None and self._still_stands(cached, envelope):
-            return cached
-        found = self._signer_certificate(envelope)
-        if isinstance(found, Verdict):
-            return found
-        certificate, source = found
-        try:
-            key = verification_key(certificate, envelope.kid)
-        except ValueError:
-            return _reject(
-                Reason.BAD_SIGNATURE, "the signer's key cannot check ES256", envelope.claims
-            )
-        known = _Signer(
-            certificate=certificate,
-            summary=CertificateSummary.of(certificate),
-            key=key,
-            chains_to_root=self._trust.issuing_root(certificate) is not None,
-            revoked=self._trust.is_revoked(certificate),
-            source=source,
-        )
-        if len(self._signers) >= SIGNER_CACHE_SIZE:
-            # Forget the oldest: a flood of rogue certificates must not evict everyone at once.
-            del self._signers[next(iter(self._signers))]
-        self._signers[envelope.kid] = known
-        return known
-
-    def _still_stands(self, cached: _Signer, envelope: ParsedEnvelope) -> bool:
-        """Whether a remembered signer may check ``envelope`` without looking it up again."""
-        if envelope.certificate_der is not None:
-            return certificate_id_of_der(envelope.certificate_der) == envelope.kid
-        if cached.source is _Source.TRUST_STORE:
-            return True
-        # The session it was verified in may have ended, or the envelope may name another.
-        return cached.source is _Source.SESSION and self._session_certificate(envelope) is not None
-
-    def _session_certificate(self, envelope: ParsedEnvelope) -> bytes | None:
-        if self._session_signers is None:
-            return None
-        session = envelope.claims.details.get("session")
-        der = self._session_signers(envelope.kid, session if isinstance(session, str) else None)
-        if der is None or certificate_id_of_der(der) != envelope.kid:
-            return None
-        return der
-
-    def _signer_certificate(
-        self, envelope: ParsedEnvelope
-    ) -> tuple[x509.Certificate, _Source] | Verdict:
-        claims = envelope.claims
-        found = self._find_certificate(envelope)
-        if isinstance(found, Verdict):
-            return found
-        certificate, source = found
-        try:
-            # Parsed lazily: a certificate can be well-formed DER around a key that is not.
-            key = certificate.public_key()
-        except (ValueError, UnsupportedAlgorithm):
-            return _reject(
-                Reason.MALFORMED, "the signer certificate's public key cannot be read", claims
-            )
-        if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
-            return _reject(Reason.BAD_SIGNATURE, "the signer's key is not a P-256 key", claims)
-        return certificate, source
-
-    def _find_certificate(
-        self, envelope: ParsedEnvelope
-    ) -> tuple[x509.Certificate, _Source] | Verdict:
-        claims = envelope.claims
-        if envelope.certificate_der is None:
-            known = self._trust.find_signer(envelope.kid)
-            if known is not None:
-                return known, _Source.TRUST_STORE
-            der = self._session_certificate(envelope)
-            if der is None:
-                return _reject(
-                    Reason.UNKNOWN_SIGNER,
-                    f"no certificate is known for key id {envelope.kid.hex()[:16]}...: none is "
-                    "embedded, none is in the trust store and no handshake of this link "
-                    "verified it",
-                    claims,
-                )
-            source = _Source.SESSION
-        else:
-            der, source = envelope.certificate_der, _Source.EMBEDDED
-            if certificate_id_of_der(der) != envelope.kid:
-                return _reject(
-                    Reason.BAD_SIGNATURE,
-                    "the embedded certificate is not the one the key id (kid) names",
-                    claims,
-                )
-        try:
-            return load_certificate(der), source
-        except ValueError:
-            return _reject(Reason.MALFORMED, "the embedded certificate is not DER X.509", claims)
-
     def _authorise(
         self, claims: Claims, signer: CertificateSummary
     ) -> tuple[Role, MessageType] | Verdict:
@@ -519,11 +380,6 @@ class Verifier:
                 claims,
             )
         return unit
-
-
-def certificate_id_of_der(der: bytes) -> bytes:
-    """SHA-256 of DER bytes (the ``kid`` of the certificate they encode)."""
-    return hashlib.sha256(der).digest()
 
 
 def _iso(timestamp: int) -> str:
