@@ -21,10 +21,11 @@ from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
 from ihd_app.ui.capture import grab_live
-from ihd_app.ui.live_screenshots import STEP_TIMEOUT_S, run_offscreen, until
+from ihd_app.ui.live_screenshots import run_offscreen, until
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.screens.developer.inspector_tab import EXAMPLE_HEX
 from ihd_app.ui.screens.developer.screen import DeveloperScreen
+from ihd_app.ui.screenshot_day import STEP_TIMEOUT_S
 from ihd_app.ui.settings import UiSettings
 from meter_emulator.config import MeterConfig
 from meter_emulator.runtime import MeterRuntime

@@ -29,7 +29,6 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +38,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from ihd_app.core.readings import Fuel
-from ihd_app.protocol.compose import MessageRequest, compose
-from ihd_app.protocol.envelope import sign_envelope
-from ihd_app.protocol.envelope.claims import DetailValue
-from ihd_app.protocol.envelope.compose import new_claims
 from ihd_app.protocol.events import EventLog, EventWaiter
-from ihd_app.protocol.pki import Identity, load_identity
 from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
-from ihd_app.protocol.resources import demo_pki_dir
-from ihd_app.protocol.zcl import Endpoint, Importance
 from ihd_app.service.api import UsageRange
 from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
@@ -63,27 +55,20 @@ from ihd_app.ui.screens.security_log import SecurityLogScreen
 from ihd_app.ui.screens.settings import SettingsScreen
 from ihd_app.ui.screens.tariff import TariffScreen
 from ihd_app.ui.screens.usage import UsageScreen
+from ihd_app.ui.screenshot_day import STEP_TIMEOUT_S, Signers, forge, gas_off, send_the_day
 from ihd_app.ui.settings import UiSettings, Unit
 from ihd_app.ui.theme import ThemeName
-from meter_emulator.attacks.forgery import AttackContext, attack
 from meter_emulator.config import MeterConfig
 from meter_emulator.runtime import MeterRuntime
 
 SMALL, LARGE = (800, 480), (1280, 800)
 FORM_FACTORS = (SMALL, LARGE)
 LEFT = Qt.MouseButton.LeftButton
-#: The supplier's time-of-use structure (local wall-clock times), signed in the details.
-TOU_BANDS: list[DetailValue] = [
-    {"name": "Off-peak", "start": "00:30", "end": "07:30", "pence_per_kwh": 9.5},
-    {"name": "Peak", "start": "16:00", "end": "19:00", "pence_per_kwh": 38.2},
-]
 #: Live readings to wait for before picturing the screens (the meter reports once a second):
 #: a few minutes of the live chart.
 LIVE_READINGS = 150
 #: How long the pictured Scan listens (the virtual meter answers at once).
 SCAN_SECONDS = 2.0
-#: Waiting longer than this for the stack means something is broken.
-STEP_TIMEOUT_S = 60.0
 
 
 async def until(predicate: Callable[[], bool], timeout: float = STEP_TIMEOUT_S) -> None:
@@ -91,42 +76,6 @@ async def until(predicate: Callable[[], bool], timeout: float = STEP_TIMEOUT_S) 
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.05)  # a poll of widget state, on the running loop
-
-
-class Signers:
-    """Signs genuine envelopes for the meter to pass on, each signer with its own counter."""
-
-    def __init__(self, meter_id: str) -> None:
-        self.meter_id = meter_id
-        self._identities: dict[str, Identity] = {}
-        self._counters: dict[str, int] = {}
-
-    def identity(self, name: str) -> Identity:
-        """The demo PKI's identity ``name`` (dno, gdn, supplier, meter, rogue-dno...)."""
-        if name not in self._identities:
-            self._identities[name] = load_identity(demo_pki_dir(), name)
-        return self._identities[name]
-
-    def sign(self, signer: str, request: MessageRequest) -> bytes:
-        """``request`` signed by ``signer``, addressed to the meter, with its next counter."""
-        identity = self.identity(signer)
-        counter = self._counters[signer] = self._counters.get(signer, 0) + 1
-        payload, details = compose(request)
-        claims = new_claims(
-            identity,
-            request.type_name,
-            self.meter_id,
-            counter,
-            issued_at=datetime.now(UTC),
-            details=details,
-        )
-        return sign_envelope(identity, claims, payload)
-
-    def forge(self, name: str, text: str) -> bytes:
-        """Attack ``name`` of the attack console on a DNO power-cut notice."""
-        payload, _ = compose(MessageRequest("outage.planned", message_id=0x66, text=text))
-        context = AttackContext(self.identity, self.meter_id, datetime.now(UTC), 1000, payload)
-        return attack(name).build(context)
 
 
 class Shooter:
@@ -214,134 +163,6 @@ async def pair_through_the_meter_screen(window: MainWindow, shooter: Shooter) ->
     yes = getattr(dialog, "yes", None)
     assert isinstance(yes, QWidget), "a numeric comparison was expected"
     await click(yes)
-
-
-async def send_the_day(signers: Signers, meter: MeterRuntime, events: EventWaiter) -> bytes:
-    """Tariffs and messages from every kind of sender; returns an accepted envelope."""
-    now = datetime.now(UTC)
-
-    async def send(signer: str, request: MessageRequest, event: str, **fields: Any) -> bytes:
-        envelope = signers.sign(signer, request)
-        await meter.send_envelope(envelope)
-        await events.wait(event, **fields, timeout=STEP_TIMEOUT_S)
-        return envelope
-
-    # The supplier's time-of-use electricity tariff: a day rate with off-peak and peak bands,
-    # then the tariff's name and standing charge; a flat gas tariff likewise.
-    day_rate = MessageRequest(
-        "tariff.price",
-        message_id=0x5101,
-        price_pence_per_kwh=24.86,
-        rate_label="Day",
-        extra_details={"bands": TOU_BANDS},
-    )
-    await send("supplier", day_rate, "tariff.updated", fuel="electricity", name="Day")
-    standing = MessageRequest(
-        "tariff.price",
-        message_id=0x5102,
-        standing_charge_pence_per_day=53.35,
-        tariff_label="Smart Saver TOU",
-    )
-    await send("supplier", standing, "tariff.updated", name="Smart Saver TOU")
-    gas_rate = MessageRequest(
-        "tariff.price",
-        message_id=0x5103,
-        price_pence_per_kwh=6.24,
-        rate_label="Standard",
-        fuel=Endpoint.GAS,
-    )
-    await send("supplier", gas_rate, "tariff.updated", fuel="gas", name="Standard")
-    gas_standing = MessageRequest(
-        "tariff.price",
-        message_id=0x5104,
-        standing_charge_pence_per_day=31.65,
-        tariff_label="Fixed Gas 12M",
-        fuel=Endpoint.GAS,
-    )
-    await send("supplier", gas_standing, "tariff.updated", name="Fixed Gas 12M")
-
-    outage_day = (now + timedelta(days=4)).replace(hour=9, minute=0, second=0, microsecond=0)
-    outage = MessageRequest(
-        "outage.planned",
-        message_id=0x0D01,
-        text=(
-            f"We are upgrading the network in your street. Your power will be off on "
-            f"{outage_day:%A %d %B} from 09:00 to 13:00. Please switch off sensitive equipment "
-            "beforehand."
-        ),
-        importance=Importance.HIGH,
-        confirmation_required=True,
-        outage_start=outage_day,
-        outage_end=outage_day + timedelta(hours=4),
-    )
-    await send("dno", outage, "message.displayed", id=0x0D01)
-    return await _send_rest(send)
-
-
-async def _send_rest(send: Callable[..., Any]) -> bytes:
-    gas_works = MessageRequest(
-        "gas.message",
-        message_id=0x0601,
-        text=(
-            "Gas main replacement in Elm Road from 1 to 12 December. Your gas supply will not "
-            "be interrupted; expect temporary traffic lights."
-        ),
-        importance=Importance.MEDIUM,
-        fuel=Endpoint.GAS,
-    )
-    await send("gdn", gas_works, "message.displayed", id=0x0601)
-    warning = MessageRequest(
-        "power.threshold-warning",
-        message_id=0x0A01,
-        text=(
-            "Your electricity use has been above 7.0 kW for 5 minutes. Switch something off "
-            "to avoid the supply being limited."
-        ),
-        importance=Importance.MEDIUM,
-        threshold_kw=7.0,
-    )
-    await send("meter", warning, "message.displayed", id=0x0A01)
-    general = MessageRequest(
-        "message.general",
-        message_id=0x5201,
-        text="Your annual energy statement is ready. Log in to your account to read it.",
-        importance=Importance.LOW,
-    )
-    envelope: bytes = await send("supplier", general, "message.displayed", id=0x5201)
-    return envelope
-
-
-async def forge(
-    signers: Signers, meter: MeterRuntime, events: EventWaiter, accepted: bytes
-) -> None:
-    """Forgeries the display must refuse, each with its own reason."""
-    forgeries = [
-        ("role-not-authorised", signers.forge("role-not-authorised", "Power cut tonight 22:00.")),
-        ("bad-signature", signers.forge("bad-signature", "Power cut tonight 22:00.")),
-        ("wrong-target", signers.forge("wrong-target", "Power cut tonight 22:00.")),
-        ("replay", accepted),
-    ]
-    for reason, envelope in forgeries:
-        await meter.send_envelope(envelope)
-        await events.wait("message.rejected", reason=reason, timeout=STEP_TIMEOUT_S)
-
-
-async def gas_off(signers: Signers, meter: MeterRuntime, events: EventWaiter) -> None:
-    """The GDN turns the gas off: critical, acknowledged with a click that reaches the meter."""
-    request = MessageRequest(
-        "gas.supply-disabled",
-        message_id=0x0602,
-        text=(
-            "We have turned off your gas supply because of a reported gas escape nearby. "
-            "Do not turn it back on yourself. An engineer will call; if you smell gas, "
-            "call 0800 111 999."
-        ),
-        importance=Importance.CRITICAL,
-        confirmation_required=True,
-        fuel=Endpoint.GAS,
-    )
-    await meter.send_envelope(signers.sign("gdn", request))
-    await events.wait("message.displayed", id=0x0602, timeout=STEP_TIMEOUT_S)
 
 
 async def acknowledge_takeover(window: MainWindow) -> None:
