@@ -11,6 +11,7 @@ from ihd_app.protocol.resources import demo_pki_dir, demo_trust_dir
 from meter_emulator.faults import Fault
 from meter_emulator.gatt import PairingMode, PairingPolicy
 from meter_emulator.gatt.pairing_window import DEFAULT_AT_START_S
+from meter_emulator.simulation.archetypes import FAMILY_SEMI, HouseholdKind
 
 
 @dataclass
@@ -26,6 +27,8 @@ class MeterConfig:
         pairing_mode: Numeric comparison or passkey display.
         pairing_policy: Who answers pairing questions (GUI, or auto-accept when headless).
         seed: The household's seed.
+        household: What household lives there (``--household``,
+            :mod:`meter_emulator.simulation.archetypes`).
         solar_kw: Peak of the household's solar panels (exported at midday as negative
             demand); 0 for none.
         report_interval_s: Seconds between live readings.
@@ -52,6 +55,7 @@ class MeterConfig:
     pairing_mode: PairingMode = PairingMode.NUMERIC_COMPARISON
     pairing_policy: PairingPolicy | None = None
     seed: int = 1
+    household: HouseholdKind = FAMILY_SEMI
     solar_kw: float = 0.0
     report_interval_s: float = 1.0
     send: tuple[Path, ...] = ()

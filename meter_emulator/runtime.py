@@ -104,7 +104,9 @@ class MeterRuntime:
         self.sim = sim or SimClock(config.speed, config.sim_start, wall=clock)
         self.identity: Identity = load_identity(config.pki_dir, "meter")
         self._identities: dict[str, Identity] = {"meter": self.identity}
-        self.household = Household(seed=config.seed, solar_peak_w=config.solar_kw * 1000)
+        self.household = Household(
+            seed=config.seed, solar_peak_w=config.solar_kw * 1000, kind=config.household
+        )
         self.premises = Premises(self.household)
         #: Damaged data files renamed out of the way, told when the meter starts.
         self._set_aside: list[SetAside] = []

@@ -187,6 +187,8 @@ async def usage_pictures(window: MainWindow, shooter: Shooter) -> None:
     usage.set_span(UsageRange.WEEK)
     usage.set_unit(Unit.KWH)
     await shooter.shot("usage-week-gas")
+    usage.set_span(UsageRange.YEAR)  # the household's year: heating in winter, little in summer
+    await shooter.shot("usage-year-gas")
     usage.set_fuel(Fuel.ELECTRICITY)
     usage.set_span(UsageRange.DAY)
     usage.set_compare(False)

@@ -45,6 +45,12 @@ from meter_emulator.gatt.pairing_window import DEFAULT_AT_START_S, DEFAULT_OPEN_
 from meter_emulator.scenarios.loader import load_scenario, resolve_scenario, shipped_scenarios
 from meter_emulator.scenarios.model import Scenario, ScenarioError
 from meter_emulator.scenarios.times import LONDON, parse_start
+from meter_emulator.simulation.archetypes import (
+    FAMILY_SEMI,
+    HOUSEHOLD_KINDS,
+    HouseholdKind,
+    household_kind,
+)
 from meter_emulator.ui.style import zoom_argument
 
 #: Exit status of a run whose scenario failed.
@@ -89,6 +95,13 @@ def _fault(text: str) -> Fault | str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _household_kind(text: str) -> HouseholdKind:
+    try:
+        return household_kind(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``meter-emulator`` argument parser."""
     parser = OneLineParser(
@@ -127,6 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
         "repeatable (the PKI's 'ihd' is on it from the first start)",
     )
     run.add_argument("--seed", type=int, default=1, help="the household's seed")
+    run.add_argument(
+        "--household",
+        type=_household_kind,
+        default=FAMILY_SEMI,
+        metavar="KIND",
+        help="who lives there: "
+        + "; ".join(f"{kind.name}: {kind.description}" for kind in HOUSEHOLD_KINDS),
+    )
     run.add_argument(
         "--solar-kw",
         type=float,
@@ -302,6 +323,7 @@ def _run_config(args: argparse.Namespace) -> tuple[MeterConfig, Scenario | None]
         btsnoop=args.btsnoop,
         pairing_mode=PairingMode(args.pairing),
         seed=args.seed,
+        household=args.household,
         solar_kw=args.solar_kw,
         send=tuple(args.send),
         speed=speed,
