@@ -9,12 +9,9 @@ The UI and ``ihd --headless`` both drive this one object.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 from ihd_app.core.inbox import Inbox
 from ihd_app.core.model import (
@@ -30,7 +27,6 @@ from ihd_app.core.tariff import cost_pence
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
 from ihd_app.link.meter_link import (
     LinkState,
-    MeterLink,
     ScanResult,
 )
 from ihd_app.link.pairing import PairingAnswers
@@ -57,6 +53,7 @@ from ihd_app.service.config import ServiceConfig
 from ihd_app.service.connection import ConnectionKeeper
 from ihd_app.service.consent import ConsentSharing
 from ihd_app.service.delivery import OutboxDelivery
+from ihd_app.service.developer_panel import DeveloperPanel
 from ihd_app.service.handshake import DisplayHandshake
 from ihd_app.service.inbox_keeper import InboxKeeper
 from ihd_app.service.live_readings import LiveReadings
@@ -65,8 +62,10 @@ from ihd_app.service.meter_time import MeterTime
 from ihd_app.service.pairing import InteractivePairing, ReportedAnswers
 from ihd_app.service.radio_link import RadioLink
 from ihd_app.service.reply_signing import ReplySigning
+from ihd_app.service.retention_keeper import RetentionKeeper
 from ihd_app.service.storage_health import StorageHealth
 from ihd_app.service.tasks import BackgroundTasks
+from ihd_app.service.ticker import Ticker
 from ihd_app.service.usage import usage_intervals
 from ihd_app.store.consents import ConsentRepository
 from ihd_app.store.database import Database
@@ -74,13 +73,14 @@ from ihd_app.store.messages import MessageRepository
 from ihd_app.store.outbox import Outbox
 from ihd_app.store.paired_meter import PairedMeterRepository
 from ihd_app.store.readings import ReadingsRepository
+from ihd_app.store.retention import Pruned
 from ihd_app.store.security_log import SecurityLog
 from ihd_app.store.settings import Settings
 from ihd_app.store.tariffs import TariffRepository
 from ihd_app.store.wipe import wipe_personal_data
 
 
-class IhdService:
+class IhdService(DeveloperPanel):
     """The display's application service (implements :class:`IhdServiceApi`).
 
     Args:
@@ -192,6 +192,20 @@ class IhdService:
             storage_failed=self._storage.failed,
             clock=clock,
         )
+        self._retention = RetentionKeeper(
+            self.db, emit=emit, pruned=self._pruned, storage_failed=self._storage.failed
+        )
+        self._ticker = Ticker(
+            clock,
+            writes=(
+                lambda _now: self._pipeline.store_waiting(),
+                self._inbox.tick,
+                self._backfill.refresh,
+                self._retention.check,
+            ),
+            then=(self._readings.prune,),
+            storage_failed=self._tick_failed,
+        )
         self._consent = ConsentSharing(
             self.consent_store,
             self.outbox,
@@ -255,10 +269,10 @@ class IhdService:
             if self.db.set_aside is not None:
                 # Told once the window (or --headless) listens: the database opened before.
                 self.events.emit(SET_ASIDE_EVENT, **self.db.set_aside.event_fields())
-        self.readings_store.maintain(self._clock())
+        self._retention.check(self._clock())
         self._signing.resume(self.paired.get())
         self._readings.totals.resume()
-        self._tasks.spawn(self._tick_loop(), "inbox-tick")
+        self._tasks.spawn(self._ticker.run(), "inbox-tick")
         self._tasks.spawn(self._delivery.run(), "outbox")
         if self.config.auto_ack:
             self._inbox.acknowledge_displayed()
@@ -361,11 +375,6 @@ class IhdService:
 
     # -- actions -----------------------------------------------------------------------------
 
-    @property
-    def link(self) -> MeterLink | None:
-        """The MeterLink, while the radio is open."""
-        return self._radio_link.link
-
     async def scan(self, timeout_s: float = 5.0) -> Sequence[ScanResult]:
         """Look for meters.
 
@@ -434,21 +443,16 @@ class IhdService:
         for topic in (Topic.INBOX, Topic.SECURITY_LOG, Topic.READING, Topic.CONSENT, Topic.LINK):
             self._notify(topic)
 
-    # -- the clock ---------------------------------------------------------------------------
+    def _tick_failed(self, exc: sqlite3.Error) -> None:
+        self._inbox.reload()
+        self._storage.failed(exc)
 
-    async def _tick_loop(self) -> None:
-        while True:
-            # A timer: messages start and expire on the clock.
-            await asyncio.sleep(1.0)
-            now = self._clock()
-            try:
-                self._pipeline.store_waiting()
-                self._inbox.tick(now)
-                self._backfill.refresh(now)
-            except sqlite3.Error as exc:
-                self._inbox.reload()
-                self._storage.failed(exc)
-            self._readings.prune(now)
+    def _pruned(self, deleted: Pruned) -> None:
+        if deleted.messages:
+            self._inbox.reload()
+            self._notify(Topic.INBOX)
+        if deleted.security_events:
+            self._notify(Topic.SECURITY_LOG)
 
     def _connected(self) -> bool:
         link = self.link
@@ -473,33 +477,3 @@ class IhdService:
             self._signing.address_to(verified.meter_id, verified.session)
         self._backfill.reconnected()
         self._delivery.wake()
-
-    # -- developer panel (read-only GATT, event records, HCI capture) -------------------------
-
-    async def gatt_table(self) -> Sequence[developer.GattServiceInfo]:
-        return await developer.gatt_table(self.link)
-
-    async def read_characteristic(self, uuid: str) -> developer.CharacteristicValue:
-        return await developer.read_characteristic(self.link, uuid)
-
-    def recent_events(self) -> Sequence[dict[str, Any]]:
-        return developer.snapshot(getattr(self, "_recent_events", None))
-
-    def subscribe_events(self, listener: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
-        return self.events.subscribe(listener)
-
-    @property
-    def capture(self) -> developer.CaptureState:
-        return developer.capture_state(
-            self.config.radio, self._radio_link.radio, self.config.data_dir
-        )
-
-    def start_capture(self, path: Path) -> None:
-        developer.start_capture(self.config.radio, self._radio_link.radio, path)
-        self.events.emit("capture.started", path=str(path))
-
-    def stop_capture(self) -> None:
-        path = developer.stop_capture(self._radio_link.radio)
-        if path is not None:
-            size = path.stat().st_size if path.exists() else 0
-            self.events.emit("capture.stopped", path=str(path), bytes=size)
