@@ -10,11 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ihd_app.protocol.zcl import SupplyStatus
+
 
 class AmbientLevel(StrEnum):
     """Traffic-light level."""
 
     UNKNOWN = "unknown"
+    #: The electricity supply is off (a power cut, or the meter's switch open): no lamp is lit,
+    #: for no use is not low use.
+    SUPPLY_OFF = "supply-off"
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
@@ -27,6 +32,7 @@ class AmbientLevel(StrEnum):
 
 _LABELS = {
     AmbientLevel.UNKNOWN: "No reading yet",
+    AmbientLevel.SUPPLY_OFF: "Supply off",
     AmbientLevel.LOW: "Low use",
     AmbientLevel.MEDIUM: "Medium use",
     AmbientLevel.HIGH: "High use",
@@ -46,8 +52,13 @@ class AmbientThresholds:
     high_kw: float = 1.5
 
 
-def ambient_level(demand_kw: float | None, thresholds: AmbientThresholds) -> AmbientLevel:
-    """The level of ``demand_kw`` (``None``: no reading yet)."""
+def ambient_level(
+    demand_kw: float | None, thresholds: AmbientThresholds, supply: SupplyStatus | None = None
+) -> AmbientLevel:
+    """The level of ``demand_kw`` (``None``: no reading yet), with the supply switch's state as
+    the meter last reported it."""
+    if supply in (SupplyStatus.OFF, SupplyStatus.ARMED):
+        return AmbientLevel.SUPPLY_OFF
     if demand_kw is None:
         return AmbientLevel.UNKNOWN
     if demand_kw < thresholds.low_kw:

@@ -15,7 +15,7 @@ from ihd_app.link.meter_link import LinkState
 from ihd_app.protocol.zcl import SupplyStatus
 from ihd_app.service.api import IhdServiceApi
 from ihd_app.ui import pricing, text
-from ihd_app.ui.ambient import AmbientThresholds, ambient_level
+from ihd_app.ui.ambient import AmbientLevel, AmbientThresholds, ambient_level
 
 #: Today's kWh and pounds of a fuel (``None`` without history), as Home computes them.
 TodayUsage = Callable[[IhdServiceApi, Fuel, datetime], tuple[float, float] | None]
@@ -95,9 +95,11 @@ def _fuel(
         tariff = service.tariff(fuel)
         band = pricing.band_at(tariff, now) if tariff else None
         cost = pricing.pounds_per_hour(reading.demand_w, band)
+        ambient_now = ambient_level(reading.demand_w / 1000, ambient, reading.supply)
+        # With the supply off, the sentence below says so; "low use" would mislead.
         level = (
-            f" ({ambient_level(reading.demand_w / 1000, ambient).label.lower()})"
-            if fuel is Fuel.ELECTRICITY
+            f" ({ambient_now.label.lower()})"
+            if fuel is Fuel.ELECTRICITY and ambient_now is not AmbientLevel.SUPPLY_OFF
             else ""
         )
         costing = "" if cost is None else f", costing {per_hour(cost)}"

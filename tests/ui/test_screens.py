@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor
 
 from ihd_app.core.readings import Fuel, Reading
 from ihd_app.link.meter_link import LinkState
+from ihd_app.protocol.zcl import SupplyStatus
 from ihd_app.ui.ambient import AmbientLevel
 from ihd_app.ui.screens.home import HomeScreen, today_usage
 from ihd_app.ui.screens.messages import MessagesScreen
@@ -52,6 +53,21 @@ def test_home_shows_live_cost_today_price_and_link(qtbot: Any, open_window: Any)
     meter.set_link(LinkState.IDLE)
     qtbot.waitUntil(lambda: home.badge.kind == "bad")
     assert "Not connected" in home.badge.text()
+
+
+def test_a_power_cut_lights_no_lamp_and_says_the_supply_is_off(
+    qtbot: Any, open_window: Any
+) -> None:
+    # No use during a power cut is not low use: a green light would tell the household all is
+    # well when nothing works.
+    _service, meter, window = _window(open_window)
+    home = window.screen_of(HomeScreen)
+    meter.inject_reading(Reading(Fuel.ELECTRICITY, DEMO_NOW, 0.0, 1.0, SupplyStatus.OFF))
+    qtbot.waitUntil(lambda: home.light.level is AmbientLevel.SUPPLY_OFF)
+    assert home.ambient_label.text() == "Supply off"
+    meter.inject_reading(Reading(Fuel.ELECTRICITY, DEMO_NOW, 150.0, 1.0, SupplyStatus.ON))
+    qtbot.waitUntil(lambda: home.light.level is AmbientLevel.LOW)
+    assert home.ambient_label.text().startswith("Low use\n0.15 kW")
 
 
 def test_messages_without_confirmation_have_no_acknowledge(qtbot: Any, open_window: Any) -> None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from ihd_app.core.readings import Fuel
 from ihd_app.service.api import IhdServiceApi, Topic, UsageRange
 from ihd_app.ui import periods, pricing, text
-from ihd_app.ui.ambient import ambient_level
+from ihd_app.ui.ambient import AmbientLevel, ambient_level
 from ihd_app.ui.context import UiContext
 from ihd_app.ui.read_aloud import ReadAloudButton
 from ihd_app.ui.screens.base import Screen
@@ -172,12 +172,15 @@ class HomeScreen(Screen):
             if electricity is not None and electricity.demand_w is not None
             else None
         )
-        level = ambient_level(demand_kw, self.context.settings.ambient)
+        supply = electricity.supply if electricity is not None else None
+        level = ambient_level(demand_kw, self.context.settings.ambient, supply)
         self.light.set_level(level)
         # "now" goes on a small panel, where the card is too narrow for it.
         now_word = "" if self.context.theme.sizes.compact else " now"
         self.ambient_label.setText(
-            level.label if demand_kw is None else f"{level.label}\n{demand_kw:.2f} kW{now_word}"
+            level.label
+            if demand_kw is None or level is AmbientLevel.SUPPLY_OFF
+            else f"{level.label}\n{demand_kw:.2f} kW{now_word}"
         )
 
     def _show_prices(self, now: datetime) -> None:
