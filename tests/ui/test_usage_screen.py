@@ -99,3 +99,23 @@ def test_a_year_of_ten_second_readings_is_downsampled(usage: tuple[Any, UsageScr
     screen.chart.show_line(x, y, "kW")
     shown_x, _shown_y = item.getData()
     assert len(shown_x) < count / 50
+
+
+@pytest.mark.parametrize("span", [UsageRange.LIVE, UsageRange.DAY, UsageRange.YEAR])
+def test_costs_before_any_tariff_say_so_instead_of_charting_nothing(
+    qtbot: Any, open_window: Any, span: UsageRange
+) -> None:
+    service, _meter, clock = make_service(demo=False)
+    window = open_window(service, clock)
+    screen = window.show_kind(UsageScreen)
+    assert isinstance(screen, UsageScreen)
+    qtbot.mouseClick(screen.range_buttons[span], LEFT)
+    qtbot.mouseClick(screen.unit_buttons[Unit.POUNDS], LEFT)
+    assert screen.summary.text().startswith("No electricity tariff yet")
+    x, _y = screen.chart.current.getOriginalDataset()
+    assert x is None or len(x) == 0
+    # The cost axis runs from £0, not from -£1000 to £1000 around nothing.
+    low, high = screen.chart.plot.getPlotItem().getViewBox().viewRange()[1]
+    assert (low, high) == (0.0, 1.0)
+    qtbot.mouseClick(screen.unit_buttons[Unit.KWH], LEFT)
+    assert "tariff" not in screen.summary.text()

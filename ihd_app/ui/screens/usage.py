@@ -168,10 +168,28 @@ class UsageScreen(Screen):
         self.earlier.setEnabled(not live)
         self.later.setEnabled(not live and self._end is not None)
         self.chart.set_colour("chart_electricity" if self.fuel is Fuel.ELECTRICITY else "chart_gas")
-        if live:
+        if self.unit is Unit.POUNDS and self.context.service.tariff(self.fuel) is None:
+            self._draw_no_tariff(live)
+        elif live:
             self._draw_live()
         else:
             self._draw_period()
+
+    def _draw_no_tariff(self, live: bool) -> None:
+        """Costs need prices: say so rather than chart a cost of nothing."""
+        now = self.context.clock()
+        if live:
+            bounds = ((now - periods.LIVE_WINDOW).timestamp(), now.timestamp())
+            ticks = None
+        else:
+            bounds = (periods.period_start(self.span, self.end).timestamp(), self.end.timestamp())
+            ticks = periods.ticks(self.span, self.end)
+        self.chart.set_ticks(ticks)
+        self.chart.show_line(np.array([]), np.array([]), "£", bounds)
+        self.summary.setText(
+            f"No {self.fuel.value} tariff yet: costs show once your supplier sends its prices. "
+            "Choose kWh to see your use."
+        )
 
     def _draw_live(self) -> None:
         service = self.context.service

@@ -113,7 +113,7 @@ class UsageChart(QWidget):
         else:
             self.previous.setData([], [])
             self.previous.hide()
-        self._finish(unit, x, bounds)
+        self._finish(unit, x, y, bounds)
 
     def show_line(
         self, x: np.ndarray, y: np.ndarray, unit: str, bounds: tuple[float, float] | None = None
@@ -132,13 +132,15 @@ class UsageChart(QWidget):
             self.current.setData(x, y, fillLevel=0.0, autoDownsampleFactor=_SAMPLES_PER_PIXEL)
         self.previous.setData([], [])
         self.previous.hide()
-        self._finish(unit, x, bounds)
+        self._finish(unit, x, y, bounds)
 
     def set_ticks(self, ticks: list[tuple[float, str]] | None) -> None:
         """Fixed labels for the time axis (epoch seconds, text); ``None``: automatic."""
         self.plot.getPlotItem().getAxis("bottom").setTicks([ticks] if ticks else None)
 
-    def _finish(self, unit: str, x: np.ndarray, bounds: tuple[float, float] | None) -> None:
+    def _finish(
+        self, unit: str, x: np.ndarray, y: np.ndarray, bounds: tuple[float, float] | None
+    ) -> None:
         self._unit = unit
         item = self.plot.getPlotItem()
         view = item.getViewBox()
@@ -147,7 +149,12 @@ class UsageChart(QWidget):
         if bounds is not None and bounds[1] > bounds[0]:
             view.setLimits(xMin=bounds[0], xMax=bounds[1], minXRange=60.0)
             view.setXRange(bounds[0], bounds[1], padding=0.0)
-        view.enableAutoRange(axis="y")
+        if len(y) and float(np.abs(y).max()) > 0:
+            view.enableAutoRange(axis="y")
+        else:
+            # Nothing to scale to: auto-range made an axis of -1000 to 1000 out of nothing.
+            view.disableAutoRange(axis="y")
+            view.setYRange(0.0, 1.0, padding=0.0)
         self._restyle()
 
     def _restyle(self) -> None:
