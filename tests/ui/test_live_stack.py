@@ -207,8 +207,7 @@ def test_forget_asks_then_deletes_the_bond(qtbot: Any, live: Live) -> None:
 
 
 def _plotted(screen: UsageScreen) -> tuple[np.ndarray, np.ndarray]:
-    x, y = screen.chart.current.getOriginalDataset()
-    return np.asarray(x), np.asarray(y)
+    return screen.chart.shown()
 
 
 def _check_previous_period(

@@ -32,8 +32,7 @@ def usage(qtbot: Any, open_window: Any) -> tuple[Any, UsageScreen]:
 
 
 def _plotted(screen: UsageScreen) -> tuple[np.ndarray, np.ndarray]:
-    x, y = screen.chart.current.getOriginalDataset()
-    return np.asarray(x), np.asarray(y)
+    return screen.chart.shown()
 
 
 def test_cost_and_fuel_switch_the_values(qtbot: Any, usage: tuple[Any, UsageScreen]) -> None:
@@ -44,6 +43,8 @@ def test_cost_and_fuel_switch_the_values(qtbot: Any, usage: tuple[Any, UsageScre
     expected = service.usage(Fuel.GAS, UsageRange.DAY, end)
     _x, y = _plotted(screen)
     np.testing.assert_allclose(y[::2], [service.cost_pence(Fuel.GAS, [i]) / 100 for i in expected])
+    assert screen.chart.bars.isVisible(), "a day's half hours are bars, as GB displays draw them"
+    assert not screen.chart.current.isVisible()
     assert screen.chart.plot.getPlotItem().getAxis("left").labelText == "£"
     assert "£" in screen.summary.text()
 
@@ -84,6 +85,7 @@ def test_live_range_plots_the_last_ten_minutes(qtbot: Any, usage: tuple[Any, Usa
     x, y = _plotted(screen)
     assert len(x) == len(readings) > 50
     np.testing.assert_allclose(y, [r.demand_w / 1000 for r in readings])
+    assert not screen.chart.bars.isVisible(), "live readings are a line"
     assert not screen.compare_box.isEnabled()
 
 
@@ -112,8 +114,8 @@ def test_costs_before_any_tariff_say_so_instead_of_charting_nothing(
     qtbot.mouseClick(screen.range_buttons[span], LEFT)
     qtbot.mouseClick(screen.unit_buttons[Unit.POUNDS], LEFT)
     assert screen.summary.text().startswith("No electricity tariff yet")
-    x, _y = screen.chart.current.getOriginalDataset()
-    assert x is None or len(x) == 0
+    x, _y = screen.chart.shown()
+    assert len(x) == 0
     # The cost axis runs from £0, not from -£1000 to £1000 around nothing.
     low, high = screen.chart.plot.getPlotItem().getViewBox().viewRange()[1]
     assert (low, high) == (0.0, 1.0)

@@ -314,5 +314,5 @@ class UsageScreen(Screen):
                 lines.append(line)
         bounds = (start.timestamp(), end.timestamp())
         self.chart.set_ticks(periods.ticks(self.span, end))
-        self.chart.show_steps(current, previous, unit, bounds)
+        self.chart.show_bars(current, previous, unit, bounds)
         self.summary.setText("<br>".join(lines))

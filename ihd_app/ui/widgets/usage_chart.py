@@ -1,4 +1,5 @@
-"""The usage chart (pyqtgraph): this period as filled steps, the previous period as a line.
+"""The usage chart (pyqtgraph): this period's days, weeks or months as bars (as GB displays draw
+them), the previous period as a dashed outline, live readings as a line.
 
 Built for long series: the plot item downsamples automatically (peak mode keeps spikes) and
 clips to the visible x range, so a year of 10-second readings (3.2 M points) pans and zooms
@@ -47,6 +48,8 @@ class Series:
 LONG_SERIES = 100_000
 _LONG_SAMPLES_PER_PIXEL = 2.0
 _SAMPLES_PER_PIXEL = 5.0  # pyqtgraph's default
+#: The gap between two bars, as a share of a bar's interval.
+BAR_GAP = 0.2
 
 
 class UsageChart(QWidget):
@@ -73,8 +76,13 @@ class UsageChart(QWidget):
         view.setAutoVisible(y=True)
         for name in ("left", "bottom"):
             item.getAxis(name).enableAutoSIPrefix(False)
-        #: The period shown (filled steps or a line).
+        #: Live readings (a line).
         self.current = item.plot([], [])
+        #: The period's intervals (half hours, days, months) as bars.
+        self.bars = pg.BarGraphItem(x0=[], x1=[], height=[], y0=0.0)
+        item.addItem(self.bars)
+        self.bars.hide()
+        self._bar_series = Series.empty()
         #: The previous period, shifted onto this one.
         self.previous = item.plot([], [])
         self.previous.hide()
@@ -90,21 +98,26 @@ class UsageChart(QWidget):
         self._colour = name
         self._restyle()
 
-    def show_steps(
+    def show_bars(
         self,
         current: Series,
         previous: Series | None,
         unit: str,
         bounds: tuple[float, float] | None = None,
     ) -> None:
-        """Intervals (half hours, days, months) as filled steps; ``previous`` as a line.
+        """Intervals (half hours, days, months) as bars with a gap between them; ``previous``
+        as a dashed outline over them.
 
         ``bounds`` (epoch seconds) is the whole period, so a day that is not over yet still
         shows from midnight to midnight.
         """
-        x, y = current.steps()
+        gap = (current.ends - current.starts) * BAR_GAP / 2
+        self.bars.setOpts(x0=current.starts + gap, x1=current.ends - gap, height=current.values)
+        self.bars.show()
+        self._bar_series = current
         self._thin = False
-        self.current.setData(x, y, fillLevel=0.0, autoDownsampleFactor=_SAMPLES_PER_PIXEL)
+        self.current.setData([], [])
+        self.current.hide()
         comparing = previous is not None and len(previous.values) > 0
         if previous is not None and comparing:
             px, py = previous.steps()
@@ -113,12 +126,24 @@ class UsageChart(QWidget):
         else:
             self.previous.setData([], [])
             self.previous.hide()
-        self._finish(unit, x, y, bounds)
+        x, _y = current.steps()
+        self._finish(unit, x, current.values, bounds)
+
+    def shown(self) -> tuple[np.ndarray, np.ndarray]:
+        """What is drawn now: the bars' intervals as a step outline (start, end of each, its
+        value twice), or the line's samples."""
+        if self.bars.isVisible():
+            return self._bar_series.steps()
+        x, y = self.current.getOriginalDataset()
+        return np.asarray(x if x is not None else []), np.asarray(y if y is not None else [])
 
     def show_line(
         self, x: np.ndarray, y: np.ndarray, unit: str, bounds: tuple[float, float] | None = None
     ) -> None:
         """A line of samples (live readings, or any long series: thin and unfilled)."""
+        self.bars.setOpts(x0=[], x1=[], height=[])
+        self.bars.hide()
+        self.current.show()
         self._thin = len(x) > LONG_SERIES
         if self._thin:
             self.current.setData(
@@ -184,6 +209,9 @@ class UsageChart(QWidget):
         fill.setAlpha(110)
         self.current.setPen(pg.mkPen(main, width=1 if self._thin else 2))
         self.current.setBrush(pg.mkBrush(fill))
+        bar = QColor(main)
+        bar.setAlpha(200)
+        self.bars.setOpts(pen=pg.mkPen(main, width=1), brush=pg.mkBrush(bar))
         self.previous.setPen(
             pg.mkPen(palette.color("chart_compare"), width=2, style=Qt.PenStyle.DashLine)
         )
