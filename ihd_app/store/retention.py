@@ -89,8 +89,10 @@ def prune(database: Database, now: datetime, retention: Retention = DEFAULT_RETE
         sqlite3.Error: The database could not be written (nothing was deleted).
     """
     oldest_interval = retention_cutoff(now)
-    intervals = ReadingsRepository(database).prune(oldest_interval)
+    # One transaction: a pruning that fails part way deletes nothing (the intervals' prune
+    # becomes a savepoint of it).
     with database.transaction() as connection:
+        intervals = ReadingsRepository(database).prune(oldest_interval)
         final = sorted(state.value for state in FINAL_STATES)
         messages = connection.execute(
             "DELETE FROM messages WHERE state IN (?, ?, ?, ?) AND received_us < ?",
