@@ -8,9 +8,15 @@ is told of (``originator.acknowledged``, once per message)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 
+from ihd_app.protocol.consent_terms import (
+    Grant,
+    GrantError,
+    grant_from_details,
+    grants_from_legacy,
+)
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.verification import VerifiedMessage, Verifier
@@ -210,9 +216,42 @@ class IhdReplies:
         self._events.emit("status", **record.to_dict())
 
     def _on_consent(self, details: Mapping[str, object]) -> None:
-        consent = details.get("consent")
-        if not isinstance(consent, Mapping):
+        entries = details.get("grants")
+        legacy = details.get("consent")
+        try:
+            if isinstance(entries, list):
+                grants = [grant_from_details(entry) for entry in entries]
+            elif isinstance(legacy, Mapping):
+                at = _signed_at(details)
+                choices = {str(k): v for k, v in legacy.items() if isinstance(v, bool)}
+                grants = grants_from_legacy(choices, at)
+            else:
+                return
+        except GrantError as error:
+            # Signed by the display but unusable: the consents the meter has stay as they
+            # are (nothing is widened), and the operator log says why.
+            self._events.emit("consent.unreadable", detail=str(error))
             return
-        choices = {str(k): v for k, v in consent.items() if isinstance(v, bool)}
-        self._state.set_consent(choices)
-        self._events.emit("consent.stored", consent=dict(self._state.consent))
+        self._state.set_grants(grants)
+        self._events.emit(
+            "consent.stored",
+            consent=consent_summary(self._state.grants),
+            grants=[g.to_details() for g in self._state.grants],
+        )
+
+
+def _signed_at(details: Mapping[str, object]) -> datetime:
+    """When the display made the choices (its ``at``), or the epoch if it said nothing."""
+    at = details.get("at")
+    try:
+        moment = datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError:
+        moment = None
+    return moment if moment is not None and moment.tzinfo else datetime.fromtimestamp(0, UTC)
+
+
+def consent_summary(grants: Sequence[Grant]) -> dict[str, str]:
+    """``party/purpose`` -> the granularity allowed (or ``none``), for the event log."""
+    return {
+        f"{g.party}/{g.purpose}": g.granularity.value if g.granularity else "none" for g in grants
+    }

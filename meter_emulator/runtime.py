@@ -418,7 +418,7 @@ class MeterRuntime:
             self._reports.registers_wh,
             pending=len(self.outbox),
             ihd_listening=self.ihd_listening,
-            consent=self.state.consent,
+            grants=self.state.grants,
         )
 
     async def drop_link(self) -> None:

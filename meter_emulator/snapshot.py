@@ -3,10 +3,11 @@ draws, the supply, the threshold, the registers and the queue, read without side
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from ihd_app.protocol.consent_terms import Grant
 from ihd_app.protocol.zcl import Endpoint, SupplyStatus
 from meter_emulator.behaviour.meter import MeterBehaviour
 from meter_emulator.simulation.clock import SimClock
@@ -34,7 +35,7 @@ class MeterSnapshot:
         gas_register_wh: CurrentSummationDelivered of gas, in Wh of heat.
         pending: Envelopes waiting for the IHD.
         ihd_listening: Whether an IHD is subscribed to Messages to IHD.
-        consent: Party -> whether it may read half-hourly data.
+        grants: The consumer's consents per party and purpose, as the display last sent them.
     """
 
     sim_time: datetime
@@ -53,7 +54,7 @@ class MeterSnapshot:
     gas_register_wh: float
     pending: int
     ihd_listening: bool
-    consent: Mapping[str, bool]
+    grants: Sequence[Grant]
 
 
 def snapshot_of(
@@ -64,7 +65,7 @@ def snapshot_of(
     *,
     pending: int,
     ihd_listening: bool,
-    consent: Mapping[str, bool],
+    grants: Sequence[Grant],
 ) -> MeterSnapshot:
     """The meter's state now.
 
@@ -75,7 +76,7 @@ def snapshot_of(
         registers_wh: CurrentSummationDelivered per fuel, in Wh.
         pending: Envelopes waiting for a display.
         ihd_listening: Whether a display listens for messages.
-        consent: Party -> whether it may read half-hourly data.
+        grants: The consumer's consents per party and purpose, as the display last sent them.
     """
     now = sim.now()
     setting = behaviour.threshold.setting
@@ -96,5 +97,5 @@ def snapshot_of(
         gas_register_wh=round(registers_wh[Endpoint.GAS], 1),
         pending=pending,
         ihd_listening=ihd_listening,
-        consent=consent,
+        grants=tuple(grants),
     )

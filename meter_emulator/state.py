@@ -15,9 +15,17 @@ import json
 import os
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+
+from ihd_app.protocol.consent_terms import (
+    Grant,
+    GrantError,
+    grant_from_details,
+    grants_from_legacy,
+)
 
 #: How many handled replies are remembered (far more than an outbox ever re-sends).
 REMEMBERED_REPLIES = 10_000
@@ -42,7 +50,8 @@ class MeterState:
         self._counters: dict[str, int] = {}
         self._handled: deque[str] = deque(maxlen=REMEMBERED_REPLIES)
         self._issued: dict[str, int] = {}
-        self._consent: dict[str, bool] = {}
+        #: The consumer's consents as the display last sent them (``Grant.to_details`` maps).
+        self._grants: list[dict[str, object]] = []
         self._threshold: dict[str, float] | None = None
         self._sessions: dict[str, list[str]] = {}
         #: Session -> key id (hex) of the display certificate its handshake verified, and
@@ -56,7 +65,7 @@ class MeterState:
             # Files written before the log existed kept the digests in the JSON document.
             self._handled.extend(str(d) for d in document.get("handled", []))
             self._issued = {str(k): int(v) for k, v in document.get("issued", {}).items()}
-            self._consent = {str(k): bool(v) for k, v in document.get("consent", {}).items()}
+            self._grants = _saved_grants(document)
             sessions = document.get("sessions", {})
             if isinstance(sessions, dict):
                 self._sessions = {str(k): [str(s) for s in v] for k, v in sessions.items()}
@@ -98,7 +107,7 @@ class MeterState:
         document = {
             "counters": self._counters,
             "issued": self._issued,
-            "consent": self._consent,
+            "grants": self._grants,
             "threshold": self._threshold,
             "sessions": self._sessions,
             "session_kids": self._session_kids,
@@ -209,13 +218,16 @@ class MeterState:
         return session in self._sessions.get(ihd_id, ())
 
     @property
-    def consent(self) -> Mapping[str, bool]:
-        """Party -> whether the consumer lets it read half-hourly data (as the IHD last said)."""
-        return dict(self._consent)
+    def grants(self) -> list[Grant]:
+        """The consumer's consents, per party and purpose, as the display last sent them."""
+        return [grant_from_details(entry) for entry in self._grants]
 
-    def set_consent(self, choices: Mapping[str, bool]) -> None:
-        """Record the consumer's choices (parties not named keep theirs)."""
-        self._consent.update({str(k): bool(v) for k, v in choices.items()})
+    def set_grants(self, grants: Sequence[Grant]) -> None:
+        """Replace the consents of every party and purpose named in ``grants`` (a display
+        sends all of them; an older display's ``{party: bool}`` names only its parties)."""
+        named = {(g.party, g.purpose) for g in grants}
+        kept = [g for g in self.grants if (g.party, g.purpose) not in named]
+        self._grants = [g.to_details() for g in [*kept, *grants]]
         self._save()
 
     @property
@@ -231,3 +243,23 @@ class MeterState:
             None if threshold is None else {"threshold_kw": threshold[0], "grace_s": threshold[1]}
         )
         self._save()
+
+
+def _saved_grants(document: Mapping[str, object]) -> list[dict[str, object]]:
+    """The consents of a state file: ``grants`` entries that still read, or a file written
+    before consent per purpose (``consent {party: bool}``) converted."""
+    entries = document.get("grants")
+    if isinstance(entries, list):
+        grants: list[dict[str, object]] = []
+        for entry in entries:
+            try:
+                grants.append(grant_from_details(entry).to_details())
+            except GrantError:
+                continue  # a consent that cannot be read allows nothing
+        return grants
+    legacy = document.get("consent")
+    if isinstance(legacy, Mapping):
+        at = datetime.fromtimestamp(0, UTC)
+        choices = {str(k): bool(v) for k, v in legacy.items()}
+        return [g.to_details() for g in grants_from_legacy(choices, at)]
+    return []

@@ -254,21 +254,6 @@ class Interval:
 
 
 @dataclass(frozen=True)
-class Consent:
-    """The consumer's choice of who may read half-hourly data (Ofgem privacy principle).
-
-    Attributes:
-        party: Role or organisation (``dno``, ``supplier``...).
-        allowed: Whether it may.
-        changed_at: When the consumer last changed it.
-    """
-
-    party: str
-    allowed: bool
-    changed_at: datetime
-
-
-@dataclass(frozen=True)
 class PairedMeter:
     """The meter this display is paired with.
 

@@ -6,7 +6,7 @@ messages here, so a given intent always gives the same ZCL command and the same 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -90,7 +90,10 @@ class MessageRequest:
         answer_yes: ``message.confirmation``: the consumer's answer.
         reason: ``error.notification``: why the refused message was refused.
         refers_to: ``error.notification`` / receipts: the refused message's ``cti`` in hex.
-        consent: ``consent.update``: party -> whether it may read half-hourly data.
+        consent: ``consent.update`` as displays before consent per purpose sent it: party ->
+            whether it may read half-hourly data (the meter still accepts it).
+        grants: ``consent.update``: every consent the consumer has given or refused, each a
+            :meth:`~ihd_app.protocol.consent_terms.Grant.to_details` map.
         device_id: ``han.device-add`` / ``-remove``: the display's identifier.
         device_certificate_sha256: ``han.device-add``: hex SHA-256 of its certificate.
         at: When the confirmation or error happened (``None``: now).
@@ -120,6 +123,7 @@ class MessageRequest:
     reason: Reason | None = None
     refers_to: str = ""
     consent: Mapping[str, bool] = field(default_factory=dict)
+    grants: Sequence[Mapping[str, DetailValue]] = ()
     device_id: str = ""
     device_certificate_sha256: str = ""
     at: datetime | None = None
@@ -236,10 +240,13 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
         if request.message_id:
             details["message_id"] = request.message_id
     elif name == "consent.update":
-        if not request.consent:
+        if not request.consent and not request.grants:
             raise EncodeError(Reason.MALFORMED, "consent.update needs at least one party")
         unit = None
-        details["consent"] = dict(request.consent)
+        if request.grants:
+            details["grants"] = [dict(grant) for grant in request.grants]
+        if request.consent:
+            details["consent"] = dict(request.consent)
         details["at"] = _iso(at)
     elif name in ("han.device-add", "han.device-remove"):
         if not request.device_id:

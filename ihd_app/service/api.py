@@ -14,10 +14,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from ihd_app.core.model import Consent, InboxMessage, Interval, PairedMeter, SecurityEvent, Tariff
+from ihd_app.core.model import InboxMessage, Interval, PairedMeter, SecurityEvent, Tariff
 from ihd_app.core.readings import Fuel, Reading
 from ihd_app.link.bumble_backend.security import LinkSecurity
 from ihd_app.link.meter_link import LinkState, ScanResult
+from ihd_app.protocol.consent_terms import Grant, Granularity
 
 
 class Topic(StrEnum):
@@ -253,7 +254,7 @@ class IhdServiceApi(Protocol):
         ...
 
     def tariff(self, fuel: Fuel) -> Tariff | None: ...
-    def consents(self) -> Sequence[Consent]: ...
+    def consents(self) -> Sequence[Grant]: ...
     @property
     def backfill(self) -> BackfillProgress: ...
     @property
@@ -284,7 +285,9 @@ class IhdServiceApi(Protocol):
         """After a refused pairing: find the meter and pair again."""
         ...
 
-    async def set_consent(self, party: str, allowed: bool) -> None: ...
+    async def set_consent(
+        self, party: str, purpose: str, granularity: Granularity | None
+    ) -> None: ...
     async def wipe_local_data(self) -> None: ...
 
     # -- notifications -----------------------------------------------------------------------

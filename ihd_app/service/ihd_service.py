@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 
 from ihd_app.core.inbox import Inbox
 from ihd_app.core.model import (
-    Consent,
     InboxMessage,
     Interval,
     PairedMeter,
@@ -31,6 +30,7 @@ from ihd_app.link.meter_link import (
 )
 from ihd_app.link.pairing import PairingAnswers
 from ihd_app.link.radios import display_address
+from ihd_app.protocol.consent_terms import Grant, Granularity
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.history_range import PERIODS_PER_RESPONSE
 from ihd_app.protocol.pki import TrustStore, load_identity
@@ -354,8 +354,8 @@ class IhdService(DeveloperPanel):
     def tariff(self, fuel: Fuel) -> Tariff | None:
         return self.tariffs.current(fuel, self._clock())
 
-    def consents(self) -> Sequence[Consent]:
-        """Every party's consent; parties never asked are listed as not allowed."""
+    def consents(self) -> Sequence[Grant]:
+        """Every party's consent per purpose; those never asked are listed as not allowed."""
         return self._consent.all()
 
     @property
@@ -430,8 +430,8 @@ class IhdService(DeveloperPanel):
     def answer_pairing(self, accepted: bool, passkey: int | None = None) -> None:
         self._interactive.answer(accepted, passkey)
 
-    async def set_consent(self, party: str, allowed: bool) -> None:
-        self._consent.set(party, allowed)
+    async def set_consent(self, party: str, purpose: str, granularity: Granularity | None) -> None:
+        self._consent.set(party, purpose, granularity)
 
     async def wipe_local_data(self) -> None:
         counts = wipe_personal_data(self.db)

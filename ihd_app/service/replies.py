@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import sign_envelope
+from ihd_app.protocol.envelope.claims import DetailValue
 from ihd_app.protocol.envelope.compose import new_claims
 from ihd_app.protocol.pki import Identity
 from ihd_app.protocol.reasons import Reason
@@ -134,9 +135,9 @@ class ReplySigner:
             {"claimed_originator": claimed_originator},
         )
 
-    def consent(self, choices: Mapping[str, bool]) -> bytes:
-        """The consumer's data-sharing choices."""
-        return self.sign(MessageRequest("consent.update", consent=dict(choices), at=self._clock()))
+    def consent(self, grants: Sequence[Mapping[str, DetailValue]]) -> bytes:
+        """The consumer's data-sharing choices (every party and purpose)."""
+        return self.sign(MessageRequest("consent.update", grants=grants, at=self._clock()))
 
     def history_request(self, fuel: Endpoint, end: datetime, periods: int) -> bytes:
         """Ask for ``periods`` half hours of history ending at ``end``."""

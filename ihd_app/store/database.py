@@ -144,6 +144,30 @@ MIGRATIONS: tuple[str, ...] = (
     """
     DROP INDEX intervals_by_start;
     """,
+    # 4: consent per party x purpose x granularity with an expiry (Ofgem). A party the consumer
+    # had allowed "half-hourly data" keeps half-hourly for each of its purposes, with no expiry
+    # (the consumer gave it so); a refusal stays a refusal.
+    """
+    CREATE TABLE consent_grants (
+        party TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        granularity TEXT NOT NULL,
+        expires_at TEXT,
+        changed_at TEXT NOT NULL,
+        PRIMARY KEY (party, purpose)
+    );
+    INSERT INTO consent_grants (party, purpose, granularity, expires_at, changed_at)
+        SELECT consents.party, purposes.purpose,
+               CASE consents.allowed WHEN 1 THEN 'half-hourly' ELSE 'none' END,
+               NULL, consents.changed_at
+        FROM consents JOIN (
+            SELECT 'supplier' AS party, 'billing' AS purpose
+            UNION ALL SELECT 'supplier', 'energy-advice'
+            UNION ALL SELECT 'dno', 'network-planning'
+            UNION ALL SELECT 'gdn', 'network-planning'
+        ) AS purposes ON purposes.party = consents.party;
+    DROP TABLE consents;
+    """,
 )
 
 

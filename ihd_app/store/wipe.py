@@ -29,7 +29,7 @@ WIPED_TABLES = (
     "messages",
     "intervals",
     "latest_readings",
-    "consents",
+    "consent_grants",
     "security_log",
     "paired_meter",
 )

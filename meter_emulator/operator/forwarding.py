@@ -18,8 +18,6 @@ from ihd_app.protocol.zcl import (
     CancelAllMessages,
     CancelMessage,
     DisplayMessage,
-    Endpoint,
-    GetProfile,
 )
 from ihd_app.protocol.zcl.unit import decode_unit
 from meter_emulator.behaviour.meter import MeterBehaviour
@@ -27,6 +25,7 @@ from meter_emulator.delivery import Origin, digest_key
 from meter_emulator.han_devices import HanDevices
 from meter_emulator.history import HalfHourHistory
 from meter_emulator.ihd_delivery import IhdDelivery
+from meter_emulator.operator.data_requests import AccessRecord, DataRequests
 from meter_emulator.operator.status import FINAL, MessageRecord, StatusTable
 from meter_emulator.state import MeterState
 
@@ -44,6 +43,8 @@ class OperatorForwarding:
         han: The HAN device log (the supplier's han.device-add / han.device-remove).
         events: Where events go.
         clock: The wall clock.
+        access_log: Told of every data request answered or refused (the household's
+            data-access log).
     """
 
     def __init__(
@@ -58,6 +59,7 @@ class OperatorForwarding:
         *,
         events: EventLog,
         clock: Callable[[], datetime],
+        access_log: Callable[[AccessRecord], None] | None = None,
     ) -> None:
         self._verifier = verifier
         self._status = status
@@ -68,6 +70,9 @@ class OperatorForwarding:
         self._han = han
         self._events = events
         self._clock = clock
+        self._data_requests = DataRequests(
+            state, history, events=events, clock=clock, recorded=access_log
+        )
 
     def forward(self, envelope: bytes, *, text: str | None = None) -> Verdict:
         """Verify an operator's envelope and act on it (seed: "the Smart Metering System
@@ -220,7 +225,7 @@ class OperatorForwarding:
             self._behaviour.configure_threshold(float(kw), float(grace), who)
             self._confirm(message, record, f"threshold {float(kw):g} kW, grace {float(grace):g} s")
         elif name == "data.request":
-            self._answer_data_request(message, record, who)
+            self._data_requests.answer(message, record, who)
         elif name in ("han.device-add", "han.device-remove"):
             self._change_device_log(message, record, who)
 
@@ -255,47 +260,6 @@ class OperatorForwarding:
             changed = self._han.decommission(ihd_id, who)
             what = f"display {ihd_id} {'removed from' if changed else 'was not on'} the device log"
         self._confirm(message, record, what)
-
-    def _answer_data_request(
-        self, message: VerifiedMessage, record: MessageRecord, who: str
-    ) -> None:
-        """A DNO's or supplier's GetProfile: answered only with the consumer's consent."""
-        party = message.role.value
-        if not self._state.consent.get(party, False):
-            record.carried_out_at = self._clock()
-            record.declined = True
-            record.outcome = (
-                f"The consumer has not agreed to share half-hourly data with {who} ({party}), "
-                "so the meter sent none."
-            )
-            self._events.emit(
-                "data.refused",
-                party=party,
-                originator=message.claims.issuer,
-                key=record.key,
-                detail=record.outcome,
-            )
-            return
-        unit = message.unit
-        command = unit.command if unit is not None else None
-        assert unit is not None
-        assert isinstance(command, GetProfile)
-        fuel = "gas" if unit.endpoint is Endpoint.GAS else "electricity"
-        end = self._history.last_half_hour(command.end_time)
-        intervals = self._history.energy_wh(fuel, end, command.number_of_periods)
-        record.carried_out_at = self._clock()
-        record.outcome = f"{len(intervals)} half hours of {fuel} data sent to {who}"
-        self._events.emit(
-            "data.delivered",
-            party=party,
-            originator=message.claims.issuer,
-            key=record.key,
-            fuel=fuel,
-            periods=len(intervals),
-            end=end.isoformat(timespec="seconds"),
-            kwh=round(sum(intervals) / 1000, 3),
-            intervals_wh=intervals,
-        )
 
 
 def _is_sha256_hex(value: object) -> bool:

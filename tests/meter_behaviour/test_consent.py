@@ -1,6 +1,7 @@
 """Consent (Ofgem: "the customer shall choose in which way consumption data shall be used and
-by whom"): the meter keeps the IHD's consent.update and answers a DNO's or supplier's
-half-hourly data request only with the consumer's consent."""
+by whom"): the meter keeps the IHD's consent.update (per party, purpose and granularity) and
+answers a DNO's or supplier's data request only as finely as the consumer's consent or a
+licence exemption allows."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.compose import MessageRequest
+from ihd_app.protocol.consent_terms import Granularity
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.service.config import ServiceConfig
@@ -17,24 +19,46 @@ from tests.event_waiting import Events
 from tests.meter_behaviour.support import Stack, start_stack
 
 
+def dno_request(periods: int, granularity: str | None = None) -> MessageRequest:
+    """A DNO's data request for network planning (half-hourly unless ``granularity``)."""
+    extra = {"purpose": "network-planning"}
+    if granularity is not None:
+        extra["granularity"] = granularity
+    return MessageRequest("data.request", periods=periods, extra_details=extra)
+
+
+def advice_request(periods: int) -> MessageRequest:
+    """The supplier's half-hourly data request for energy-saving advice."""
+    return MessageRequest(
+        "data.request", periods=periods, extra_details={"purpose": "energy-advice"}
+    )
+
+
 async def test_data_requests_follow_the_consumers_consent(stack: Stack) -> None:
     meter = stack.meter
     assert stack.ihd is not None
-    first = meter.operator.send("dno", MessageRequest("data.request", periods=48))
+    first = meter.operator.send("dno", dno_request(48))
     refused = await stack.meter_events.wait("data.refused", key=first.key)
     assert refused["party"] == "dno"
-    assert "has not agreed" in refused["detail"]
+    assert "has not been given" in refused["detail"]
     assert "Northern Power Distribution" in refused["detail"]
+    # Its licence lets the DNO read monthly totals, and the refusal says so.
+    assert refused["allowed"] == "monthly"
+    assert "ask for monthly totals" in refused["detail"]
     assert not stack.meter_events.named("data.delivered")
     assert first.status.value == "declined"
     assert first.outcome == refused["detail"]
 
-    await stack.ihd.set_consent("dno", True)
-    stored = await stack.meter_events.wait("consent.stored")
-    assert stored["consent"]["dno"] is True
-    assert meter.snapshot().consent["dno"] is True
+    monthly = meter.operator.send("dno", dno_request(48, "monthly"))
+    by_licence = await stack.meter_events.wait("data.delivered", key=monthly.key)
+    assert (by_licence["granularity"], by_licence["basis"]) == ("monthly", "licence")
 
-    second = meter.operator.send("dno", MessageRequest("data.request", periods=48))
+    await stack.ihd.set_consent("dno", "network-planning", Granularity.HALF_HOURLY)
+    stored = await stack.meter_events.wait("consent.stored")
+    assert stored["consent"]["dno/network-planning"] == "half-hourly"
+    assert [g.granularity for g in meter.snapshot().grants] == [Granularity.HALF_HOURLY]
+
+    second = meter.operator.send("dno", dno_request(48))
     delivered = await stack.meter_events.wait("data.delivered", key=second.key)
     assert delivered["party"] == "dno"
     assert delivered["periods"] == 48
@@ -42,8 +66,8 @@ async def test_data_requests_follow_the_consumers_consent(stack: Stack) -> None:
     assert 1 < delivered["kwh"] < 40
     assert second.status.value == "carried-out"
 
-    # Consent is per party: the supplier still gets nothing.
-    third = meter.operator.send("supplier", MessageRequest("data.request", periods=4))
+    # Consent is per party and purpose: the supplier's energy advice still gets nothing.
+    third = meter.operator.send("supplier", advice_request(4))
     await stack.meter_events.wait("data.refused", key=third.key, party="supplier")
 
     # A gas network may not ask at all (policy), which is an operator error, not a consent one.
@@ -52,18 +76,51 @@ async def test_data_requests_follow_the_consumers_consent(stack: Stack) -> None:
     assert error["reason"] == "role-not-authorised"
 
     # Withdrawing consent is honoured at once.
-    await stack.ihd.set_consent("dno", False)
+    await stack.ihd.set_consent("dno", "network-planning", None)
     await stack.meter_events.wait_count("consent.stored", 2)
-    fourth = meter.operator.send("dno", MessageRequest("data.request", periods=1))
+    fourth = meter.operator.send("dno", dno_request(1))
     await stack.meter_events.wait("data.refused", key=fourth.key)
+
+
+async def test_a_dno_allowed_daily_totals_cannot_get_half_hourly_data(stack: Stack) -> None:
+    """Issue L's "done when": consent is per granularity, and the meter enforces the finest
+    allowed. Daily totals are the sums of the half hours the meter holds."""
+    assert stack.ihd is not None
+    await stack.ihd.set_consent("dno", "network-planning", Granularity.DAILY)
+    await stack.meter_events.wait("consent.stored")
+
+    half_hourly = stack.meter.operator.send("dno", dno_request(96))
+    refused = await stack.meter_events.wait("data.refused", key=half_hourly.key)
+    assert refused["allowed"] == "daily"
+    assert "only daily totals are allowed (by the consumer)" in refused["detail"]
+
+    daily = stack.meter.operator.send("dno", dno_request(96, "daily"))
+    delivered = await stack.meter_events.wait("data.delivered", key=daily.key)
+    assert (delivered["granularity"], delivered["basis"]) == ("daily", "consent")
+    # 96 half hours end at a half-hour boundary: two or three calendar days.
+    assert 2 <= delivered["periods"] <= 3
+    assert (
+        sum(delivered["intervals_wh"]) == round(delivered["kwh"] * 1000)
+        or abs(sum(delivered["intervals_wh"]) - delivered["kwh"] * 1000) < 1
+    )
+    access = [e for e in stack.meter_events.named("data.access") if e["key"] == daily.key]
+    assert access[0]["granted"]
+    assert access[0]["given"] == "daily"
 
 
 async def test_consent_survives_a_meter_restart(stack: Stack) -> None:
     assert stack.ihd is not None
-    await stack.ihd.set_consent("supplier", True)
+    await stack.ihd.set_consent("supplier", "energy-advice", Granularity.DAILY)
     await stack.meter_events.wait("consent.stored")
     restarted = MeterRuntime(stack.meter.config, stack.meter.events)
-    assert restarted.state.consent == {"supplier": True}
+    [grant] = restarted.state.grants
+    assert (grant.party, grant.purpose, grant.granularity) == (
+        "supplier",
+        "energy-advice",
+        Granularity.DAILY,
+    )
+    assert grant.expires is not None
+    assert grant.expires > grant.changed_at
 
 
 async def test_consent_given_before_the_meter_is_known_reaches_it_on_connecting(
@@ -78,12 +135,13 @@ async def test_consent_given_before_the_meter_is_known_reaches_it_on_connecting(
     )
     try:
         await ihd.start()
-        await ihd.set_consent("dno", True)  # no meter paired yet: nothing to sign for
+        # No meter paired yet: nothing to sign for.
+        await ihd.set_consent("dno", "network-planning", Granularity.HALF_HOURLY)
         assert ihd.link is not None
         await ihd.connect(await ihd.link.find_meter())
         stored = await stack.meter_events.wait("consent.stored")
-        assert stored["consent"] == {"dno": True}
-        record = stack.meter.operator.send("dno", MessageRequest("data.request", periods=2))
+        assert stored["consent"] == {"dno/network-planning": "half-hourly"}
+        record = stack.meter.operator.send("dno", dno_request(2))
         await stack.meter_events.wait("data.delivered", key=record.key)
         # Reconnecting does not send the same choices again.
         await stack.meter.drop_link()
@@ -99,16 +157,21 @@ async def test_wiping_the_display_withdraws_every_consent_at_the_meter(stack: St
     "wipe local data" on the display, and the meter still held {'dno': True} and answered the
     DNO's next request (the wipe emptied the display's choices and sent nothing)."""
     assert stack.ihd is not None
-    await stack.ihd.set_consent("dno", True)
-    await stack.meter_events.wait("consent.stored", consent={"dno": True})
+    await stack.ihd.set_consent("dno", "network-planning", Granularity.HALF_HOURLY)
+    await stack.meter_events.wait("consent.stored", consent={"dno/network-planning": "half-hourly"})
 
     await stack.ihd.wipe_local_data()
 
     stored = await stack.meter_events.wait_count("consent.stored", 2)
-    assert stored[-1]["consent"] == {"dno": False, "gdn": False, "supplier": False}
-    assert stack.meter.snapshot().consent["dno"] is False
-    assert [c.allowed for c in stack.ihd.consents()] == [False, False, False]
-    record = stack.meter.operator.send("dno", MessageRequest("data.request", periods=48))
+    assert stored[-1]["consent"] == {
+        "dno/network-planning": "none",
+        "gdn/network-planning": "none",
+        "supplier/billing": "none",
+        "supplier/energy-advice": "none",
+    }
+    assert all(g.granularity is None for g in stack.meter.snapshot().grants)
+    assert [c.granularity for c in stack.ihd.consents()] == [None] * 4
+    record = stack.meter.operator.send("dno", dno_request(48))
     refused = await stack.meter_events.wait("data.refused", key=record.key)
     assert refused["party"] == "dno"
     assert not stack.meter_events.named("data.delivered")
@@ -131,8 +194,10 @@ async def test_a_wipe_while_the_meter_is_away_reaches_it_when_it_is_back(tmp_pat
     try:
         await ihd.start()
         await stack.meter_events.wait("session.established", timeout=30)
-        await ihd.set_consent("supplier", True)
-        await stack.meter_events.wait("consent.stored", consent={"supplier": True})
+        await ihd.set_consent("supplier", "energy-advice", Granularity.HALF_HOURLY)
+        await stack.meter_events.wait(
+            "consent.stored", consent={"supplier/energy-advice": "half-hourly"}
+        )
         config = stack.meter.config
         await stack.meter.close()  # the meter is away (its radio off, out of range)
 
@@ -141,12 +206,13 @@ async def test_a_wipe_while_the_meter_is_away_reaches_it_when_it_is_back(tmp_pat
         meter_log = EventLog()
         stack.meter_events = Events(meter_log)
         stack.meter = MeterRuntime(config, meter_log)
-        assert stack.meter.state.consent == {"supplier": True}, "nothing reached it while away"
+        [kept] = stack.meter.state.grants
+        assert kept.granularity is Granularity.HALF_HOURLY, "nothing reached it while away"
         await stack.meter.start()
         # The display comes back by itself with its bond; the withdrawal waited in its outbox.
         stored = await stack.meter_events.wait("consent.stored", timeout=60)
-        assert stored["consent"]["supplier"] is False
-        record = stack.meter.operator.send("supplier", MessageRequest("data.request", periods=4))
+        assert stored["consent"]["supplier/energy-advice"] == "none"
+        record = stack.meter.operator.send("supplier", advice_request(4))
         await stack.meter_events.wait("data.refused", key=record.key, party="supplier")
     finally:
         await ihd.close()

@@ -125,7 +125,8 @@ async def test_a_reply_of_an_earlier_session_is_accepted_after_the_meter_restart
         )
         await stack.ihd.link.send(kept)
         stored = await stack.meter_events.wait("consent.stored")
-        assert stored["consent"]["dno"] is True
+        # A display of before consent per purpose: "allowed" meant half-hourly for all.
+        assert stored["consent"]["dno/network-planning"] == "half-hourly"
     finally:
         await stack.close()
 

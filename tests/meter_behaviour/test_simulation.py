@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ihd_app.protocol.consent_terms import Grant, Granularity
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.zcl import SupplyStatus
@@ -115,11 +116,14 @@ def test_meter_state_counters_consent_threshold(tmp_path: Path) -> None:
     state = MeterState(tmp_path / "state.json")
     first = state.next_issued("dno")
     assert state.next_issued("dno") > first
-    state.set_consent({"dno": True})
+    dno = Grant(
+        "dno", "network-planning", Granularity.DAILY, None, datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    state.set_grants([dno])
     state.set_threshold((3.5, 30))
     again = MeterState(tmp_path / "state.json")
     assert again.next_issued("dno") > first + 1
-    assert again.consent == {"dno": True}
+    assert again.grants == [dno]
     assert again.threshold == (3.5, 30)
 
 

@@ -15,6 +15,7 @@ from ihd_app.core.model import MessageState
 from ihd_app.core.readings import Fuel
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.compose import MessageRequest, compose
+from ihd_app.protocol.consent_terms import Granularity
 from ihd_app.protocol.envelope import sign_envelope
 from ihd_app.protocol.envelope.compose import new_claims
 from ihd_app.protocol.events import EventLog
@@ -243,16 +244,18 @@ async def test_cancel_withdraws_only_the_originators_message(running: Running) -
 async def test_consent_reaches_the_meter_and_wipe_forgets_personal_data(
     running: Running,
 ) -> None:
-    await running.service.set_consent("dno", True)
-    received = await running.meter_events.wait("consent.received")
-    assert received["details"]["consent"] == {"dno": True}
+    await running.service.set_consent("dno", "network-planning", Granularity.DAILY)
+    stored = await running.meter_events.wait("consent.stored")
+    assert stored["consent"]["dno/network-planning"] == "daily"
     request = MessageRequest("message.general", message_id=5, text="Annual statement ready")
     await running.meter.send_envelope(running.envelope("supplier", request, 1))
     await running.events.wait("message.displayed", id=5)
     await running.service.wipe_local_data()
     assert not running.service.current_messages()
-    assert not any(c.allowed for c in running.service.consents())
+    assert not any(c.granularity for c in running.service.consents())
     assert {c.party for c in running.service.consents()} == {"dno", "gdn", "supplier"}
+    withdrawn = (await running.meter_events.wait_count("consent.stored", 2))[-1]
+    assert set(withdrawn["consent"].values()) == {"none"}
     # A wipe must not reopen a replay window: the same envelope is still a replay.
     await running.meter.send_envelope(running.envelope("supplier", request, 1))
     await running.events.wait("message.rejected", reason="replay")

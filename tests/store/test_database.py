@@ -10,6 +10,8 @@ import pytest
 
 from ihd_app.core.model import MessageState, OutboxKind
 from ihd_app.core.readings import Fuel
+from ihd_app.protocol.consent_terms import Granularity
+from ihd_app.store.consents import ConsentRepository
 from ihd_app.store.database import (
     DATABASE_FILE,
     MIGRATIONS,
@@ -33,7 +35,7 @@ NEW_TABLES = {
     "latest_readings",
     "tariffs",
     "security_log",
-    "consents",
+    "consent_grants",
     "paired_meter",
     "settings",
 }
@@ -45,7 +47,7 @@ def _tables(db: Database) -> set[str]:
 
 
 def test_fresh_database_has_the_latest_schema(db: Database) -> None:
-    assert db.schema_version == len(MIGRATIONS) == 3
+    assert db.schema_version == len(MIGRATIONS) == 4
     assert _tables(db) >= NEW_TABLES | {"replay_counters"}
 
 
@@ -74,7 +76,7 @@ def test_version_2_file_loses_the_interval_index_by_start_keeping_its_intervals(
         ReadingsRepository(old).add_profile(Fuel.GAS, end, HALF_HOUR, [0.5, 0.25], "history")
         assert "intervals_by_start" in _indexes(old)
     with Database(path) as new:
-        assert new.schema_version == 3
+        assert new.schema_version == len(MIGRATIONS)
         assert "intervals_by_start" not in _indexes(new)
         readings = ReadingsRepository(new)
         assert [i.kwh for i in readings.intervals(Fuel.GAS, end - HALF_HOUR * 2, end)] == [
@@ -88,6 +90,26 @@ def test_version_2_file_loses_the_interval_index_by_start_keeping_its_intervals(
         ).fetchall()
         assert any("PRIMARY KEY" in row[-1] for row in plan)
         assert readings.prune(end) == 2
+
+
+def test_version_3_consents_become_grants_per_purpose_keeping_each_choice(
+    tmp_path: Path,
+) -> None:
+    """A household that had allowed the DNO "half-hourly data" and refused the supplier keeps
+    exactly that after the upgrade to consent per purpose: nothing widened, nothing lost."""
+    path = tmp_path / DATABASE_FILE
+    with Database(path, MIGRATIONS[:3]) as old, old.transaction() as connection:
+        connection.executemany(
+            "INSERT INTO consents (party, allowed, changed_at) VALUES (?, ?, ?)",
+            [("dno", 1, NOW.isoformat()), ("supplier", 0, NOW.isoformat())],
+        )
+    with Database(path) as new:
+        grants = {(g.party, g.purpose): g.granularity for g in ConsentRepository(new).all()}
+    assert grants == {
+        ("dno", "network-planning"): Granularity.HALF_HOURLY,
+        ("supplier", "billing"): None,
+        ("supplier", "energy-advice"): None,
+    }
 
 
 def _indexes(db: Database) -> set[str]:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ihd_app.core.model import Consent, PairedMeter, RateBand, SecurityEvent, Tariff
+from ihd_app.core.model import PairedMeter, RateBand, SecurityEvent, Tariff
 from ihd_app.core.readings import Fuel
+from ihd_app.protocol.consent_terms import Grant, Granularity
 from ihd_app.store.consents import ConsentRepository
 from ihd_app.store.database import Database
 from ihd_app.store.paired_meter import PairedMeterRepository
@@ -81,22 +82,19 @@ def test_security_log_round_trips_newest_first_and_counts_by_reason(db: Database
     assert list(log.count_by_reason()) == ["bad-signature", "expired", "replay"]
 
 
-def test_consents_round_trip_and_default_to_refused(db: Database) -> None:
+def test_consents_round_trip_per_party_and_purpose(db: Database) -> None:
     repository = ConsentRepository(db)
-    assert repository.get("dno") is None
-    assert not repository.allowed("dno")
-    assert repository.allowed("dno", default=True)
-    dno = Consent("dno", True, NOW)
-    supplier = Consent("supplier", False, NOW + timedelta(hours=1))
-    repository.save(supplier)
+    assert repository.get("dno", "network-planning") is None
+    dno = Grant("dno", "network-planning", Granularity.DAILY, NOW + timedelta(days=365), NOW)
+    advice = Grant("supplier", "energy-advice", None, None, NOW + timedelta(hours=1))
+    repository.save(advice)
     repository.save(dno)
-    assert repository.get("dno") == dno
-    assert repository.allowed("dno")
-    assert repository.all() == [dno, supplier]
-    withdrawn = Consent("dno", False, NOW + timedelta(days=1))
+    assert repository.get("dno", "network-planning") == dno
+    assert repository.all() == [dno, advice]
+    withdrawn = Grant("dno", "network-planning", None, None, NOW + timedelta(days=1))
     repository.save(withdrawn)
-    assert repository.get("dno") == withdrawn
-    assert not repository.allowed("dno", default=True)
+    assert repository.get("dno", "network-planning") == withdrawn
+    assert repository.all() == [withdrawn, advice]
 
 
 def test_paired_meter_save_touch_and_forget(tmp_path: Path) -> None:
@@ -152,8 +150,8 @@ def test_settings_hold_json_values_with_defaults(db: Database) -> None:
 
 def test_datetimes_keep_their_offset(db: Database) -> None:
     at = datetime(2026, 6, 1, 9, 30, tzinfo=UTC).astimezone()
-    ConsentRepository(db).save(Consent("dno", True, at))
-    stored = ConsentRepository(db).get("dno")
+    ConsentRepository(db).save(Grant("dno", "network-planning", Granularity.DAILY, at, at))
+    stored = ConsentRepository(db).get("dno", "network-planning")
     assert stored is not None
     assert stored.changed_at == at
     assert stored.changed_at.utcoffset() == at.utcoffset()

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ihd_app.core.model import Consent, Interval, OutboxKind, PairedMeter, SecurityEvent
+from ihd_app.core.model import Interval, OutboxKind, PairedMeter, SecurityEvent
 from ihd_app.core.readings import Fuel, Reading
+from ihd_app.protocol.consent_terms import Grant, Granularity
 from ihd_app.store.consents import ConsentRepository
 from ihd_app.store.database import DATABASE_FILE, Database
 from ihd_app.store.messages import MessageRepository
@@ -42,7 +43,7 @@ def _fill(db: Database) -> None:
         "history",
     )
     ReadingsRepository(db).save_latest(Reading(Fuel.GAS, NOW, 100.0, 2.0))
-    ConsentRepository(db).save(Consent("dno", True, NOW))
+    ConsentRepository(db).save(Grant("dno", "network-planning", Granularity.DAILY, None, NOW))
     SecurityLog(db).append(SecurityEvent(NOW, "replay", ADDRESS, "explained"))
     PairedMeterRepository(db).save(
         PairedMeter("C0:FF:EE:00:00:01", "m", "Meter", b"f" * 32, NOW, NOW)
@@ -60,7 +61,7 @@ def test_wipe_deletes_personal_data_and_keeps_replay_counters(tmp_path: Path) ->
             "messages": 2,
             "intervals": 10,
             "latest_readings": 1,
-            "consents": 1,
+            "consent_grants": 1,
             "security_log": 1,
             "paired_meter": 1,
             "outbox": 1,

@@ -19,6 +19,7 @@ from ihd_app.core.model import MessageState
 from ihd_app.core.readings import Fuel
 from ihd_app.link.meter_link import LinkState
 from ihd_app.protocol.compose import MessageRequest, compose
+from ihd_app.protocol.consent_terms import Granularity
 from ihd_app.protocol.pki import load_identity
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.resources import demo_pki_dir
@@ -343,19 +344,32 @@ def test_privacy_consent_is_sent_to_the_meter(qtbot: Any, live: Live) -> None:
     window = live.window(stack)
     screen = window.show_kind(PrivacyScreen)
     assert isinstance(screen, PrivacyScreen)
-    gdn = screen.toggles["gdn"]
-    assert not gdn.isChecked()
-    assert gdn.text() == "Gas network operator (GDN)"
-    assert not screen.changed["gdn"].isVisible(), "never asked: no date"
+    dno = screen.choices["dno-network-planning"]
+    # The DNO's licence already allows monthly totals: it is a fact, not offered as a choice.
+    assert [dno.itemText(i) for i in range(dno.count())] == [
+        "Only what the licence allows (monthly totals)",
+        "Daily totals",
+        "Half-hourly",
+    ]
+    assert "licence" in screen.exemptions["dno-network-planning"].text()
+    assert screen.status["dno-network-planning"].text() == "Never asked"
 
-    qtbot.mouseClick(gdn, LEFT)
+    dno.setFocus()
+    qtbot.keyClick(dno, Qt.Key.Key_Down)  # as a keyboard user chooses: one step finer
 
-    qtbot.waitUntil(lambda: bool(stack.meter_events.named("consent.received")), timeout=SLOW_MS)
-    received = stack.meter_events.named("consent.received")[-1]
-    assert received["details"]["consent"] == {"gdn": True}
-    assert {c.party: c.allowed for c in stack.service.consents()}["gdn"]
-    qtbot.waitUntil(lambda: screen.changed["gdn"].text().startswith("Allowed since"))
-    assert screen.changed["gdn"].isVisible()
+    stored = stack.meter_events
+    qtbot.waitUntil(lambda: bool(stored.named("consent.stored")), timeout=SLOW_MS)
+    assert stored.named("consent.stored")[-1]["consent"] == {"dno/network-planning": "daily"}
+    [grant] = [g for g in stack.service.consents() if g.party == "dno"]
+    assert grant.granularity is Granularity.DAILY
+    assert grant.expires is not None
+    qtbot.waitUntil(
+        lambda: screen.status["dno-network-planning"].text().startswith("Allowed since")
+    )
+    assert (
+        f"until {grant.expires.astimezone():%d %b %Y}"
+        in screen.status["dno-network-planning"].text()
+    )
 
 
 def test_wipe_asks_then_forgets_personal_data(qtbot: Any, live: Live) -> None:

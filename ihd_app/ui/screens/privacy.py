@@ -1,9 +1,12 @@
-"""Privacy: who may read half-hourly data, and wiping what this display keeps."""
+"""Privacy: who may read the home's energy data, for what and how finely; what a licence allows
+without asking; what each level reveals; and wiping what this display keeps."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtWidgets import (
-    QCheckBox,
+    QComboBox,
     QFrame,
     QLabel,
     QPushButton,
@@ -11,25 +14,53 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ihd_app.protocol.consent_terms import (
+    PURPOSES,
+    Grant,
+    Granularity,
+    Purpose,
+    exemption_for,
+)
 from ihd_app.service.api import Topic
 from ihd_app.ui.context import UiContext
 from ihd_app.ui.dialogs.confirm import ConfirmDialog
 from ihd_app.ui.screens.base import Screen
 from ihd_app.ui.widgets.scrolling import vertical_scroll
-from ihd_app.ui.widgets.touch import RowCheckBox
 
 #: Consents dated this year or earlier were never given or refused by the consumer.
 NEVER_YEAR = 1970
-#: The parties whose access the consumer decides, and how they are named.
-PARTIES = {
-    "supplier": "Your energy supplier",
-    "dno": "Electricity network operator (DNO)",
-    "gdn": "Gas network operator (GDN)",
-}
+#: The choice that allows nothing.
+NOT_ALLOWED = "Not allowed"
+
+
+def choice_key(purpose: Purpose) -> str:
+    """The object-name suffix of a purpose's controls: ``party-purpose``."""
+    return f"{purpose.party}-{purpose.name}"
+
+
+def levels_offered(purpose: Purpose) -> list[Granularity | None]:
+    """The choices a purpose's list offers: nothing, then each granularity finer than what a
+    licence already allows (a choice below it would change nothing, so it is not offered)."""
+    exemption = exemption_for(purpose.party, purpose.name)
+    floor = exemption.granularity.rank if exemption is not None else -1
+    return [None, *(g for g in Granularity if g.rank > floor)]
+
+
+def status_text(grant: Grant, now: datetime) -> str:
+    """The line under a choice: since when, until when, or that it lapsed."""
+    if grant.changed_at.year <= NEVER_YEAR:
+        return "Never asked"
+    since = grant.changed_at.astimezone()
+    if grant.granularity is None:
+        return f"Not allowed since {since:%d %b %Y}"
+    if grant.expires is not None and now >= grant.expires:
+        return f"Expired on {grant.expires.astimezone():%d %b %Y}: choose again to renew"
+    until = f" until {grant.expires.astimezone():%d %b %Y}" if grant.expires else ""
+    return f"Allowed since {since:%d %b %Y}{until}"
 
 
 class PrivacyScreen(Screen):
-    """Consent toggles and the local-data wipe."""
+    """Consent per party and purpose, the licence exemptions, and the local-data wipe."""
 
     topics = frozenset({Topic.CONSENT})
     label = "Privacy"
@@ -38,103 +69,139 @@ class PrivacyScreen(Screen):
     def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.confirm: ConfirmDialog | None = None
-        # Scrolled if need be: a small panel (480x272) does not hold both cards.
+        # Scrolled if need be: a small panel (480x272) holds one purpose at a time.
         scroll, inner = vertical_scroll(self, "PrivacyScroll")
         column = QVBoxLayout(inner)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(8)
-        card = QFrame(inner)
-        card.setProperty("role", "card")
-        layout = QVBoxLayout(card)
-        layout.setContentsMargins(14, 10, 14, 10)
-        title = QLabel("Who may read your half-hourly usage", card)
-        title.setProperty("role", "title")
-        title.setWordWrap(True)
-        layout.addWidget(title)
-        intro = QLabel(
-            "Half-hourly readings show when you are at home. Each party below may read them "
-            "only if you allow it. Your choice is sent to the meter, signed by this display.",
-            card,
-        )
-        intro.setProperty("role", "muted")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        self.toggles: dict[str, QCheckBox] = {}
-        #: When each party's consent was last changed (under its check box; a check box does
-        #: not wrap, and the name and the date do not fit one line of a small panel).
-        self.changed: dict[str, QLabel] = {}
-        for party, name in PARTIES.items():
-            box = RowCheckBox(name, card)
-            box.setObjectName(f"Consent-{party}")
-            box.clicked.connect(lambda checked, p=party: self._set(p, checked))
-            layout.addWidget(box)
-            self.toggles[party] = box
-            changed = QLabel(card)
-            changed.setObjectName(f"ConsentChanged-{party}")
-            changed.setProperty("role", "muted")
-            changed.setWordWrap(True)
-            layout.addWidget(changed)
-            self.changed[party] = changed
-        column.addWidget(card)
-        wipe_card = QFrame(inner)
-        wipe_card.setProperty("role", "card")
-        wipe_layout = QVBoxLayout(wipe_card)
-        wipe_layout.setContentsMargins(14, 10, 14, 10)
-        wipe_text = QLabel(
-            "Delete the messages, usage history and security log kept on this display. "
-            "The meter keeps its own records.",
-            wipe_card,
-        )
-        wipe_text.setWordWrap(True)
-        wipe_layout.addWidget(wipe_text)
-        self.wipe_button = QPushButton("Wipe local data…", wipe_card)
-        self.wipe_button.setObjectName("Wipe")
-        self.wipe_button.setProperty("role", "danger")
-        self.wipe_button.clicked.connect(self.ask_wipe)
-        wipe_layout.addWidget(self.wipe_button)
-        column.addWidget(wipe_card)
+        column.addWidget(self._consent_card(inner))
+        column.addWidget(self._reveals_card(inner))
+        column.addWidget(self._wipe_card(inner))
         column.addStretch(1)
         scroll.setWidget(inner)
         self.layout_.addWidget(scroll, 1)
-        context.theme.changed.connect(self._arrange)
-        self._arrange()
         self.refresh(None)
 
-    def _arrange(self) -> None:
-        # The date lines up with its check box's text, not with the box.
-        sizes = self.context.theme.sizes
-        indent = sizes.px("indicator") + 14
-        for label in self.changed.values():
-            label.setContentsMargins(indent, 0, 0, 0)
+    def _card(self, parent: QWidget, title: str) -> tuple[QFrame, QVBoxLayout]:
+        card = QFrame(parent)
+        card.setProperty("role", "card")
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(14, 10, 14, 10)
+        heading = QLabel(title, card)
+        heading.setProperty("role", "title")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        return card, layout
+
+    def _muted(self, text: str, parent: QWidget) -> QLabel:
+        label = QLabel(text, parent)
+        label.setProperty("role", "muted")
+        label.setWordWrap(True)
+        return label
+
+    def _consent_card(self, parent: QWidget) -> QFrame:
+        card, layout = self._card(parent, "Who may read your energy use")
+        layout.addWidget(
+            self._muted(
+                "Your meter sends data only as you choose here, and never more finely. "
+                "Each choice lasts a year. It is sent to the meter, signed by this display.",
+                card,
+            )
+        )
+        #: Each purpose's list of choices, its status line and its licence line.
+        self.choices: dict[str, QComboBox] = {}
+        self.status: dict[str, QLabel] = {}
+        self.exemptions: dict[str, QLabel] = {}
+        for purpose in PURPOSES:
+            key = choice_key(purpose)
+            name = QLabel(purpose.title, card)
+            name.setWordWrap(True)
+            name.setObjectName(f"ConsentTitle-{key}")
+            layout.addWidget(name)
+            exemption = exemption_for(purpose.party, purpose.name)
+            if exemption is not None:
+                fact = self._muted(exemption.why, card)
+                fact.setObjectName(f"ConsentLicence-{key}")
+                layout.addWidget(fact)
+                self.exemptions[key] = fact
+            box = QComboBox(card)
+            box.setObjectName(f"Consent-{key}")
+            box.setAccessibleName(purpose.title)
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            for level in levels_offered(purpose):
+                text = level.label if level is not None else NOT_ALLOWED
+                if level is None and exemption is not None:
+                    text = f"Only what the licence allows ({exemption.granularity.label.lower()})"
+                box.addItem(text, level.value if level is not None else "none")
+            box.activated.connect(lambda index, p=purpose, b=box: self._chosen(p, b, index))
+            layout.addWidget(box)
+            self.choices[key] = box
+            status = self._muted("", card)
+            status.setObjectName(f"ConsentStatus-{key}")
+            layout.addWidget(status)
+            self.status[key] = status
+        return card
+
+    def _reveals_card(self, parent: QWidget) -> QFrame:
+        card, layout = self._card(parent, "What each choice reveals")
+        for level in reversed(Granularity):
+            layout.addWidget(self._muted(f"{level.label}: {level.reveals}.", card))
+        layout.addWidget(
+            self._muted(
+                "This display keeps messages and usage for 13 months at most, and the security "
+                "log for 12 months; nothing leaves it but your signed answers to the meter.",
+                card,
+            )
+        )
+        return card
+
+    def _wipe_card(self, parent: QWidget) -> QFrame:
+        card = QFrame(parent)
+        card.setProperty("role", "card")
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(14, 10, 14, 10)
+        text = QLabel(
+            "Delete the messages, usage history and security log kept on this display, and "
+            "withdraw every consent at the meter. The meter keeps its own records.",
+            card,
+        )
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        self.wipe_button = QPushButton("Wipe local data…", card)
+        self.wipe_button.setObjectName("Wipe")
+        self.wipe_button.setProperty("role", "danger")
+        self.wipe_button.clicked.connect(self.ask_wipe)
+        layout.addWidget(self.wipe_button)
+        return card
 
     def refresh(self, topic: Topic | None = None) -> None:
-        consents = {c.party: c for c in self.context.service.consents()}
-        for party, box in self.toggles.items():
-            consent = consents.get(party)
-            box.setChecked(bool(consent and consent.allowed))
-            # The service lists parties never asked as "not allowed since 1970": no date then.
-            dated = consent is not None and consent.changed_at.year > NEVER_YEAR
-            changed = (
-                f"{'Allowed' if consent.allowed else 'Not allowed'} since "
-                f"{consent.changed_at.astimezone():%d %b %Y}"
-                if consent is not None and dated
-                else ""
-            )
-            self.changed[party].setText(changed)
-            self.changed[party].setVisible(dated)
-            box.setAccessibleDescription(changed)
+        moment = self.context.clock()
+        grants = {(g.party, g.purpose): g for g in self.context.service.consents()}
+        for purpose in PURPOSES:
+            key = choice_key(purpose)
+            grant = grants.get((purpose.party, purpose.name))
+            level = grant.allows_at(moment) if grant is not None else None
+            box = self.choices[key]
+            index = box.findData(level.value if level is not None else "none")
+            box.setCurrentIndex(max(index, 0))
+            text = status_text(grant, moment) if grant is not None else "Never asked"
+            self.status[key].setText(text)
+            box.setAccessibleDescription(text)
 
-    def _set(self, party: str, allowed: bool) -> None:
+    def _chosen(self, purpose: Purpose, box: QComboBox, index: int) -> None:
+        value = box.itemData(index)
+        level = None if value == "none" else Granularity(str(value))
         self.context.runner.run(
-            "Changing consent", self.context.service.set_consent(party, allowed)
+            "Changing consent",
+            self.context.service.set_consent(purpose.party, purpose.name, level),
         ).add_done_callback(lambda _task: self.refresh(None))
 
     def ask_wipe(self) -> None:
         """Ask before wiping."""
         self.confirm = ConfirmDialog(
             "Wipe local data?",
-            "All messages, usage history and the security log on this display will be deleted. "
-            "This cannot be undone.",
+            "All messages, usage history and the security log on this display will be deleted, "
+            "and every consent withdrawn at the meter. This cannot be undone.",
             "Wipe data",
             self,
         )

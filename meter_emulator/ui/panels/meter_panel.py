@@ -53,13 +53,19 @@ def threshold_text(snapshot: MeterSnapshot) -> str:
 
 
 def consent_text(snapshot: MeterSnapshot) -> str:
-    """Who may read half-hourly data, as the IHD last told the meter."""
-    if not snapshot.consent:
-        return "No consent given: half-hourly data requests are declined"
-    return " · ".join(
-        f"{party.upper() if party in ('dno', 'gdn') else party}: {'yes' if ok else 'no'}"
-        for party, ok in sorted(snapshot.consent.items())
-    )
+    """What the consumer allows each party and purpose, as the IHD last told the meter (the
+    licence exemptions apply besides: monthly totals for bills and network planning)."""
+    allowed: list[str] = []
+    for grant in snapshot.grants:
+        level = grant.allows_at(snapshot.sim_time)
+        if level is None:
+            continue
+        party = grant.party.upper() if grant.party in ("dno", "gdn") else grant.party
+        until = f" until {grant.expires:%d %b %Y}" if grant.expires else ""
+        allowed.append(f"{party} {grant.purpose}: {level.value}{until}")
+    if not allowed:
+        return "No consent given: only what a licence allows (monthly totals) is sent"
+    return " · ".join(allowed)
 
 
 class MeterPanel(QWidget):
@@ -185,7 +191,7 @@ class MeterPanel(QWidget):
         facts.addRow("Registers", self.registers)
         self.consent = QLabel(self)
         self.consent.setWordWrap(True)
-        self.consent.setAccessibleName("Consent to read half-hourly data")
+        self.consent.setAccessibleName("Consent to read usage data")
         facts.addRow("Data sharing", self.consent)
         layout.addLayout(facts)
         self.refresh()

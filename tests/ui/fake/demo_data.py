@@ -13,7 +13,6 @@ from datetime import UTC, datetime, time, timedelta
 import numpy as np
 
 from ihd_app.core.model import (
-    Consent,
     Importance,
     InboxMessage,
     MessageState,
@@ -25,6 +24,7 @@ from ihd_app.core.model import (
 )
 from ihd_app.core.readings import Fuel, Reading
 from ihd_app.link.meter_link import LinkState
+from ihd_app.protocol.consent_terms import Grant, Granularity
 from ihd_app.protocol.message_types import message_type
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.zcl import SupplyStatus
@@ -323,8 +323,14 @@ def populate(
     for item in demo_messages(now):
         if item.key not in exclude:
             service.inject_message(item)
-    for party, allowed in (("dno", True), ("supplier", True), ("gdn", False)):
-        service.set_consent_state(Consent(party, allowed, now - timedelta(days=40)))
+    given = now - timedelta(days=40)
+    for party, purpose, level in (
+        ("dno", "network-planning", Granularity.DAILY),
+        ("supplier", "energy-advice", Granularity.HALF_HOURLY),
+        ("gdn", "network-planning", None),
+    ):
+        expires = given + timedelta(days=365) if level is not None else None
+        service.set_consent_state(Grant(party, purpose, level, expires, given))
     service.scan_results = [
         scan_result("IHD Demo Meter 019E", METER_ADDRESS, -52),
         scan_result("IHD Demo Meter 4411", "C8:2B:96:A0:44:11", -78),

@@ -25,7 +25,6 @@ import numpy as np
 from bleak.backends.device import BLEDevice
 
 from ihd_app.core.model import (
-    Consent,
     InboxMessage,
     Interval,
     MessageState,
@@ -38,6 +37,7 @@ from ihd_app.core.readings import Fuel, Reading
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
 from ihd_app.link.meter_link import LinkState, PairingRefusedError, ScanResult
 from ihd_app.protocol import gatt_profile
+from ihd_app.protocol.consent_terms import PURPOSES, Grant, Granularity
 from ihd_app.service.api import (
     BackfillProgress,
     CaptureState,
@@ -111,7 +111,7 @@ class FakeService:
         self._messages: dict[str, InboxMessage] = {}
         self._security_log: list[SecurityEvent] = []
         self._tariffs: dict[Fuel, Tariff] = {}
-        self._consents: dict[str, Consent] = {}
+        self._consents: dict[tuple[str, str], Grant] = {}
         self._backfill = BackfillProgress(0, 0, False)
         self._pairing: PairingRequest | None = None
         self._pairing_answer: asyncio.Future[tuple[bool, int | None]] | None = None
@@ -187,8 +187,12 @@ class FakeService:
     def tariff(self, fuel: Fuel) -> Tariff | None:
         return self._tariffs.get(fuel)
 
-    def consents(self) -> Sequence[Consent]:
-        return list(self._consents.values())
+    def consents(self) -> Sequence[Grant]:
+        never = datetime.fromtimestamp(0, UTC)
+        return [
+            self._consents.get((p.party, p.name), Grant(p.party, p.name, None, None, never))
+            for p in PURPOSES
+        ]
 
     @property
     def backfill(self) -> BackfillProgress:
@@ -321,10 +325,12 @@ class FakeService:
             self._pairing = None
             self._notify(Topic.PAIRING)
 
-    async def set_consent(self, party: str, allowed: bool) -> None:
-        self.calls.append(("set_consent", party, allowed))
-        self._consents[party] = Consent(party, allowed, self._clock())
-        self._notify(Topic.CONSENT, f"{party} {'allowed' if allowed else 'refused'}")
+    async def set_consent(self, party: str, purpose: str, granularity: Granularity | None) -> None:
+        self.calls.append(("set_consent", party, purpose, granularity))
+        now = self._clock()
+        expires = now + timedelta(days=365) if granularity is not None else None
+        self._consents[(party, purpose)] = Grant(party, purpose, granularity, expires, now)
+        self._notify(Topic.CONSENT, f"{party} {purpose} {granularity or 'none'}")
 
     async def wipe_local_data(self) -> None:
         self.calls.append(("wipe_local_data",))
@@ -436,9 +442,9 @@ class FakeService:
         self._tariffs[tariff.fuel] = tariff
         self._notify(Topic.TARIFF, tariff.fuel.value)
 
-    def set_consent_state(self, consent: Consent) -> None:
+    def set_consent_state(self, grant: Grant) -> None:
         """A stored consent (as loaded at start)."""
-        self._consents[consent.party] = consent
+        self._consents[(grant.party, grant.purpose)] = grant
         self._notify(Topic.CONSENT)
 
     def set_history(

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ihd_app.link.meter_link import LinkState
+from ihd_app.protocol.consent_terms import Granularity
 from ihd_app.service.api import ProblemKind
 from meter_emulator.attacks.console import AttackConsole
 from tests.ui.meter.conftest import SLOW_MS, MeterDesk, paired
@@ -171,11 +172,15 @@ def test_half_hourly_data_is_declined_without_consent_and_answered_with_it(
     console.form.choose("dno", "data.request")
     qtbot.mouseClick(console.data, Qt.MouseButton.LeftButton)
     assert console.model.cell(0, 3) == "declined"
-    assert "has not agreed" in console.model.cell(0, 4)
+    assert "has not been given" in console.model.cell(0, 4)
     assert "No consent given" in desk.window.meter.consent.text()
 
-    desk.run(desk.service.set_consent("dno", True), timeout_ms=SLOW_MS)
-    qtbot.waitUntil(lambda: "DNO: yes" in desk.window.meter.consent.text(), timeout=SLOW_MS)
+    grant = desk.service.set_consent("dno", "network-planning", Granularity.HALF_HOURLY)
+    desk.run(grant, timeout_ms=SLOW_MS)
+    qtbot.waitUntil(
+        lambda: "DNO network-planning: half-hourly until" in desk.window.meter.consent.text(),
+        timeout=SLOW_MS,
+    )
     qtbot.mouseClick(console.data, Qt.MouseButton.LeftButton)
     assert console.model.cell(0, 3) == "carried-out"
     delivered = desk.meter_events.named("data.delivered")
