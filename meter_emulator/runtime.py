@@ -65,6 +65,7 @@ from meter_emulator.link_sessions import LinkSessions
 from meter_emulator.live_reports import LiveReports
 from meter_emulator.meter_messages import MeterMessages
 from meter_emulator.operator.console import OperatorConsole
+from meter_emulator.operator.data_requests import AccessRecord, access_notice
 from meter_emulator.operator.forwarding import OperatorForwarding
 from meter_emulator.operator.status import StatusTable
 from meter_emulator.radio.meter_radio import MeterRadio, open_meter_radio
@@ -193,6 +194,7 @@ class MeterRuntime:
             self.han,
             events=events,
             clock=self.wall_now,
+            access_log=self._tell_household,
         )
         self.operator = OperatorConsole(self)
         self.attacks = AttackConsole(self)
@@ -328,6 +330,11 @@ class MeterRuntime:
 
     def _server(self) -> MeterGattServer | None:
         return self.server
+
+    def _tell_household(self, access: AccessRecord) -> None:
+        """Every data request answered or refused reaches the household's displays as a
+        meter-signed notice (their data-access log)."""
+        self._meter_messages.send(access_notice(access))
 
     def _first_display(self) -> HanDevice | None:
         """The display of the meter's own PKI, commissioned on a first start (a meter and

@@ -262,6 +262,12 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
                     "han.device-add needs the SHA-256 of the display's certificate (64 hex digits)",
                 )
             device["certificate_sha256"] = fingerprint
+    elif name == "data.access":
+        # The meter tells the household who asked for its data and what was sent: the record
+        # travels in details (``access``), filled in through extra_details.
+        if not isinstance(details.get("access"), dict):
+            raise EncodeError(Reason.MALFORMED, "data.access needs the access record")
+        unit = None
     elif spec.flow is Flow.SESSION or name == "session.hello":
         # The handshake's content (nonces, session id, refusal) is all in its details, filled in
         # by ihd_app.protocol.session through extra_details.

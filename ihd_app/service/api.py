@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from ihd_app.core.data_access import DataAccess
 from ihd_app.core.model import InboxMessage, Interval, PairedMeter, SecurityEvent, Tariff
 from ihd_app.core.readings import Fuel, Reading
 from ihd_app.link.bumble_backend.security import LinkSecurity
@@ -30,6 +31,7 @@ class Topic(StrEnum):
     SECURITY_LOG = "security-log"  # a refusal was logged
     TARIFF = "tariff"
     CONSENT = "consent"
+    DATA_ACCESS = "data-access"  # the meter told of a data request it answered or refused
     BACKFILL = "backfill"  # history backfill progress
     PAIRING = "pairing"  # a pairing question is waiting (see PairingRequest)
 
@@ -255,6 +257,18 @@ class IhdServiceApi(Protocol):
 
     def tariff(self, fuel: Fuel) -> Tariff | None: ...
     def consents(self) -> Sequence[Grant]: ...
+    def data_access_log(self, limit: int | None = None) -> Sequence[DataAccess]:
+        """Every data request the meter answered or refused, newest first."""
+        ...
+
+    def export_data_access(self, path: Path) -> int:
+        """Write the data-access log to ``path`` as CSV; how many requests it lists.
+
+        Raises:
+            OSError: The file cannot be written.
+        """
+        ...
+
     @property
     def backfill(self) -> BackfillProgress: ...
     @property

@@ -12,7 +12,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from ihd_app.core.data_access import DataAccess
 from ihd_app.core.inbox import Inbox
 from ihd_app.core.model import (
     InboxMessage,
@@ -68,6 +70,7 @@ from ihd_app.service.tasks import BackgroundTasks
 from ihd_app.service.ticker import Ticker
 from ihd_app.service.usage import usage_intervals
 from ihd_app.store.consents import ConsentRepository
+from ihd_app.store.data_access import DataAccessLog
 from ihd_app.store.database import Database
 from ihd_app.store.messages import MessageRepository
 from ihd_app.store.outbox import Outbox
@@ -124,6 +127,7 @@ class IhdService(DeveloperPanel):
         self.outbox = Outbox(self.db)
         self.readings_store = ReadingsRepository(self.db)
         self.security_store = SecurityLog(self.db)
+        self.access_store = DataAccessLog(self.db)
         self.tariffs = TariffRepository(self.db)
         self.consent_store = ConsentRepository(self.db)
         self.paired = PairedMeterRepository(self.db)
@@ -159,6 +163,7 @@ class IhdService(DeveloperPanel):
             storage=self._storage,
             clock=clock,
             meter_certificate=self._meter_certificate,
+            access_log=self.access_store,
         )
         self._readings = LiveReadings(
             self.readings_store,
@@ -354,6 +359,14 @@ class IhdService(DeveloperPanel):
     def tariff(self, fuel: Fuel) -> Tariff | None:
         return self.tariffs.current(fuel, self._clock())
 
+    def data_access_log(self, limit: int | None = None) -> Sequence[DataAccess]:
+        return self.access_store.entries(limit)
+
+    def export_data_access(self, path: Path) -> int:
+        count = self.access_store.export(path)
+        self.events.emit("data.access.exported", path=str(path), entries=count)
+        return count
+
     def consents(self) -> Sequence[Grant]:
         """Every party's consent per purpose; those never asked are listed as not allowed."""
         return self._consent.all()
@@ -440,7 +453,14 @@ class IhdService(DeveloperPanel):
         self._inbox.reload()
         self._readings.clear()
         self.events.emit("privacy.wiped", rows=sum(counts.values()))
-        for topic in (Topic.INBOX, Topic.SECURITY_LOG, Topic.READING, Topic.CONSENT, Topic.LINK):
+        for topic in (
+            Topic.INBOX,
+            Topic.SECURITY_LOG,
+            Topic.READING,
+            Topic.CONSENT,
+            Topic.DATA_ACCESS,
+            Topic.LINK,
+        ):
             self._notify(topic)
 
     def _tick_failed(self, exc: sqlite3.Error) -> None:

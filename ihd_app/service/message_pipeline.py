@@ -1,5 +1,6 @@
 """Every envelope the meter forwards to the display: kept in order until it can be stored,
-verified, then either applied (a message to the inbox, a cancellation, a tariff) in the same
+verified, then either applied (a message to the inbox, a cancellation, a tariff, an entry of the
+household's data-access log) in the same
 transaction as its replay counter's advance, or refused (security log entry, signed error
 notification back to its originator)."""
 
@@ -12,6 +13,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
+from ihd_app.core.data_access import access_from_details
 from ihd_app.core.inbox import message_from_verified
 from ihd_app.core.model import OutboxKind, SecurityEvent
 from ihd_app.core.readings import Fuel
@@ -26,6 +28,7 @@ from ihd_app.service.api import Topic
 from ihd_app.service.inbox_keeper import InboxKeeper
 from ihd_app.service.replies import ReplySigner
 from ihd_app.service.storage_health import StorageHealth
+from ihd_app.store.data_access import DataAccessLog
 from ihd_app.store.database import Database
 from ihd_app.store.outbox import Outbox
 from ihd_app.store.replay_counters import SqliteReplayCounters
@@ -52,6 +55,8 @@ class MessagePipeline:
         clock: Current time.
         meter_certificate: The meter's certificate as the link's last handshake verified it
             (the meter's own envelopes on the link may carry only its key id).
+        access_log: Where the meter's ``data.access`` notices are kept (the household's
+            data-access log).
     """
 
     def __init__(
@@ -71,6 +76,7 @@ class MessagePipeline:
         storage: StorageHealth,
         clock: Callable[[], datetime],
         meter_certificate: Callable[[], bytes | None] = lambda: None,
+        access_log: DataAccessLog | None = None,
     ) -> None:
         self._db = db
         self._inbox = inbox
@@ -86,6 +92,7 @@ class MessagePipeline:
         self._storage = storage
         self._clock = clock
         self._meter_certificate = meter_certificate
+        self._access_log = access_log
         self._verifier: Verifier | None = None
         self._early_messages: list[bytes] = []
         #: Verified-or-not envelopes that could not be stored (disk full), oldest first.
@@ -186,6 +193,18 @@ class MessagePipeline:
                 self._tariffs.save(tariff)
                 self._emit("tariff.updated", fuel=fuel.value, name=tariff.name)
                 self._notify(Topic.TARIFF, "")
+            elif message.message_type.name == "data.access" and self._access_log is not None:
+                entry = access_from_details(message.claims.details)
+                if self._access_log.add(entry):
+                    self._emit(
+                        "data.access.logged",
+                        key=entry.key,
+                        party=entry.party,
+                        purpose=entry.purpose,
+                        granted=entry.granted,
+                        given=entry.given,
+                    )
+                    self._notify(Topic.DATA_ACCESS, entry.party)
         except IhdError as exc:
             # Verified but not applicable (e.g. a cancel for an unknown message): log it.
             self._emit("message.not-applied", type=message.message_type.name, detail=str(exc))

@@ -168,6 +168,25 @@ MIGRATIONS: tuple[str, ...] = (
         ) AS purposes ON purposes.party = consents.party;
     DROP TABLE consents;
     """,
+    # 5: the household's data-access log (who read its data, or was refused, as the meter said).
+    """
+    CREATE TABLE data_access_log (
+        key TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        at_us INTEGER NOT NULL,
+        party TEXT NOT NULL,
+        organisation TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        fuel TEXT NOT NULL,
+        asked TEXT NOT NULL,
+        given TEXT,
+        period_start TEXT NOT NULL,
+        period_end TEXT NOT NULL,
+        value_count INTEGER NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX data_access_log_by_time ON data_access_log (at_us);
+    """,
 )
 
 

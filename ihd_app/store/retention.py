@@ -11,6 +11,7 @@ Every table has a retention (docs/privacy.md, "What the display keeps, and for h
   :attr:`Retention.security_log_rows` rows (a flood of forgeries must not fill the disk);
 - replies the meter confirmed (the outbox's delivered items): :attr:`Retention.delivered_days`
   after they were delivered; a reply still owed is kept until it is delivered;
+- the data-access log (who read the household's data): :attr:`Retention.data_access_days`;
 - tariffs: those superseded before the oldest interval kept (no cost is worked out with them);
 - replay counters, consents, the paired meter, the latest readings and the settings: the
   current state only (one row each), kept until the consumer wipes the display.
@@ -39,12 +40,15 @@ class Retention:
         security_log_days: Security log entries.
         security_log_rows: The most security log entries kept (the newest).
         delivered_days: Replies the meter confirmed, counted from their delivery.
+        data_access_days: Entries of the household's data-access log, counted from the answer
+            (as long as the data they tell of is kept: 13 months).
     """
 
     past_message_days: int = 365
     security_log_days: int = 365
     security_log_rows: int = 10_000
     delivered_days: int = 30
+    data_access_days: int = 396
 
 
 DEFAULT_RETENTION = Retention()
@@ -59,6 +63,7 @@ class Pruned:
     security_events: int = 0
     delivered_replies: int = 0
     tariffs: int = 0
+    data_access: int = 0
 
     @property
     def total(self) -> int:
@@ -69,6 +74,7 @@ class Pruned:
             + self.security_events
             + self.delivered_replies
             + self.tariffs
+            + self.data_access
         )
 
     def to_event(self) -> dict[str, int]:
@@ -79,6 +85,7 @@ class Pruned:
             "security_events": self.security_events,
             "delivered_replies": self.delivered_replies,
             "tariffs": self.tariffs,
+            "data_access": self.data_access,
         }
 
 
@@ -126,4 +133,8 @@ def prune(database: Database, now: datetime, retention: Retention = DEFAULT_RETE
             ).rowcount
             for fuel in Fuel
         )
-    return Pruned(intervals, messages, security_events, len(old_replies), tariffs)
+        data_access = connection.execute(
+            "DELETE FROM data_access_log WHERE at_us < ?",
+            (micros_of(now - timedelta(days=retention.data_access_days)),),
+        ).rowcount
+    return Pruned(intervals, messages, security_events, len(old_replies), tariffs, data_access)

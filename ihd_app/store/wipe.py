@@ -1,6 +1,7 @@
 """Wiping the consumer's personal data (a change of occupier, or the consumer's request).
 
-Deleted: messages and their history, intervals and latest readings, consents, the security log,
+Deleted: messages and their history, intervals and latest readings, consents, the data-access
+log, the security log,
 the paired meter's identity, and outbox items already delivered (the service then records every
 party's consent as withdrawn and sends that to the meter: deleting the choices alone would leave
 the meter answering whoever the consumer had allowed). Kept:
@@ -30,6 +31,7 @@ WIPED_TABLES = (
     "intervals",
     "latest_readings",
     "consent_grants",
+    "data_access_log",
     "security_log",
     "paired_meter",
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.consent_terms import (
     Decision,
     Granularity,
@@ -241,6 +242,18 @@ class DataRequests:
             self._recorded(access)
 
 
+def access_notice(access: AccessRecord) -> MessageRequest:
+    """The meter's signed ``data.access`` notice of ``access`` for the household's displays.
+
+    Its message id comes from the request's key, so that two notices never share one (the
+    meter's messages of one id supersede each other)."""
+    return MessageRequest(
+        "data.access",
+        message_id=int(access.key[:8], 16) or 1,
+        extra_details={"access": access.to_details()},
+    )
+
+
 def _granularity(value: object) -> Granularity | None:
     if value is None:
         return Granularity.HALF_HOURLY
@@ -250,4 +263,4 @@ def _granularity(value: object) -> Granularity | None:
         return None
 
 
-__all__ = ["AccessRecord", "DataRequests", "Period", "aggregate"]
+__all__ = ["AccessRecord", "DataRequests", "Period", "access_notice", "aggregate"]

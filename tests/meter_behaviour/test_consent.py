@@ -5,6 +5,8 @@ licence exemption allows."""
 
 from __future__ import annotations
 
+import csv
+from datetime import timedelta
 from pathlib import Path
 
 from ihd_app.link.pairing import AutoAccept
@@ -217,3 +219,36 @@ async def test_a_wipe_while_the_meter_is_away_reaches_it_when_it_is_back(tmp_pat
     finally:
         await ihd.close()
         await stack.close()
+
+
+async def test_the_household_sees_every_request_the_meter_answered_or_refused(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Issue L item 4: each request reaches the display as a meter-signed data.access notice,
+    listed with who asked, what for, how finely, and what was sent; the consumer can export."""
+    assert stack.ihd is not None
+    await stack.ihd.set_consent("dno", "network-planning", Granularity.DAILY)
+    await stack.meter_events.wait("consent.stored")
+    refused = stack.meter.operator.send("dno", dno_request(48))
+    sent = stack.meter.operator.send("dno", dno_request(48, "daily"))
+
+    await stack.ihd_events.wait("data.access.logged", key=refused.key)
+    await stack.ihd_events.wait("data.access.logged", key=sent.key)
+
+    log = {entry.key: entry for entry in stack.ihd.data_access_log()}
+    assert log[refused.key].given is None
+    assert log[refused.key].asked == "half-hourly"
+    assert "only daily totals are allowed" in log[refused.key].reason
+    assert log[sent.key].given == "daily"
+    assert log[sent.key].organisation == "Northern Power Distribution"
+    assert log[sent.key].purpose == "network-planning"
+    assert log[sent.key].period_end - log[sent.key].period_start == timedelta(hours=24)
+
+    target = tmp_path / "who-asked.csv"
+    assert stack.ihd.export_data_access(target) == 2
+    assert target.stat().st_mode & 0o777 == 0o600, "it tells who read the household's data"
+    with target.open(encoding="utf-8") as file:
+        rows = {row["request"]: row for row in csv.DictReader(file)}
+    assert rows[sent.key]["outcome"] == "sent"
+    assert rows[refused.key]["outcome"] == "refused"
+    assert rows[refused.key]["organisation"] == "Northern Power Distribution"

@@ -36,6 +36,7 @@ NEW_TABLES = {
     "tariffs",
     "security_log",
     "consent_grants",
+    "data_access_log",
     "paired_meter",
     "settings",
 }
@@ -47,7 +48,7 @@ def _tables(db: Database) -> set[str]:
 
 
 def test_fresh_database_has_the_latest_schema(db: Database) -> None:
-    assert db.schema_version == len(MIGRATIONS) == 4
+    assert db.schema_version == len(MIGRATIONS) == 5
     assert _tables(db) >= NEW_TABLES | {"replay_counters"}
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, time, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
+from ihd_app.core.data_access import DataAccess
 from ihd_app.core.model import (
     Interval,
     MessageState,
@@ -17,6 +19,7 @@ from ihd_app.core.model import (
     Tariff,
 )
 from ihd_app.core.readings import Fuel
+from ihd_app.store.data_access import DataAccessLog
 from ihd_app.store.database import Database
 from ihd_app.store.messages import MessageRepository
 from ihd_app.store.outbox import Outbox
@@ -127,3 +130,35 @@ def test_retention_counts_from_the_utc_instant_whatever_offset_was_stored(db: Da
     outbox.mark_delivered(item.id, datetime(2026, 6, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))))
     assert prune(db, datetime(2026, 6, 30, 23, 29, tzinfo=UTC)).delivered_replies == 0
     assert prune(db, datetime(2026, 6, 30, 23, 31, tzinfo=UTC)).delivered_replies == 1
+
+
+def test_the_data_access_log_is_kept_thirteen_months(tmp_path: Path) -> None:
+    with Database.in_data_dir(tmp_path) as db:
+        log = DataAccessLog(db)
+        old = _access("old", NOW - timedelta(days=400))
+        recent = _access("recent", NOW - timedelta(days=300))
+        assert log.add(old)
+        assert log.add(recent)
+        assert not log.add(recent), "a notice delivered twice is kept once"
+
+        pruned = prune(db, NOW)
+
+        assert pruned.data_access == 1
+        assert [e.key for e in log.entries()] == ["recent"]
+
+
+def _access(key: str, at: datetime) -> DataAccess:
+    return DataAccess(
+        key=key,
+        at=at,
+        party="dno",
+        organisation="Northern Power Distribution",
+        purpose="network-planning",
+        fuel="electricity",
+        asked="daily",
+        given="daily",
+        period_start=at - timedelta(days=7),
+        period_end=at,
+        values=7,
+        reason="7 daily totals sent",
+    )

@@ -11,6 +11,7 @@ from ihd_app.core.model import Interval, OutboxKind, PairedMeter, SecurityEvent
 from ihd_app.core.readings import Fuel, Reading
 from ihd_app.protocol.consent_terms import Grant, Granularity
 from ihd_app.store.consents import ConsentRepository
+from ihd_app.store.data_access import DataAccessLog
 from ihd_app.store.database import DATABASE_FILE, Database
 from ihd_app.store.messages import MessageRepository
 from ihd_app.store.outbox import Outbox
@@ -22,6 +23,7 @@ from ihd_app.store.settings import Settings
 from ihd_app.store.wipe import wipe_personal_data
 from tests.store.conftest import make_message
 from tests.support import NOW
+from tests.ui.fake.demo_data import demo_data_access
 
 ADDRESS = "Flat 4, 12 Acacia Avenue"
 
@@ -45,6 +47,7 @@ def _fill(db: Database) -> None:
     ReadingsRepository(db).save_latest(Reading(Fuel.GAS, NOW, 100.0, 2.0))
     ConsentRepository(db).save(Grant("dno", "network-planning", Granularity.DAILY, None, NOW))
     SecurityLog(db).append(SecurityEvent(NOW, "replay", ADDRESS, "explained"))
+    DataAccessLog(db).add(demo_data_access(NOW)[0])
     PairedMeterRepository(db).save(
         PairedMeter("C0:FF:EE:00:00:01", "m", "Meter", b"f" * 32, NOW, NOW)
     )
@@ -62,6 +65,7 @@ def test_wipe_deletes_personal_data_and_keeps_replay_counters(tmp_path: Path) ->
             "intervals": 10,
             "latest_readings": 1,
             "consent_grants": 1,
+            "data_access_log": 1,
             "security_log": 1,
             "paired_meter": 1,
             "outbox": 1,

@@ -4,9 +4,11 @@ without asking; what each level reveals; and wiping what this display keeps."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFrame,
     QLabel,
     QPushButton,
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ihd_app.core.data_access import DataAccess
 from ihd_app.protocol.consent_terms import (
     PURPOSES,
     Grant,
@@ -31,6 +34,29 @@ from ihd_app.ui.widgets.scrolling import vertical_scroll
 NEVER_YEAR = 1970
 #: The choice that allows nothing.
 NOT_ALLOWED = "Not allowed"
+#: How many requests the data-access card lists (the export has them all).
+ACCESS_ROWS_SHOWN = 5
+#: How the log names each party.
+PARTY_NAMES = {"dno": "DNO", "gdn": "GDN", "supplier": "Supplier"}
+
+
+def access_line(entry: DataAccess) -> str:
+    """One request as the consumer reads it: when, who, what for, how finely, the outcome."""
+    who = entry.organisation or PARTY_NAMES.get(entry.party, entry.party)
+    party = PARTY_NAMES.get(entry.party, entry.party)
+    asked = entry.asked.replace("-", " ")
+    start = entry.period_start.astimezone()
+    end = entry.period_end.astimezone()
+    period = f"{start:%d %b}" if start.date() == end.date() else f"{start:%d %b}–{end:%d %b}"
+    outcome = (
+        f"sent {entry.given.replace('-', ' ')} {entry.fuel}"
+        if entry.given is not None
+        else "refused"
+    )
+    return (
+        f"{entry.at.astimezone():%d %b %H:%M} · {who} ({party}, {entry.purpose.replace('-', ' ')})"
+        f" asked for {asked} {entry.fuel} data, {period}: {outcome}"
+    )
 
 
 def choice_key(purpose: Purpose) -> str:
@@ -62,7 +88,7 @@ def status_text(grant: Grant, now: datetime) -> str:
 class PrivacyScreen(Screen):
     """Consent per party and purpose, the licence exemptions, and the local-data wipe."""
 
-    topics = frozenset({Topic.CONSENT})
+    topics = frozenset({Topic.CONSENT, Topic.DATA_ACCESS})
     label = "Privacy"
     icon_name = "privacy"
 
@@ -75,6 +101,7 @@ class PrivacyScreen(Screen):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(8)
         column.addWidget(self._consent_card(inner))
+        column.addWidget(self._access_card(inner))
         column.addWidget(self._reveals_card(inner))
         column.addWidget(self._wipe_card(inner))
         column.addStretch(1)
@@ -142,6 +169,27 @@ class PrivacyScreen(Screen):
             self.status[key] = status
         return card
 
+    def _access_card(self, parent: QWidget) -> QFrame:
+        card, layout = self._card(parent, "Who has asked for your data")
+        self.access_intro = self._muted("", card)
+        layout.addWidget(self.access_intro)
+        #: One line per request, newest first (the meter signs each notice).
+        self.access_rows: list[QLabel] = []
+        for index in range(ACCESS_ROWS_SHOWN):
+            row = QLabel(card)
+            row.setWordWrap(True)
+            row.setObjectName(f"DataAccess-{index}")
+            layout.addWidget(row)
+            self.access_rows.append(row)
+        self.export_button = QPushButton("Export the list…", card)
+        self.export_button.setObjectName("ExportDataAccess")
+        self.export_button.clicked.connect(self.ask_export)
+        layout.addWidget(self.export_button)
+        self.export_result = self._muted("", card)
+        self.export_result.hide()
+        layout.addWidget(self.export_result)
+        return card
+
     def _reveals_card(self, parent: QWidget) -> QFrame:
         card, layout = self._card(parent, "What each choice reveals")
         for level in reversed(Granularity):
@@ -187,6 +235,47 @@ class PrivacyScreen(Screen):
             text = status_text(grant, moment) if grant is not None else "Never asked"
             self.status[key].setText(text)
             box.setAccessibleDescription(text)
+
+        self._refresh_access()
+
+    def _refresh_access(self) -> None:
+        service = self.context.service
+        entries = service.data_access_log(ACCESS_ROWS_SHOWN + 1)
+        shown = entries[:ACCESS_ROWS_SHOWN]
+        if not entries:
+            intro = "No one has asked your meter for your data yet."
+        elif len(entries) > ACCESS_ROWS_SHOWN:
+            intro = f"The newest {ACCESS_ROWS_SHOWN}; export the list to see them all."
+        else:
+            intro = "Every request your meter answered or refused, newest first."
+        self.access_intro.setText(intro)
+        for row, entry in zip(
+            self.access_rows, [*shown, *[None] * ACCESS_ROWS_SHOWN], strict=False
+        ):
+            row.setVisible(entry is not None)
+            if entry is not None:
+                row.setText(access_line(entry))
+                row.setProperty("role", "" if entry.granted else "warning")
+        self.export_button.setEnabled(bool(entries))
+
+    def ask_export(self) -> None:
+        """Ask where to save the data-access log, then save it as CSV."""
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export who asked for your data", "data-access.csv", "CSV files (*.csv)"
+        )
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        """Save the data-access log to ``path`` and say how it went."""
+        try:
+            count = self.context.service.export_data_access(path)
+        except OSError as error:
+            text = f"Could not save {path}: {error.strerror or error}. Choose another place."
+        else:
+            text = f"{count} request{'s' if count != 1 else ''} saved to {path}."
+        self.export_result.setText(text)
+        self.export_result.show()
 
     def _chosen(self, purpose: Purpose, box: QComboBox, index: int) -> None:
         value = box.itemData(index)

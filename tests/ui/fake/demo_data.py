@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 
+from ihd_app.core.data_access import DataAccess
 from ihd_app.core.model import (
     Importance,
     InboxMessage,
@@ -331,6 +332,8 @@ def populate(
     ):
         expires = given + timedelta(days=365) if level is not None else None
         service.set_consent_state(Grant(party, purpose, level, expires, given))
+    for entry in demo_data_access(now):
+        service.inject_data_access(entry)
     service.scan_results = [
         scan_result("IHD Demo Meter 019E", METER_ADDRESS, -52),
         scan_result("IHD Demo Meter 4411", "C8:2B:96:A0:44:11", -78),
@@ -372,3 +375,39 @@ def populate(
                 SupplyStatus.ON if gas_on else SupplyStatus.OFF,
             )
         )
+
+
+def demo_data_access(now: datetime) -> list[DataAccess]:
+    """Two requests the meter told the household of: the DNO's daily totals (sent, with the
+    household's consent) and the supplier's half-hourly data for advice (refused)."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return [
+        DataAccess(
+            key="5c1e0d2a" + "0" * 24,
+            at=now - timedelta(days=2, hours=3),
+            party="dno",
+            organisation="Northern Power Distribution",
+            purpose="network-planning",
+            fuel="electricity",
+            asked="daily",
+            given="daily",
+            period_start=day - timedelta(days=9),
+            period_end=day - timedelta(days=2),
+            values=7,
+            reason="7 daily totals of electricity data sent (consent).",
+        ),
+        DataAccess(
+            key="9f3b7a41" + "0" * 24,
+            at=now - timedelta(hours=5),
+            party="supplier",
+            organisation="Brightwater Energy",
+            purpose="energy-advice",
+            fuel="electricity",
+            asked="half-hourly",
+            given=None,
+            period_start=day - timedelta(days=1),
+            period_end=day,
+            values=0,
+            reason="The consumer's consent for supplier (energy-advice) has not been given.",
+        ),
+    ]

@@ -24,6 +24,7 @@ import cbor2
 import numpy as np
 from bleak.backends.device import BLEDevice
 
+from ihd_app.core.data_access import DataAccess, export_csv
 from ihd_app.core.model import (
     InboxMessage,
     Interval,
@@ -112,6 +113,7 @@ class FakeService:
         self._security_log: list[SecurityEvent] = []
         self._tariffs: dict[Fuel, Tariff] = {}
         self._consents: dict[tuple[str, str], Grant] = {}
+        self._access: list[DataAccess] = []
         self._backfill = BackfillProgress(0, 0, False)
         self._pairing: PairingRequest | None = None
         self._pairing_answer: asyncio.Future[tuple[bool, int | None]] | None = None
@@ -186,6 +188,20 @@ class FakeService:
 
     def tariff(self, fuel: Fuel) -> Tariff | None:
         return self._tariffs.get(fuel)
+
+    def data_access_log(self, limit: int | None = None) -> Sequence[DataAccess]:
+        newest = sorted(self._access, key=lambda e: e.at, reverse=True)
+        return newest if limit is None else newest[:limit]
+
+    def export_data_access(self, path: Path) -> int:
+        self.calls.append(("export_data_access", path))
+        path.write_text(export_csv(self.data_access_log()), encoding="utf-8")
+        return len(self._access)
+
+    def inject_data_access(self, entry: DataAccess) -> None:
+        """The meter told of a data request (as its data.access notice does)."""
+        self._access.append(entry)
+        self._notify(Topic.DATA_ACCESS, entry.party)
 
     def consents(self) -> Sequence[Grant]:
         never = datetime.fromtimestamp(0, UTC)
@@ -337,9 +353,10 @@ class FakeService:
         self._messages.clear()
         self._security_log.clear()
         self._history.clear()
+        self._access.clear()
         for readings in self._live.values():
             readings.clear()
-        for topic in (Topic.INBOX, Topic.SECURITY_LOG, Topic.READING):
+        for topic in (Topic.INBOX, Topic.SECURITY_LOG, Topic.READING, Topic.DATA_ACCESS):
             self._notify(topic, "local data wiped")
 
     # -- notifications -------------------------------------------------------------------------
