@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import cbor2
 import pytest
@@ -45,7 +46,7 @@ def _sealed_for_dno(identities: Identities, response: DataResponse = RESPONSE) -
     )
 
 
-def _rewrite(sealed: bytes, change: Callable[[list[object]], None]) -> bytes:
+def _rewrite(sealed: bytes, change: Callable[[list[Any]], None]) -> bytes:
     item = cbor2.loads(sealed)
     change(item.value)
     return bytes(cbor2.dumps(item))
@@ -90,7 +91,12 @@ def test_another_operator_cannot_open_a_response_sealed_for_the_dno(
     with pytest.raises(SealedResponseError, match="not for"):
         open_data_response(sealed, identities(other), trust, now=NOW)
     # Relabelled with the other operator's key id, its key still derives the wrong content key.
-    relabelled = _rewrite(sealed, lambda v: v[3][0][1].__setitem__(4, identities(other).kid))  # type: ignore[index]
+
+    def relabel(value: list[Any]) -> None:
+        recipient_unprotected = value[3][0][1]
+        recipient_unprotected[4] = identities(other).kid  # kid is not authenticated
+
+    relabelled = _rewrite(sealed, relabel)
     with pytest.raises(SealedResponseError, match="does not decrypt") as raised:
         unseal(relabelled, identities(other))
     assert isinstance(raised.value, IhdError)
@@ -99,12 +105,12 @@ def test_another_operator_cannot_open_a_response_sealed_for_the_dno(
 def test_a_response_altered_on_the_way_is_refused(
     identities: Identities, trust: TrustStore
 ) -> None:
-    def flip(value: list[object]) -> None:
-        ciphertext = bytearray(value[2])  # type: ignore[arg-type]
+    def flip(value: list[Any]) -> None:
+        ciphertext = bytearray(value[2])
         ciphertext[40] ^= 0x01
         value[2] = bytes(ciphertext)
 
-    def downgrade(value: list[object]) -> None:
+    def downgrade(value: list[Any]) -> None:
         value[0] = cbor2.dumps({1: 1})  # the protected header is authenticated too
 
     for change in (flip, downgrade):
