@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 
+from ihd_app.protocol.data_response import DataResponse
 from ihd_app.protocol.envelope import parse_envelope
 from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.events import EventLog
@@ -27,6 +28,7 @@ from meter_emulator.delivery import Origin, digest_key
 from meter_emulator.han_devices import HanDevices
 from meter_emulator.history import HalfHourHistory
 from meter_emulator.ihd_delivery import IhdDelivery
+from meter_emulator.operator.data_responses import DataResponses
 from meter_emulator.operator.status import FINAL, MessageRecord, StatusTable
 from meter_emulator.state import MeterState
 
@@ -44,6 +46,7 @@ class OperatorForwarding:
         han: The HAN device log (the supplier's han.device-add / han.device-remove).
         events: Where events go.
         clock: The wall clock.
+        data_responses: Seals a data request's answer to the requester and hands it over.
     """
 
     def __init__(
@@ -58,6 +61,7 @@ class OperatorForwarding:
         *,
         events: EventLog,
         clock: Callable[[], datetime],
+        data_responses: DataResponses,
     ) -> None:
         self._verifier = verifier
         self._status = status
@@ -68,6 +72,7 @@ class OperatorForwarding:
         self._han = han
         self._events = events
         self._clock = clock
+        self._data_responses = data_responses
 
     def forward(self, envelope: bytes, *, text: str | None = None) -> Verdict:
         """Verify an operator's envelope and act on it (seed: "the Smart Metering System
@@ -259,7 +264,8 @@ class OperatorForwarding:
     def _answer_data_request(
         self, message: VerifiedMessage, record: MessageRecord, who: str
     ) -> None:
-        """A DNO's or supplier's GetProfile: answered only with the consumer's consent."""
+        """A DNO's or supplier's GetProfile: answered only with the consumer's consent, and
+        then only sealed to the requester's certificate (:mod:`.data_responses`)."""
         party = message.role.value
         if not self._state.consent.get(party, False):
             record.carried_out_at = self._clock()
@@ -283,8 +289,15 @@ class OperatorForwarding:
         fuel = "gas" if unit.endpoint is Endpoint.GAS else "electricity"
         end = self._history.last_half_hour(command.end_time)
         intervals = self._history.energy_wh(fuel, end, command.number_of_periods)
+        # Household data leaves the meter only sealed to the requester's certificate.
+        sent = self._data_responses.send(
+            message, DataResponse(record.key, fuel, end, "half-hourly", tuple(intervals))
+        )
         record.carried_out_at = self._clock()
-        record.outcome = f"{len(intervals)} half hours of {fuel} data sent to {who}"
+        record.outcome = (
+            f"{len(intervals)} half hours of {fuel} data sent to {who}, encrypted to its "
+            f"certificate ({sent.sealed_bytes:,} bytes)"
+        )
         self._events.emit(
             "data.delivered",
             party=party,
@@ -293,8 +306,7 @@ class OperatorForwarding:
             fuel=fuel,
             periods=len(intervals),
             end=end.isoformat(timespec="seconds"),
-            kwh=round(sum(intervals) / 1000, 3),
-            intervals_wh=intervals,
+            **sent.event_fields(),
         )
 
 

@@ -38,8 +38,10 @@ async def test_data_requests_follow_the_consumers_consent(stack: Stack) -> None:
     delivered = await stack.meter_events.wait("data.delivered", key=second.key)
     assert delivered["party"] == "dno"
     assert delivered["periods"] == 48
-    assert len(delivered["intervals_wh"]) == 48
-    assert 1 < delivered["kwh"] < 40
+    # What the DNO read after opening the response sealed to it, not the meter's clear data.
+    assert delivered["opened_by_operator"] is True
+    assert len(delivered["operator_read_wh"]) == 48
+    assert 1 < delivered["operator_read_kwh"] < 40
     assert second.status.value == "carried-out"
 
     # Consent is per party: the supplier still gets nothing.
