@@ -98,13 +98,16 @@ class DataResponses:
         return SentResponse(len(sealed), request.signer.entity_id, opened)
 
 
-def what_the_operator_read(role: str, opened: OpenedDataResponse) -> str:
-    """One sentence for the console: how it arrived and what the role's key opened."""
+def what_the_operator_read(role: str, opened: OpenedDataResponse, shown: int = 6) -> str:
+    """One sentence for the console: how it arrived and what the role's key opened (the first
+    ``shown`` values, newest first)."""
     who = role.upper() if role in ("dno", "gdn") else role
     response = opened.response
+    values = ", ".join(f"{value:,}" for value in response.values_wh[:shown])
+    more = ", ..." if response.periods > shown else ""
     return (
         f"Arrived encrypted to the {who}'s certificate ({opened.sealed_bytes:,} bytes); the "
         f"{who}'s private key opened it: {response.periods} {response.granularity} "
-        f"{response.fuel} values, {response.kwh:.3f} kWh in all, signed by meter "
-        f"{opened.meter.entity_id}."
+        f"{response.fuel} values, newest first {values}{more} Wh, {response.kwh:.3f} kWh in "
+        f"all, signed by meter {opened.meter.entity_id}."
     )
