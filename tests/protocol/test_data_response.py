@@ -21,8 +21,13 @@ from ihd_app.protocol.envelope import parse_envelope, sign_envelope
 from ihd_app.protocol.envelope.compose import new_claims
 from ihd_app.protocol.envelope.sealed import seal, sealed_for, unseal
 from ihd_app.protocol.errors import IhdError, SealedResponseError
+from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import Identity, TrustStore
-from tests.support import NOW
+from ihd_app.protocol.policy import Policy
+from ihd_app.protocol.reasons import Reason
+from ihd_app.protocol.replay import InMemoryReplayCounters
+from ihd_app.protocol.verification import Verifier
+from tests.support import METER_ID, NOW
 
 Identities = Callable[[str], Identity]
 
@@ -177,3 +182,15 @@ def test_a_monthly_response_round_trips(identities: Identities, trust: TrustStor
         _sealed_for_dno(identities, monthly), identities("dno"), trust, now=NOW
     )
     assert opened.response == monthly
+
+
+def test_a_data_response_taken_out_of_its_seal_is_no_message_for_the_han(
+    identities: Identities, trust: TrustStore, policy: Policy
+) -> None:
+    inner = unseal(_sealed_for_dno(identities), identities("dno"))
+    dno = identities("dno").entity_id
+    for flows in ((Flow.TO_IHD,), tuple(Flow)):  # the display's and the meter's verifier
+        verifier = Verifier(
+            trust, policy, InMemoryReplayCounters(), {METER_ID, dno}, flows=flows, clock=lambda: NOW
+        )
+        assert verifier.verify(inner).reason is Reason.UNKNOWN_COMMAND
