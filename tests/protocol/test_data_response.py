@@ -4,9 +4,11 @@ Real DEMO PKI keys, real signatures, real encryption."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import cbor2
@@ -26,7 +28,9 @@ from ihd_app.protocol.pki import Identity, TrustStore
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.replay import InMemoryReplayCounters
+from ihd_app.protocol.resources import vectors_directory
 from ihd_app.protocol.verification import Verifier
+from meter_emulator.attacks.sealed_vectors import write_sealed_vectors
 from tests.support import METER_ID, NOW
 
 Identities = Callable[[str], Identity]
@@ -194,3 +198,37 @@ def test_a_data_response_taken_out_of_its_seal_is_no_message_for_the_han(
             trust, policy, InMemoryReplayCounters(), {METER_ID, dno}, flows=flows, clock=lambda: NOW
         )
         assert verifier.verify(inner).reason is Reason.UNKNOWN_COMMAND
+
+
+def test_the_committed_sealed_vector_opens_with_the_dnos_key_only(
+    identities: Identities, trust: TrustStore
+) -> None:
+    folder = vectors_directory() / "sealed"
+    entry = json.loads((folder / "data-response-to-dno.json").read_text(encoding="utf-8"))
+    sealed = (folder / "data-response-to-dno.cbor").read_bytes()
+    assert sealed.hex() == entry["sealed_hex"]
+    at = datetime.fromisoformat(entry["open_at"])
+    opened = open_data_response(sealed, identities(entry["recipient"]), trust, now=at)
+    assert opened.response.to_details() == entry["expected"]["details"]
+    assert opened.meter.entity_id == entry["expected"]["signer"]
+    assert unseal(sealed, identities("dno")).hex() == entry["signed_envelope_hex"]
+    for other in entry["not_openable_by"]:
+        with pytest.raises(SealedResponseError):
+            open_data_response(sealed, identities(other), trust, now=at)
+
+
+def test_regenerated_sealed_vectors_open_the_same(
+    tmp_path: Path, pki_dir: Path, identities: Identities, trust: TrustStore
+) -> None:
+    write_sealed_vectors(tmp_path, pki_dir)
+    committed = json.loads(
+        (vectors_directory() / "sealed" / "data-response-to-dno.json").read_text(encoding="utf-8")
+    )
+    fresh = json.loads((tmp_path / "data-response-to-dno.json").read_text(encoding="utf-8"))
+    assert fresh["expected"] == committed["expected"]
+    assert fresh["sealed_hex"] != committed["sealed_hex"]  # a fresh ephemeral key each time
+    sealed = (tmp_path / "data-response-to-dno.cbor").read_bytes()
+    opened = open_data_response(
+        sealed, identities("dno"), trust, now=datetime.fromisoformat(fresh["open_at"])
+    )
+    assert opened.response.values_wh == (210, 180, 950, 400)
