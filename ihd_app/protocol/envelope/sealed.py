@@ -1,5 +1,5 @@
 """Sealing: COSE_Encrypt (RFC 9052 §5.1) to one recipient's certificate, ECDH-ES + HKDF-256 and
-AES-GCM, for what leaves the home and only its addressee may read (docs/protocol.md §5.5).
+AES-GCM, for what leaves the home and only its addressee may read (docs/protocol.md §5.4).
 
 Layout (CBOR, tag 96)::
 
@@ -48,7 +48,7 @@ KID_BYTES = 32
 #: A sealed data response is a signed envelope (at most 4 KiB) plus about 150 bytes.
 MAX_SEALED_BYTES = 8192
 #: Both ends derive the content key for this content algorithm (the KDF context names it).
-_CONTEXT = {"alg": "A128GCM"}
+_CONTENT_ALG = "A128GCM"
 
 
 def _agreement_key(pem: bytes, kid: bytes) -> Any:
@@ -79,7 +79,7 @@ def seal(plaintext: bytes, recipient: x509.Certificate) -> bytes:
         protected={ALG: ECDH_ES_HKDF_256},
         unprotected={KID: kid},
         recipient_key=_agreement_key(pem, kid),
-        context=_CONTEXT,
+        context={"alg": _CONTENT_ALG},
     )
     encoded = cwt.COSE.new().encode_and_encrypt(
         plaintext,
@@ -151,7 +151,9 @@ def decrypt(sealed: bytes, private_key: ec.EllipticCurvePrivateKey, kid: bytes) 
         serialization.NoEncryption(),
     )
     try:
-        plaintext = cwt.COSE.new().decode(sealed, _agreement_key(pem, kid), context=_CONTEXT)
+        plaintext = cwt.COSE.new().decode(
+            sealed, _agreement_key(pem, kid), context={"alg": _CONTENT_ALG}
+        )
     # cwt says DecodeError on a failed AES-GCM tag and ValueError on a key of another kid or
     # a malformed structure: to the caller they are all "cannot open".
     except (cwt.DecodeError, cwt.VerifyError, ValueError, KeyError, TypeError):
