@@ -1,5 +1,5 @@
 """Household data leaves the meter only sealed to the operator who asked (seed Appendix D,
-"islands of trust"; docs/protocol.md §5.5).
+"islands of trust"; docs/protocol.md §5.4).
 
 The meter signs its answer to a data request, seals it to the certificate that signed the
 request (:mod:`ihd_app.protocol.data_response`), and hands the sealed bytes to that operator.
@@ -106,8 +106,7 @@ def what_the_operator_read(role: str, opened: OpenedDataResponse, shown: int = 6
     values = ", ".join(f"{value:,}" for value in response.values_wh[:shown])
     more = ", ..." if response.periods > shown else ""
     return (
-        f"Arrived encrypted to the {who}'s certificate ({opened.sealed_bytes:,} bytes); the "
-        f"{who}'s private key opened it: {response.periods} {response.granularity} "
+        f"Arrived encrypted to the {who}'s certificate; the {who}'s private key opened it: {response.periods} {response.granularity} "
         f"{response.fuel} values, newest first {values}{more} Wh, {response.kwh:.3f} kWh in "
         f"all, signed by meter {opened.meter.entity_id}."
     )
