@@ -106,7 +106,8 @@ def what_the_operator_read(role: str, opened: OpenedDataResponse, shown: int = 6
     values = ", ".join(f"{value:,}" for value in response.values_wh[:shown])
     more = ", ..." if response.periods > shown else ""
     return (
-        f"Arrived encrypted to the {who}'s certificate; the {who}'s private key opened it: {response.periods} {response.granularity} "
-        f"{response.fuel} values, newest first {values}{more} Wh, {response.kwh:.3f} kWh in "
-        f"all, signed by meter {opened.meter.entity_id}."
+        f"Arrived encrypted to the {who}'s certificate; the {who}'s private key opened it: "
+        f"{response.periods} {response.granularity} {response.fuel} values, newest first "
+        f"{values}{more} Wh, {response.kwh:.3f} kWh in all, signed by meter "
+        f"{opened.meter.entity_id}."
     )
