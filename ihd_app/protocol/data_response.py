@@ -1,5 +1,5 @@
 """The meter's answer to an operator's data request: signed by the meter, then sealed to the
-requesting operator's certificate (seed Appendix D, "islands of trust"; docs/protocol.md §5.5).
+requesting operator's certificate (seed Appendix D, "islands of trust"; docs/protocol.md §5.4).
 
 Sign, then encrypt:
 
