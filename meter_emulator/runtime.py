@@ -66,6 +66,7 @@ from meter_emulator.live_reports import LiveReports
 from meter_emulator.meter_messages import MeterMessages
 from meter_emulator.operator.console import OperatorConsole
 from meter_emulator.operator.data_requests import AccessRecord, access_notice
+from meter_emulator.operator.data_responses import DataResponses
 from meter_emulator.operator.forwarding import OperatorForwarding
 from meter_emulator.operator.status import StatusTable
 from meter_emulator.radio.meter_radio import MeterRadio, open_meter_radio
@@ -184,6 +185,7 @@ class MeterRuntime:
             events,
             self.wall_now,
         )
+        self.operator = OperatorConsole(self)
         self._forwarding = OperatorForwarding(
             self._verifier,
             self.status,
@@ -195,8 +197,14 @@ class MeterRuntime:
             events=events,
             clock=self.wall_now,
             access_log=self._tell_household,
+            data_responses=DataResponses(
+                self.identity,
+                lambda: self.next_counter(self.identity),
+                self.wall_now,
+                # The operator console plays the operators: it opens what was sealed to them.
+                self.operator.receive_data_response,
+            ),
         )
-        self.operator = OperatorConsole(self)
         self.attacks = AttackConsole(self)
         self._replies = IhdReplies(
             self.state,
@@ -385,6 +393,11 @@ class MeterRuntime:
     def wall_now(self) -> datetime:
         """The wall clock's now."""
         return self._clock()
+
+    @property
+    def trust(self) -> TrustStore:
+        """The roots and revocations the meter verifies with (the operators' too, here)."""
+        return self._verifier.trust
 
     # -- store and forward ----------------------------------------------------------------------
 

@@ -37,3 +37,9 @@ class EncodeError(ProtocolError):
 
 class ConfigurationError(IhdError):
     """A trust store, PKI directory, policy file or identity that cannot be used."""
+
+
+class SealedResponseError(IhdError):
+    """A sealed data response that cannot be opened with the key at hand, or whose contents
+    fail their checks (not for this operator, altered on the way, not signed by a trusted
+    meter); the message says which, in one sentence."""

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
 
+from cryptography import x509
+
 from ihd_app.protocol.envelope.claims import Claims
 from ihd_app.protocol.envelope.cose import ParsedEnvelope, parse_envelope, signature_is_valid
 from ihd_app.protocol.errors import DecodeError
@@ -68,6 +70,7 @@ class VerifiedMessage:
         message_type: The message type.
         unit: The decoded ZCL unit, or ``None`` for types that carry only details.
         envelope: The parsed envelope.
+        certificate: The signer's certificate (a data response is sealed to its key).
     """
 
     claims: Claims
@@ -76,6 +79,7 @@ class VerifiedMessage:
     message_type: MessageType
     unit: Unit | None
     envelope: ParsedEnvelope
+    certificate: x509.Certificate
 
 
 @dataclass(frozen=True)
@@ -305,7 +309,7 @@ class Verifier:
             reason=None,
             detail=f"{spec.name} from {signer.organisation or signer.entity_id} ({role.value}) "
             "verified",
-            message=VerifiedMessage(claims, signer, role, spec, unit, envelope),
+            message=VerifiedMessage(claims, signer, role, spec, unit, envelope, certificate),
         )
 
     def _authorise(

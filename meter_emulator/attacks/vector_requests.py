@@ -135,6 +135,30 @@ VECTOR_REQUESTS: dict[str, MessageRequest] = {
         at=VECTOR_TIME,
         extra_details=_IN_SESSION,
     ),
+    "data.access": MessageRequest(
+        "data.access",
+        message_id=0x5C1E0D2A,
+        extra_details={
+            "access": {
+                "key": "5c1e0d2a5c1e0d2a5c1e0d2a5c1e0d2a",
+                "party": "dno",
+                "originator": "00-1D-A6-00-00-00-0D-01",
+                "organisation": "Northern Power Distribution",
+                "purpose": "network-planning",
+                "fuel": "electricity",
+                "asked": "half-hourly",
+                "given": None,
+                "granted": False,
+                "period_start": "2026-11-30T12:00:00+00:00",
+                "period_end": "2026-12-01T12:00:00+00:00",
+                "values": 0,
+                "reason": "The consumer's consent for dno (network-planning) allows daily "
+                "totals; half-hourly data was asked for, but only daily totals are allowed "
+                "(by the consumer): ask for daily totals.",
+                "at": "2026-12-01T12:00:00+00:00",
+            }
+        },
+    ),
     "history.request": MessageRequest(
         "history.request", periods=48, end=VECTOR_TIME, extra_details=_IN_SESSION
     ),

@@ -6,6 +6,7 @@
     DIR/envelopes/<name>.cbor        the envelope bytes
     DIR/envelopes/<name>.json        claims, decoded unit, signer certificate, expected verdict
     DIR/units/<name>.json            ZCL units: hex and their decoded fields
+    DIR/sealed/<name>.cbor, .json    a sealed data response and what the DNO's key reads in it
 
 Envelope signatures are ECDSA (randomised), so regenerating changes the bytes but never the
 verdicts; the committed set is the reference.
@@ -31,6 +32,7 @@ from ihd_app.protocol.zcl import (
     decode_unit,
 )
 from meter_emulator.attacks.forgery import ATTACKS, AttackContext
+from meter_emulator.attacks.sealed_vectors import write_sealed_vectors
 from meter_emulator.attacks.unit_vectors import write_unit_vectors
 from meter_emulator.attacks.vector_requests import (
     IHD_ID,
@@ -288,4 +290,5 @@ def write_test_vectors(directory: Path, pki_dir: Path, policy: Policy) -> list[d
         encoding="utf-8",
     )
     write_unit_vectors(directory / "units")
+    write_sealed_vectors(directory / "sealed", pki_dir)
     return index

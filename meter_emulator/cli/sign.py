@@ -10,6 +10,7 @@ import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from ihd_app.protocol.cli_common import (
     EXIT_OK,
@@ -34,6 +35,16 @@ def _instant(text: str) -> datetime:
         return parse_instant(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _details(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"not JSON: {error.msg} at {error.pos}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("must be a JSON object, e.g. '{\"key\": 1}'")
+    return value
 
 
 def _consent(text: str) -> tuple[str, bool]:
@@ -128,6 +139,13 @@ def add_sign_parser(commands: argparse._SubParsersAction[OneLineParser]) -> None
         metavar="PEM|SHA256",
         help="han.device-add: the display's certificate file, or its SHA-256 in hex",
     )
+    message.add_argument(
+        "--details",
+        type=_details,
+        default={},
+        metavar="JSON",
+        help='more details to sign, a JSON object (data.access: {"access": {...}})',
+    )
     parser.add_argument("--out", required=True, type=Path, metavar="FILE", help="envelope file")
     parser.add_argument("--hex", action="store_true", help="write hex text instead of CBOR bytes")
 
@@ -177,6 +195,7 @@ def sign(args: argparse.Namespace) -> int:
         device_id=args.device_id,
         device_certificate_sha256=_fingerprint(args.device_certificate),
         at=args.at or issued_at,
+        extra_details=args.details,
     )
     payload, details = compose(request)
     token_id = parse_hex(args.cti, "--cti") if args.cti else secrets.token_bytes(16)

@@ -7,7 +7,9 @@ event with a reason code, a detail and a timestamp), forwarded to the IHD byte f
 held until the IHD is back), and followed in the status table
 (:attr:`meter_emulator.runtime.MeterRuntime.status`) as the IHD's signed replies come back:
 forwarded, delivery receipt, displayed, acknowledged (with its time) or rejected (with the IHD's
-reason).
+reason). A data request's answer comes back sealed to the requesting role's certificate; the
+console, holding the operators' private keys, opens it with that role's key
+(:meth:`OperatorConsole.receive_data_response`, :meth:`OperatorConsole.opened`).
 
 Example::
 
@@ -30,11 +32,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ihd_app.protocol.compose import MessageRequest, compose
+from ihd_app.protocol.data_response import OpenedDataResponse, open_data_response
 from ihd_app.protocol.envelope import sign_envelope
 from ihd_app.protocol.envelope.compose import DEFAULT_VALIDITY, new_claims
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.events import EventLog
-from ihd_app.protocol.pki import Identity
+from ihd_app.protocol.pki import Identity, TrustStore
 from ihd_app.protocol.verification import Verdict
 from ihd_app.protocol.zcl import Endpoint
 from meter_emulator.delivery import envelope_key
@@ -57,6 +60,8 @@ class MeterForOperators(Protocol):
     def identity_of(self, name: str) -> Identity: ...
     def next_counter(self, identity: Identity) -> int: ...
     def wall_now(self) -> datetime: ...
+    @property
+    def trust(self) -> TrustStore: ...
     def forward(self, envelope: bytes, *, text: str | None = None) -> Verdict: ...
 
 
@@ -74,6 +79,7 @@ class OperatorConsole:
     def __init__(self, runtime: MeterForOperators) -> None:
         self._runtime = runtime
         self._requests: dict[str, tuple[str, MessageRequest]] = {}
+        self._opened: dict[str, OpenedDataResponse] = {}
         self._last_message_id = 0
 
     def _message_id(self) -> int:
@@ -197,6 +203,37 @@ class OperatorConsole:
     def cancel_all(self, role: str) -> MessageRecord:
         """Withdraw every message ``role`` has on the IHD (ZCL CancelAllMessages)."""
         return self.send(role, MessageRequest("message.cancel", cancel_all=True))
+
+    def receive_data_response(self, role: str, key: str, sealed: bytes) -> OpenedDataResponse:
+        """Open a response sealed to ``role``'s certificate with ``role``'s private key, and
+        check the meter's signature against the trust store.
+
+        Args:
+            role: The role that asked (its key opens the response).
+            key: The key of the request it answers.
+            sealed: The sealed response.
+
+        Returns:
+            What the role read, also kept for :meth:`opened`.
+
+        Raises:
+            SealedResponseError: The role's key cannot open it, or what is inside fails its
+                checks.
+        """
+        runtime = self._runtime
+        opened = open_data_response(
+            sealed,
+            runtime.identity_of(role),
+            runtime.trust,
+            now=runtime.wall_now(),
+            request_key=key,
+        )
+        self._opened[key] = opened
+        return opened
+
+    def opened(self, key: str) -> OpenedDataResponse | None:
+        """What the operator read in the sealed answer to data request ``key``, if any."""
+        return self._opened.get(key)
 
     def status(self, key: str) -> MessageRecord:
         """The status-table row of message ``key``.

@@ -21,14 +21,22 @@ from ihd_app.protocol.consent_terms import (
     decide,
     default_purpose,
 )
+from ihd_app.protocol.data_response import DataResponse
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.verification import VerifiedMessage
 from ihd_app.protocol.zcl import Endpoint, GetProfile
 from meter_emulator.history import HalfHourHistory
+from meter_emulator.operator.data_responses import DataResponses
 from meter_emulator.operator.status import MessageRecord
 from meter_emulator.state import MeterState
 
 HALF_HOUR = timedelta(minutes=30)
+#: How an answer's values are named.
+_PLURAL = {
+    Granularity.HALF_HOURLY: "half hours",
+    Granularity.DAILY: "daily totals",
+    Granularity.MONTHLY: "monthly totals",
+}
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,8 @@ class DataRequests:
     Args:
         state: Where the consumer's consents are kept.
         history: The half-hourly history.
+        responses: Signs an answer, seals it to the requester's certificate and hands it over
+            (household data never leaves the meter in clear).
         events: Where events go.
         clock: The wall clock.
         recorded: Called with every answer or refusal (the household's data-access log).
@@ -144,6 +154,7 @@ class DataRequests:
         self,
         state: MeterState,
         history: HalfHourHistory,
+        responses: DataResponses,
         *,
         events: EventLog,
         clock: Callable[[], datetime],
@@ -151,6 +162,7 @@ class DataRequests:
     ) -> None:
         self._state = state
         self._history = history
+        self._responses = responses
         self._events = events
         self._clock = clock
         self._recorded = recorded
@@ -213,12 +225,15 @@ class DataRequests:
             return
         intervals = self._history.energy_wh(fuel, end, command.number_of_periods)
         periods = aggregate(intervals, end, decision.given)
-        what = (
-            "half hours"
-            if decision.given is Granularity.HALF_HOURLY
-            else ("daily totals" if decision.given is Granularity.DAILY else "monthly totals")
+        sent = self._responses.send(
+            message,
+            DataResponse(record.key, fuel, end, decision.given.value, tuple(p.wh for p in periods)),
         )
-        record.outcome = f"{len(periods)} {what} of {fuel} data sent to {who} ({purpose})"
+        what = _PLURAL[decision.given]
+        record.outcome = (
+            f"{len(periods)} {what} of {fuel} data sent to {who} ({purpose}), encrypted to its "
+            f"certificate ({sent.sealed_bytes:,} bytes)"
+        )
         self._events.emit(
             "data.delivered",
             party=party,
@@ -231,8 +246,7 @@ class DataRequests:
             basis=decision.basis,
             periods=len(periods),
             end=end.isoformat(timespec="seconds"),
-            kwh=round(sum(intervals) / 1000, 3),
-            intervals_wh=[p.wh for p in periods],
+            **sent.event_fields(),
         )
         self._record(replace(access, values=len(periods), reason=record.outcome))
 

@@ -26,6 +26,7 @@ from meter_emulator.han_devices import HanDevices
 from meter_emulator.history import HalfHourHistory
 from meter_emulator.ihd_delivery import IhdDelivery
 from meter_emulator.operator.data_requests import AccessRecord, DataRequests
+from meter_emulator.operator.data_responses import DataResponses
 from meter_emulator.operator.status import FINAL, MessageRecord, StatusTable
 from meter_emulator.state import MeterState
 
@@ -45,6 +46,7 @@ class OperatorForwarding:
         clock: The wall clock.
         access_log: Told of every data request answered or refused (the household's
             data-access log).
+        data_responses: Seals a data request's answer to the requester and hands it over.
     """
 
     def __init__(
@@ -60,6 +62,7 @@ class OperatorForwarding:
         events: EventLog,
         clock: Callable[[], datetime],
         access_log: Callable[[AccessRecord], None] | None = None,
+        data_responses: DataResponses,
     ) -> None:
         self._verifier = verifier
         self._status = status
@@ -71,7 +74,12 @@ class OperatorForwarding:
         self._events = events
         self._clock = clock
         self._data_requests = DataRequests(
-            state, history, events=events, clock=clock, recorded=access_log
+            state,
+            history,
+            data_responses,
+            events=events,
+            clock=clock,
+            recorded=access_log,
         )
 
     def forward(self, envelope: bytes, *, text: str | None = None) -> Verdict:

@@ -92,6 +92,8 @@ def _sign_args(type_name: str) -> list[str]:
         args += ["--device-id", request.device_id]
     if request.device_certificate_sha256:
         args += ["--device-certificate", request.device_certificate_sha256]
+    if "access" in request.extra_details:
+        args += ["--details", json.dumps({"access": request.extra_details["access"]})]
     return args
 
 
@@ -106,6 +108,7 @@ SIGNERS = {
     "tariff": "supplier",
     "power.threshold-set": "dno",
     "data.request": "dno",
+    "data.access": "meter",
     "han": "supplier",
     "session.proof": "meter",
     "session.refused": "meter",

@@ -6,7 +6,7 @@ licence exemption allows."""
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ihd_app.link.pairing import AutoAccept
@@ -21,12 +21,14 @@ from tests.event_waiting import Events
 from tests.meter_behaviour.support import Stack, start_stack
 
 
-def dno_request(periods: int, granularity: str | None = None) -> MessageRequest:
+def dno_request(
+    periods: int, granularity: str | None = None, end: datetime | None = None
+) -> MessageRequest:
     """A DNO's data request for network planning (half-hourly unless ``granularity``)."""
     extra = {"purpose": "network-planning"}
     if granularity is not None:
         extra["granularity"] = granularity
-    return MessageRequest("data.request", periods=periods, extra_details=extra)
+    return MessageRequest("data.request", periods=periods, end=end, extra_details=extra)
 
 
 def advice_request(periods: int) -> MessageRequest:
@@ -64,8 +66,10 @@ async def test_data_requests_follow_the_consumers_consent(stack: Stack) -> None:
     delivered = await stack.meter_events.wait("data.delivered", key=second.key)
     assert delivered["party"] == "dno"
     assert delivered["periods"] == 48
-    assert len(delivered["intervals_wh"]) == 48
-    assert 1 < delivered["kwh"] < 40
+    # What the DNO read after opening the response sealed to it, not the meter's clear data.
+    assert delivered["opened_by_operator"] is True
+    assert len(delivered["operator_read_wh"]) == 48
+    assert 1 < delivered["operator_read_kwh"] < 40
     assert second.status.value == "carried-out"
 
     # Consent is per party and purpose: the supplier's energy advice still gets nothing.
@@ -96,15 +100,18 @@ async def test_a_dno_allowed_daily_totals_cannot_get_half_hourly_data(stack: Sta
     assert refused["allowed"] == "daily"
     assert "only daily totals are allowed (by the consumer)" in refused["detail"]
 
-    daily = stack.meter.operator.send("dno", dno_request(96, "daily"))
+    # The same 96 half hours (a fixed end, not "now") as daily and as monthly totals.
+    now = datetime.now(UTC)
+    end = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    daily = stack.meter.operator.send("dno", dno_request(96, "daily", end))
     delivered = await stack.meter_events.wait("data.delivered", key=daily.key)
     assert (delivered["granularity"], delivered["basis"]) == ("daily", "consent")
-    # 96 half hours end at a half-hour boundary: two or three calendar days.
-    assert 2 <= delivered["periods"] <= 3
-    assert (
-        sum(delivered["intervals_wh"]) == round(delivered["kwh"] * 1000)
-        or abs(sum(delivered["intervals_wh"]) - delivered["kwh"] * 1000) < 1
-    )
+    # 96 half hours: two calendar days, or three when they do not start at midnight.
+    assert delivered["periods"] == (2 if end.hour == 0 else 3)
+    monthly = stack.meter.operator.send("dno", dno_request(96, "monthly", end))
+    by_month = await stack.meter_events.wait("data.delivered", key=monthly.key)
+    assert by_month["granularity"] == "monthly"
+    assert sum(delivered["operator_read_wh"]) == sum(by_month["operator_read_wh"]) > 0
     access = [e for e in stack.meter_events.named("data.access") if e["key"] == daily.key]
     assert access[0]["granted"]
     assert access[0]["given"] == "daily"

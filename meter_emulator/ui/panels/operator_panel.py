@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.errors import IhdError, ProtocolError
 from ihd_app.protocol.policy import Policy
+from meter_emulator.operator.data_responses import what_the_operator_read
 from meter_emulator.operator.status import DeliveryStatus, MessageRecord
 from meter_emulator.runtime import MeterRuntime
 from meter_emulator.ui.models.messages import FITTED, MessageStatusModel, outcome
@@ -152,7 +153,8 @@ class OperatorPanel(QWidget):
         return record
 
     def request_data(self) -> MessageRecord | None:
-        """Ask the meter for a day of half-hourly data as the chosen role."""
+        """Ask the meter for a day of half-hourly data as the chosen role; with consent, say
+        what the role's key read in the answer sealed to it."""
         role = self.form.current_role()
         try:
             record = self._runtime.operator.send(role, MessageRequest("data.request", periods=48))
@@ -160,6 +162,9 @@ class OperatorPanel(QWidget):
             self._say(f"Not sent: {_problem(error)}", ok=False)
             return None
         self._report(f"data.request as {role}", record)
+        opened = self._runtime.operator.opened(record.key)
+        if opened is not None:
+            self._say(f"{self.result.text()}. {what_the_operator_read(role, opened)}", ok=True)
         return record
 
     def _selected_key(self) -> str | None:

@@ -194,7 +194,12 @@ def test_half_hourly_data_is_declined_without_consent_and_answered_with_it(
     assert console.model.cell(data_request_row(console.model), 3) == "carried-out"
     delivered = desk.meter_events.named("data.delivered")
     assert delivered[0]["party"] == "dno"
-    assert len(delivered[0]["intervals_wh"]) == 48
+    assert len(delivered[0]["operator_read_wh"]) == 48
+    # The console says the answer arrived encrypted to the DNO and what the DNO's key read.
+    said = console.result.text()
+    assert "encrypted to the DNO's certificate" in said
+    assert "the DNO's private key opened it: 48 half-hourly electricity values" in said
+    assert f"{delivered[0]['operator_read_kwh']:.3f} kWh" in said
 
 
 def test_every_attack_is_refused_by_the_ihd_with_its_reason(qtbot: Any, desk: MeterDesk) -> None:
