@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from ihd_app.protocol.history_range import (
@@ -30,8 +30,11 @@ from ihd_app.protocol.zcl import (
 )
 from ihd_app.protocol.zcl.primitives import datetime_to_utc, utc_to_datetime
 from meter_emulator.live_reports import GAS_KWH_PER_M3
+from meter_emulator.occupancy import before_move_in
 from meter_emulator.simulation.household import Household
 from meter_emulator.simulation.profile_log import ProfileLog
+
+HALF_HOUR = timedelta(minutes=30)
 
 
 class HistorySink(Protocol):
@@ -65,6 +68,8 @@ class HalfHourHistory:
         clock: The wall clock (history is on the IHD's clock: it asks for the half hours
             before its now).
         emit: Where the meter's events go (a refused or clamped range).
+        moved_in: When the current occupier moved in (:mod:`meter_emulator.occupancy`): half
+            hours before it read as zero, so nobody is given the previous household's use.
     """
 
     def __init__(
@@ -73,6 +78,7 @@ class HalfHourHistory:
         server: Callable[[], HistorySink | None],
         clock: Callable[[], datetime],
         emit: Callable[..., object] = _ignore,
+        moved_in: Callable[[], datetime | None] = lambda: None,
     ) -> None:
         # What the meter keeps, as an ESME keeps 13 months of half hours: a range is read from
         # it, not computed again for every request.
@@ -80,6 +86,7 @@ class HalfHourHistory:
         self._server = server
         self._clock = clock
         self._emit = emit
+        self._moved_in = moved_in
         self._requests: asyncio.Queue[_Request] = asyncio.Queue()
         # Counts the display's disconnections, so an answer knows its asker has gone.
         self._connection = 0
@@ -162,7 +169,15 @@ class HalfHourHistory:
         return [round(wh) for wh in self._energy(fuel, end, periods)]
 
     def _energy(self, fuel: str, end: datetime, periods: int) -> list[float]:
-        return self._log.energy_wh(fuel, end, periods)
+        values = self._log.energy_wh(fuel, end, periods)
+        moved_in = self._moved_in()
+        if moved_in is None or end - periods * HALF_HOUR >= moved_in:
+            return values
+        # Newest first: the n-th value began at end - (n + 1) half hours.
+        return [
+            0.0 if before_move_in(end - (n + 1) * HALF_HOUR, moved_in) else wh
+            for n, wh in enumerate(values)
+        ]
 
     def last_half_hour(self, end_time: int) -> datetime:
         """The end of the last whole half hour, or ``end_time`` (ZCL UTC) if earlier and set."""

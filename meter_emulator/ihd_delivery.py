@@ -127,6 +127,15 @@ class IhdDelivery:
         self._wake.set()
         return item
 
+    def clear(self) -> int:
+        """Drop everything waiting for the displays (a change of occupier: the messages were
+        the previous household's); how many envelopes were dropped."""
+        dropped = self._outbox.pending()
+        for item in dropped:
+            self._outbox.remove(item.seq)
+            self._waiting_since.pop(item.seq, None)
+        return len(dropped)
+
     def _owed_to_listeners(self) -> bool:
         return any(self._outbox.due_to(ihd_id) for ihd_id in self._listeners())
 

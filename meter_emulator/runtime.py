@@ -64,6 +64,7 @@ from meter_emulator.ihd_replies import IhdReplies
 from meter_emulator.link_sessions import LinkSessions
 from meter_emulator.live_reports import LiveReports
 from meter_emulator.meter_messages import MeterMessages
+from meter_emulator.occupancy import ChangeOfOccupier
 from meter_emulator.operator.console import OperatorConsole
 from meter_emulator.operator.data_requests import AccessRecord, access_notice
 from meter_emulator.operator.data_responses import DataResponses
@@ -169,7 +170,11 @@ class MeterRuntime:
         )
         self._reports = LiveReports(self._server, self.behaviour, self.premises, self.sim)
         self._history = HalfHourHistory(
-            self.household, self._server, self.wall_now, emit=events.emit
+            self.household,
+            self._server,
+            self.wall_now,
+            emit=events.emit,
+            moved_in=lambda: self.state.moved_in,
         )
         #: The HAN device log: the displays this meter serves.
         self.han = HanDevices(
@@ -197,6 +202,9 @@ class MeterRuntime:
             events=events,
             clock=self.wall_now,
             access_log=self._tell_household,
+            occupancy=ChangeOfOccupier(
+                self.state, self._delivery, self._forget_household_links, self._spawn, events
+            ),
             data_responses=DataResponses(
                 self.identity,
                 lambda: self.next_counter(self.identity),
@@ -338,6 +346,15 @@ class MeterRuntime:
 
     def _server(self) -> MeterGattServer | None:
         return self.server
+
+    async def _forget_household_links(self) -> int:
+        """Delete every display's bond and drop its link (a change of occupier); how many
+        bonds were deleted."""
+        if self._peripheral is None:
+            return 0
+        deleted = await self._peripheral.forget_bonds()
+        await self._peripheral.disconnect()
+        return deleted
 
     def _tell_household(self, access: AccessRecord) -> None:
         """Every data request answered or refused reaches the household's displays as a

@@ -53,6 +53,9 @@ class MeterState:
         #: The consumer's consents as the display last sent them (``Grant.to_details`` maps).
         self._grants: list[dict[str, object]] = []
         self._threshold: dict[str, float] | None = None
+        #: When the current occupier moved in (a change of occupier), ISO 8601; ``None``: the
+        #: household has been there all along.
+        self._moved_in: str | None = None
         self._sessions: dict[str, list[str]] = {}
         #: Session -> key id (hex) of the display certificate its handshake verified, and
         #: key id -> that certificate (DER, base64): the display's replies in a session carry
@@ -75,6 +78,8 @@ class MeterState:
             self._certificates = {
                 str(k): str(v) for k, v in document.get("certificates", {}).items()
             }
+            moved_in = document.get("moved_in")
+            self._moved_in = moved_in if isinstance(moved_in, str) else None
             threshold = document.get("threshold")
             if isinstance(threshold, dict):
                 self._threshold = {str(k): float(v) for k, v in threshold.items()}
@@ -109,6 +114,7 @@ class MeterState:
             "issued": self._issued,
             "grants": self._grants,
             "threshold": self._threshold,
+            "moved_in": self._moved_in,
             "sessions": self._sessions,
             "session_kids": self._session_kids,
             "certificates": self._certificates,
@@ -228,6 +234,24 @@ class MeterState:
         named = {(g.party, g.purpose) for g in grants}
         kept = [g for g in self.grants if (g.party, g.purpose) not in named]
         self._grants = [g.to_details() for g in [*kept, *grants]]
+        self._save()
+
+    def clear_grants(self) -> int:
+        """Forget every consent (a change of occupier: the next household starts from none);
+        how many there were."""
+        count = len(self._grants)
+        self._grants = []
+        self._save()
+        return count
+
+    @property
+    def moved_in(self) -> datetime | None:
+        """When the current occupier moved in, if a change of occupier was recorded."""
+        return datetime.fromisoformat(self._moved_in) if self._moved_in else None
+
+    def set_moved_in(self, moment: datetime) -> None:
+        """Record a change of occupier at ``moment``."""
+        self._moved_in = moment.isoformat()
         self._save()
 
     @property

@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--auto-ack", action="store_true", help="headless: acknowledge each displayed message"
     )
     run.add_argument(
+        "--commands",
+        metavar="FILE",
+        help="headless: carry out the Privacy screen's actions read from FILE, one per line "
+        "('-': standard input; a FIFO stays open): consent PARTY PURPOSE LEVEL, wipe, "
+        "move-out, export-data-access PATH",
+    )
+    run.add_argument(
         "--no-backfill", action="store_true", help="do not ask the meter for 13 months of history"
     )
     run.add_argument(
@@ -330,6 +337,7 @@ def _headless_config(args: argparse.Namespace, data_dir: Path) -> HeadlessConfig
         trust_dir=args.trust_store or demo_trust_dir(),
         identity=args.display_identity,
         clock_offset_s=args.clock_offset,
+        commands=args.commands,
     )
 
 

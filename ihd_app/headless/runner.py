@@ -14,8 +14,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from ihd_app.headless.commands import HeadlessCommands
 from ihd_app.headless.typed_passkey import TypedPasskey
 from ihd_app.link.pairing import PairingAnswers, RejectAll
 from ihd_app.protocol.events import EventLog
@@ -44,6 +45,8 @@ class HeadlessConfig:
         search_timeout_s: How long one scan for a meter lasts before trying again.
         backfill: Ask for 13 months of history after pairing.
         clock_offset_s: How far the display's own clock is off (``ihd --clock-offset``).
+        commands: Where to read Privacy-screen commands from (``-``: standard input), if
+            anywhere (:mod:`ihd_app.headless.commands`).
     """
 
     radio: RadioSpec
@@ -58,6 +61,7 @@ class HeadlessConfig:
     search_timeout_s: float = 10.0
     backfill: bool = True
     clock_offset_s: float = 0.0
+    commands: str | None = None
 
 
 def service_config(config: HeadlessConfig) -> ServiceConfig:
@@ -110,14 +114,19 @@ class HeadlessIhd:
                 service.keeper.run(stop_on_refusal=True), name="ihd-keep-connected"
             )
             stopped = asyncio.create_task(stop.wait(), name="ihd-stop")
+            tasks = {keeping, stopped}
+            if self.config.commands is not None:
+                commands = HeadlessCommands(service, self.events)
+                source = _command_source(self.config.commands)
+                tasks.add(asyncio.create_task(commands.run(source), name="ihd-commands"))
             try:
                 await asyncio.wait({keeping, stopped}, return_when=asyncio.FIRST_COMPLETED)
                 if keeping.done() and not stopped.done():
                     keeping.result()  # a refused pairing ends the run with its reason
             finally:
-                for task in (keeping, stopped):
+                for task in tasks:
                     task.cancel()
-                await asyncio.gather(keeping, stopped, return_exceptions=True)
+                await asyncio.gather(*tasks, return_exceptions=True)
         finally:
             await service.close()
 
@@ -145,6 +154,14 @@ async def forget_paired_meter(config: HeadlessConfig, events_path: Path | None) 
     finally:
         await service.close()
         events.close()
+
+
+def _command_source(name: str) -> Callable[[], TextIO]:
+    """How to open the commands: standard input (left open for the passkey prompt's sake when
+    the reader ends) or a file."""
+    if name == "-":
+        return lambda: open(sys.stdin.fileno(), encoding="utf-8", closefd=False)
+    return lambda: open(name, encoding="utf-8")
 
 
 def _say_once_when_waiting_for_the_radio() -> Callable[[dict[str, Any]], None]:

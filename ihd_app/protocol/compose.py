@@ -262,6 +262,10 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
                     "han.device-add needs the SHA-256 of the display's certificate (64 hex digits)",
                 )
             device["certificate_sha256"] = fingerprint
+    elif name == "occupier.change":
+        # The move-in: the start given, else the time of the request.
+        unit = None
+        details["moved_in"] = _iso(request.start or at)
     elif name == "data.access":
         # The meter tells the household who asked for its data and what was sent: the record
         # travels in details (``access``), filled in through extra_details.

@@ -120,6 +120,7 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType("data.access", Flow.TO_IHD, (), "Data access by an operator"),
     MessageType("han.device-add", Flow.TO_METER, (), "Display added to the meter"),
     MessageType("han.device-remove", Flow.TO_METER, (), "Display removed from the meter"),
+    MessageType("occupier.change", Flow.TO_METER, (), "Change of occupier"),
     MessageType("message.receipt", Flow.FROM_IHD, (MESSAGE_CONFIRMATION,), "Delivery receipt"),
     MessageType("message.displayed", Flow.FROM_IHD, (MESSAGE_CONFIRMATION,), "Message displayed"),
     MessageType("message.confirmation", Flow.FROM_IHD, (MESSAGE_CONFIRMATION,), "Acknowledgement"),

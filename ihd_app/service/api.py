@@ -303,6 +303,15 @@ class IhdServiceApi(Protocol):
         self, party: str, purpose: str, granularity: Granularity | None
     ) -> None: ...
     async def wipe_local_data(self) -> None: ...
+    async def move_out(self) -> None:
+        """The household is leaving: wipe its data (keeping the security log), withdraw every
+        consent at the meter, and forget the meter once it confirms the withdrawal."""
+        ...
+
+    @property
+    def moving_out(self) -> bool:
+        """A move-out waits for the meter to confirm the withdrawal."""
+        ...
 
     # -- notifications -----------------------------------------------------------------------
     def subscribe(self, listener: Callable[[Change], None]) -> Callable[[], None]:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
-from ihd_app.core.data_access import DataAccess
 from ihd_app.core.inbox import Inbox
 from ihd_app.core.model import (
     InboxMessage,
@@ -32,7 +31,6 @@ from ihd_app.link.meter_link import (
 )
 from ihd_app.link.pairing import PairingAnswers
 from ihd_app.link.radios import display_address
-from ihd_app.protocol.consent_terms import Grant, Granularity
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.history_range import PERIODS_PER_RESPONSE
 from ihd_app.protocol.pki import TrustStore, load_identity
@@ -62,6 +60,7 @@ from ihd_app.service.live_readings import LiveReadings
 from ihd_app.service.message_pipeline import MessagePipeline
 from ihd_app.service.meter_time import MeterTime
 from ihd_app.service.pairing import InteractivePairing, ReportedAnswers
+from ihd_app.service.privacy_controls import PrivacyControls
 from ihd_app.service.radio_link import RadioLink
 from ihd_app.service.reply_signing import ReplySigning
 from ihd_app.service.retention_keeper import RetentionKeeper
@@ -80,10 +79,9 @@ from ihd_app.store.retention import Pruned
 from ihd_app.store.security_log import SecurityLog
 from ihd_app.store.settings import Settings
 from ihd_app.store.tariffs import TariffRepository
-from ihd_app.store.wipe import wipe_personal_data
 
 
-class IhdService(DeveloperPanel):
+class IhdService(DeveloperPanel, PrivacyControls):
     """The display's application service (implements :class:`IhdServiceApi`).
 
     Args:
@@ -271,6 +269,8 @@ class IhdService(DeveloperPanel):
             # The developer panel's event log shows what happened before it was opened.
             self._recent_events = developer.recent_events_buffer()
             self.events.subscribe(self._recent_events.append)
+            # A move-out completes once the meter has the withdrawal of every consent.
+            self.events.subscribe(self._on_own_event)
             if self.db.set_aside is not None:
                 # Told once the window (or --headless) listens: the database opened before.
                 self.events.emit(SET_ASIDE_EVENT, **self.db.set_aside.event_fields())
@@ -279,6 +279,8 @@ class IhdService(DeveloperPanel):
         self._readings.totals.resume()
         self._tasks.spawn(self._ticker.run(), "inbox-tick")
         self._tasks.spawn(self._delivery.run(), "outbox")
+        if self.moving_out:  # stopped while moving out: the withdrawal may be delivered already
+            self._tasks.spawn(self.finish_moving_out(), "move-out")
         if self.config.auto_ack:
             self._inbox.acknowledge_displayed()
         if self.config.auto_connect:
@@ -359,18 +361,6 @@ class IhdService(DeveloperPanel):
     def tariff(self, fuel: Fuel) -> Tariff | None:
         return self.tariffs.current(fuel, self._clock())
 
-    def data_access_log(self, limit: int | None = None) -> Sequence[DataAccess]:
-        return self.access_store.entries(limit)
-
-    def export_data_access(self, path: Path) -> int:
-        count = self.access_store.export(path)
-        self.events.emit("data.access.exported", path=str(path), entries=count)
-        return count
-
-    def consents(self) -> Sequence[Grant]:
-        """Every party's consent per purpose; those never asked are listed as not allowed."""
-        return self._consent.all()
-
     @property
     def backfill(self) -> BackfillProgress:
         return self._backfill.progress
@@ -443,25 +433,9 @@ class IhdService(DeveloperPanel):
     def answer_pairing(self, accepted: bool, passkey: int | None = None) -> None:
         self._interactive.answer(accepted, passkey)
 
-    async def set_consent(self, party: str, purpose: str, granularity: Granularity | None) -> None:
-        self._consent.set(party, purpose, granularity)
-
-    async def wipe_local_data(self) -> None:
-        counts = wipe_personal_data(self.db)
-        # Whatever the consumer had allowed is withdrawn at the meter too, which enforces it.
-        self._consent.withdraw_all()
-        self._inbox.reload()
-        self._readings.clear()
-        self.events.emit("privacy.wiped", rows=sum(counts.values()))
-        for topic in (
-            Topic.INBOX,
-            Topic.SECURITY_LOG,
-            Topic.READING,
-            Topic.CONSENT,
-            Topic.DATA_ACCESS,
-            Topic.LINK,
-        ):
-            self._notify(topic)
+    def _on_own_event(self, event: dict[str, Any]) -> None:
+        if event.get("event") == "consent.update.delivered" and self.moving_out:
+            self._tasks.spawn(self.finish_moving_out(), "move-out")
 
     def _tick_failed(self, exc: sqlite3.Error) -> None:
         self._inbox.reload()

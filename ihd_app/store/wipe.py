@@ -37,11 +37,13 @@ WIPED_TABLES = (
 )
 
 
-def wipe_personal_data(database: Database) -> dict[str, int]:
+def wipe_personal_data(database: Database, *, keep_security_log: bool = False) -> dict[str, int]:
     """Delete the consumer's personal data in one transaction (see the module's docstring).
 
     Args:
         database: The open database (not inside a transaction: the wipe commits).
+        keep_security_log: Keep the refusals (a move-out: they record what was sent to the
+            home, not what the household did, and the next occupier is protected by them).
 
     Returns:
         How many rows were deleted, by table (``outbox`` counts delivered items).
@@ -57,6 +59,8 @@ def wipe_personal_data(database: Database) -> dict[str, int]:
         deleted: dict[str, int] = {}
         with database.transaction():
             for table in WIPED_TABLES:
+                if keep_security_log and table == "security_log":
+                    continue
                 deleted[table] = connection.execute(f"DELETE FROM {table}").rowcount  # noqa: S608
             deleted["outbox"] = connection.execute(
                 "DELETE FROM outbox WHERE delivered_at IS NOT NULL"

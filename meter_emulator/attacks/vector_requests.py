@@ -168,6 +168,7 @@ VECTOR_REQUESTS: dict[str, MessageRequest] = {
         device_certificate_sha256="021b4d883e7c4168310f264c757d57f843a62499857dbcf28c2fd132ef6274a7",
     ),
     "han.device-remove": MessageRequest("han.device-remove", device_id="00-1D-A6-00-00-00-01-02"),
+    "occupier.change": MessageRequest("occupier.change", start=VECTOR_TIME),
     "session.hello": MessageRequest(
         "session.hello",
         extra_details={"challenge": "c4a11e09" * 4, "nonce": "40ce0001" * 4},

@@ -25,6 +25,7 @@ from meter_emulator.delivery import Origin, digest_key
 from meter_emulator.han_devices import HanDevices
 from meter_emulator.history import HalfHourHistory
 from meter_emulator.ihd_delivery import IhdDelivery
+from meter_emulator.occupancy import ChangeOfOccupier
 from meter_emulator.operator.data_requests import AccessRecord, DataRequests
 from meter_emulator.operator.data_responses import DataResponses
 from meter_emulator.operator.status import FINAL, MessageRecord, StatusTable
@@ -47,6 +48,7 @@ class OperatorForwarding:
         access_log: Told of every data request answered or refused (the household's
             data-access log).
         data_responses: Seals a data request's answer to the requester and hands it over.
+        occupancy: Carries out the supplier's change of occupier.
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class OperatorForwarding:
         events: EventLog,
         clock: Callable[[], datetime],
         access_log: Callable[[AccessRecord], None] | None = None,
+        occupancy: ChangeOfOccupier | None = None,
         data_responses: DataResponses,
     ) -> None:
         self._verifier = verifier
@@ -73,6 +76,7 @@ class OperatorForwarding:
         self._han = han
         self._events = events
         self._clock = clock
+        self._occupancy = occupancy
         self._data_requests = DataRequests(
             state,
             history,
@@ -236,6 +240,33 @@ class OperatorForwarding:
             self._data_requests.answer(message, record, who)
         elif name in ("han.device-add", "han.device-remove"):
             self._change_device_log(message, record, who)
+        elif name == "occupier.change" and self._occupancy is not None:
+            self._change_occupier(message, record, who)
+
+    def _change_occupier(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
+        """The supplier says the household changed (seed: data must not be obtained for the
+        wrong customer): the meter forgets the previous household's consents and pairings."""
+        assert self._occupancy is not None
+        text = message.claims.details.get("moved_in")
+        try:
+            moved_in = datetime.fromisoformat(text) if isinstance(text, str) else None
+        except ValueError:
+            moved_in = None
+        if moved_in is None or moved_in.tzinfo is None:
+            record.refused_reason = "malformed"
+            record.refused_detail = "details.moved_in must be an ISO 8601 time with its offset"
+            self._events.emit(
+                "operator.error",
+                reason="malformed",
+                detail=record.refused_detail,
+                explanation="The request's details cannot be used.",
+                at=self._clock().isoformat(timespec="seconds"),
+                key=record.key,
+                type=message.message_type.name,
+                claimed_originator=message.claims.issuer,
+            )
+            return
+        self._confirm(message, record, self._occupancy.change(moved_in, who))
 
     def _change_device_log(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
         """The supplier commissions a display, or takes it off (seed: only the supplier joins

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ihd_app.protocol.consent_terms import PURPOSES, Granularity
 from ihd_app.protocol.message_types import message_type, message_type_names
 from meter_emulator.attacks.forgery import ATTACKS
 from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES
@@ -155,6 +156,9 @@ _MESSAGE_FIELDS: dict[str, Callable[..., Any]] = {
     "periods": _integer(1, 255),
     "fuel": _choice("electricity", "gas"),
     "valid_for_min": number_field(0, above=True),
+    # data.request: what for, and how finely (the meter answers only as consent allows).
+    "purpose": _choice(*sorted({p.name for p in PURPOSES})),
+    "granularity": _choice(*(g.value for g in Granularity)),
 }
 
 #: For each action: required fields, optional fields.
@@ -179,6 +183,8 @@ ACTIONS: dict[str, tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., 
         {"timeout_s": number_field(0, above=True), "match": _match, "count": _integer(1, 1000)},
     ),
     "note": ({"text": _text}, {}),
+    # A new display (or one whose pairing the meter forgot) may pair while it is open.
+    "pairing-window": ({}, {"seconds": number_field(0, above=True, high=86_400)}),
 }
 
 #: Fields every step may carry, whatever its action.

@@ -43,7 +43,10 @@ def message_request(
         "standing_charge_pence_per_day": fields.get("standing_charge"),
         "tariff_label": fields.get("tariff_label"),
         "periods": fields.get("periods"),
-        "extra_details": {"bands": fields["bands"]} if "bands" in fields else None,
+        "extra_details": {
+            key: fields[key] for key in ("bands", "purpose", "granularity") if key in fields
+        }
+        or None,
     }
     if "fuel" in fields or base is None:
         values["fuel"] = Endpoint.GAS if gas else Endpoint.ELECTRICITY

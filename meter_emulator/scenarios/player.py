@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ihd_app.protocol.errors import IhdError
 from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES, RESTORE
 from meter_emulator.behaviour.meter import RestoreRefusedError
+from meter_emulator.gatt.pairing_window import DEFAULT_OPEN_S
 from meter_emulator.scenarios.message_request import message_request
 from meter_emulator.scenarios.model import Scenario, Step
 
@@ -177,6 +178,8 @@ class ScenarioPlayer:
             await self._wait_for(fields)
         elif action == "note":
             runtime.events.emit("scenario.note", text=fields["text"])
+        elif action == "pairing-window":
+            runtime.pairing_window.open(fields.get("seconds", DEFAULT_OPEN_S), by="scenario")
         else:  # pragma: no cover - load_scenario accepts only the actions above
             raise ScenarioFailedError(f"unknown action '{action}'")
 

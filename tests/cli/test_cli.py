@@ -109,6 +109,7 @@ SIGNERS = {
     "power.threshold-set": "dno",
     "data.request": "dno",
     "data.access": "meter",
+    "occupier": "supplier",
     "han": "supplier",
     "session.proof": "meter",
     "session.refused": "meter",

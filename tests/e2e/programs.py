@@ -56,11 +56,13 @@ class Program:
         self._position = 0
 
     @classmethod
-    async def start(cls, program: str, args: Sequence[str]) -> Program:
-        """Start ``program`` (``ihd`` or ``meter-emulator``) with ``args``."""
+    async def start(cls, program: str, args: Sequence[str], *, stdin: bool = False) -> Program:
+        """Start ``program`` (``ihd`` or ``meter-emulator``) with ``args`` (and a pipe to its
+        standard input if ``stdin``)."""
         process = await asyncio.create_subprocess_exec(
             str(BIN / program),
             *args,
+            stdin=asyncio.subprocess.PIPE if stdin else None,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )

@@ -9,6 +9,7 @@ import csv
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ihd_app.core.model import SecurityEvent
 from ihd_app.link.pairing import AutoAccept
 from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.consent_terms import Granularity
@@ -259,3 +260,30 @@ async def test_the_household_sees_every_request_the_meter_answered_or_refused(
     assert rows[sent.key]["outcome"] == "sent"
     assert rows[refused.key]["outcome"] == "refused"
     assert rows[refused.key]["organisation"] == "Northern Power Distribution"
+
+
+async def test_moving_out_withdraws_keeps_the_security_log_and_then_forgets_the_meter(
+    stack: Stack,
+) -> None:
+    """Issue L item 2, the display's side: personal data and consents go, the security log
+    stays (and the consumer is told so), and the meter is forgotten only once it has the
+    withdrawal."""
+    assert stack.ihd is not None
+    ihd = stack.ihd
+    await ihd.set_consent("dno", "network-planning", Granularity.DAILY)
+    await stack.meter_events.wait("consent.stored")
+    ihd.security_store.append(
+        SecurityEvent(datetime.now(UTC), "bad-signature", "forged", "It was forged.")
+    )
+
+    await ihd.move_out()
+
+    moving = await stack.ihd_events.wait("occupier.moving-out")
+    assert "security log" in moving["kept"]
+    stored = await stack.meter_events.wait_count("consent.stored", 2)
+    assert stored[-1]["consent"]["dno/network-planning"] == "none"
+    await stack.ihd_events.wait("occupier.moved-out")
+    assert not ihd.moving_out
+    assert ihd.paired_meter is None
+    assert [e.reason for e in ihd.security_log()] == ["bad-signature"]
+    assert ihd.data_access_log() == []

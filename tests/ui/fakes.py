@@ -72,6 +72,8 @@ _ACTIONS = {
     "pair_again",
     "set_consent",
     "wipe_local_data",
+    "move_out",
+    "export_data_access",
 }
 
 

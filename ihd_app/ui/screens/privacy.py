@@ -220,6 +220,22 @@ class PrivacyScreen(Screen):
         self.wipe_button.setProperty("role", "danger")
         self.wipe_button.clicked.connect(self.ask_wipe)
         layout.addWidget(self.wipe_button)
+        move_text = QLabel(
+            "Moving out? This also forgets the meter, so the next household starts afresh. "
+            "The security log is kept: it records what was sent here, not what you did.",
+            card,
+        )
+        move_text.setWordWrap(True)
+        layout.addWidget(move_text)
+        self.move_out_button = QPushButton("I'm moving out…", card)
+        self.move_out_button.setObjectName("MoveOut")
+        self.move_out_button.setProperty("role", "danger")
+        self.move_out_button.clicked.connect(self.ask_move_out)
+        layout.addWidget(self.move_out_button)
+        self.move_out_status = self._muted("", card)
+        self.move_out_status.setObjectName("MoveOutStatus")
+        self.move_out_status.hide()
+        layout.addWidget(self.move_out_status)
         return card
 
     def refresh(self, topic: Topic | None = None) -> None:
@@ -237,6 +253,14 @@ class PrivacyScreen(Screen):
             box.setAccessibleDescription(text)
 
         self._refresh_access()
+        waiting = self.context.service.moving_out
+        self.move_out_status.setVisible(waiting)
+        self.move_out_status.setText(
+            "Moving out: your consents are being withdrawn at the meter. This display forgets "
+            "the meter as soon as the meter confirms."
+            if waiting
+            else ""
+        )
 
     def _refresh_access(self) -> None:
         service = self.context.service
@@ -296,6 +320,24 @@ class PrivacyScreen(Screen):
         )
         self.confirm.accepted.connect(self._wipe)
         self.confirm.open()
+
+    def ask_move_out(self) -> None:
+        """Ask before moving out, saying what goes and what stays."""
+        self.confirm = ConfirmDialog(
+            "Moving out?",
+            "Your messages, usage history, consents and data-access log will be deleted, every "
+            "consent withdrawn at the meter, and this display will forget the meter. The "
+            "security log, tariffs and settings stay. This cannot be undone.",
+            "Move out",
+            self,
+        )
+        self.confirm.accepted.connect(self._move_out)
+        self.confirm.open()
+
+    def _move_out(self) -> None:
+        self.context.runner.run("Moving out", self.context.service.move_out()).add_done_callback(
+            lambda _task: self.refresh(None)
+        )
 
     def _wipe(self) -> None:
         self.context.runner.run("Wiping local data", self.context.service.wipe_local_data())

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.zcl import SupplyStatus
 from meter_emulator.behaviour.meter import RestoreRefusedError
 from meter_emulator.runtime import MeterRuntime
@@ -193,6 +194,13 @@ class MeterPanel(QWidget):
         self.consent.setWordWrap(True)
         self.consent.setAccessibleName("Consent to read usage data")
         facts.addRow("Data sharing", self.consent)
+        self.change_occupier = QPushButton("Change of occupier", self)
+        self.change_occupier.setToolTip(
+            "As the supplier: a new household moves in now. The meter forgets the consents, "
+            "pairings and waiting messages of the one that left and keeps its registers"
+        )
+        self.change_occupier.clicked.connect(self._change_occupier)
+        facts.addRow("Household", self.change_occupier)
         layout.addLayout(facts)
         self.refresh()
 
@@ -236,6 +244,12 @@ class MeterPanel(QWidget):
         else:
             behaviour.end_outage()
         self.outage.setText("End power cut" if started else "Start power cut")
+        self.refresh()
+
+    def _change_occupier(self) -> None:
+        # The supplier's signed command, through the same path as one from its systems.
+        record = self._runtime.operator.send("supplier", MessageRequest("occupier.change"))
+        self._say(record.outcome or "Change of occupier sent")
         self.refresh()
 
     def _alarm(self) -> None:

@@ -114,6 +114,7 @@ class FakeService:
         self._tariffs: dict[Fuel, Tariff] = {}
         self._consents: dict[tuple[str, str], Grant] = {}
         self._access: list[DataAccess] = []
+        self._moving_out = False
         self._backfill = BackfillProgress(0, 0, False)
         self._pairing: PairingRequest | None = None
         self._pairing_answer: asyncio.Future[tuple[bool, int | None]] | None = None
@@ -194,7 +195,6 @@ class FakeService:
         return newest if limit is None else newest[:limit]
 
     def export_data_access(self, path: Path) -> int:
-        self.calls.append(("export_data_access", path))
         path.write_text(export_csv(self.data_access_log()), encoding="utf-8")
         return len(self._access)
 
@@ -347,6 +347,15 @@ class FakeService:
         expires = now + timedelta(days=365) if granularity is not None else None
         self._consents[(party, purpose)] = Grant(party, purpose, granularity, expires, now)
         self._notify(Topic.CONSENT, f"{party} {purpose} {granularity or 'none'}")
+
+    async def move_out(self) -> None:
+        await self.wipe_local_data()
+        self._moving_out = True
+        self._notify(Topic.CONSENT, "moving out")
+
+    @property
+    def moving_out(self) -> bool:
+        return self._moving_out
 
     async def wipe_local_data(self) -> None:
         self.calls.append(("wipe_local_data",))
