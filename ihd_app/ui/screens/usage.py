@@ -276,13 +276,16 @@ class UsageScreen(Screen):
         self.chart.show_bars(
             Series(starts, ends, values), None, unit, (start.timestamp(), end.timestamp())
         )
-        name = self.fuel.value.capitalize()
+        hours = LIVE_HALF_HOURS // 2
         if reading is None:
-            self.summary.setText(f"{name} is reported every half hour · waiting for the meter")
+            self.summary.setText(
+                f"Last {hours} hours · {self.fuel.value} is reported every half hour · "
+                "waiting for the meter"
+            )
             return
         self.summary.setText(
-            f"{self._swatch()} {name} by half hour, reported every half hour · "
-            f"updated {text.clock(reading.at)}, next {text.clock(end + HALF_HOUR)}"
+            f"{self._swatch()} Last {hours} hours · {self.fuel.value} is reported every half "
+            f"hour · updated {text.clock(reading.at)}, next {text.clock(end + HALF_HOUR)}"
         )
 
     def _shown(self, intervals: Sequence[Interval]) -> tuple[list[Interval], bool]:

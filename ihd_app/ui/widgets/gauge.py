@@ -64,6 +64,8 @@ class FuelTile(QFrame):
         self.updated.hide()
         layout.addWidget(self.updated)
         self._supply: SupplyStatus | None = None
+        #: What :meth:`set_half_hourly` was given last (``None``: the tile shows demand).
+        self._half_hourly: tuple[HalfHourlyUse | None, SupplyStatus | None] | None = None
         theme.changed.connect(self._restyle)
         self._restyle()
         self.set_reading(None, None)
@@ -88,9 +90,12 @@ class FuelTile(QFrame):
                 Qt.TransformationMode.SmoothTransformation,
             )
         )
+        if self._half_hourly is not None:
+            self.set_half_hourly(*self._half_hourly)  # its line breaks follow the panel's size
 
     def set_reading(self, reading: Reading | None, pounds_per_hour: float | None) -> None:
         """The live reading and what it costs per hour."""
+        self._half_hourly = None
         self.updated.hide()
         self.demand.setText(text.kw(reading.demand_w if reading else None))
         self.rate.setText(
@@ -108,6 +113,7 @@ class FuelTile(QFrame):
             supply: The valve (or switch) as last reported.
         """
         self._supply = supply
+        self._half_hourly = (use, supply)
         self._show_supply()
         if use is None:
             self.demand.setText("– kWh")
@@ -122,9 +128,11 @@ class FuelTile(QFrame):
             if today is None
             else f"{text.cost(use.today_pounds)} so far today"
         )
-        half_hour = text.clock_span(use.half_hour_start, use.half_hour_end)
+        # On a small panel the figures go under the half hour, rather than its cost alone.
+        between = "\n" if self._theme.sizes.compact else ": "
         self.today.setText(
-            f"{half_hour} {text.kwh(use.half_hour_kwh)} · {text.cost(use.half_hour_pounds)}"
+            f"{text.clock_span(use.half_hour_start, use.half_hour_end)}{between}"
+            f"{text.kwh(use.half_hour_kwh)} · {text.cost(use.half_hour_pounds)}"
         )
         self.updated.setText(
             f"Updated {text.clock(use.updated_at)} · next {text.clock(use.next_at)}"
