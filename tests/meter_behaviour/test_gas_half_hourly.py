@@ -113,12 +113,12 @@ async def test_gas_comes_at_subscription_and_each_half_hour_without_demand(
     await stack.ihd_events.wait_count("reading", 2, fuel="gas")
     second = stack.gas_readings()[-1]
     assert second["demand_w"] is None
-    used_kwh = (float(second["summation_wh"]) - float(first["summation_wh"])) / 1000  # type: ignore[arg-type]
+    used_kwh = (float(second["summation_wh"]) - float(first["summation_wh"])) / 1000
     assert used_kwh > 0.5, "18 minutes of a boiler firing on and off"
     # The meter reported its register as it stood on the half hour (08:00:00), a second's gas
     # before its register now (and within the litre it is reported in).
     meter = stack.meter.snapshot()
-    short_wh = meter.gas_register_wh - float(second["summation_wh"])  # type: ignore[arg-type]
+    short_wh = meter.gas_register_wh - float(second["summation_wh"])
     assert -GAS_KWH_PER_M3 < short_wh < meter.gas_w / 3600 + GAS_KWH_PER_M3
 
     # The display: no demand for gas, so no kW; the half hour 07:30-08:00 holds the gas.
