@@ -377,8 +377,8 @@ def judge_metering(
                 reports=counts,
                 longest_gap_s=round(gap, 3),
             )
-    summary = ", ".join(f"{n} {fuel}" for fuel, n in sorted(counts.items()))
-    return passed("metering", f"{summary} readings in {window:.1f} s, all decoded.", reports=counts)
+    summary = ", ".join(f"{n} {fuel} reading{'s' * (n != 1)}" for fuel, n in sorted(counts.items()))
+    return passed("metering", f"{summary} in {window:.1f} s, all decoded.", reports=counts)
 
 
 # -- History -------------------------------------------------------------------------------------
