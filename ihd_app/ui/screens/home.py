@@ -167,6 +167,7 @@ class HomeScreen(Screen):
                 if fuel not in self._half_hourly_shown or self._half_hourly_shown[fuel] != at:
                     self._show_half_hourly(fuel, now)
                 continue
+            switched = fuel in self._half_hourly_shown
             self._half_hourly_shown.pop(fuel, None)
             tariff = service.tariff(fuel)
             band = pricing.band_at(tariff, now) if tariff else None
@@ -176,6 +177,9 @@ class HomeScreen(Screen):
                 else None
             )
             tile.set_reading(reading, cost)
+            if switched:  # a meter that now reports demand: its today line at once
+                today = today_usage(service, fuel, now)
+                tile.set_today(*(today if today else (None, None)))
         electricity = service.latest_reading(Fuel.ELECTRICITY)
         demand_kw = (
             electricity.demand_w / 1000
