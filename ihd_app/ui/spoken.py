@@ -99,7 +99,7 @@ def _half_hourly(service: IhdServiceApi, fuel: Fuel, now: datetime, today: Today
     if use.today_kwh is None:
         parts.append(f"{name}: no history yet today.")
     else:
-        costing = "" if use.today_pounds is None else f", {pounds(use.today_pounds)}"
+        costing = "" if use.today_pounds is None else f", {cost(use.today_pounds)}"
         parts.append(f"{name} so far today: {kilowatt_hours(use.today_kwh)}{costing}.")
     costing = "" if use.half_hour_pounds is None else f", {cost(use.half_hour_pounds)}"
     parts.append(

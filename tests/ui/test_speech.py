@@ -199,7 +199,9 @@ def _activate(qtbot: Any, window: Any) -> None:
 
 
 def _money_spoken(pounds: str) -> str:
-    """``£2.45`` as said: ``2 pounds 45``."""
+    """``£2.45`` as said: ``2 pounds 45``; ``21.8p``: ``21.8 pence``."""
+    if pounds.endswith("p"):
+        return f"{pounds.removesuffix('p').removesuffix('.0')} pence"
     whole, pence = pounds.removeprefix("£").split(".")
     money = f"{int(pence)} pence" if whole == "0" else f"{whole} pound{'s' * (whole != '1')}"
     if whole != "0" and pence != "00":
@@ -233,7 +235,7 @@ def test_read_aloud_on_home_says_the_figures_home_shows(qtbot: Any, open_window:
     today_kwh = gas.demand.text().removesuffix(" kWh")  # "33.8 kWh"
     today_cost = _money_spoken(gas.rate.text().removesuffix(" so far today"))  # "£2.35 so far…"
     assert f"Gas so far today: {today_kwh} kilowatt hours, {today_cost}." in spoken
-    half_hour, figures = gas.today.text().split(" ", 1)  # "17:30–18:00 1.5 kWh · 9.9p"
+    half_hour, figures = gas.today.text().split(": ")  # "17:30–18:00: 1.5 kWh · 9.9p"
     first, last = half_hour.split("\u2013")
     kwh, pence = figures.split(" · ")
     said = f"From {first} to {last}: {kwh.removesuffix(' kWh')} kilowatt hours, "
