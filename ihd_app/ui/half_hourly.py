@@ -25,11 +25,10 @@ EARLY_REPORT = timedelta(minutes=1)
 
 
 def is_half_hourly(fuel: Fuel, reading: Reading | None) -> bool:
-    """Whether ``fuel`` is shown as half-hourly use rather than demand: its meter reported no
-    demand (gas, as GB gas meters report), or, before any reading, it is gas."""
-    if reading is None:
-        return fuel is Fuel.GAS
-    return reading.demand_w is None
+    """Whether ``fuel`` is shown as half-hourly use rather than demand: gas whose meter reports
+    no demand, as GB gas meters do (and gas before its first report). Electricity meters report
+    every few seconds: one without demand still shows its (unknown) demand."""
+    return fuel is Fuel.GAS and (reading is None or reading.demand_w is None)
 
 
 @dataclass(frozen=True)
