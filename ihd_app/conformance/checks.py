@@ -317,9 +317,11 @@ def judge_metering(
 ) -> CheckResult:
     """Metering units received between ``start`` (subscription) and ``end`` (monotonic seconds).
 
-    Every unit must decode as a Metering (0x0702) Report Attributes; every fuel must have a
+    Every unit must decode as a Metering (0x0702) Report Attributes; electricity must have a
     reading (InstantaneousDemand or CurrentSummationDelivered) at least every
-    :func:`cadence_tolerance_s`, counting from the subscription to the end of the window.
+    :func:`cadence_tolerance_s`, counting from the subscription to the end of the window. Gas
+    must have one within that time of the subscription: a GB gas meter, on its battery, then
+    reports once a half hour, longer than the window.
     """
     readings: dict[Endpoint, list[float]] = {}
     for at, data in units:
@@ -349,14 +351,24 @@ def judge_metering(
             continue
         times = readings.get(endpoint, [])
         if not times:
+            expected = (
+                "one at subscription" if endpoint is Endpoint.GAS else f"one every {interval_s:g} s"
+            )
             return failed(
                 "metering",
-                f"no {fuel} reading arrived in {window:.1f} s (expected one every "
-                f"{interval_s:g} s).",
+                f"no {fuel} reading arrived in {window:.1f} s (expected {expected}).",
                 reports=counts,
             )
-        marks = [start, *times, end]
+        marks = [start, times[0]] if endpoint is Endpoint.GAS else [start, *times, end]
         gap = max(b - a for a, b in itertools.pairwise(marks))
+        if gap > tolerance and endpoint is Endpoint.GAS:
+            return failed(
+                "metering",
+                f"the first gas reading came {gap:.2f} s after subscribing (expected at once, "
+                f"within {tolerance:.2f} s; then every half hour).",
+                reports=counts,
+                longest_gap_s=round(gap, 3),
+            )
         if gap > tolerance:
             return failed(
                 "metering",
@@ -365,8 +377,8 @@ def judge_metering(
                 reports=counts,
                 longest_gap_s=round(gap, 3),
             )
-    summary = ", ".join(f"{n} {fuel}" for fuel, n in sorted(counts.items()))
-    return passed("metering", f"{summary} readings in {window:.1f} s, all decoded.", reports=counts)
+    summary = ", ".join(f"{n} {fuel} reading{'s' * (n != 1)}" for fuel, n in sorted(counts.items()))
+    return passed("metering", f"{summary} in {window:.1f} s, all decoded.", reports=counts)
 
 
 # -- History -------------------------------------------------------------------------------------

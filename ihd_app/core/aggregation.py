@@ -11,7 +11,9 @@
   for a year, all in local time (Europe/London unless injected). The edges are UTC instants,
   so a day has 46 half hours when clocks go forward and 50 when they go back.
 * :func:`bucket` sums intervals into buckets, splitting an interval across bucket edges in
-  proportion to time, so bucket totals always add up to the energy in range.
+  proportion to time, so bucket totals always add up to the energy in range;
+  :func:`by_half_hour` splits one interval over the half hours it covers (a gas meter's
+  half-hourly report holds the energy of the half hour just ended, not of the one it arrives in).
 * :func:`downsample` keeps the minimum and maximum of each of ``max_points / 2`` slices of a
   series, so a year of 10-second readings (3.2 million points) draws as a few thousand points
   with every peak and trough still visible.
@@ -174,6 +176,29 @@ def bucket(intervals: Iterable[Interval], edges: Sequence[datetime], fuel: Fuel)
         Interval(fuel, start.astimezone(UTC), end - start, float(kwh))
         for start, end, kwh in zip(edges, edges[1:], energy, strict=False)
     ]
+
+
+def half_hour_floor(moment: datetime) -> datetime:
+    """The start of the half hour holding ``moment`` (GB local half hours are UTC half hours:
+    the offsets are whole hours)."""
+    return moment.replace(minute=0 if moment.minute < 30 else 30, second=0, microsecond=0)
+
+
+def by_half_hour(interval: Interval) -> list[Interval]:
+    """``interval``'s energy split over the half hours it covers, in proportion to time, oldest
+    first: one half-hour :class:`Interval` per half hour touched (an instant's energy counts in
+    the half hour holding it).
+
+    Energy measured between 10:00 and 10:30:01 belongs almost wholly to the 10:00 half hour, so
+    a reading that arrives just after the half hour does not move the half hour's use into the
+    next one.
+    """
+    first = half_hour_floor(interval.start)
+    end = interval.start + max(interval.duration, timedelta(0))
+    edges = [first, first + HALF_HOUR]
+    while edges[-1] < end:
+        edges.append(edges[-1] + HALF_HOUR)
+    return bucket([interval], edges, interval.fuel)
 
 
 def total_kwh(intervals: Iterable[Interval], start: datetime, end: datetime, fuel: Fuel) -> float:
@@ -404,8 +429,10 @@ __all__ = [
     "aggregate",
     "bucket",
     "bucket_arrays",
+    "by_half_hour",
     "compare",
     "downsample",
+    "half_hour_floor",
     "interval_arrays",
     "intervals_from_readings",
     "total_kwh",

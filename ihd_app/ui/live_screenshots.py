@@ -184,8 +184,11 @@ async def usage_pictures(window: MainWindow, shooter: Shooter) -> None:
             usage.set_unit(unit)
             await shooter.shot(f"usage-{span.value}{suffix}")
     usage.set_fuel(Fuel.GAS)
-    usage.set_span(UsageRange.WEEK)
     usage.set_unit(Unit.KWH)
+    usage.set_span(UsageRange.LIVE)  # gas is reported half-hourly: its last hours by half hour
+    usage.set_compare(False)
+    await shooter.shot("usage-live-gas")
+    usage.set_span(UsageRange.WEEK)
     await shooter.shot("usage-week-gas")
     usage.set_span(UsageRange.YEAR)  # the household's year: heating in winter, little in summer
     await shooter.shot("usage-year-gas")

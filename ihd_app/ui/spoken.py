@@ -16,6 +16,7 @@ from ihd_app.protocol.zcl import SupplyStatus
 from ihd_app.service.api import IhdServiceApi
 from ihd_app.ui import pricing, text
 from ihd_app.ui.ambient import AmbientLevel, AmbientThresholds, ambient_level
+from ihd_app.ui.half_hourly import half_hourly_use, is_half_hourly
 
 #: Today's kWh and pounds of a fuel (``None`` without history), as Home computes them.
 TodayUsage = Callable[[IhdServiceApi, Fuel, datetime], tuple[float, float] | None]
@@ -42,6 +43,13 @@ def per_hour(pounds_per_hour: float) -> str:
     if abs(pounds_per_hour) < 1:
         return f"{_number(pounds_per_hour * 100, 1)} pence an hour"
     return f"{pounds(pounds_per_hour)} an hour"
+
+
+def cost(pounds_value: float) -> str:
+    """``7.5 pence`` below a pound, ``1 pound 24`` from a pound (as Home writes ``7.5p``)."""
+    if abs(pounds_value) < 1:
+        return f"{_number(pounds_value * 100, 1)} pence"
+    return pounds(pounds_value)
 
 
 def kilowatt_hours(kwh: float) -> str:
@@ -79,6 +87,36 @@ def in_words(text: str) -> str:
     return text
 
 
+def _half_hourly(service: IhdServiceApi, fuel: Fuel, now: datetime, today: TodayUsage) -> str:
+    """A fuel reported half-hourly, as its Home tile shows it: today so far, the last half
+    hour, and when the figures were updated and will be next."""
+    name = fuel.value.capitalize()
+    reading = service.latest_reading(fuel)
+    use = half_hourly_use(service, fuel, today(service, fuel, now))
+    if reading is None or use is None:
+        return f"{name}: waiting for the meter, which reports every half hour."
+    parts: list[str] = []
+    if use.today_kwh is None:
+        parts.append(f"{name}: no history yet today.")
+    else:
+        costing = "" if use.today_pounds is None else f", {cost(use.today_pounds)}"
+        parts.append(f"{name} so far today: {kilowatt_hours(use.today_kwh)}{costing}.")
+    costing = "" if use.half_hour_pounds is None else f", {cost(use.half_hour_pounds)}"
+    parts.append(
+        f"From {text.clock(use.half_hour_start)} to {text.clock(use.half_hour_end)}: "
+        f"{kilowatt_hours(use.half_hour_kwh)}{costing}."
+    )
+    if reading.supply is SupplyStatus.OFF:
+        parts.append(f"The {fuel.value} supply is off.")
+    elif reading.supply is SupplyStatus.ARMED:
+        parts.append(f"The {fuel.value} supply is armed, ready to be turned back on.")
+    parts.append(
+        f"The meter reports {fuel.value} every half hour: updated at "
+        f"{text.clock(use.updated_at)}, next at {text.clock(use.next_at)}."
+    )
+    return " ".join(parts)
+
+
 def _fuel(
     service: IhdServiceApi,
     fuel: Fuel,
@@ -88,6 +126,8 @@ def _fuel(
 ) -> str:
     name = fuel.value.capitalize()
     reading = service.latest_reading(fuel)
+    if is_half_hourly(fuel, reading):
+        return _half_hourly(service, fuel, now, today)
     parts: list[str] = []
     if reading is None or reading.demand_w is None:
         parts.append(f"{name}: waiting for the meter.")
@@ -139,7 +179,8 @@ def _prices(service: IhdServiceApi, now: datetime) -> str:
 def home_summary(
     service: IhdServiceApi, now: datetime, today: TodayUsage, ambient: AmbientThresholds
 ) -> str:
-    """What Home shows, to be read aloud: demand and cost now, today's use, the prices.
+    """What Home shows, to be read aloud: demand and cost now (gas: use so far and the last
+    half hour, as the meter reports it half-hourly), today's use, the prices.
 
     Args:
         service: The IHD service.

@@ -27,6 +27,13 @@ def pounds(value: float | None) -> str:
     return "£–" if value is None else f"£{value:,.2f}"
 
 
+def cost(pounds_value: float | None) -> str:
+    """``7.5p`` below a pound (a half hour's gas), ``£1.24`` from a pound (``£–`` when unknown)."""
+    if pounds_value is not None and abs(pounds_value) < 1:
+        return f"{pounds_value * 100:.1f}p"
+    return pounds(pounds_value)
+
+
 def per_hour(pounds_per_hour: float | None) -> str:
     """``35.5p per hour`` below a pound (two pence decimals would round to "£0.01"),
     ``£1.24 per hour`` from a pound."""
@@ -50,6 +57,11 @@ def pence_per_kwh(value: float) -> str:
 def clock(moment: datetime) -> str:
     """``18:05`` in local time."""
     return moment.astimezone().strftime("%H:%M")
+
+
+def clock_span(start: datetime, end: datetime) -> str:
+    """``10:00–10:30`` in local time."""
+    return f"{clock(start)}\u2013{clock(end)}"
 
 
 def when(moment: datetime | None, now: datetime | None = None) -> str:

@@ -104,6 +104,18 @@ def test_metering_at_the_interval_passes() -> None:
     assert result.details["reports"] == {"electricity": 9, "gas": 9}
 
 
+def test_gas_once_at_subscription_passes_as_a_half_hourly_gas_meter_reports() -> None:
+    units = [(t * 1.0, DEMAND_ELECTRICITY) for t in range(1, 10)]
+    units.append((0.2, SUMMATION_GAS))
+    result = judge_metering(units, ["electricity", "gas"], start=0.0, end=10.0, interval_s=1.0)
+    assert result.status is Status.PASS
+    assert result.details["reports"] == {"electricity": 9, "gas": 1}
+    late = [*units[:-1], (cadence_tolerance_s(1.0) + 1.0, SUMMATION_GAS)]
+    slow = judge_metering(late, ["electricity", "gas"], start=0.0, end=10.0, interval_s=1.0)
+    assert slow.status is Status.FAIL
+    assert "first gas reading came" in slow.reason
+
+
 def test_a_gap_beyond_the_tolerance_fails() -> None:
     tolerance = cadence_tolerance_s(1.0)
     units = [(1.0, DEMAND_ELECTRICITY), (1.0 + tolerance + 0.1, DEMAND_ELECTRICITY)]

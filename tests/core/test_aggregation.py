@@ -16,6 +16,7 @@ from ihd_app.core.aggregation import (
     aggregate,
     bucket,
     bucket_arrays,
+    by_half_hour,
     compare,
     downsample,
     interval_arrays,
@@ -304,3 +305,49 @@ def test_downsample_a_year_of_ten_second_readings() -> None:
     assert len(out_x) <= 4000
     assert out_y.max() == 25_000.0
     assert out_y.min() == y.min()
+
+
+# -- splitting over half hours ------------------------------------------------------------------
+
+
+def test_a_half_hourly_gas_report_belongs_to_the_half_hour_it_ends() -> None:
+    # Reported at 10:00:01 and 10:30:01 (a second after each half hour): 2 kWh of gas.
+    pieces = by_half_hour(Interval(G, utc(2026, 11, 20, 10, 0, 1), HALF_HOUR, 2.0))
+    assert [(p.start, p.duration) for p in pieces] == [
+        (utc(2026, 11, 20, 10, 0), HALF_HOUR),
+        (utc(2026, 11, 20, 10, 30), HALF_HOUR),
+    ]
+    assert pieces[0].kwh == pytest.approx(2.0 * 1799 / 1800)
+    assert pieces[1].kwh == pytest.approx(2.0 / 1800)
+    assert all(p.fuel is G for p in pieces)
+
+
+def test_energy_is_split_in_proportion_to_time_and_none_is_lost() -> None:
+    # 10:20 to 11:05 (a late report): 10 minutes, 30 minutes and 5 minutes of 4.5 kWh.
+    pieces = by_half_hour(Interval(G, utc(2026, 11, 20, 10, 20), timedelta(minutes=45), 4.5))
+    assert [p.start.time().isoformat() for p in pieces] == ["10:00:00", "10:30:00", "11:00:00"]
+    assert [p.kwh for p in pieces] == pytest.approx([1.0, 3.0, 0.5])
+
+
+def test_an_interval_inside_one_half_hour_stays_in_it() -> None:
+    inside = by_half_hour(Interval(E, utc(2026, 11, 20, 10, 31), timedelta(seconds=10), 0.01))
+    assert [(p.start, p.kwh) for p in inside] == [(utc(2026, 11, 20, 10, 30), pytest.approx(0.01))]
+    # Ending exactly on the half hour: nothing spills into the next one.
+    ending = by_half_hour(Interval(G, utc(2026, 11, 20, 10, 0), HALF_HOUR, 1.5))
+    assert [(p.start, p.kwh) for p in ending] == [(utc(2026, 11, 20, 10, 0), pytest.approx(1.5))]
+    instant = by_half_hour(Interval(E, utc(2026, 11, 20, 10, 45), timedelta(0), 0.2))
+    assert [(p.start, p.kwh) for p in instant] == [(utc(2026, 11, 20, 10, 30), pytest.approx(0.2))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start_s=st.integers(0, 7 * 24 * 3600),
+    length_s=st.integers(0, 3 * 3600),
+    kwh=st.floats(0, 50, allow_nan=False),
+)
+def test_the_half_hours_add_up_to_the_interval(start_s: int, length_s: int, kwh: float) -> None:
+    interval = Interval(G, T0 + timedelta(seconds=start_s), timedelta(seconds=length_s), kwh)
+    pieces = by_half_hour(interval)
+    assert sum(p.kwh for p in pieces) == pytest.approx(kwh, abs=1e-9)
+    assert all(p.duration == HALF_HOUR and p.start.minute in (0, 30) for p in pieces)
+    assert pieces[0].start <= interval.start < pieces[-1].start + HALF_HOUR

@@ -84,11 +84,12 @@ async def test_pairs_by_numeric_comparison_and_reads_every_second(
     assert shown_on_meter["number"] == shown_on_ihd["number"], "both screens show one number"
 
     # Readings keep coming (one a second; how fast they arrive is ./run bench's to measure,
-    # not a timed test's on a loaded machine): each one shows a demand and a register that
-    # never runs backwards.
+    # not a timed test's on a loaded machine): each electricity one shows a demand and a
+    # register that never runs backwards; gas comes at subscription (then half-hourly).
     first = await ihd.wait_for("reading", fuel="electricity")
     assert first["demand_w"] > 0
-    await ihd.wait_for("reading", fuel="gas")
+    gas = await ihd.wait_for("reading", fuel="gas")
+    assert gas["demand_w"] is None, "a GB gas meter reports its register, never a demand"
     registers = [first["summation_wh"]]
     for _ in range(3):
         registers.append((await ihd.wait_for("reading", fuel="electricity"))["summation_wh"])

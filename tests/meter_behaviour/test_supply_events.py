@@ -76,6 +76,7 @@ async def test_safety_alarm_disconnects_the_supply(stack: Stack) -> None:
 async def test_gas_network_disables_the_gas_supply(stack: Stack) -> None:
     meter, ihd = stack.meter, stack.ihd_events
     assert stack.ihd is not None
+    gas_reports = len(await ihd.wait_count("reading", 1, fuel="gas"))  # at subscription
     record = meter.operator.send(
         "gdn",
         MessageRequest(
@@ -93,10 +94,12 @@ async def test_gas_network_disables_the_gas_supply(stack: Stack) -> None:
     assert message is not None
     assert message.envelope == record.envelope, "forwarded byte for byte"
     assert message.fuel is Fuel.GAS
-    await ihd.wait("reading", fuel="gas", demand_w=0.0)
+    # The gas meter reports when its valve closes (it has no demand to report, ever).
+    await ihd.wait_count("reading", gas_reports + 1, fuel="gas")
     reading = stack.ihd.latest_reading(Fuel.GAS)
     assert reading is not None
     assert reading.supply is SupplyStatus.OFF
+    assert reading.demand_w is None
 
     meter.behaviour.open_gas_valve()
     assert meter.snapshot().gas_supply is SupplyStatus.ON

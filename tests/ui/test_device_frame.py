@@ -61,7 +61,7 @@ def test_no_home_text_is_clipped_on_a_480x272_screen(qtbot: Any, open_window: An
     labels: list[QLabel] = [home.clock, home.badge, home.ambient_label]
     labels += [home.price_now, home.price_next]
     for tile in home.tiles.values():
-        labels += [tile.demand, tile.rate, tile.today, tile._name, tile.supply]
+        labels += [tile.demand, tile.rate, tile.today, tile.updated, tile._name, tile.supply]
     labels += home.findChildren(QLabel)
     shown = [label for label in dict.fromkeys(labels) if label.isVisible() and label.text()]
     assert len(shown) >= 12

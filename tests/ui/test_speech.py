@@ -198,14 +198,21 @@ def _activate(qtbot: Any, window: Any) -> None:
     qtbot.waitUntil(window.isActiveWindow)
 
 
-def _as_spoken(shown: str) -> str:
-    """Home's ``Today 9.8 kWh · £2.45`` as said: ``Today: 9.8 kilowatt hours, 2 pounds 45.``"""
-    kwh, pounds = shown.removeprefix("Today ").split(" · ")
+def _money_spoken(pounds: str) -> str:
+    """``£2.45`` as said: ``2 pounds 45``; ``21.8p``: ``21.8 pence``."""
+    if pounds.endswith("p"):
+        return f"{pounds.removesuffix('p').removesuffix('.0')} pence"
     whole, pence = pounds.removeprefix("£").split(".")
     money = f"{int(pence)} pence" if whole == "0" else f"{whole} pound{'s' * (whole != '1')}"
     if whole != "0" and pence != "00":
         money += f" {pence}"
-    return f"Today: {kwh.removesuffix(' kWh')} kilowatt hours, {money}."
+    return money
+
+
+def _as_spoken(shown: str) -> str:
+    """Home's ``Today 9.8 kWh · £2.45`` as said: ``Today: 9.8 kilowatt hours, 2 pounds 45.``"""
+    kwh, pounds = shown.removeprefix("Today ").split(" · ")
+    return f"Today: {kwh.removesuffix(' kWh')} kilowatt hours, {_money_spoken(pounds)}."
 
 
 def test_read_aloud_on_home_says_the_figures_home_shows(qtbot: Any, open_window: Any) -> None:
@@ -220,9 +227,22 @@ def test_read_aloud_on_home_says_the_figures_home_shows(qtbot: Any, open_window:
     assert len(speaker.on_request) == 1
     spoken = speaker.on_request[0]
     assert speaker.said == []  # not an alert: an alert would not be cut short by what follows
-    for fuel, tile in home.tiles.items():
-        assert tile.today.text().startswith("Today "), tile.today.text()
-        assert _as_spoken(tile.today.text()) in spoken, (fuel, spoken)
+    electricity = home.tiles[Fuel.ELECTRICITY]
+    assert electricity.today.text().startswith("Today "), electricity.today.text()
+    assert _as_spoken(electricity.today.text()) in spoken, spoken
+    # Gas, reported half-hourly without demand, is said as its tile shows it.
+    gas = home.tiles[Fuel.GAS]
+    today_kwh = gas.demand.text().removesuffix(" kWh")  # "33.8 kWh"
+    today_cost = _money_spoken(gas.rate.text().removesuffix(" so far today"))  # "£2.35 so far…"
+    assert f"Gas so far today: {today_kwh} kilowatt hours, {today_cost}." in spoken
+    half_hour, figures = gas.today.text().split(": ")  # "17:30–18:00: 1.5 kWh · 9.9p"
+    first, last = half_hour.split("\u2013")
+    kwh, pence = figures.split(" · ")
+    said = f"From {first} to {last}: {kwh.removesuffix(' kWh')} kilowatt hours, "
+    assert f"{said}{pence.removesuffix('p')} pence." in spoken
+    updated, next_at = gas.updated.text().removeprefix("Updated ").split(" · next ")
+    assert f"every half hour: updated at {updated}, next at {next_at}." in spoken
+    assert "Gas: using" not in spoken, "no gas demand: the meter reports none"
     demand_kw = home.tiles[Fuel.ELECTRICITY].demand.text().removesuffix(" kW")
     assert f"Electricity: using {float(demand_kw):g} kilowatts now" in spoken
     assert "pence an hour" in spoken or "an hour" in spoken

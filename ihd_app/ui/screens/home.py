@@ -1,4 +1,5 @@
-"""Home: live demand and cost per fuel, today's totals, ambient light, prices, link badge."""
+"""Home: live demand and cost per fuel (or, for gas reported half-hourly, use and cost so far),
+today's totals, ambient light, prices, link badge."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ihd_app.service.api import IhdServiceApi, Topic, UsageRange
 from ihd_app.ui import periods, pricing, text
 from ihd_app.ui.ambient import AmbientLevel, ambient_level
 from ihd_app.ui.context import UiContext
+from ihd_app.ui.half_hourly import half_hourly_use, is_half_hourly
 from ihd_app.ui.read_aloud import ReadAloudButton
 from ihd_app.ui.screens.base import Screen
 from ihd_app.ui.widgets.badge import LinkBadge
@@ -111,6 +113,8 @@ class HomeScreen(Screen):
         scroll.setWidget(inner)
         self.layout_.addWidget(scroll, 1)
         self._totals_at: datetime | None = None
+        #: The report each half-hourly tile shows (its figures change only with a new one).
+        self._half_hourly_shown: dict[Fuel, datetime | None] = {}
         self._built = False
         context.theme.changed.connect(self._arrange)
         self._arrange()
@@ -158,6 +162,13 @@ class HomeScreen(Screen):
         service = self.context.service
         for fuel, tile in self.tiles.items():
             reading = service.latest_reading(fuel)
+            if is_half_hourly(fuel, reading):
+                at = reading.at if reading is not None else None
+                if fuel not in self._half_hourly_shown or self._half_hourly_shown[fuel] != at:
+                    self._show_half_hourly(fuel, now)
+                continue
+            switched = fuel in self._half_hourly_shown
+            self._half_hourly_shown.pop(fuel, None)
             tariff = service.tariff(fuel)
             band = pricing.band_at(tariff, now) if tariff else None
             cost = (
@@ -166,6 +177,9 @@ class HomeScreen(Screen):
                 else None
             )
             tile.set_reading(reading, cost)
+            if switched:  # a meter that now reports demand: its today line at once
+                today = today_usage(service, fuel, now)
+                tile.set_today(*(today if today else (None, None)))
         electricity = service.latest_reading(Fuel.ELECTRICITY)
         demand_kw = (
             electricity.demand_w / 1000
@@ -203,8 +217,18 @@ class HomeScreen(Screen):
             f"from {text.clock(change.at)}"
         )
 
+    def _show_half_hourly(self, fuel: Fuel, now: datetime) -> None:
+        service = self.context.service
+        reading = service.latest_reading(fuel)
+        use = half_hourly_use(service, fuel, today_usage(service, fuel, now))
+        self.tiles[fuel].set_half_hourly(use, reading.supply if reading is not None else None)
+        self._half_hourly_shown[fuel] = reading.at if reading is not None else None
+
     def _show_totals(self, now: datetime) -> None:
         self._totals_at = now
         for fuel, tile in self.tiles.items():
+            if fuel in self._half_hourly_shown:
+                self._show_half_hourly(fuel, now)  # today moves on at midnight, and with history
+                continue
             today = today_usage(self.context.service, fuel, now)
             tile.set_today(*(today if today else (None, None)))

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from ihd_app.core.aggregation import HALF_HOUR
 from ihd_app.core.model import Interval
 from ihd_app.core.readings import Fuel
 from ihd_app.service.api import Topic, UsageRange
 from ihd_app.ui import periods, pricing, text
 from ihd_app.ui.context import UiContext
+from ihd_app.ui.half_hourly import is_half_hourly, reported_half_hour
 from ihd_app.ui.screens.base import Screen
 from ihd_app.ui.settings import Unit
 from ihd_app.ui.widgets.usage_chart import Series, UsageChart
 
 #: The live chart spans at least this many seconds.
 MIN_LIVE_S = 60.0
+#: The live chart of a fuel reported half-hourly (gas) shows its last few hours by half hour:
+#: ten minutes of it would hold nothing, or one report.
+LIVE_HALF_HOURS = 6
+_INSTANT = timedelta(microseconds=1)
 
 _RANGE_LABELS = {
     UsageRange.LIVE: "Live",
@@ -193,6 +199,9 @@ class UsageScreen(Screen):
 
     def _draw_live(self) -> None:
         service = self.context.service
+        if is_half_hourly(self.fuel, service.latest_reading(self.fuel)):
+            self._draw_half_hourly_live()
+            return
         readings = [r for r in service.live_readings(self.fuel) if r.demand_w is not None]
         x = np.array([r.at.timestamp() for r in readings], dtype=float)
         kw = np.array([(r.demand_w or 0.0) / 1000 for r in readings], dtype=float)
@@ -235,6 +244,49 @@ class UsageScreen(Screen):
             else f"Since {datetime.fromtimestamp(since).astimezone():%H:%M:%S}"
         )
         self.summary.setText(f"{self._swatch()} {title} · now {shown}")
+
+    def _draw_half_hourly_live(self) -> None:
+        """The last hours by half hour, up to the last one the meter reported: a fuel reported
+        every half hour has no live demand to draw (a line at 0 kW would say nothing burns)."""
+        service = self.context.service
+        now = self.context.clock()
+        reading = service.latest_reading(self.fuel)
+        end = reported_half_hour(reading.at if reading else now) + HALF_HOUR
+        start = end - LIVE_HALF_HOURS * HALF_HOUR
+        day_ends = {periods.period_end(UsageRange.DAY, m) for m in (start, end - _INSTANT)}
+        intervals = sorted(
+            (
+                i
+                for day_end in day_ends
+                for i in service.usage(self.fuel, UsageRange.DAY, day_end)
+                if start <= i.start < end
+            ),
+            key=lambda i: i.start,
+        )
+        starts = np.array([i.start.timestamp() for i in intervals], dtype=float)
+        ends = starts + HALF_HOUR.total_seconds()
+        values = np.array(self._values(intervals), dtype=float)
+        ticks = [
+            (edge.timestamp(), text.clock(edge))
+            for n in range(LIVE_HALF_HOURS + 1)
+            if (edge := start + n * HALF_HOUR).astimezone(periods.ZONE).minute == 0
+        ]
+        self.chart.set_ticks(ticks)
+        unit = "kWh" if self.unit is Unit.KWH else "£"
+        self.chart.show_bars(
+            Series(starts, ends, values), None, unit, (start.timestamp(), end.timestamp())
+        )
+        hours = LIVE_HALF_HOURS // 2
+        if reading is None:
+            self.summary.setText(
+                f"Last {hours} hours · {self.fuel.value} is reported every half hour · "
+                "waiting for the meter"
+            )
+            return
+        self.summary.setText(
+            f"{self._swatch()} Last {hours} hours · {self.fuel.value} is reported every half "
+            f"hour · updated {text.clock(reading.at)}, next {text.clock(end + HALF_HOUR)}"
+        )
 
     def _shown(self, intervals: Sequence[Interval]) -> tuple[list[Interval], bool]:
         """The intervals worth drawing, and whether earlier ones were left out as unrecorded.

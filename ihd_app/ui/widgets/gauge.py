@@ -1,4 +1,6 @@
-"""A fuel tile: live demand in kW and £ per hour, and today's energy and cost."""
+"""A fuel tile: live demand in kW and £ per hour, and today's energy and cost; or, for a fuel
+reported half-hourly without demand (GB gas), today's energy and cost so far, the last half hour,
+and when the figures were updated and will be next."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from ihd_app.core.readings import Fuel, Reading
 from ihd_app.protocol.zcl import SupplyStatus
 from ihd_app.ui import text
+from ihd_app.ui.half_hourly import HalfHourlyUse
 from ihd_app.ui.icons import pixmap
 from ihd_app.ui.theme import ThemeManager, set_style_property
 
@@ -54,6 +57,15 @@ class FuelTile(QFrame):
         self.today.setObjectName("today")
         self.today.setWordWrap(True)
         layout.addWidget(self.today)
+        # Half-hourly fuels only: when the figures came and when the next ones will.
+        self.updated = _label("muted", self)
+        self.updated.setObjectName("updated")
+        self.updated.setWordWrap(True)
+        self.updated.hide()
+        layout.addWidget(self.updated)
+        self._supply: SupplyStatus | None = None
+        #: What :meth:`set_half_hourly` was given last (``None``: the tile shows demand).
+        self._half_hourly: tuple[HalfHourlyUse | None, SupplyStatus | None] | None = None
         theme.changed.connect(self._restyle)
         self._restyle()
         self.set_reading(None, None)
@@ -78,9 +90,13 @@ class FuelTile(QFrame):
                 Qt.TransformationMode.SmoothTransformation,
             )
         )
+        if self._half_hourly is not None:
+            self.set_half_hourly(*self._half_hourly)  # its line breaks follow the panel's size
 
     def set_reading(self, reading: Reading | None, pounds_per_hour: float | None) -> None:
         """The live reading and what it costs per hour."""
+        self._half_hourly = None
+        self.updated.hide()
         self.demand.setText(text.kw(reading.demand_w if reading else None))
         self.rate.setText(
             "Waiting for the meter…" if reading is None else text.per_hour(pounds_per_hour)
@@ -88,8 +104,43 @@ class FuelTile(QFrame):
         self._supply = reading.supply if reading is not None else None
         self._show_supply()
 
+    def set_half_hourly(self, use: HalfHourlyUse | None, supply: SupplyStatus | None) -> None:
+        """A fuel the meter reports once a half hour, without demand: no kW, which would read
+        0 between reports while gas burns; what was used and what it cost so far instead.
+
+        Args:
+            use: The figures (``None`` before the meter's first report).
+            supply: The valve (or switch) as last reported.
+        """
+        self._supply = supply
+        self._half_hourly = (use, supply)
+        self._show_supply()
+        if use is None:
+            self.demand.setText("– kWh")
+            self.rate.setText("Waiting for the meter…")
+            self.today.setText("Reported every half hour")
+            self.updated.hide()
+            return
+        today = use.today_kwh
+        self.demand.setText("– kWh" if today is None else text.kwh(today))
+        self.rate.setText(
+            "Today: no history yet"
+            if today is None
+            else f"{text.cost(use.today_pounds)} so far today"
+        )
+        # On a small panel the figures go under the half hour, rather than its cost alone.
+        between = "\n" if self._theme.sizes.compact else ": "
+        self.today.setText(
+            f"{text.clock_span(use.half_hour_start, use.half_hour_end)}{between}"
+            f"{text.kwh(use.half_hour_kwh)} · {text.cost(use.half_hour_pounds)}"
+        )
+        self.updated.setText(
+            f"Updated {text.clock(use.updated_at)} · next {text.clock(use.next_at)}"
+        )
+        self.updated.show()
+
     def _show_supply(self) -> None:
-        status = getattr(self, "_supply", None)
+        status = self._supply
         off = status in (SupplyStatus.OFF, SupplyStatus.ARMED)
         self.supply.setVisible(off)
         if not off:

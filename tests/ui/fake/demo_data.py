@@ -360,21 +360,19 @@ def populate(
         at = now - timedelta(seconds=10 * (60 - step))
         phase = step / 60
         electricity = 1240 + 900 * math.exp(-(((phase - 0.35) / 0.08) ** 2)) + rng.normal(0, 40)
-        # The gas network turned the supply off four minutes ago (the critical message).
-        gas_on = step < 36
-        gas = 4300 + rng.normal(0, 120) if gas_on else 0.0
         service.inject_reading(
             Reading(Fuel.ELECTRICITY, at, electricity, 18_442_180 + step * 3.4, SupplyStatus.ON)
         )
-        service.inject_reading(
-            Reading(
-                Fuel.GAS,
-                at,
-                gas,
-                81_220_400 + min(step, 36) * 12.0,
-                SupplyStatus.ON if gas_on else SupplyStatus.OFF,
-            )
-        )
+    # Gas, as a GB gas meter reports it: its register and valve on each half hour, and when
+    # the valve closed (the gas network turned the supply off four minutes ago: the critical
+    # message); no demand.
+    half_hour = now.replace(minute=0 if now.minute < 30 else 30, second=0, microsecond=0)
+    for at, register, valve in (
+        (half_hour - timedelta(minutes=30), 81_218_300.0, SupplyStatus.ON),
+        (half_hour, 81_220_400.0, SupplyStatus.ON),
+        (now - timedelta(minutes=4), 81_220_832.0, SupplyStatus.OFF),
+    ):
+        service.inject_reading(Reading(Fuel.GAS, at, None, register, valve))
 
 
 def demo_data_access(now: datetime) -> list[DataAccess]:
