@@ -45,6 +45,8 @@ class MeterConfig:
             (``--commission``), besides what the log holds.
         pairing_window_s: Seconds the pairing window is open from start (``--pairing-window``;
             0: closed until opened).
+        sealed_responses: Where each sealed data response is also written as ``KEY.cose``, as
+            the operator receives it (``--sealed-responses``), if anywhere.
     """
 
     radio: RadioSpec
@@ -65,3 +67,4 @@ class MeterConfig:
     faults: frozenset[Fault] = frozenset()
     commission: tuple[str, ...] = ()
     pairing_window_s: float = DEFAULT_AT_START_S
+    sealed_responses: Path | None = None

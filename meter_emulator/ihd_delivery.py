@@ -13,7 +13,8 @@ from pathlib import Path
 
 from bumble.device import Connection
 
-from ihd_app.protocol.errors import IhdError
+from ihd_app.protocol.envelope import parse_envelope
+from ihd_app.protocol.errors import DecodeError, IhdError
 from ihd_app.protocol.events import EventLog
 from meter_emulator import faults as fault_hooks
 from meter_emulator.delivery import Origin, Outgoing, StoreAndForward
@@ -136,6 +137,34 @@ class IhdDelivery:
             self._waiting_since.pop(item.seq, None)
         return len(dropped)
 
+    def drop_expired(self) -> int:
+        """Drop the operators' and the meter's envelopes that expired while every display they
+        are owed to is away (a display would refuse them; the queue is bounded by their
+        validity); how many were dropped. One owed to a display that listens is left for it to
+        refuse: its error notification tells the originator why. Forgeries and files are kept: showing a display
+        refuse an expired envelope is their point."""
+        now = self._clock().timestamp()
+        listening = self._listeners()
+        dropped = 0
+        for item in self._outbox.pending():
+            if item.origin not in (Origin.OPERATOR, Origin.METER):
+                continue
+            if any(item.is_due_to(ihd_id) for ihd_id in listening):
+                continue  # a display is here: it refuses it, and its reason reaches the sender
+            expires = _expiry(item.envelope)
+            if expires is None or expires >= now:
+                continue
+            self._outbox.remove(item.seq)
+            self._waiting_since.pop(item.seq, None)
+            dropped += 1
+            self._events.emit(
+                "send.expired",
+                key=item.key,
+                label=item.label,
+                detail="it expired before a display it was owed to came back",
+            )
+        return dropped
+
     def _owed_to_listeners(self) -> bool:
         return any(self._outbox.due_to(ihd_id) for ihd_id in self._listeners())
 
@@ -155,6 +184,7 @@ class IhdDelivery:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            self.drop_expired()
             for item in self._outbox.address(self._displays()):
                 self._waiting_since.pop(item.seq, None)
                 self._events.emit(
@@ -220,3 +250,11 @@ class IhdDelivery:
             record.display(ihd_id).forwarded_at = now
             fields.update(type=record.type, role=record.role, message_id=record.message_id)
         self._events.emit("sent", **fields)
+
+
+def _expiry(envelope: bytes) -> int | None:
+    """The envelope's ``exp`` (POSIX seconds), or ``None`` if it cannot be read."""
+    try:
+        return parse_envelope(envelope).claims.expires
+    except DecodeError:
+        return None

@@ -66,8 +66,8 @@ from meter_emulator.live_reports import LiveReports
 from meter_emulator.meter_messages import MeterMessages
 from meter_emulator.occupancy import ChangeOfOccupier
 from meter_emulator.operator.console import OperatorConsole
-from meter_emulator.operator.data_requests import AccessRecord, access_notice
-from meter_emulator.operator.data_responses import DataResponses
+from meter_emulator.operator.data_requests import access_notice
+from meter_emulator.operator.data_responses import DataResponses, kept_in
 from meter_emulator.operator.forwarding import OperatorForwarding
 from meter_emulator.operator.status import StatusTable
 from meter_emulator.radio.meter_radio import MeterRadio, open_meter_radio
@@ -201,7 +201,8 @@ class MeterRuntime:
             self.han,
             events=events,
             clock=self.wall_now,
-            access_log=self._tell_household,
+            # Every answer and refusal reaches the household's displays, signed by the meter.
+            access_log=lambda access: self._meter_messages.send(access_notice(access)),
             occupancy=ChangeOfOccupier(
                 self.state, self._delivery, self._forget_household_links, self._spawn, events
             ),
@@ -211,6 +212,7 @@ class MeterRuntime:
                 self.wall_now,
                 # The operator console plays the operators: it opens what was sealed to them.
                 self.operator.receive_data_response,
+                keep=kept_in(config.sealed_responses, events.emit),
             ),
         )
         self.attacks = AttackConsole(self)
@@ -355,11 +357,6 @@ class MeterRuntime:
         deleted = await self._peripheral.forget_bonds()
         await self._peripheral.disconnect()
         return deleted
-
-    def _tell_household(self, access: AccessRecord) -> None:
-        """Every data request answered or refused reaches the household's displays as a
-        meter-signed notice (their data-access log)."""
-        self._meter_messages.send(access_notice(access))
 
     def _first_display(self) -> HanDevice | None:
         """The display of the meter's own PKI, commissioned on a first start (a meter and

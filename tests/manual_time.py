@@ -1,9 +1,11 @@
-"""A clock and a timer that move only when a test says so (for the meter's pairing window)."""
+"""Clocks and a timer that move only when a test says so (the meter's pairing window; the wall
+clock of the meter and the display)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(order=True)
@@ -49,3 +51,14 @@ class ManualTime:
             self._calls.remove(call)
             if not call.cancelled:
                 call.callback()
+
+
+class SharedClock:
+    """A wall clock (aware ``datetime``) that moves only when the test sets :attr:`now`; one
+    may be given to the meter and the display both."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now

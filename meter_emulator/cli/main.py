@@ -36,6 +36,7 @@ from ihd_app.protocol.resources import default_policy_path, demo_pki_dir
 from meter_emulator import __version__
 from meter_emulator.attacks.vectors import write_test_vectors
 from meter_emulator.cli.headless import run_headless
+from meter_emulator.cli.open_response import add_open_response_parser, open_response
 from meter_emulator.cli.sign import add_sign_parser, sign
 from meter_emulator.config import MeterConfig
 from meter_emulator.faults import LIST as FAULT_LIST
@@ -130,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"new displays may pair only while the meter's pairing window is open: open it "
         f"for SECONDS from start (default {DEFAULT_AT_START_S:g}; 0: closed until opened by the "
         f"window's button or, headless, kill -RTMIN for {DEFAULT_OPEN_S:g} s)",
+    )
+    run.add_argument(
+        "--sealed-responses",
+        type=Path,
+        metavar="DIR",
+        help="also write each sealed data response to DIR as KEY.cose, as the operator gets "
+        "it ('meter-emulator open-response' opens one with a role's key)",
     )
     run.add_argument(
         "--commission",
@@ -253,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     vectors.add_argument("directory", type=Path, metavar="DIR")
     vectors.add_argument("--pki", type=Path, metavar="DIR", help="signing PKI (default: DEMO)")
+    add_open_response_parser(commands)
     return parser
 
 
@@ -331,6 +340,7 @@ def _run_config(args: argparse.Namespace) -> tuple[MeterConfig, Scenario | None]
         faults=frozenset(f for f in args.fault if isinstance(f, Fault)),
         pairing_window_s=args.pairing_window,
         commission=tuple(args.commission),
+        sealed_responses=args.sealed_responses,
     )
     return config, scenario
 
@@ -369,6 +379,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _vectors(args)
         if args.command == "scenario":
             return _scenario(args)
+        if args.command == "open-response":
+            return open_response(args)
         if FAULT_LIST in args.fault:
             for described in describe_faults():
                 print(json.dumps(described))

@@ -158,7 +158,7 @@ class DataRequests:
         *,
         events: EventLog,
         clock: Callable[[], datetime],
-        recorded: Callable[[AccessRecord], None] | None = None,
+        recorded: Callable[[AccessRecord], object] | None = None,
     ) -> None:
         self._state = state
         self._history = history

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from ihd_app.protocol.data_response import DataResponse, OpenedDataResponse, seal_data_response
 from ihd_app.protocol.errors import SealedResponseError
@@ -63,6 +64,8 @@ class DataResponses:
         next_counter: The meter's next originator counter.
         clock: The wall clock (stamps the responses).
         operator: Where sealed responses go: the operator that asked.
+        keep: Also given each sealed response with its request's key (``--sealed-responses``
+            writes it to a file, as the operator receives it).
     """
 
     def __init__(
@@ -71,11 +74,13 @@ class DataResponses:
         next_counter: Callable[[], int],
         clock: Callable[[], datetime],
         operator: OperatorInbox,
+        keep: Callable[[str, bytes], None] | None = None,
     ) -> None:
         self._meter = meter
         self._next_counter = next_counter
         self._clock = clock
         self._operator = operator
+        self._keep = keep
 
     def send(self, request: VerifiedMessage, response: DataResponse) -> SentResponse:
         """Seal ``response`` to the certificate that signed ``request`` and hand it over.
@@ -91,11 +96,31 @@ class DataResponses:
             issued_at=self._clock(),
         )
         key = request.claims.token_id.hex()
+        if self._keep is not None:
+            self._keep(key, sealed)
         try:
             opened = self._operator(request.role.value, key, sealed)
         except SealedResponseError as error:
             return SentResponse(len(sealed), request.signer.entity_id, None, str(error))
         return SentResponse(len(sealed), request.signer.entity_id, opened)
+
+
+def kept_in(
+    directory: Path | None, emit: Callable[..., object]
+) -> Callable[[str, bytes], None] | None:
+    """``--sealed-responses DIR``: each sealed answer written to ``DIR/KEY.cose`` as the
+    operator gets it (``None`` without a directory); a failed write is an event, not a crash."""
+    if directory is None:
+        return None
+
+    def keep(key: str, sealed: bytes) -> None:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / f"{key}.cose").write_bytes(sealed)
+        except OSError as error:
+            emit("data.response-not-kept", key=key, detail=str(error))
+
+    return keep
 
 
 def what_the_operator_read(role: str, opened: OpenedDataResponse, shown: int = 6) -> str:

@@ -63,7 +63,7 @@ class OperatorForwarding:
         *,
         events: EventLog,
         clock: Callable[[], datetime],
-        access_log: Callable[[AccessRecord], None] | None = None,
+        access_log: Callable[[AccessRecord], object] | None = None,
         occupancy: ChangeOfOccupier | None = None,
         data_responses: DataResponses,
     ) -> None:

@@ -29,20 +29,11 @@ from meter_emulator.config import MeterConfig
 from meter_emulator.runtime import MeterRuntime
 from tests.e2e.programs import free_port
 from tests.event_waiting import Events
+from tests.manual_time import SharedClock
 
 #: A November morning with the heating on (seed 1's boiler fires at 07:42 and at 08:00).
 START = datetime(2026, 11, 20, 7, 42, tzinfo=UTC)
 HALF_HOUR = timedelta(minutes=30)
-
-
-class SharedClock:
-    """The wall clock of both programs, moved by the test."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass

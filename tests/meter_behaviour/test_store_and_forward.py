@@ -4,11 +4,18 @@ when one does (seed use case 12; DESIGN.md §7)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ihd_app.protocol.compose import MessageRequest
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.radio_spec import RadioSpec
 from ihd_app.protocol.zcl import Importance
-from meter_emulator.runtime import OUTBOX_FILE
+from meter_emulator.config import MeterConfig
+from meter_emulator.runtime import OUTBOX_FILE, MeterRuntime
+from tests.e2e.programs import free_port
+from tests.event_waiting import Events
+from tests.manual_time import SharedClock
 from tests.meter_behaviour.support import Stack, start_stack
 
 
@@ -93,3 +100,33 @@ async def test_queue_survives_an_ihd_disconnect_and_a_meter_restart(tmp_path: Pa
         assert _pending_on_disk(stack) == 0
     finally:
         await stack.close()
+
+
+async def test_a_message_that_expired_while_every_display_was_away_is_dropped(
+    tmp_path: Path,
+) -> None:
+    """The queue is bounded by the envelopes' validity (docs/privacy.md): one a display would
+    refuse as expired is dropped, and said so, instead of being kept for ever."""
+    clock = SharedClock(datetime.now(UTC))
+    log = EventLog()
+    meter = MeterRuntime(
+        MeterConfig(RadioSpec.parse(f"virtual:{free_port()}"), tmp_path / "meter"),
+        log,
+        clock=clock,
+    )
+    events = Events(log)
+    await meter.start()
+    try:
+        notice = MessageRequest("message.general", message_id=7, text="Meter reading due")
+        short = meter.operator.send("supplier", notice, valid_for=timedelta(minutes=10))
+        await events.wait("queued", key=short.key)
+        clock.now += timedelta(minutes=11)
+
+        later = MessageRequest("message.general", message_id=8, text="Bill ready")
+        kept = meter.operator.send("supplier", later, valid_for=timedelta(hours=1))
+
+        expired = await events.wait("send.expired")
+        assert expired["key"] == short.key
+        assert [item.key for item in meter.outbox.pending()] == [kept.key]
+    finally:
+        await meter.close()

@@ -103,6 +103,7 @@ class PrivacyScreen(Screen):
         column.addWidget(self._consent_card(inner))
         column.addWidget(self._access_card(inner))
         column.addWidget(self._reveals_card(inner))
+        column.addWidget(self._keeps_card(inner))
         column.addWidget(self._wipe_card(inner))
         column.addStretch(1)
         scroll.setWidget(inner)
@@ -141,7 +142,9 @@ class PrivacyScreen(Screen):
         self.exemptions: dict[str, QLabel] = {}
         for purpose in PURPOSES:
             key = choice_key(purpose)
+            layout.addSpacing(6)  # each purpose its own group: title, licence, choice, status
             name = QLabel(purpose.title, card)
+            name.setProperty("role", "strong")
             name.setWordWrap(True)
             name.setObjectName(f"ConsentTitle-{key}")
             layout.addWidget(name)
@@ -194,13 +197,18 @@ class PrivacyScreen(Screen):
         card, layout = self._card(parent, "What each choice reveals")
         for level in reversed(Granularity):
             layout.addWidget(self._muted(f"{level.label}: {level.reveals}.", card))
-        layout.addWidget(
-            self._muted(
-                "This display keeps messages and usage for 13 months at most, and the security "
-                "log for 12 months; nothing leaves it but your signed answers to the meter.",
-                card,
-            )
-        )
+        return card
+
+    def _keeps_card(self, parent: QWidget) -> QFrame:
+        card, layout = self._card(parent, "What this display keeps")
+        for line in (
+            "Your usage: 13 months. Who asked for your data: 13 months.",
+            "Past messages and the security log: 12 months. Your answers to the meter: 30 days "
+            "after the meter has them.",
+            "Nothing leaves this display but your signed answers and choices, to your meter. "
+            "The privacy assessment (docs/privacy.md) lists every record and its control.",
+        ):
+            layout.addWidget(self._muted(line, card))
         return card
 
     def _wipe_card(self, parent: QWidget) -> QFrame:
