@@ -141,8 +141,8 @@ class IhdDelivery:
         """Drop the operators' and the meter's envelopes that expired while every display they
         are owed to is away (a display would refuse them; the queue is bounded by their
         validity); how many were dropped. One owed to a display that listens is left for it to
-        refuse: its error notification tells the originator why. Forgeries and files are kept: showing a display
-        refuse an expired envelope is their point."""
+        refuse: its error notification tells the originator why. Forgeries and files are kept:
+        showing a display refuse an expired envelope is their point."""
         now = self._clock().timestamp()
         listening = self._listeners()
         dropped = 0

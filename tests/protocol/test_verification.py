@@ -118,6 +118,18 @@ def test_payload_must_be_the_command_the_type_allows(
     assert "PublishPrice" in verdict.detail
 
 
+def test_a_tariff_envelope_may_not_carry_a_calendar_command_yet(
+    verifier: Verifier, identities: Identities
+) -> None:
+    # The Calendar cluster decodes, but no message type carries it: the policy still refuses it.
+    identity = identities("supplier")
+    payload = bytes.fromhex("0707010900023412000069000000C80000000101010101010202")
+    claims = new_claims(identity, "tariff.price", METER_ID, 5, issued_at=NOW)
+    verdict = verifier.verify(sign_envelope(identity, claims, payload))
+    assert verdict.reason is Reason.UNKNOWN_COMMAND
+    assert "cluster 0x0707" in verdict.detail
+
+
 def test_ihd_refuses_types_meant_for_the_meter(verifier: Verifier, identities: Identities) -> None:
     request = MessageRequest("power.threshold-set", threshold_kw=7.0)
     verdict = verifier.verify(_envelope(identities, "dno", "power.threshold-set", request=request))

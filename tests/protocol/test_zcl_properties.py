@@ -22,6 +22,7 @@ from ihd_app.protocol.zcl import (
     CLUSTER_NAMES,
     COMMAND_TYPES,
     AttributeRecord,
+    BlockThresholdEntry,
     CancelAllMessages,
     CancelMessage,
     Command,
@@ -33,14 +34,28 @@ from ihd_app.protocol.zcl import (
     Frame,
     GetProfile,
     GetProfileResponse,
+    GetSampledData,
+    GetSampledDataResponse,
     Importance,
     MessageConfirmation,
     MessageControl,
+    PriceMatrixEntry,
+    PublishBlockThresholds,
+    PublishCalendar,
+    PublishDayProfile,
     PublishPrice,
+    PublishPriceMatrix,
+    PublishSeasons,
+    PublishSpecialDays,
     PublishTariffInformation,
+    PublishWeekProfile,
     ReportAttributes,
+    ScheduleEntry,
+    SeasonEntry,
+    SpecialDayEntry,
     Transmission,
     Unit,
+    ZclDate,
     decode_frame,
     decode_unit,
     encode_frame,
@@ -109,7 +124,7 @@ def message_confirmations(draw: st.DrawFn) -> MessageConfirmation:
     )
 
 
-_PRICE_OPTIONAL_STRATEGIES = (u8, u32, u8, u32, u8, u8, u8, u8)
+_PRICE_OPTIONAL_STRATEGIES = (u8, u32, u8, u32, u8, u8, u8, u8, u8, u8, u8, u8, u8)
 _PRICE_OPTIONAL_NAMES = (
     "price_ratio",
     "generation_price",
@@ -119,6 +134,11 @@ _PRICE_OPTIONAL_NAMES = (
     "alternate_cost_trailing_digit",
     "number_of_block_thresholds",
     "price_control",
+    "number_of_generation_tiers",
+    "generation_tier",
+    "extended_number_of_price_tiers",
+    "extended_price_tier",
+    "extended_register_tier",
 )
 
 
@@ -178,6 +198,101 @@ get_profile_responses = st.builds(
     intervals=st.lists(u24, max_size=48).map(tuple),
 )
 
+_MATRIX_HEAD = {
+    "provider_id": u32,
+    "issuer_event_id": u32,
+    "start_time": u32,
+    "issuer_tariff_id": u32,
+    "command_index": u8,
+    "total_number_of_commands": u8,
+    "sub_payload_control": u8,
+}
+publish_price_matrices = st.builds(
+    PublishPriceMatrix,
+    **_MATRIX_HEAD,
+    entries=st.lists(st.builds(PriceMatrixEntry, u8, u32), max_size=12).map(tuple),
+)
+publish_block_thresholds = st.builds(
+    PublishBlockThresholds,
+    **_MATRIX_HEAD,
+    entries=st.lists(
+        st.builds(
+            BlockThresholdEntry,
+            st.integers(0, 15),
+            st.lists(u48, max_size=15).map(tuple),
+        ),
+        max_size=4,
+    ).map(tuple),
+)
+get_sampled_data = st.builds(
+    GetSampledData, sample_id=u16, earliest_sample_time=u32, sample_type=u8, number_of_samples=u16
+)
+get_sampled_data_responses = st.builds(
+    GetSampledDataResponse,
+    sample_id=u16,
+    sample_start_time=u32,
+    sample_type=u8,
+    sample_request_interval=u16,
+    samples=st.lists(u24, max_size=48).map(tuple),
+)
+_CALENDAR_HEAD = {"provider_id": u32, "issuer_event_id": u32, "issuer_calendar_id": u32}
+publish_calendars = st.builds(
+    PublishCalendar,
+    **_CALENDAR_HEAD,
+    start_time=u32,
+    calendar_type=u8,
+    calendar_time_reference=u8,
+    calendar_name=text_within(12),
+    number_of_seasons=u8,
+    number_of_week_profiles=u8,
+    number_of_day_profiles=u8,
+)
+
+
+@st.composite
+def publish_day_profiles(draw: st.DrawFn) -> PublishDayProfile:
+    entries = tuple(draw(st.lists(st.builds(ScheduleEntry, u16, u8), max_size=16)))
+    return PublishDayProfile(
+        **{name: draw(strategy) for name, strategy in _CALENDAR_HEAD.items()},
+        day_id=draw(u8),
+        total_number_of_schedule_entries=draw(st.integers(len(entries), 255)),
+        command_index=draw(u8),
+        total_number_of_commands=draw(u8),
+        calendar_type=draw(u8),
+        entries=entries,
+    )
+
+
+publish_week_profiles = st.builds(
+    PublishWeekProfile,
+    **_CALENDAR_HEAD,
+    week_id=u8,
+    day_id_refs=st.tuples(u8, u8, u8, u8, u8, u8, u8),
+)
+dates = st.builds(ZclDate, u8, u8, u8, u8)
+publish_seasons = st.builds(
+    PublishSeasons,
+    **_CALENDAR_HEAD,
+    command_index=u8,
+    total_number_of_commands=u8,
+    entries=st.lists(st.builds(SeasonEntry, dates, u8), max_size=8).map(tuple),
+)
+
+
+@st.composite
+def publish_special_days(draw: st.DrawFn) -> PublishSpecialDays:
+    entries = tuple(draw(st.lists(st.builds(SpecialDayEntry, dates, u8), max_size=8)))
+    return PublishSpecialDays(
+        **{name: draw(strategy) for name, strategy in _CALENDAR_HEAD.items()},
+        start_time=draw(u32),
+        calendar_type=draw(u8),
+        total_number_of_special_days=draw(st.integers(len(entries), 255)),
+        command_index=draw(u8),
+        total_number_of_commands=draw(u8),
+        entries=entries,
+    )
+
+
 _VALUE_STRATEGIES: dict[DataType, st.SearchStrategy[int]] = {
     DataType.MAP8: u8,
     DataType.UINT8: u8,
@@ -208,8 +323,17 @@ COMMAND_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
     MessageConfirmation: message_confirmations(),
     PublishPrice: publish_prices(),
     PublishTariffInformation: publish_tariffs,
+    PublishPriceMatrix: publish_price_matrices,
+    PublishBlockThresholds: publish_block_thresholds,
     GetProfile: get_profiles,
     GetProfileResponse: get_profile_responses,
+    GetSampledData: get_sampled_data,
+    GetSampledDataResponse: get_sampled_data_responses,
+    PublishCalendar: publish_calendars,
+    PublishDayProfile: publish_day_profiles(),
+    PublishWeekProfile: publish_week_profiles,
+    PublishSeasons: publish_seasons,
+    PublishSpecialDays: publish_special_days(),
     ReportAttributes: report_attributes,
     DefaultResponse: default_responses,
 }

@@ -303,7 +303,12 @@ def test_publish_price_may_end_after_any_optional_field(extra: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "extra", ["FF 0000", "01 00000000 02 05000000 02 03 04 01 00", "FF 00000000 02 050000"]
+    "extra",
+    [
+        "FF 0000",
+        "01 00000000 02 05000000 02 03 04 01 01 02 03 04 05 00",  # a byte after ZSE 1.2's last
+        "FF 00000000 02 050000",
+    ],
 )
 def test_publish_price_refuses_cut_or_extra_fields(extra: str) -> None:
     assert _decode_error(f"{_PRICE_MANDATORY} {extra}", PRICE).reason is Reason.MALFORMED

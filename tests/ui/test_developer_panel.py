@@ -25,7 +25,7 @@ from tests.ui.conftest import Live
 from tests.ui.fakes import make_service
 
 GB_VECTOR = "090000804A371C0000000000FFFF055265736574"
-#: DisplayMessage cut short after its MessageID and control (docs/protocol.md §4.6).
+#: DisplayMessage cut short after its MessageID and control (docs/protocol.md §4.7).
 TRUNCATED_UNIT = "0307010900000410000000"
 LIVE_MS = 15_000
 

@@ -1,10 +1,26 @@
-"""ZCL Smart Energy codecs: units, frames and the Price, Metering and Messaging commands.
+"""ZCL Smart Energy codecs: units, frames and the Price, Metering, Messaging and Calendar commands.
 
 The usual entry points are :func:`decode_unit` / :func:`encode_unit` and :meth:`Unit.of`; the
 command dataclasses live in the cluster modules and are re-exported here.
 """
 
+from ihd_app.protocol.zcl.calendar import (
+    CalendarTimeReference,
+    CalendarType,
+    PublishCalendar,
+    PublishDayProfile,
+    PublishWeekProfile,
+    ScheduleEntry,
+    ZclDate,
+)
+from ihd_app.protocol.zcl.calendar_dates import (
+    PublishSeasons,
+    PublishSpecialDays,
+    SeasonEntry,
+    SpecialDayEntry,
+)
 from ihd_app.protocol.zcl.clusters import (
+    CALENDAR,
     CLUSTER_NAMES,
     MESSAGING,
     METERING,
@@ -46,6 +62,13 @@ from ihd_app.protocol.zcl.metering import (
     supply_status_report,
 )
 from ihd_app.protocol.zcl.price import PublishPrice, PublishTariffInformation
+from ihd_app.protocol.zcl.price_matrix import (
+    BlockThresholdEntry,
+    PriceMatrixEntry,
+    PublishBlockThresholds,
+    PublishPriceMatrix,
+)
+from ihd_app.protocol.zcl.sampled_data import GetSampledData, GetSampledDataResponse, SampleType
 from ihd_app.protocol.zcl.unit import (
     COMMAND_TYPES,
     Command,
@@ -58,12 +81,16 @@ from ihd_app.protocol.zcl.unit import (
 )
 
 __all__ = [
+    "CALENDAR",
     "CLUSTER_NAMES",
     "COMMAND_TYPES",
     "MESSAGING",
     "METERING",
     "PRICE",
     "AttributeRecord",
+    "BlockThresholdEntry",
+    "CalendarTimeReference",
+    "CalendarType",
     "CancelAllMessages",
     "CancelMessage",
     "Command",
@@ -76,20 +103,35 @@ __all__ = [
     "FrameType",
     "GetProfile",
     "GetProfileResponse",
+    "GetSampledData",
+    "GetSampledDataResponse",
     "Importance",
     "IntervalChannel",
     "MessageConfirmation",
     "MessageControl",
     "MeteringAttribute",
+    "PriceMatrixEntry",
     "ProfileIntervalPeriod",
     "ProfileStatus",
+    "PublishBlockThresholds",
+    "PublishCalendar",
+    "PublishDayProfile",
     "PublishPrice",
+    "PublishPriceMatrix",
+    "PublishSeasons",
+    "PublishSpecialDays",
     "PublishTariffInformation",
+    "PublishWeekProfile",
     "ReportAttributes",
+    "SampleType",
+    "ScheduleEntry",
+    "SeasonEntry",
+    "SpecialDayEntry",
     "SupplyStatus",
     "Transmission",
     "Unit",
     "UnitOfMeasure",
+    "ZclDate",
     "ZclHeader",
     "ZclStatus",
     "decode_frame",

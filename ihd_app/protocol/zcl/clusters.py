@@ -17,10 +17,11 @@ JsonValue: TypeAlias = "bool | int | str | list[JsonValue] | dict[str, JsonValue
 PRICE: Final = 0x0700
 METERING: Final = 0x0702
 MESSAGING: Final = 0x0703
+CALENDAR: Final = 0x0707
 
 #: Lower-case cluster names, as shown by ``ihd frame decode``.
 CLUSTER_NAMES: Final = MappingProxyType(
-    {PRICE: "price", METERING: "metering", MESSAGING: "messaging"}
+    {PRICE: "price", METERING: "metering", MESSAGING: "messaging", CALENDAR: "calendar"}
 )
 
 

@@ -1,7 +1,9 @@
 """Price cluster (0x0700) commands: PublishPrice and PublishTariffInformation (ZSE 1.x layouts).
 
-Both are server to client. Labels are octet strings on the wire; we read them as UTF-8 text
-because they are shown to the consumer, and encoding truncates them on a character boundary.
+Both are server to client (PublishPriceMatrix and PublishBlockThresholds are in
+:mod:`~ihd_app.protocol.zcl.price_matrix`). Labels are octet strings on the wire; we read
+them as UTF-8 text because they are shown to the consumer, and encoding truncates them on a
+character boundary.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ STANDING_CHARGE_UNUSED = 0xFFFFFFFF
 TARIFF_TYPE_TOU = 0x00
 TARIFF_TYPE_BLOCK = 0x10
 
-#: The optional trailing fields of PublishPrice, in wire order, with their sizes in bytes.
+#: The optional trailing fields of PublishPrice, in wire order, with their sizes in bytes: the
+#: first eight came with ZSE 1.1, the last five (generation and extended tiers) with ZSE 1.2.
 _PRICE_OPTIONAL: Final = (
     ("price_ratio", 1),
     ("generation_price", 4),
@@ -37,6 +40,11 @@ _PRICE_OPTIONAL: Final = (
     ("alternate_cost_trailing_digit", 1),
     ("number_of_block_thresholds", 1),
     ("price_control", 1),
+    ("number_of_generation_tiers", 1),
+    ("generation_tier", 1),
+    ("extended_number_of_price_tiers", 1),
+    ("extended_price_tier", 1),
+    ("extended_register_tier", 1),
 )
 
 
@@ -51,7 +59,7 @@ def _nibbles(writer: Writer, high: int, low: int, high_name: str, low_name: str)
 class PublishPrice:
     """Price 0x00, server to client: the current or a scheduled price.
 
-    The eight optional fields after ``price`` are positional on the wire: a frame may end after
+    The thirteen optional fields after ``price`` are positional on the wire: a frame may end after
     ``price`` or after any of them. Decoding sets the ones present and leaves the rest ``None``;
     encoding writes up to the last one that is not ``None`` and refuses a gap.
 
@@ -77,6 +85,11 @@ class PublishPrice:
         alternate_cost_trailing_digit: Optional map8.
         number_of_block_thresholds: Optional u8.
         price_control: Optional map8.
+        number_of_generation_tiers: Optional u8 (ZSE 1.2).
+        generation_tier: Optional enum8 (ZSE 1.2).
+        extended_number_of_price_tiers: Optional u8 (ZSE 1.2): tiers beyond the nibble's 15.
+        extended_price_tier: Optional u8 (ZSE 1.2).
+        extended_register_tier: Optional enum8 (ZSE 1.2).
     """
 
     CLUSTER_ID: ClassVar[int | None] = PRICE
@@ -105,6 +118,11 @@ class PublishPrice:
     alternate_cost_trailing_digit: int | None = None
     number_of_block_thresholds: int | None = None
     price_control: int | None = None
+    number_of_generation_tiers: int | None = None
+    generation_tier: int | None = None
+    extended_number_of_price_tiers: int | None = None
+    extended_price_tier: int | None = None
+    extended_register_tier: int | None = None
 
     def optional_fields(self) -> tuple[int | None, ...]:
         """The optional trailing fields in wire order."""
@@ -188,6 +206,11 @@ class PublishPrice:
             alternate_cost_trailing_digit=optional[5],
             number_of_block_thresholds=optional[6],
             price_control=optional[7],
+            number_of_generation_tiers=optional[8],
+            generation_tier=optional[9],
+            extended_number_of_price_tiers=optional[10],
+            extended_price_tier=optional[11],
+            extended_register_tier=optional[12],
         )
 
     def to_dict(self) -> dict[str, JsonValue]:

@@ -24,6 +24,8 @@ from typing import Final, TypeAlias
 
 from ihd_app.protocol.errors import DecodeError, EncodeError
 from ihd_app.protocol.reasons import Reason
+from ihd_app.protocol.zcl.calendar import PublishCalendar, PublishDayProfile, PublishWeekProfile
+from ihd_app.protocol.zcl.calendar_dates import PublishSeasons, PublishSpecialDays
 from ihd_app.protocol.zcl.clusters import (
     CLUSTER_NAMES,
     METERING,
@@ -48,7 +50,9 @@ from ihd_app.protocol.zcl.messaging import (
 )
 from ihd_app.protocol.zcl.metering import GetProfile, GetProfileResponse
 from ihd_app.protocol.zcl.price import PublishPrice, PublishTariffInformation
+from ihd_app.protocol.zcl.price_matrix import PublishBlockThresholds, PublishPriceMatrix
 from ihd_app.protocol.zcl.primitives import Reader, Writer
+from ihd_app.protocol.zcl.sampled_data import GetSampledData, GetSampledDataResponse
 
 #: Any command this codec reads or writes.
 Command: TypeAlias = (
@@ -58,8 +62,17 @@ Command: TypeAlias = (
     | MessageConfirmation
     | PublishPrice
     | PublishTariffInformation
+    | PublishPriceMatrix
+    | PublishBlockThresholds
     | GetProfile
     | GetProfileResponse
+    | GetSampledData
+    | GetSampledDataResponse
+    | PublishCalendar
+    | PublishDayProfile
+    | PublishWeekProfile
+    | PublishSeasons
+    | PublishSpecialDays
     | ReportAttributes
     | DefaultResponse
 )
@@ -72,8 +85,17 @@ COMMAND_TYPES: Final[tuple[type[Command], ...]] = (
     MessageConfirmation,
     PublishPrice,
     PublishTariffInformation,
+    PublishPriceMatrix,
+    PublishBlockThresholds,
     GetProfile,
     GetProfileResponse,
+    GetSampledData,
+    GetSampledDataResponse,
+    PublishCalendar,
+    PublishDayProfile,
+    PublishWeekProfile,
+    PublishSeasons,
+    PublishSpecialDays,
     ReportAttributes,
     DefaultResponse,
 )
@@ -254,7 +276,7 @@ class Unit:
     """One unit on the air: cluster, endpoint (fuel) and ZCL frame.
 
     Attributes:
-        cluster_id: Price, Metering or Messaging.
+        cluster_id: Price, Metering, Messaging or Calendar.
         endpoint: Electricity or gas.
         header: The ZCL header.
         command: The decoded command.
