@@ -116,7 +116,7 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     ),
     MessageType("tariff.price", Flow.TO_IHD, (PUBLISH_PRICE, PUBLISH_TARIFF_INFORMATION), "Tariff"),
     MessageType("power.threshold-set", Flow.TO_METER, (), "Maximum power threshold"),
-    MessageType("data.request", Flow.TO_METER, (GET_PROFILE,), "Half-hourly data request"),
+    MessageType("data.request", Flow.TO_METER, (GET_PROFILE,), "Data request"),
     MessageType("data.access", Flow.TO_IHD, (), "Data access by an operator"),
     MessageType("han.device-add", Flow.TO_METER, (), "Display added to the meter"),
     MessageType("han.device-remove", Flow.TO_METER, (), "Display removed from the meter"),

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from ihd_app.protocol.compose import MessageRequest
+from ihd_app.protocol.consent_terms import PURPOSES, Granularity
+from ihd_app.protocol.envelope.claims import DetailValue
 from ihd_app.protocol.message_types import message_type
 from ihd_app.protocol.pki.roles import Role
 from ihd_app.protocol.policy import Policy
@@ -85,6 +87,8 @@ class FormValues:
     tariff_label: str = ""
     gas: bool = False
     periods: int = 48
+    purpose: str = ""
+    granularity: str = Granularity.HALF_HOURLY.value
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -121,7 +125,10 @@ def build_request(values: FormValues, wall_after: Callable[[float], datetime]) -
             tariff_label=values.tariff_label.strip(),
         )
     if kind == "data.request":
-        return MessageRequest(kind, periods=values.periods, fuel=fuel)
+        details: dict[str, DetailValue] = {"granularity": values.granularity}
+        if values.purpose:
+            details["purpose"] = values.purpose
+        return MessageRequest(kind, periods=values.periods, fuel=fuel, extra_details=details)
     return MessageRequest(kind, text=values.text.strip(), fuel=fuel)
 
 
@@ -195,6 +202,15 @@ class ComposeForm(QWidget):
         self.periods = _spin(self, 1, 255, " half hours", "Half hours of data to request")
         self.periods.setValue(48)
         form.addRow("Data", self.periods)
+        # What a data request is for and how finely: the meter answers only as consented.
+        self.purpose = QComboBox(self)
+        self.purpose.setAccessibleName("Purpose of the data request")
+        form.addRow("Purpose", self.purpose)
+        self.granularity = QComboBox(self)
+        self.granularity.setAccessibleName("How finely the data is asked for")
+        for granularity in reversed(Granularity):
+            self.granularity.addItem(granularity.label, granularity.value)
+        form.addRow("Granularity", self.granularity)
         self.role.currentIndexChanged.connect(self._fill_types)
         self.kind.currentIndexChanged.connect(self._show_fields)
         self._fill_types()
@@ -210,6 +226,10 @@ class ComposeForm(QWidget):
 
     def _fill_types(self) -> None:
         role = Role(self.current_role())
+        self.purpose.clear()
+        for purpose in PURPOSES:
+            if purpose.party == role.value:
+                self.purpose.addItem(purpose.name, purpose.name)
         chosen = self.kind.currentData()
         self.kind.blockSignals(True)
         self.kind.clear()
@@ -243,6 +263,8 @@ class ComposeForm(QWidget):
             self.tariff_label: kind == "tariff.price",
             self.gas: kind in ("tariff.price", "data.request"),
             self.periods: kind == "data.request",
+            self.purpose: kind == "data.request" and self.purpose.count() > 0,
+            self.granularity: kind == "data.request",
         }
         for widget, shown in visible.items():
             self._form.setRowVisible(widget, shown)
@@ -266,6 +288,8 @@ class ComposeForm(QWidget):
             tariff_label=self.tariff_label.text(),
             gas=self.gas.isChecked(),
             periods=self.periods.value(),
+            purpose=str(self.purpose.currentData() or ""),
+            granularity=str(self.granularity.currentData()),
         )
 
 

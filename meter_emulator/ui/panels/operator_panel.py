@@ -150,6 +150,9 @@ class OperatorPanel(QWidget):
             self._say(f"Not sent: {_problem(error)}", ok=False)
             return None
         self._report(f"{request.type_name} signed as {role} and sent", record)
+        opened = self._runtime.operator.opened(record.key)
+        if opened is not None:  # a data request answered: what the role's key read
+            self._say(f"{self.result.text()}. {what_the_operator_read(role, opened)}", ok=True)
         return record
 
     def request_data(self) -> MessageRecord | None:

@@ -202,6 +202,35 @@ def test_half_hourly_data_is_declined_without_consent_and_answered_with_it(
     assert f"{delivered[0]['operator_read_kwh']:.3f} kWh" in said
 
 
+def test_a_daily_request_composed_in_the_console_is_answered_with_daily_consent(
+    qtbot: Any, desk: MeterDesk
+) -> None:
+    paired(qtbot, desk)
+    desk.run(
+        desk.service.set_consent("dno", "network-planning", Granularity.DAILY), timeout_ms=SLOW_MS
+    )
+    qtbot.waitUntil(
+        lambda: "network-planning: daily" in desk.window.meter.consent.text(), timeout=SLOW_MS
+    )
+    console = desk.window.operator
+    console.form.choose("dno", "data.request")
+    form = console.form
+    assert form.purpose.currentData() == "network-planning"
+    assert [form.granularity.itemText(i) for i in range(form.granularity.count())] == [
+        "Half-hourly",
+        "Daily totals",
+        "Monthly totals",
+    ]
+
+    qtbot.mouseClick(console.data, Qt.MouseButton.LeftButton)  # the half-hourly shortcut
+    assert "ask for daily totals" in console.model.cell(data_request_row(console.model), 4)
+
+    form.granularity.setCurrentIndex(form.granularity.findData("daily"))
+    qtbot.mouseClick(console.send, Qt.MouseButton.LeftButton)
+    assert console.model.cell(data_request_row(console.model), 3) == "carried-out"
+    assert "daily electricity values" in console.result.text()
+
+
 def test_every_attack_is_refused_by_the_ihd_with_its_reason(qtbot: Any, desk: MeterDesk) -> None:
     paired(qtbot, desk)
     panel = desk.window.attacks

@@ -106,3 +106,7 @@ def test_the_form_builds_each_kind_of_request() -> None:
     assert gas.fuel is Endpoint.GAS
     assert gas.start == NOW + timedelta(minutes=10)
     assert build_request(FormValues("data.request", periods=12), wall_after).periods == 12
+    daily = build_request(
+        FormValues("data.request", purpose="network-planning", granularity="daily"), wall_after
+    )
+    assert daily.extra_details == {"purpose": "network-planning", "granularity": "daily"}
