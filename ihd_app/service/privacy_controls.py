@@ -11,9 +11,10 @@ for the meter survives a restart (``settings['moving_out']``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ihd_app.core.data_access import DataAccess
 from ihd_app.core.model import OutboxKind
@@ -49,8 +50,8 @@ class PrivacyControls:
     _clock: Callable[[], datetime]
     _notify: Callable[..., None]
 
-    async def forget_meter(self) -> None:  # implemented by the service
-        raise NotImplementedError
+    #: The service's own: forget the paired meter (its bond and identity).
+    forget_meter: Callable[[], Coroutine[Any, Any, None]]
 
     def consents(self) -> Sequence[Grant]:
         """Every party's consent per purpose; those never asked are listed as not allowed."""
