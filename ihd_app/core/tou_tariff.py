@@ -40,8 +40,9 @@ def tariff_from_calendar(
     received_at: datetime,
     tz: tzinfo = LONDON,
 ) -> Tariff:
-    """The fuel's tariff once ``calendar`` is complete: the calendar's name (else the current
-    tariff's), the current standing charge, and the bands of the day it takes effect.
+    """The fuel's tariff once ``calendar`` is complete: the current tariff's name (the
+    TariffLabel of a PublishTariffInformation) unless it has none, then the calendar's; the
+    current standing charge; the bands of the day it takes effect.
 
     Raises:
         TariffError: The calendar is not complete (what is missing is said).
@@ -50,7 +51,8 @@ def tariff_from_calendar(
         raise TariffError("the time-of-use calendar still lacks " + ", ".join(calendar.missing()))
     start = calendar.state.get("calendar", {}).get("start_time", 0)
     effective = received_at if not start else utc_to_datetime(int(start))
-    name = calendar.name.strip() or (current.name if current else STANDARD)
+    named = current.name if current and current.name != STANDARD else ""
+    name = named or calendar.name.strip() or STANDARD
     bands = calendar.rate_bands_on(effective.astimezone(tz).date())
     standing = current.standing_charge_pence_per_day if current else 0.0
     return Tariff(fuel, name, bands, standing, effective.astimezone(UTC))

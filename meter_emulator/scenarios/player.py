@@ -14,12 +14,15 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.errors import IhdError
+from ihd_app.protocol.zcl import Endpoint
 from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES, RESTORE
 from meter_emulator.behaviour.meter import RestoreRefusedError
 from meter_emulator.gatt.pairing_window import DEFAULT_OPEN_S
 from meter_emulator.scenarios.message_request import message_request
 from meter_emulator.scenarios.model import Scenario, Step
+from meter_emulator.scenarios.tou import tou_commands
 
 if TYPE_CHECKING:
     from meter_emulator.runtime import MeterRuntime
@@ -176,6 +179,12 @@ class ScenarioPlayer:
             behaviour.open_gas_valve()
         elif action == "wait-for":
             await self._wait_for(fields)
+        elif action == "publish-tou":
+            fuel = Endpoint.GAS if fields.get("fuel") == "gas" else Endpoint.ELECTRICITY
+            for command in tou_commands(fields["calendar"]):
+                runtime.operator.send(
+                    fields["role"], MessageRequest("tariff.price", fuel=fuel, command=command)
+                )
         elif action == "note":
             runtime.events.emit("scenario.note", text=fields["text"])
         elif action == "pairing-window":

@@ -109,7 +109,7 @@ def test_each_half_hour_costs_the_tier_of_its_own_day() -> None:
     received = datetime(2026, 6, 17, 8, tzinfo=UTC)
     base = flat_tariff(Fuel.ELECTRICITY, 20.0)
     tariff = tariff_from_calendar(base, calendar, fuel=Fuel.ELECTRICITY, received_at=received)
-    assert tariff.name == "Flex TOU"
+    assert tariff.name == "Flex TOU"  # the flat tariff had no name of its own
     # 17:00 BST on Wednesday (peak) and on Saturday (day rate): 1 kWh each.
     wednesday = Interval(
         Fuel.ELECTRICITY, datetime(2026, 6, 17, 16, tzinfo=UTC), timedelta(minutes=30), 1.0
