@@ -333,6 +333,10 @@ class TouCalendar:
         # No season (or none started yet): the lowest week profile, from the day itself.
         return (day, min(weeks)) if weeks else None
 
+    def is_special_day(self, day: date) -> bool:
+        """Whether ``day`` is one of the calendar's special days."""
+        return any(_date_matches(pattern, day) for *pattern, _ in self._special_days())
+
     def day_profile_on(self, day: date) -> int | None:
         """The day profile in force on ``day``, or ``None`` if the calendar does not say."""
         for *pattern, day_id in self._special_days():
