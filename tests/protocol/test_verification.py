@@ -127,7 +127,8 @@ def test_a_tariff_envelope_may_carry_a_calendar_week_profile(
     claims = new_claims(identity, "tariff.price", METER_ID, 5, issued_at=NOW)
     verdict = verifier.verify(sign_envelope(identity, claims, payload))
     assert verdict.accepted, verdict.detail
-    assert verdict.message is not None and verdict.message.unit is not None
+    assert verdict.message is not None
+    assert verdict.message.unit is not None
     assert type(verdict.message.unit.command).__name__ == "PublishWeekProfile"
 
 
