@@ -142,7 +142,7 @@ class TouCalendar:
     @classmethod
     def empty(cls) -> TouCalendar:
         """A calendar with no pieces yet."""
-        return cls({"days": {}, "weeks": {}, "prices": {}, "tier_prices": {}, "labels": {}})
+        return cls({"days": {}, "weeks": {}, "tier_prices": {}, "labels": {}})
 
     @classmethod
     def from_json(cls, value: Json) -> TouCalendar | None:

@@ -12,6 +12,7 @@ from ihd_app.core.readings import Fuel
 from ihd_app.core.tariff import flat_tariff
 from ihd_app.core.tou_calendar import TouCalendar
 from ihd_app.core.tou_tariff import calendar_cost_pence, tariff_from_calendar, tariff_on
+from ihd_app.protocol.zcl import PublishPriceMatrix
 from meter_emulator.scenarios.tou import tou_commands
 from tests.core.tou_sample import FLEX, flex_calendar
 
@@ -121,3 +122,28 @@ def test_each_half_hour_costs_the_tier_of_its_own_day() -> None:
     assert calendar_cost_pence(tariff, calendar, [saturday]) == pytest.approx(24.5)
     assert calendar_cost_pence(tariff, calendar, [wednesday, saturday]) == pytest.approx(62.7)
     assert tariff_on(tariff, calendar, SUMMER_SATURDAY).bands[0].name == "Off-peak"
+
+
+def test_without_a_matrix_each_tier_is_priced_by_its_publish_price() -> None:
+    calendar = TouCalendar.empty()
+    for command in tou_commands(FLEX):
+        if not isinstance(command, PublishPriceMatrix):
+            calendar = calendar.add(command)  # type: ignore[arg-type]
+    assert calendar.complete
+    assert calendar.prices() == {1: 9.5, 2: 24.5, 3: 38.2}
+    assert calendar.label(3) == "Peak"
+    assert calendar.label(9) == "Tier 9"
+
+
+def test_a_matrix_price_wins_over_a_publish_price() -> None:
+    cheaper = {**FLEX, "tiers": [{**t, "price": t["price"] / 2} for t in FLEX["tiers"]]}
+    calendar = flex_calendar()
+    matrix = next(c for c in tou_commands(cheaper) if isinstance(c, PublishPriceMatrix))
+    assert calendar.add(matrix).prices()[3] == pytest.approx(19.1)
+
+
+def test_a_bad_description_is_one_sentence() -> None:
+    with pytest.raises(ValueError, match="calendar needs tiers, days and weeks"):
+        tou_commands({"name": "x", "tiers": [{"tier": 1, "price": 1}]})
+    with pytest.raises(ValueError, match="schedule start '7:30' is not HH:MM"):
+        tou_commands({**FLEX, "days": [{"id": 1, "schedule": [["7:30", 1]]}]})

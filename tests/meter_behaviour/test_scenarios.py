@@ -72,6 +72,10 @@ HEADER = '[scenario]\ntitle = "Broken"\n\n'
             '[[step]]\naction = "send"\nrole = "dno"\ntype = "power.threshold-set"\n',
             "power.threshold-set needs a positive threshold_kw",
         ),
+        (
+            '[[step]]\naction = "publish-tou"\nrole = "supplier"\ncalendar = { name = "x" }\n',
+            "step 1 (publish-tou): 'calendar' calendar needs tiers, days and weeks",
+        ),
         ("[[step\n", ":4: not valid TOML"),
     ],
 )
