@@ -24,7 +24,6 @@ from ihd_app.core.readings import Fuel
 from ihd_app.core.tariff import LONDON, STANDARD, TariffError, cost_pence
 from ihd_app.core.tou_calendar import TouCalendar
 from ihd_app.protocol.zcl import PublishPrice
-from ihd_app.protocol.zcl.primitives import utc_to_datetime
 
 
 def is_tier_price(price: PublishPrice, calendar: TouCalendar | None) -> bool:
@@ -49,8 +48,9 @@ def tariff_from_calendar(
     """
     if not calendar.complete:
         raise TariffError("the time-of-use calendar still lacks " + ", ".join(calendar.missing()))
-    start = calendar.state.get("calendar", {}).get("start_time", 0)
-    effective = received_at if not start else utc_to_datetime(int(start))
+    # From now, whatever the calendar's StartTime: the display keeps one calendar per fuel
+    # and uses it once complete (a future start is a known gap, protocol.md §6.2).
+    effective = received_at
     named = current.name if current and current.name != STANDARD else ""
     name = named or calendar.name.strip() or STANDARD
     bands = calendar.rate_bands_on(effective.astimezone(tz).date())

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.zcl import Endpoint
 from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES, RESTORE
@@ -22,7 +21,6 @@ from meter_emulator.behaviour.meter import RestoreRefusedError
 from meter_emulator.gatt.pairing_window import DEFAULT_OPEN_S
 from meter_emulator.scenarios.message_request import message_request
 from meter_emulator.scenarios.model import Scenario, Step
-from meter_emulator.scenarios.tou import tou_commands
 
 if TYPE_CHECKING:
     from meter_emulator.runtime import MeterRuntime
@@ -181,10 +179,7 @@ class ScenarioPlayer:
             await self._wait_for(fields)
         elif action == "publish-tou":
             fuel = Endpoint.GAS if fields.get("fuel") == "gas" else Endpoint.ELECTRICITY
-            for command in tou_commands(fields["calendar"]):
-                runtime.operator.send(
-                    fields["role"], MessageRequest("tariff.price", fuel=fuel, command=command)
-                )
+            runtime.operator.publish_tou(fields["role"], fields["calendar"], fuel=fuel)
         elif action == "note":
             runtime.events.emit("scenario.note", text=fields["text"])
         elif action == "pairing-window":
