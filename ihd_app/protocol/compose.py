@@ -32,6 +32,7 @@ from ihd_app.protocol.zcl import (
     ZclStatus,
 )
 from ihd_app.protocol.zcl.primitives import datetime_to_utc
+from ihd_app.protocol.zcl.unit import Command
 
 #: Prices travel as pence per kWh (or per day) with this many digits after the point.
 PRICE_TRAILING_DIGITS = 4
@@ -98,6 +99,8 @@ class MessageRequest:
         device_certificate_sha256: ``han.device-add``: hex SHA-256 of its certificate.
         at: When the confirmation or error happened (``None``: now).
         extra_details: More details to sign.
+        command: ``tariff.price``: a ZCL command to carry as it is (a piece of a time-of-use
+            calendar, a price matrix...) instead of one built from the fields above.
     """
 
     type_name: str
@@ -128,6 +131,7 @@ class MessageRequest:
     device_certificate_sha256: str = ""
     at: datetime | None = None
     extra_details: Mapping[str, DetailValue] = field(default_factory=dict)
+    command: Command | None = None
 
 
 def _fixed(value: float) -> int:
@@ -282,6 +286,9 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
 
 
 def _tariff_unit(request: MessageRequest, at: datetime, tsn: int) -> Unit:
+    if request.command is not None:
+        # The verifier refuses a command tariff.price does not carry (unknown-command).
+        return Unit.of(request.command, endpoint=request.fuel, tsn=tsn)
     if request.standing_charge_pence_per_day is not None:
         return Unit.of(
             PublishTariffInformation(

@@ -13,6 +13,7 @@ from enum import StrEnum
 PRICE = 0x0700
 METERING = 0x0702
 MESSAGING = 0x0703
+CALENDAR = 0x0707
 
 CLUSTER_SPECIFIC = 1
 GLOBAL = 0
@@ -56,6 +57,35 @@ MESSAGE_CONFIRMATION = Command(
 PUBLISH_PRICE = Command(PRICE, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x00, "PublishPrice")
 PUBLISH_TARIFF_INFORMATION = Command(
     PRICE, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x04, "PublishTariffInformation"
+)
+PUBLISH_PRICE_MATRIX = Command(
+    PRICE, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x05, "PublishPriceMatrix"
+)
+PUBLISH_BLOCK_THRESHOLDS = Command(
+    PRICE, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x06, "PublishBlockThresholds"
+)
+#: The Calendar cluster's server-to-client publications: a time-of-use calendar in pieces.
+CALENDAR_COMMANDS = tuple(
+    Command(CALENDAR, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, command_id, name)
+    for command_id, name in enumerate(
+        (
+            "PublishCalendar",
+            "PublishDayProfile",
+            "PublishWeekProfile",
+            "PublishSeasons",
+            "PublishSpecialDays",
+        )
+    )
+)
+#: Everything one tariff is made of: a ``tariff.price`` envelope carries one of them. They share a
+#: type because they share an authorisation (whoever may set prices may say when they apply) and a
+#: destination (the fuel's tariff); a type per command would only multiply policy lines.
+TARIFF_COMMANDS = (
+    PUBLISH_PRICE,
+    PUBLISH_TARIFF_INFORMATION,
+    PUBLISH_PRICE_MATRIX,
+    PUBLISH_BLOCK_THRESHOLDS,
+    *CALENDAR_COMMANDS,
 )
 GET_PROFILE = Command(METERING, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x00, "GetProfile")
 #: Error notifications are ZCL Default Responses (general command 0x0B) carrying a ZCL status;
@@ -114,7 +144,7 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType(
         "message.cancel", Flow.TO_IHD, (CANCEL_MESSAGE, CANCEL_ALL_MESSAGES), "Message withdrawn"
     ),
-    MessageType("tariff.price", Flow.TO_IHD, (PUBLISH_PRICE, PUBLISH_TARIFF_INFORMATION), "Tariff"),
+    MessageType("tariff.price", Flow.TO_IHD, TARIFF_COMMANDS, "Tariff"),
     MessageType("power.threshold-set", Flow.TO_METER, (), "Maximum power threshold"),
     MessageType("data.request", Flow.TO_METER, (GET_PROFILE,), "Data request"),
     MessageType("data.access", Flow.TO_IHD, (), "Data access by an operator"),

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from ihd_app.core.data_access import DataAccess
 from ihd_app.core.model import InboxMessage, Interval, PairedMeter, SecurityEvent, Tariff
 from ihd_app.core.readings import Fuel, Reading
+from ihd_app.core.tou_calendar import TouCalendar
 from ihd_app.link.bumble_backend.security import LinkSecurity
 from ihd_app.link.meter_link import LinkState, ScanResult
 from ihd_app.protocol.consent_terms import Grant, Granularity
@@ -256,6 +257,10 @@ class IhdServiceApi(Protocol):
         ...
 
     def tariff(self, fuel: Fuel) -> Tariff | None: ...
+    def tou_calendar(self, fuel: Fuel) -> TouCalendar | None:
+        """The fuel's time-of-use calendar (complete or still arriving), if it has one."""
+        ...
+
     def consents(self) -> Sequence[Grant]: ...
     def data_access_log(self, limit: int | None = None) -> Sequence[DataAccess]:
         """Every data request the meter answered or refused, newest first."""

@@ -23,7 +23,9 @@ from ihd_app.core.model import (
     Tariff,
 )
 from ihd_app.core.readings import Fuel, Reading
-from ihd_app.core.tariff import cost_pence
+from ihd_app.core.tariff import LONDON
+from ihd_app.core.tou_calendar import TouCalendar
+from ihd_app.core.tou_tariff import calendar_cost_pence, tariff_on
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
 from ihd_app.link.meter_link import (
     LinkState,
@@ -79,6 +81,7 @@ from ihd_app.store.retention import Pruned
 from ihd_app.store.security_log import SecurityLog
 from ihd_app.store.settings import Settings
 from ihd_app.store.tariffs import TariffRepository
+from ihd_app.store.tou_calendars import TouCalendarStore
 
 
 class IhdService(DeveloperPanel, PrivacyControls):
@@ -130,6 +133,7 @@ class IhdService(DeveloperPanel, PrivacyControls):
         self.consent_store = ConsentRepository(self.db)
         self.paired = PairedMeterRepository(self.db)
         self.settings = Settings(self.db)
+        self.tou_calendars = TouCalendarStore(self.settings)
         emit = events.emit
         self._signing = ReplySigning(self.identity, self.settings, clock)
         self._tasks = BackgroundTasks(emit)
@@ -162,6 +166,7 @@ class IhdService(DeveloperPanel, PrivacyControls):
             clock=clock,
             meter_certificate=self._meter_certificate,
             access_log=self.access_store,
+            tou_calendars=self.tou_calendars,
         )
         self._readings = LiveReadings(
             self.readings_store,
@@ -359,7 +364,16 @@ class IhdService(DeveloperPanel, PrivacyControls):
         return self.security_store.events()
 
     def tariff(self, fuel: Fuel) -> Tariff | None:
-        return self.tariffs.current(fuel, self._clock())
+        now = self._clock()
+        tariff = self.tariffs.current(fuel, now)
+        if tariff is None:
+            return None
+        # Under a time-of-use calendar, the bands are today's (a weekend or a special day
+        # has its own).
+        return tariff_on(tariff, self.tou_calendar(fuel), now.astimezone(LONDON).date())
+
+    def tou_calendar(self, fuel: Fuel) -> TouCalendar | None:
+        return self.tou_calendars.load(fuel)
 
     @property
     def backfill(self) -> BackfillProgress:
@@ -373,8 +387,10 @@ class IhdService(DeveloperPanel, PrivacyControls):
         return usage_intervals(self.readings_store, self._readings, fuel, span, end)
 
     def cost_pence(self, fuel: Fuel, intervals: Sequence[Interval]) -> float:
-        tariff = self.tariff(fuel)
-        return 0.0 if tariff is None else cost_pence(tariff, intervals)
+        tariff = self.tariffs.current(fuel, self._clock())
+        if tariff is None:
+            return 0.0
+        return calendar_cost_pence(tariff, self.tou_calendar(fuel), intervals)
 
     # -- actions -----------------------------------------------------------------------------
 

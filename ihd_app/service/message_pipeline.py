@@ -18,12 +18,14 @@ from ihd_app.core.inbox import message_from_verified
 from ihd_app.core.model import OutboxKind, SecurityEvent
 from ihd_app.core.readings import Fuel
 from ihd_app.core.tariff import tariff_from_verified
+from ihd_app.core.tou_calendar import CALENDAR_PIECES, TouCalendar
+from ihd_app.core.tou_tariff import is_tier_price, tariff_from_calendar
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.pki import TrustStore
 from ihd_app.protocol.policy import Policy
 from ihd_app.protocol.reasons import Reason
-from ihd_app.protocol.verification import Verdict, Verifier
-from ihd_app.protocol.zcl import DisplayMessage
+from ihd_app.protocol.verification import Verdict, VerifiedMessage, Verifier
+from ihd_app.protocol.zcl import DisplayMessage, PublishPrice, PublishTariffInformation
 from ihd_app.service.api import Topic
 from ihd_app.service.inbox_keeper import InboxKeeper
 from ihd_app.service.replies import ReplySigner
@@ -34,6 +36,7 @@ from ihd_app.store.outbox import Outbox
 from ihd_app.store.replay_counters import SqliteReplayCounters
 from ihd_app.store.security_log import SecurityLog
 from ihd_app.store.tariffs import TariffRepository
+from ihd_app.store.tou_calendars import TouCalendarStore
 
 
 class MessagePipeline:
@@ -57,6 +60,8 @@ class MessagePipeline:
             (the meter's own envelopes on the link may carry only its key id).
         access_log: Where the meter's ``data.access`` notices are kept (the household's
             data-access log).
+        tou_calendars: Where time-of-use calendar pieces are collected (without it, calendar
+            pieces are verified but not applied).
     """
 
     def __init__(
@@ -77,6 +82,7 @@ class MessagePipeline:
         clock: Callable[[], datetime],
         meter_certificate: Callable[[], bytes | None] = lambda: None,
         access_log: DataAccessLog | None = None,
+        tou_calendars: TouCalendarStore | None = None,
     ) -> None:
         self._db = db
         self._inbox = inbox
@@ -93,6 +99,7 @@ class MessagePipeline:
         self._clock = clock
         self._meter_certificate = meter_certificate
         self._access_log = access_log
+        self._tou_calendars = tou_calendars
         self._verifier: Verifier | None = None
         self._early_messages: list[bytes] = []
         #: Verified-or-not envelopes that could not be stored (disk full), oldest first.
@@ -187,12 +194,7 @@ class MessagePipeline:
             elif message.message_type.name == "message.cancel":
                 self._inbox.apply(self._inbox.inbox.apply_cancel(message, now))
             elif message.message_type.name == "tariff.price":
-                fuel = Fuel.of(message.unit.endpoint) if message.unit else Fuel.ELECTRICITY
-                current = self._tariffs.current(fuel, self._clock())
-                tariff = tariff_from_verified(current, message, received_at=now)
-                self._tariffs.save(tariff)
-                self._emit("tariff.updated", fuel=fuel.value, name=tariff.name)
-                self._notify(Topic.TARIFF, "")
+                self._apply_tariff(message, now)
             elif message.message_type.name == "data.access" and self._access_log is not None:
                 entry = access_from_details(message.claims.details)
                 if self._access_log.add(entry):
@@ -208,6 +210,42 @@ class MessagePipeline:
         except IhdError as exc:
             # Verified but not applicable (e.g. a cancel for an unknown message): log it.
             self._emit("message.not-applied", type=message.message_type.name, detail=str(exc))
+
+    def _apply_tariff(self, message: VerifiedMessage, now: datetime) -> None:
+        """A verified ``tariff.price``: a price, tariff information or a calendar piece."""
+        fuel = Fuel.of(message.unit.endpoint) if message.unit else Fuel.ELECTRICITY
+        command = message.unit.command if message.unit else None
+        current = self._tariffs.current(fuel, self._clock())
+        calendars = self._tou_calendars
+        calendar = calendars.load(fuel) if calendars else None
+        if calendars is not None and (
+            isinstance(command, CALENDAR_PIECES)
+            or (isinstance(command, PublishPrice) and is_tier_price(command, calendar))
+        ):
+            assert command is not None
+            calendar = (calendar or TouCalendar.empty()).add(command)
+            calendars.save(fuel, calendar)
+            self._emit("tariff.calendar-piece", fuel=fuel.value, piece=type(command).__name__)
+            if not calendar.complete:
+                self._notify(Topic.TARIFF, "")
+                return
+            tariff = tariff_from_calendar(current, calendar, fuel=fuel, received_at=now)
+        else:
+            tariff = tariff_from_verified(current, message, received_at=now)
+            if calendars is not None and isinstance(command, PublishPrice):
+                calendars.drop(fuel)  # a flat or banded price replaces the calendar
+            elif (
+                calendars is not None
+                and calendar is not None
+                and isinstance(command, PublishTariffInformation)
+            ):
+                # Matrix prices are scaled by the tariff's PriceTrailingDigit (high nibble).
+                digits = command.price_trailing_digit
+                calendar = calendar.with_trailing_digits(digits >> 4 if digits > 0x0F else digits)
+                calendars.save(fuel, calendar)
+        self._tariffs.save(tariff)
+        self._emit("tariff.updated", fuel=fuel.value, name=tariff.name)
+        self._notify(Topic.TARIFF, "")
 
     def _refuse(self, verdict: Verdict, data: bytes, now: datetime) -> None:
         assert verdict.reason is not None

@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -42,6 +43,7 @@ from ihd_app.protocol.verification import Verdict
 from ihd_app.protocol.zcl import Endpoint
 from meter_emulator.delivery import envelope_key
 from meter_emulator.operator.status import MessageRecord, StatusTable
+from meter_emulator.scenarios.tou import tou_commands
 
 #: The roles an operator console signs as.
 OPERATOR_ROLES = ("dno", "gdn", "supplier")
@@ -199,6 +201,21 @@ class OperatorConsole:
             role,
             MessageRequest("message.cancel", message_id=request.message_id, fuel=request.fuel),
         )
+
+    def publish_tou(
+        self, role: str, spec: Mapping[str, Any], *, fuel: Endpoint = Endpoint.ELECTRICITY
+    ) -> list[MessageRecord]:
+        """Publish the time-of-use tariff ``spec`` describes: one ``tariff.price`` envelope per
+        command (:func:`~meter_emulator.scenarios.tou.tou_commands`, protocol.md §6.2).
+
+        Raises:
+            ValueError: ``spec`` is not a usable description.
+            As :meth:`sign`.
+        """
+        return [
+            self.send(role, MessageRequest("tariff.price", fuel=fuel, command=command))
+            for command in tou_commands(spec)
+        ]
 
     def cancel_all(self, role: str) -> MessageRecord:
         """Withdraw every message ``role`` has on the IHD (ZCL CancelAllMessages)."""

@@ -16,6 +16,7 @@ from ihd_app.protocol.message_types import message_type, message_type_names
 from meter_emulator.attacks.forgery import ATTACKS
 from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES
 from meter_emulator.scenarios.times import HHMM, TimeSpec, parse_time
+from meter_emulator.scenarios.tou import tou_commands
 from meter_emulator.simulation.premises import appliance_named, appliance_names
 
 #: Roles the operator console signs as.
@@ -127,6 +128,13 @@ def _bands(value: object) -> list[dict[str, Any]]:
     return bands
 
 
+def _calendar(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("must be a table describing the time-of-use tariff")
+    tou_commands(value)  # raises ValueError saying what is wrong
+    return dict(value)
+
+
 def _match(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("must be a table of event fields, e.g. { type = 'supply.interrupted' }")
@@ -183,6 +191,11 @@ ACTIONS: dict[str, tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., 
         {"timeout_s": number_field(0, above=True), "match": _match, "count": _integer(1, 1000)},
     ),
     "note": ({"text": _text}, {}),
+    # A time-of-use tariff: calendar, day/week profiles, seasons, prices, one envelope each.
+    "publish-tou": (
+        {"role": _choice(*ROLES), "calendar": _calendar},
+        {"fuel": _choice("electricity", "gas")},
+    ),
     # A new display (or one whose pairing the meter forgot) may pair while it is open.
     "pairing-window": ({}, {"seconds": number_field(0, above=True, high=86_400)}),
 }

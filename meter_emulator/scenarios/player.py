@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from ihd_app.protocol.errors import IhdError
+from ihd_app.protocol.zcl import Endpoint
 from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES, RESTORE
 from meter_emulator.behaviour.meter import RestoreRefusedError
 from meter_emulator.gatt.pairing_window import DEFAULT_OPEN_S
@@ -176,6 +177,9 @@ class ScenarioPlayer:
             behaviour.open_gas_valve()
         elif action == "wait-for":
             await self._wait_for(fields)
+        elif action == "publish-tou":
+            fuel = Endpoint.GAS if fields.get("fuel") == "gas" else Endpoint.ELECTRICITY
+            runtime.operator.publish_tou(fields["role"], fields["calendar"], fuel=fuel)
         elif action == "note":
             runtime.events.emit("scenario.note", text=fields["text"])
         elif action == "pairing-window":

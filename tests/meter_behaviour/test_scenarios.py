@@ -3,12 +3,14 @@ file is one clear line naming the file, the line, the step and the problem."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
+from ihd_app.core.model import Interval
 from ihd_app.core.readings import Fuel
+from ihd_app.core.tariff import LONDON
 from meter_emulator.cli.main import main
 from meter_emulator.scenarios.loader import load_scenario, resolve_scenario, shipped_scenarios
 from meter_emulator.scenarios.model import ScenarioError
@@ -69,6 +71,10 @@ HEADER = '[scenario]\ntitle = "Broken"\n\n'
         (
             '[[step]]\naction = "send"\nrole = "dno"\ntype = "power.threshold-set"\n',
             "power.threshold-set needs a positive threshold_kw",
+        ),
+        (
+            '[[step]]\naction = "publish-tou"\nrole = "supplier"\ncalendar = { name = "x" }\n',
+            "step 1 (publish-tou): 'calendar' calendar needs tiers, days and weeks",
         ),
         ("[[step\n", ":4: not valid TOML"),
     ],
@@ -178,16 +184,33 @@ async def test_threshold_scenario_plays_through(tmp_path: Path) -> None:
 
 
 async def test_time_of_use_tariff_reaches_the_ihd(tmp_path: Path) -> None:
+    # The electricity tariff arrives as a Calendar-cluster calendar plus a price matrix.
     stack = await _play(tmp_path, "tariff-change-to-time-of-use")
     try:
         await stack.ihd_events.wait_count("tariff.updated", 3)
         assert stack.ihd is not None
+        calendar = stack.ihd.tou_calendar(Fuel.ELECTRICITY)
+        assert calendar is not None
+        assert calendar.complete
+        assert calendar.name == "Flex TOU"
         tariff = stack.ihd.tariff(Fuel.ELECTRICITY)
         assert tariff is not None
         assert tariff.name == "Brightwater Flex"
         assert tariff.standing_charge_pence_per_day == pytest.approx(53.35)
         prices = {band.name: band.pence_per_kwh for band in tariff.bands}
         assert prices == {"Off-peak": 9.5, "Day": 24.5, "Peak": 38.2}
+        # Today's bands: off-peak from 00:30, a peak (16:00-19:00 on weekdays, 17:00-18:00 at
+        # weekends and bank holidays); 17:00-17:30 is peak either way.
+        today = datetime.now(UTC).astimezone(LONDON).date()  # the display keeps real time
+        starts = {band.name: band.start for band in tariff.bands}
+        assert starts["Off-peak"] == time(0, 30)
+        weekend = today.weekday() >= 5 or (today.month, today.day) in {(12, 25), (12, 26)}
+        assert starts["Peak"] == (time(17) if weekend else time(16))
+        five = datetime.combine(today, time(17), tzinfo=LONDON).astimezone(UTC)
+        half_hour = Interval(Fuel.ELECTRICITY, five, timedelta(minutes=30), 1.0)
+        assert stack.ihd.cost_pence(Fuel.ELECTRICITY, [half_hour]) == pytest.approx(
+            38.2 + 53.35 / 48, rel=0.03
+        )
         gas = stack.ihd.tariff(Fuel.GAS)
         assert gas is not None
         assert gas.bands[0].pence_per_kwh == pytest.approx(6.3)

@@ -118,16 +118,29 @@ def test_payload_must_be_the_command_the_type_allows(
     assert "PublishPrice" in verdict.detail
 
 
-def test_a_tariff_envelope_may_not_carry_a_calendar_command_yet(
+def test_a_tariff_envelope_may_carry_a_calendar_week_profile(
     verifier: Verifier, identities: Identities
 ) -> None:
-    # The Calendar cluster decodes, but no message type carries it: the policy still refuses it.
+    # A time-of-use calendar travels in tariff.price, one piece per envelope.
     identity = identities("supplier")
     payload = bytes.fromhex("0707010900023412000069000000C80000000101010101010202")
     claims = new_claims(identity, "tariff.price", METER_ID, 5, issued_at=NOW)
     verdict = verifier.verify(sign_envelope(identity, claims, payload))
-    assert verdict.reason is Reason.UNKNOWN_COMMAND
-    assert "cluster 0x0707" in verdict.detail
+    assert verdict.accepted, verdict.detail
+    assert verdict.message is not None
+    assert verdict.message.unit is not None
+    assert type(verdict.message.unit.command).__name__ == "PublishWeekProfile"
+
+
+def test_a_calendar_command_from_the_meter_is_still_refused(
+    verifier: Verifier, identities: Identities
+) -> None:
+    # The meter may not send tariff.price at all: a calendar does not change who sets prices.
+    identity = identities("gdn")
+    payload = bytes.fromhex("0707010900023412000069000000C80000000101010101010202")
+    claims = new_claims(identity, "tariff.price", METER_ID, 5, issued_at=NOW)
+    verdict = verifier.verify(sign_envelope(identity, claims, payload))
+    assert verdict.reason is Reason.ROLE_NOT_AUTHORISED
 
 
 def test_ihd_refuses_types_meant_for_the_meter(verifier: Verifier, identities: Identities) -> None:

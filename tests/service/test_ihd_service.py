@@ -28,6 +28,8 @@ from ihd_app.service.ihd_service import IhdService
 from meter_emulator.attacks.forgery import AttackContext, attack
 from meter_emulator.config import MeterConfig
 from meter_emulator.runtime import MeterRuntime
+from meter_emulator.scenarios.tou import tou_commands
+from tests.core.tou_sample import FLEX
 from tests.e2e.programs import free_port
 from tests.event_waiting import Events
 
@@ -226,6 +228,31 @@ async def test_tariff_prices_today_usage(running: Running) -> None:
     tariff = running.service.tariff(Fuel.ELECTRICITY)
     assert tariff is not None
     assert tariff.bands[0].pence_per_kwh == pytest.approx(24.5)
+
+
+async def test_a_time_of_use_calendar_becomes_the_tariff_until_a_flat_price(
+    running: Running,
+) -> None:
+    commands = tou_commands(FLEX)
+    for counter, command in enumerate(commands, start=1):
+        request = MessageRequest("tariff.price", command=command)
+        await running.meter.send_envelope(running.envelope("supplier", request, counter))
+    # Complete once the matrix is in; each tier's PublishPrice then names its tier.
+    await running.events.wait_count("tariff.updated", 4, fuel="electricity")
+    calendar = running.service.tou_calendar(Fuel.ELECTRICITY)
+    assert calendar is not None
+    assert calendar.complete
+    tariff = running.service.tariff(Fuel.ELECTRICITY)
+    assert tariff is not None
+    assert {band.name for band in tariff.bands} <= {"Off-peak", "Day", "Peak"}
+    assert "Off-peak" in {band.name for band in tariff.bands}
+    flat = MessageRequest("tariff.price", message_id=9, price_pence_per_kwh=20.0)
+    await running.meter.send_envelope(running.envelope("supplier", flat, len(commands) + 1))
+    await running.events.wait_count("tariff.updated", 5, fuel="electricity")
+    assert running.service.tou_calendar(Fuel.ELECTRICITY) is None
+    tariff = running.service.tariff(Fuel.ELECTRICITY)
+    assert tariff is not None
+    assert [band.pence_per_kwh for band in tariff.bands] == [20.0]
 
 
 async def test_cancel_withdraws_only_the_originators_message(running: Running) -> None:

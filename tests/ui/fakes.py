@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ihd_app.core.model import InboxMessage, SecurityEvent, Tariff
-from ihd_app.core.readings import Reading
+from ihd_app.core.readings import Fuel, Reading
+from ihd_app.core.tou_calendar import TouCalendar
 from ihd_app.link.bumble_backend.security import LinkSecurity
 from ihd_app.link.meter_link import LinkState, ScanResult
 from ihd_app.service.api import (
@@ -47,6 +48,7 @@ class MeterSide(Protocol):
     def inject_refusal(self, event: SecurityEvent) -> None: ...
     def inject_reading(self, reading: Reading) -> None: ...
     def set_tariff(self, tariff: Tariff) -> None: ...
+    def set_tou_calendar(self, fuel: Fuel, calendar: TouCalendar | None) -> None: ...
     def set_link(
         self,
         state: LinkState,

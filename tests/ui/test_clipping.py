@@ -32,6 +32,7 @@ from ihd_app.ui.screens.tariff import TariffScreen
 from ihd_app.ui.screens.usage import UsageScreen
 from ihd_app.ui.settings import UiSettings, Unit
 from ihd_app.ui.theme import ThemeName
+from tests.core.tou_sample import flex_calendar
 from tests.ui.clipping import cell_fits, clipped_text
 from tests.ui.fake.demo_data import demo_messages
 from tests.ui.fakes import MeterSide, make_service
@@ -107,6 +108,11 @@ def _views(window: MainWindow, meter: MeterSide) -> list[tuple[str, Callable[[],
 
         return show
 
+    def calendar() -> None:
+        # A time-of-use calendar with seasons, a special day and block thresholds.
+        meter.set_tou_calendar(Fuel.ELECTRICITY, flex_calendar())
+        window.show_kind(TariffScreen)
+
     inbox = window.messages_screen.inbox_model.rowCount()
     views: list[tuple[str, Callable[[], Any]]] = [
         ("home", lambda: window.show_kind(HomeScreen)),
@@ -124,6 +130,7 @@ def _views(window: MainWindow, meter: MeterSide) -> list[tuple[str, Callable[[],
         ("usage-week-cost-compare", usage(UsageRange.WEEK, Unit.POUNDS, True)),
         ("usage-year", usage(UsageRange.YEAR, Unit.KWH, True)),
         ("tariff", lambda: window.show_kind(TariffScreen)),
+        ("tariff-calendar", calendar),
         ("meter", lambda: window.show_kind(MeterScreen)),
         ("meter-scan", scanned),
         ("meter-backfill", backfilling),

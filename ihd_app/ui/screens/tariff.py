@@ -1,4 +1,5 @@
-"""Tariff: per fuel, the rate bands (current one highlighted), standing charge, next change."""
+"""Tariff: per fuel, the rate bands (current one highlighted), standing charge, next change, and
+under a time-of-use calendar its season, this week's day profiles and any block thresholds."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from PySide6.QtWidgets import (
 )
 
 from ihd_app.core.readings import Fuel
+from ihd_app.core.tariff import LONDON
 from ihd_app.service.api import Topic
 from ihd_app.ui import pricing, text
 from ihd_app.ui.context import UiContext
 from ihd_app.ui.models.tariff_bands import TariffBandsModel
 from ihd_app.ui.screens.base import Screen
+from ihd_app.ui.tou_text import calendar_text
 from ihd_app.ui.widgets.scrolling import vertical_scroll
 
 
@@ -80,6 +83,11 @@ class FuelTariff(QFrame):
         self.next.setObjectName("NextChange")
         self.next.setWordWrap(True)
         layout.addWidget(self.next)
+        self.calendar = QLabel(self)
+        self.calendar.setObjectName(f"Calendar-{fuel.value}")
+        self.calendar.setProperty("role", "muted")
+        self.calendar.setWordWrap(True)
+        layout.addWidget(self.calendar)
         layout.addStretch(1)
         self.refresh()
 
@@ -89,6 +97,10 @@ class FuelTariff(QFrame):
         tariff = self.model.tariff
         fuel_name = "Electricity" if self.fuel is Fuel.ELECTRICITY else "Gas"
         self.title.setText(fuel_name)
+        today = self.context.clock().astimezone(LONDON).date()
+        described = calendar_text(self.context.service.tou_calendar(self.fuel), today)
+        self.calendar.setText(described)
+        self.calendar.setVisible(bool(described))
         if tariff is None:
             self.name.setText("No tariff received from the meter yet")
             self.now.setText("")

@@ -35,6 +35,7 @@ from ihd_app.core.model import (
     Tariff,
 )
 from ihd_app.core.readings import Fuel, Reading
+from ihd_app.core.tou_calendar import TouCalendar
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
 from ihd_app.link.meter_link import LinkState, PairingRefusedError, ScanResult
 from ihd_app.protocol import gatt_profile
@@ -112,6 +113,7 @@ class FakeService:
         self._messages: dict[str, InboxMessage] = {}
         self._security_log: list[SecurityEvent] = []
         self._tariffs: dict[Fuel, Tariff] = {}
+        self._calendars: dict[Fuel, TouCalendar] = {}
         self._consents: dict[tuple[str, str], Grant] = {}
         self._access: list[DataAccess] = []
         self._moving_out = False
@@ -189,6 +191,9 @@ class FakeService:
 
     def tariff(self, fuel: Fuel) -> Tariff | None:
         return self._tariffs.get(fuel)
+
+    def tou_calendar(self, fuel: Fuel) -> TouCalendar | None:
+        return self._calendars.get(fuel)
 
     def data_access_log(self, limit: int | None = None) -> Sequence[DataAccess]:
         newest = sorted(self._access, key=lambda e: e.at, reverse=True)
@@ -462,6 +467,14 @@ class FakeService:
         while readings and readings[0].at < horizon:
             readings.pop(0)
         self._notify(Topic.READING, reading.fuel.value)
+
+    def set_tou_calendar(self, fuel: Fuel, calendar: TouCalendar | None) -> None:
+        """Give ``fuel`` a time-of-use calendar (or take it away)."""
+        if calendar is None:
+            self._calendars.pop(fuel, None)
+        else:
+            self._calendars[fuel] = calendar
+        self._notify(Topic.TARIFF, "")
 
     def set_tariff(self, tariff: Tariff) -> None:
         """A tariff was published."""
