@@ -10,7 +10,6 @@ from typing import Any
 
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.envelope import sign_envelope
-from ihd_app.protocol.envelope.claims import DetailValue
 from ihd_app.protocol.envelope.compose import new_claims
 from ihd_app.protocol.events import EventWaiter
 from ihd_app.protocol.pki import Identity, load_identity
@@ -18,15 +17,35 @@ from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.protocol.zcl import Endpoint, Importance
 from meter_emulator.attacks.forgery import AttackContext, attack
 from meter_emulator.runtime import MeterRuntime
+from meter_emulator.scenarios.tou import tou_commands
 
 #: Waiting longer than this for the stack means something is broken.
 STEP_TIMEOUT_S = 60.0
 
-#: The supplier's time-of-use structure (local wall-clock times), signed in the details.
-TOU_BANDS: list[DetailValue] = [
-    {"name": "Off-peak", "start": "00:30", "end": "07:30", "pence_per_kwh": 9.5},
-    {"name": "Peak", "start": "16:00", "end": "19:00", "pence_per_kwh": 38.2},
-]
+#: The supplier's time-of-use tariff (meter_emulator.scenarios.tou describes the format): off-peak
+#: nights, a weekday peak from 16:00 to 19:00 and a shorter one at weekends and bank holidays.
+SMART_SAVER_TOU: dict[str, Any] = {
+    "name": "Smart Saver TOU",
+    "calendar_id": 2026,
+    "tiers": [
+        {"tier": 1, "label": "Off-peak", "price": 9.5},
+        {"tier": 2, "label": "Day", "price": 24.86},
+        {"tier": 3, "label": "Peak", "price": 38.2},
+    ],
+    "days": [
+        {
+            "id": 1,
+            "schedule": [["00:00", 2], ["00:30", 1], ["07:30", 2], ["16:00", 3], ["19:00", 2]],
+        },
+        {
+            "id": 2,
+            "schedule": [["00:00", 2], ["00:30", 1], ["08:30", 2], ["17:00", 3], ["18:00", 2]],
+        },
+    ],
+    "weeks": [{"id": 1, "days": [1, 1, 1, 1, 1, 2, 2]}],
+    "seasons": [{"start": "01-01", "week": 1}],
+    "special_days": [{"date": "12-25", "day": 2}, {"date": "12-26", "day": 2}],
+}
 
 
 class Signers:
@@ -75,16 +94,18 @@ async def send_the_day(signers: Signers, meter: MeterRuntime, events: EventWaite
         await events.wait(event, **fields, timeout=STEP_TIMEOUT_S)
         return envelope
 
-    # The supplier's time-of-use electricity tariff: a day rate with off-peak and peak bands,
-    # then the tariff's name and standing charge; a flat gas tariff likewise.
-    day_rate = MessageRequest(
-        "tariff.price",
-        message_id=0x5101,
-        price_pence_per_kwh=24.86,
-        rate_label="Day",
-        extra_details={"bands": TOU_BANDS},
+    # The supplier's time-of-use electricity tariff as GB displays receive it (a calendar, a
+    # price matrix and a price per tier, one envelope each), then its name and standing
+    # charge; a flat gas tariff likewise.
+    commands = tou_commands(SMART_SAVER_TOU)
+    for command in commands:
+        await meter.send_envelope(
+            signers.sign("supplier", MessageRequest("tariff.price", command=command))
+        )
+    await events.wait_count(
+        "tariff.calendar-piece", len(commands), fuel="electricity", timeout=STEP_TIMEOUT_S
     )
-    await send("supplier", day_rate, "tariff.updated", fuel="electricity", name="Day")
+    await events.wait("tariff.updated", fuel="electricity", timeout=STEP_TIMEOUT_S)
     standing = MessageRequest(
         "tariff.price",
         message_id=0x5102,

@@ -1,5 +1,5 @@
-"""What the Tariff screen says about a time-of-use calendar: its season, this week's day
-profiles and any block thresholds (the bands themselves are in the bands table)."""
+"""What the Tariff screen says about a time-of-use calendar: its season, when prices are highest
+on each day of this week and any block thresholds (the bands themselves are in the bands table)."""
 
 from __future__ import annotations
 
@@ -12,40 +12,52 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WH_PER_KWH = 1000
 
 
-def _profile(day_id: int | None) -> str:
-    return "no profile" if day_id is None else f"day profile {day_id}"
+def _dearest(calendar: TouCalendar, day: date) -> str:
+    """The day's dearest tier and when it applies, e.g. "Peak 16:00–19:00"."""
+    bands = calendar.bands_on(day)
+    if not bands:
+        return "no prices"
+    prices = calendar.prices()
+    tiers = {band.tier for band in bands}
+    if len(tiers) == 1:
+        return f"{calendar.label(bands[0].tier)} all day"
+    top = max(tiers, key=lambda tier: prices.get(tier, 0.0))
+    times = ", ".join(f"{b.start:%H:%M}–{b.end:%H:%M}" for b in bands if b.tier == top)
+    return f"{calendar.label(top)} {times}"
 
 
 def week_text(calendar: TouCalendar, today: date) -> str:
-    """This week, consecutive days with the same profile together, e.g.
-    "Mon–Fri day profile 1 · Sat–Sun day profile 2"; a special day is named by its date."""
-    week = calendar.week(today)
-    specials = {d for d, _ in week if calendar.is_special_day(d)}
-    runs: list[tuple[int, int, int | None]] = []
-    for index, (day, profile) in enumerate(week):
-        joins = runs and runs[-1][2] == profile and not {day, week[index - 1][0]} & specials
+    """When prices are highest on each day of this week, days alike together, e.g.
+    "Dearest this week: Mon–Fri Peak 16:00–19:00 · Sat–Sun Day 09:00–22:00"; a special day
+    (a bank holiday) is named by its date. Profile numbers mean nothing to a householder."""
+    week = [day for day, _ in calendar.week(today)]
+    specials = {day for day in week if calendar.is_special_day(day)}
+    runs: list[tuple[int, int, str]] = []
+    for index, day in enumerate(week):
+        text = _dearest(calendar, day)
+        joins = runs and runs[-1][2] == text and not {day, week[index - 1]} & specials
         if joins:
-            runs[-1] = (runs[-1][0], index, profile)
+            runs[-1] = (runs[-1][0], index, text)
         else:
-            runs.append((index, index, profile))
+            runs.append((index, index, text))
     parts = []
-    for first, last, profile in runs:
-        day = week[first][0]
+    for first, last, text in runs:
+        day = week[first]
         if day in specials:
-            name = f"{_DAYS[first]} {day.day} {day:%b} (special day)"
+            name = f"{_DAYS[first]} {day.day} {day:%b} (bank holiday)"
         else:
             name = _DAYS[first] if first == last else f"{_DAYS[first]}–{_DAYS[last]}"
-        parts.append(f"{name} {_profile(profile)}")
-    return "This week: " + " · ".join(parts)
+        parts.append(f"{name} {text}")
+    return "Dearest this week: " + " · ".join(parts)
 
 
 def season_text(calendar: TouCalendar, today: date) -> str:
-    """The season in force, e.g. "Season from 1 Apr: week profile 1"."""
+    """Since when this season's prices apply, e.g. "This season since 1 Oct"."""
     season = calendar.season_on(today)
     if season is None:
         return "No season in force"
-    start, week = season
-    return f"Season from {start.day} {start:%b}: week profile {week}"
+    start, _week = season
+    return f"This season since {start.day} {start:%b}"
 
 
 def thresholds_text(calendar: TouCalendar) -> str:

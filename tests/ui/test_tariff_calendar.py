@@ -59,8 +59,8 @@ def test_the_screen_shows_today_s_bands_week_season_and_thresholds(
     assert "38.2" in rows[2]
     text = card.calendar.text()
     assert "Time-of-use calendar Flex TOU" in text
-    assert "Season from 1 Oct: week profile 2" in text
-    assert "This week: Mon–Fri day profile 3 · Sat–Sun day profile 2" in text
+    assert "This season since 1 Oct" in text
+    assert "Dearest this week: Mon–Fri Peak 15:00–20:00 · Sat–Sun Day 09:00–22:00" in text
     assert "Block thresholds: 10, 20 kWh" in text
     assert card.now.text().startswith("Now: Peak")  # 18:05 GMT
     gas = screen.cards[Fuel.GAS]
