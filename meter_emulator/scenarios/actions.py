@@ -198,6 +198,9 @@ ACTIONS: dict[str, tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., 
     ),
     # A new display (or one whose pairing the meter forgot) may pair while it is open.
     "pairing-window": ({}, {"seconds": number_field(0, above=True, high=86_400)}),
+    # The consumer presses Restore where the meter must refuse (a safety alarm the DNO has not
+    # cleared, a remote disconnection not enabled): the step fails if the supply comes back.
+    "restore-refused": ({}, {}),
 }
 
 #: Fields every step may carry, whatever its action.

@@ -173,6 +173,13 @@ class ScenarioPlayer:
             behaviour.safety_alarm(fields.get("text", ""))
         elif action == "restore":
             behaviour.restore("scenario")
+        elif action == "restore-refused":
+            try:
+                behaviour.restore("scenario")
+            except RestoreRefusedError:
+                pass  # logged as supply.restore-refused with the sentence the consumer reads
+            else:
+                raise ValueError("the supply came back on although the meter should refuse it")
         elif action == "gas-valve-open":
             behaviour.open_gas_valve()
         elif action == "wait-for":
