@@ -15,6 +15,7 @@ from ihd_app.protocol.consent_terms import PURPOSES, Granularity
 from ihd_app.protocol.message_types import message_type, message_type_names
 from meter_emulator.attacks.forgery import ATTACKS
 from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES
+from meter_emulator.attacks.supply_attacks import SUPPLY_ATTACK_NAMES
 from meter_emulator.scenarios.times import HHMM, TimeSpec, parse_time
 from meter_emulator.scenarios.tou import tou_commands
 from meter_emulator.simulation.premises import appliance_named, appliance_names
@@ -93,7 +94,7 @@ def _appliance(value: object) -> str:
 
 
 def _attack(value: object) -> str:
-    names = [a.name for a in ATTACKS] + list(DEMONSTRATION_NAMES)
+    names = [a.name for a in ATTACKS] + list(DEMONSTRATION_NAMES) + list(SUPPLY_ATTACK_NAMES)
     if value != "all" and value not in names:
         raise ValueError(f"must be 'all' or one of {', '.join(names)}, not {value!r}")
     return str(value)
