@@ -28,6 +28,9 @@ from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.zcl import Endpoint, Importance
 from meter_emulator.simulation.premises import Premises, SupplyCause
 
+#: The longest reason a disconnection notice quotes (characters).
+MAX_WHY = 100
+
 #: Signs a meter message and queues it for the IHD.
 AlertSender = Callable[[MessageRequest], object]
 
@@ -133,6 +136,9 @@ class RemoteSupply:
             What was done, for the operator's confirmation.
         """
         why = why.strip() or "no reason was given"
+        if len(why) > MAX_WHY:
+            # The whole notice must fit one DisplayMessage (254 bytes).
+            why = why[: MAX_WHY - 1].rstrip() + "…"
         previous = self.disconnection
         message_id = previous.message_id if previous is not None else self._new_message_id()
         self.disconnection = Disconnection(role, by, why, message_id)
@@ -144,8 +150,8 @@ class RemoteSupply:
         self._tell_display(
             "supply.interrupted",
             message_id,
-            f"Your electricity supply has been switched off remotely by {who} ({by}): {why}. "
-            f"It stays off until {who} enables it again; this display will tell you when.",
+            f"{who.capitalize()} ({by}) has switched your electricity off remotely: "
+            f"{why.rstrip('.')}. It stays off until they enable it; this display will tell you.",
             Importance.CRITICAL,
             cause=SupplyCause.REMOTE_DISCONNECTION.value,
             by=by,

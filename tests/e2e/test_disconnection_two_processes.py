@@ -85,7 +85,7 @@ async def test_genuine_disconnection_shown_then_restored_by_the_consumer_after_a
 ) -> None:
     meter, ihd = await _run(programs, tmp_path, GENUINE)
     shown = await ihd.wait_for("message.accepted", type="supply.interrupted", role="meter")
-    assert "switched off remotely by your supplier" in shown["text"]
+    assert "has switched your electricity off remotely" in shown["text"]
     assert "the account has been closed at your request" in shown["text"]
     # The display reads no demand while the supply is off (the notices may come first: the
     # events are checked by what was seen, not in order).

@@ -64,9 +64,10 @@ def test_disconnection_is_shown_and_the_consumer_cannot_switch_back_on(meter: Me
     assert meter.behaviour.sample().electricity_w == 0.0
     shown = meter.sent[-1]
     assert shown.type_name == "supply.interrupted"
-    assert "switched off remotely by your supplier (Demo Energy)" in shown.text
+    assert shown.text.startswith("Your supplier (Demo Energy) has switched your electricity off")
     assert "the account is closed" in shown.text
     assert shown.confirmation_required
+    assert len(shown.text.encode()) <= 254, "one DisplayMessage"
 
     with pytest.raises(RestoreRefusedError, match="only after your supplier enables it"):
         meter.behaviour.restore("consumer")
