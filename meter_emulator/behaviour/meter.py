@@ -128,6 +128,7 @@ class MeterBehaviour:
             self._message_id,
             self._switch_off,
             self._disconnection_message_id,
+            state,
         )
 
     # -- helpers --------------------------------------------------------------------------------

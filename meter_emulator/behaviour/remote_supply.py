@@ -27,9 +27,10 @@ from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.zcl import Endpoint, Importance
 from meter_emulator.simulation.premises import Premises, SupplyCause
+from meter_emulator.state import MeterState
 
-#: The longest reason a disconnection notice quotes (characters).
-MAX_WHY = 100
+#: The longest text of one DisplayMessage, in UTF-8 bytes (docs/protocol.md §4.3).
+MAX_TEXT_BYTES = 254
 
 #: Signs a meter message and queues it for the IHD.
 AlertSender = Callable[[MessageRequest], object]
@@ -83,6 +84,8 @@ class RemoteSupply:
         new_message_id: A fresh message id for a new episode.
         switch_off: Adds a cause to the switch (logs ``supply.changed`` if it was on).
         episode_ids: The meter's message id per latched cause (the safety alarm's episode).
+        state: Where the latches are saved: a restarted meter keeps the supply off (and armed or
+            not) as it was, never switching on what an operator disconnected.
     """
 
     def __init__(
@@ -93,6 +96,7 @@ class RemoteSupply:
         new_message_id: Callable[[], int],
         switch_off: Callable[[SupplyCause], None],
         episode_ids: dict[SupplyCause, int],
+        state: MeterState,
     ) -> None:
         self._premises = premises
         self._events = events
@@ -100,8 +104,53 @@ class RemoteSupply:
         self._new_message_id = new_message_id
         self._switch_off = switch_off
         self._episode_ids = episode_ids
+        self._state = state
         self.disconnection: Disconnection | None = None
         self.safety_cleared_by: str | None = None
+        self._load()
+
+    def _load(self) -> None:
+        saved = self._state.supply_switch or {}
+        disconnection = saved.get("disconnection")
+        if isinstance(disconnection, dict):
+            armed_by = disconnection.get("armed_by")
+            self.disconnection = Disconnection(
+                str(disconnection.get("role", "")),
+                str(disconnection.get("by", "")),
+                str(disconnection.get("why", "")),
+                _whole(disconnection.get("message_id")),
+                armed_by if isinstance(armed_by, str) else None,
+            )
+            self._episode_ids[SupplyCause.REMOTE_DISCONNECTION] = self.disconnection.message_id
+            self._premises.off_causes.add(SupplyCause.REMOTE_DISCONNECTION)
+        safety = saved.get("safety_alarm")
+        if isinstance(safety, dict):
+            cleared_by = safety.get("cleared_by")
+            self.safety_cleared_by = cleared_by if isinstance(cleared_by, str) else None
+            message_id = safety.get("message_id")
+            if isinstance(message_id, int):
+                self._episode_ids[SupplyCause.SAFETY_ALARM] = message_id
+            self._premises.off_causes.add(SupplyCause.SAFETY_ALARM)
+        self._update_armed(save=False)
+
+    def _save(self) -> None:
+        causes = self._premises.off_causes
+        latches: dict[str, object] = {}
+        disconnection = self.disconnection
+        if disconnection is not None and SupplyCause.REMOTE_DISCONNECTION in causes:
+            latches["disconnection"] = {
+                "role": disconnection.role,
+                "by": disconnection.by,
+                "why": disconnection.why,
+                "message_id": disconnection.message_id,
+                "armed_by": disconnection.armed_by,
+            }
+        if SupplyCause.SAFETY_ALARM in causes:
+            latches["safety_alarm"] = {
+                "message_id": self._episode_ids.get(SupplyCause.SAFETY_ALARM),
+                "cleared_by": self.safety_cleared_by,
+            }
+        self._state.set_supply_switch(latches or None)
 
     def _tell_display(
         self, type_name: str, message_id: int, text: str, importance: Importance, **details: str
@@ -118,14 +167,17 @@ class RemoteSupply:
             )
         )
 
-    def _update_armed(self) -> None:
-        """Armed when every cause that keeps the supply off lets the consumer switch on."""
+    def _update_armed(self, *, save: bool = True) -> None:
+        """Armed when every cause that keeps the supply off lets the consumer switch on (and
+        the latches saved)."""
         causes = self._premises.off_causes
         remote_ok = SupplyCause.REMOTE_DISCONNECTION not in causes or (
             self.disconnection is not None and self.disconnection.armed_by is not None
         )
         safety_ok = SupplyCause.SAFETY_ALARM not in causes or self.safety_cleared_by is not None
         self._premises.armed = bool(causes) and remote_ok and safety_ok
+        if save:
+            self._save()
 
     # -- operator commands (already verified: signature, role, replay, validity) -----------------
 
@@ -135,10 +187,7 @@ class RemoteSupply:
         Returns:
             What was done, for the operator's confirmation.
         """
-        why = why.strip() or "no reason was given"
-        if len(why) > MAX_WHY:
-            # The whole notice must fit one DisplayMessage (254 bytes).
-            why = why[: MAX_WHY - 1].rstrip() + "…"
+        why = why.strip().rstrip(".") or "no reason was given"
         previous = self.disconnection
         message_id = previous.message_id if previous is not None else self._new_message_id()
         self.disconnection = Disconnection(role, by, why, message_id)
@@ -147,11 +196,14 @@ class RemoteSupply:
         self._update_armed()
         self._events.emit("supply.disconnected", by=by, role=role, why=why, message_id=message_id)
         who = operator_words(role)
+        said = (
+            f"{who.capitalize()} ({by}) has switched your electricity off remotely: {{}}. "
+            "It stays off until they enable it; this display will tell you."
+        )
         self._tell_display(
             "supply.interrupted",
             message_id,
-            f"{who.capitalize()} ({by}) has switched your electricity off remotely: "
-            f"{why.rstrip('.')}. It stays off until they enable it; this display will tell you.",
+            said.format(_fit(why, MAX_TEXT_BYTES - len(said.format("").encode()))),
             Importance.CRITICAL,
             cause=SupplyCause.REMOTE_DISCONNECTION.value,
             by=by,
@@ -287,3 +339,16 @@ class RemoteSupply:
     def after_restore(self) -> None:
         """The consumer switched back on: nothing is armed any more."""
         self._update_armed()
+
+
+def _whole(value: object) -> int:
+    """A saved message id (0 if the file holds something else)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut on a character boundary to at most ``limit`` UTF-8 bytes ("…" if cut)."""
+    if len(text.encode()) <= limit:
+        return text
+    room = max(0, limit - len("…".encode()))
+    return text.encode()[:room].decode("utf-8", errors="ignore").rstrip() + "…"

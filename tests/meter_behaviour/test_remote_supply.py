@@ -150,3 +150,29 @@ def test_a_threshold_interruption_is_still_restored_by_the_consumer(meter: Meter
     meter.premises.off_causes.add(SupplyCause.POWER_THRESHOLD)
     meter.behaviour.restore()
     assert meter.status is SupplyStatus.ON
+
+
+def test_a_restarted_meter_keeps_the_supply_off_as_an_operator_left_it(tmp_path: Path) -> None:
+    before = Meter(tmp_path)
+    before.behaviour.remote.disconnect("dno", "Northern Power Distribution", "fire risk")
+    before.behaviour.safety_alarm("Overheating at the meter.")
+
+    after = Meter(tmp_path)  # the same state file: the meter restarted
+    assert after.status is SupplyStatus.OFF, "a restart never switches the supply on"
+    with pytest.raises(RestoreRefusedError, match="only your network operator"):
+        after.behaviour.restore()
+    after.behaviour.remote.clear_safety("dno", "Northern Power Distribution")
+    assert after.status is SupplyStatus.ARMED, "the DNO's clear also enables its disconnection"
+
+    again = Meter(tmp_path)
+    assert again.status is SupplyStatus.ARMED
+    again.behaviour.restore("consumer")
+    assert again.status is SupplyStatus.ON
+    assert Meter(tmp_path).status is SupplyStatus.ON
+
+
+def test_a_long_reason_still_fits_one_display_message(meter: Meter) -> None:
+    meter.behaviour.remote.disconnect("supplier", "Demo Energy", "é" * 300)
+    shown = meter.sent[-1]
+    assert len(shown.text.encode()) <= 254
+    assert shown.text.endswith("this display will tell you.")
