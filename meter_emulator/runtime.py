@@ -44,6 +44,7 @@ from ihd_app.protocol.set_aside import (
 from ihd_app.protocol.verification import Verdict, Verifier
 from meter_emulator import faults as fault_hooks
 from meter_emulator.attacks.console import AttackConsole
+from meter_emulator.attacks.supply_attacks import SupplyAttacks
 from meter_emulator.behaviour.meter import MeterBehaviour
 from meter_emulator.config import MeterConfig
 from meter_emulator.delivery import Origin, Outgoing, StoreAndForward
@@ -216,6 +217,8 @@ class MeterRuntime:
             ),
         )
         self.attacks = AttackConsole(self)
+        #: Attacks on the supply switch, sent through the meter's verification.
+        self.supply_attacks = SupplyAttacks(self)
         self._replies = IhdReplies(
             self.state,
             self._verifier,
@@ -442,6 +445,11 @@ class MeterRuntime:
             The meter's verdict. The status table has a row for the envelope either way.
         """
         return self._forwarding.forward(envelope, text=text)
+
+    def supply_state(self) -> tuple[str, tuple[str, ...]]:
+        """The electricity supply's status and why it is off (what an attack must not change)."""
+        status = self.premises.supply_status(True).name.lower()
+        return status, tuple(sorted(c.value for c in self.premises.off_causes))
 
     def snapshot(self) -> MeterSnapshot:
         """The meter's state now (no side effects)."""

@@ -62,6 +62,9 @@ class MeterState:
         #: the key id alone.
         self._session_kids: dict[str, str] = {}
         self._certificates: dict[str, str] = {}
+        #: The supply switch's latches that only an operator (or the consumer after one) lifts:
+        #: a remote disconnection and a safety alarm (``RemoteSupply.saved``).
+        self._supply_switch: dict[str, object] | None = None
         if path.exists():
             document = json.loads(path.read_text(encoding="utf-8"))
             self._counters = {str(k): int(v) for k, v in document.get("counters", {}).items()}
@@ -83,6 +86,9 @@ class MeterState:
             threshold = document.get("threshold")
             if isinstance(threshold, dict):
                 self._threshold = {str(k): float(v) for k, v in threshold.items()}
+            supply_switch = document.get("supply_switch")
+            if isinstance(supply_switch, dict):
+                self._supply_switch = {str(k): v for k, v in supply_switch.items()}
         self._log_path = path.with_name(path.stem + "-handled.log")
         self._log_lines = 0
         if self._log_path.exists():
@@ -118,6 +124,7 @@ class MeterState:
             "sessions": self._sessions,
             "session_kids": self._session_kids,
             "certificates": self._certificates,
+            "supply_switch": self._supply_switch,
         }
         temporary.write_text(json.dumps(document), encoding="utf-8")
         # Rename is atomic: a crash leaves the old state or the new one, never half of either.
@@ -266,6 +273,17 @@ class MeterState:
         self._threshold = (
             None if threshold is None else {"threshold_kw": threshold[0], "grace_s": threshold[1]}
         )
+        self._save()
+
+    @property
+    def supply_switch(self) -> dict[str, object] | None:
+        """The supply switch's operator latches as last saved (``None``: none)."""
+        return None if self._supply_switch is None else dict(self._supply_switch)
+
+    def set_supply_switch(self, latches: Mapping[str, object] | None) -> None:
+        """Remember the supply switch's operator latches (``None``: none), so a restart does
+        not switch on a supply an operator disconnected or a safety alarm latched off."""
+        self._supply_switch = None if latches is None else dict(latches)
         self._save()
 
 

@@ -18,6 +18,7 @@ from ihd_app.protocol.zcl import (
     MESSAGING,
     CancelAllMessages,
     CancelMessage,
+    ChangeSupply,
     DefaultResponse,
     Direction,
     DisplayMessage,
@@ -28,6 +29,7 @@ from ihd_app.protocol.zcl import (
     MessageControl,
     PublishPrice,
     PublishTariffInformation,
+    SupplyStatus,
     Unit,
     ZclStatus,
 )
@@ -42,6 +44,13 @@ _SCALE = 10_000  # 10 ** PRICE_TRAILING_DIGITS
 UNTIL_CHANGED = 0xFFFF
 CONFIRMATION_YES = 0x02
 CONFIRMATION_NO = 0x01
+#: The supply-switch commands and the Proposed Supply Status each carries: a disconnection
+#: switches off; an enable (and a DNO's safety clear) arms, and the consumer switches back on.
+SUPPLY_COMMANDS: Mapping[str, SupplyStatus] = {
+    "supply.disconnect": SupplyStatus.OFF,
+    "supply.arm": SupplyStatus.ARMED,
+    "safety.clear": SupplyStatus.ARMED,
+}
 
 #: Which ZCL status an error notification carries for each reason code.
 REASON_STATUS: Mapping[Reason, ZclStatus] = {
@@ -71,7 +80,7 @@ class MessageRequest:
     Attributes:
         type_name: The message type.
         message_id: ZCL MessageID (display, cancel, receipts, acknowledgements, errors).
-        text: The text shown (display types).
+        text: The text shown (display types); for a supply command, why (``why`` in details).
         importance: Display types: low, medium, high or critical.
         confirmation_required: Display types: the consumer must acknowledge it.
         start: Display types: when it starts showing (``None``: now).
@@ -276,6 +285,10 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
         if not isinstance(details.get("access"), dict):
             raise EncodeError(Reason.MALFORMED, "data.access needs the access record")
         unit = None
+    elif name in SUPPLY_COMMANDS:
+        unit = _supply_unit(request, at, tsn)
+        if request.text:
+            details["why"] = request.text
     elif spec.flow is Flow.SESSION or name == "session.hello":
         # The handshake's content (nonces, session id, refusal) is all in its details, filled in
         # by ihd_app.protocol.session through extra_details.
@@ -283,6 +296,22 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
     else:  # pragma: no cover - every type of message_types is handled above
         raise EncodeError(Reason.UNKNOWN_COMMAND, f"no composer for '{name}'")
     return (b"" if unit is None else unit.encode()), details
+
+
+def _supply_unit(request: MessageRequest, at: datetime, tsn: int) -> Unit:
+    if request.command is not None:
+        # A demonstration of a command the meter must refuse (e.g. a remote switch-on).
+        return Unit.of(request.command, endpoint=request.fuel, tsn=tsn)
+    return Unit.of(
+        ChangeSupply(
+            issuer_event_id=request.message_id,
+            request_time=datetime_to_utc(at),
+            implementation_time=_utc(request.start),
+            proposed_supply_status=SUPPLY_COMMANDS[request.type_name],
+        ),
+        endpoint=request.fuel,
+        tsn=tsn,
+    )
 
 
 def _tariff_unit(request: MessageRequest, at: datetime, tsn: int) -> Unit:
@@ -330,4 +359,11 @@ def _tariff_unit(request: MessageRequest, at: datetime, tsn: int) -> Unit:
     )
 
 
-__all__ = ["CURRENCY_GBP", "PRICE_TRAILING_DIGITS", "REASON_STATUS", "MessageRequest", "compose"]
+__all__ = [
+    "CURRENCY_GBP",
+    "PRICE_TRAILING_DIGITS",
+    "REASON_STATUS",
+    "SUPPLY_COMMANDS",
+    "MessageRequest",
+    "compose",
+]

@@ -88,6 +88,8 @@ TARIFF_COMMANDS = (
     *CALENDAR_COMMANDS,
 )
 GET_PROFILE = Command(METERING, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x00, "GetProfile")
+#: The head end's command to the supply switch (remote disconnection, arming, a safety clear).
+CHANGE_SUPPLY = Command(METERING, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x0B, "ChangeSupply")
 #: Error notifications are ZCL Default Responses (general command 0x0B) carrying a ZCL status;
 #: they may refer to a command of any of our clusters.
 DEFAULT_RESPONSES = tuple(
@@ -160,6 +162,12 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType("session.hello", Flow.FROM_IHD, (), "Link handshake (display)"),
     MessageType("session.proof", Flow.SESSION, (), "Link handshake (meter's proof)"),
     MessageType("session.refused", Flow.SESSION, (), "Link handshake refused by the meter"),
+    # Remote disconnection and enabling (seed use case 18 steps 5-7): an operator's ChangeSupply
+    # for the meter, and the meter's notice to the display that the consumer may switch back on.
+    MessageType("supply.disconnect", Flow.TO_METER, (CHANGE_SUPPLY,), "Remote disconnection"),
+    MessageType("supply.arm", Flow.TO_METER, (CHANGE_SUPPLY,), "Supply enabled for restoring"),
+    MessageType("safety.clear", Flow.TO_METER, (CHANGE_SUPPLY,), "Safety alarm cleared"),
+    _display("supply.armed", "Ready to switch your supply back on"),
 )
 
 

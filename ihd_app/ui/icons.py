@@ -28,6 +28,7 @@ _TYPE_ICONS = {
     "power.threshold-cleared": "power",
     "tariff.price": "tariff",
     "message.general": "general",
+    "supply.armed": "restored",
 }
 
 

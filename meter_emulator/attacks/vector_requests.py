@@ -185,4 +185,25 @@ VECTOR_REQUESTS: dict[str, MessageRequest] = {
             "explanation": Reason.NOT_COMMISSIONED.explanation,
         },
     ),
+    "supply.disconnect": MessageRequest(
+        "supply.disconnect",
+        message_id=0x1101,
+        text="a dangerous condition was reported at your meter",
+        at=VECTOR_TIME,
+    ),
+    "supply.arm": MessageRequest("supply.arm", message_id=0x1102, at=VECTOR_TIME),
+    "safety.clear": MessageRequest(
+        "safety.clear",
+        message_id=0x1103,
+        text="our engineer checked the meter on site",
+        at=VECTOR_TIME,
+    ),
+    "supply.armed": MessageRequest(
+        "supply.armed",
+        message_id=0x1101,
+        text="Your network operator has enabled your electricity supply. Press Restore on your "
+        "meter to switch your supply back on.",
+        importance=Importance.HIGH,
+        confirmation_required=True,
+    ),
 }

@@ -163,7 +163,10 @@ def write_test_vectors(directory: Path, pki_dir: Path, policy: Policy) -> list[d
     # Types added after the first vector set (the handshake, commissioning) come last, so the
     # counters (and bytes) of the vectors made before they existed stay the same.
     handshake_types = [s for s in MESSAGE_TYPES if s.name.startswith(("session.", "han."))]
-    first_types = [s for s in MESSAGE_TYPES if s not in handshake_types]
+    # Types declared after the handshake's come after every vector above, in declaration order.
+    last_original = next(i for i, s in enumerate(MESSAGE_TYPES) if s.name == "session.refused")
+    later_types = list(MESSAGE_TYPES[last_original + 1 :])
+    first_types = [s for s in MESSAGE_TYPES if s not in handshake_types + later_types]
 
     def valid_vector(spec: MessageType) -> None:
         nonlocal counter
@@ -284,6 +287,32 @@ def write_test_vectors(directory: Path, pki_dir: Path, policy: Policy) -> list[d
                 "session_certificate_pem": _certificate_pem(signer),
             },
         )
+
+    for spec in later_types:
+        valid_vector(spec)
+    # The seed's worst case: a genuine supplier clearing a safety alarm, which only the DNO may.
+    counter += 1
+    supplier = identities("supplier")
+    payload, details = compose(VECTOR_REQUESTS["safety.clear"])
+    claims = new_claims(
+        supplier,
+        "safety.clear",
+        METER_ID,
+        counter,
+        issued_at=issued,
+        valid_for=timedelta(days=2),
+        details=details,
+        token_id=counter.to_bytes(16, "big"),
+    )
+    record(
+        "invalid-safety-clear-by-supplier",
+        sign_envelope(supplier, claims, payload),
+        "A genuine supplier clearing a safety alarm (safety.clear), which only the DNO may send.",
+        METER,
+        Reason.ROLE_NOT_AUTHORISED,
+        None,
+        {"claims": claims.to_dict(), "unit": _unit_json(payload)},
+    )
 
     (directory / "index.json").write_text(
         json.dumps({"verify_at": VECTOR_TIME.isoformat(), "vectors": index}, indent=2) + "\n",

@@ -12,7 +12,10 @@ originator, so the IHD checks it against the ``meter`` role of the policy):
 * 14/15 (network outage and restoration): the meter logs the outage alarm for the DNO, and on
   restoration reports ``outage.restored`` itself.
 * 18/19 (safety alarm, extreme voltage): ``safety.alarm`` (critical) and automatic
-  disconnection, until restored at the meter once the cause is gone.
+  disconnection. After extreme voltage the consumer restores at the meter once the voltage is
+  back in range; a safety alarm only after the DNO cleared it (:attr:`MeterBehaviour.remote`).
+* 18 steps 5-7 (remote disconnection): an operator's verified ``supply.disconnect``,
+  ``supply.arm`` and ``safety.clear`` (:mod:`meter_emulator.behaviour.remote_supply`).
 * gas 03 (GDN disables supply): the verified ``gas.supply-disabled`` closes the valve; a
   competent person opens it on site (:meth:`MeterBehaviour.open_gas_valve`).
 """
@@ -28,6 +31,7 @@ from ihd_app.protocol.envelope.claims import DetailValue
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.zcl import Endpoint, Importance
 from ihd_app.protocol.zcl.primitives import datetime_to_utc
+from meter_emulator.behaviour.remote_supply import RemoteSupply
 from meter_emulator.behaviour.threshold import (
     ThresholdMonitor,
     ThresholdSetting,
@@ -117,6 +121,15 @@ class MeterBehaviour:
         self._outage_message_id: int | None = None
         self._voltage_alarmed = False
         self._last_demand_w = 0.0
+        self.remote = RemoteSupply(
+            premises,
+            events,
+            send,
+            self._message_id,
+            self._switch_off,
+            self._disconnection_message_id,
+            state,
+        )
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -278,6 +291,10 @@ class MeterBehaviour:
         """
         premises = self.premises
         latched = {c for c in premises.off_causes if c.latched}
+        refusal = self.remote.restore_refusal()
+        if refusal is not None:
+            self._events.emit("supply.restore-refused", reason=refusal)
+            raise RestoreRefusedError(refusal)
         if not latched:
             reason = (
                 "there is no power from the network (outage)"
@@ -308,17 +325,22 @@ class MeterBehaviour:
                 if cause is SupplyCause.POWER_THRESHOLD and setting
                 else ""
             )
+            said = (
+                self.remote.restored_text(cause)
+                or f"Electricity supply restored at the meter.{keep}"
+            )
             self._events.emit("supply.restored", cause=cause.value, by=by, message_id=message_id)
             self._alert(
                 "supply.restored",
                 message_id,
-                f"Electricity supply restored at the meter.{keep}",
+                said,
                 Importance.MEDIUM,
                 False,
                 {"cause": cause.value, "by": by},
             )
         if SupplyCause.EXTREME_VOLTAGE in latched:
             self._voltage_alarmed = False
+        self.remote.after_restore()
         self.sample()
 
     # -- network outage (use cases 14 and 15) ---------------------------------------------------
@@ -414,11 +436,12 @@ class MeterBehaviour:
             message_id=message_id,
         )
         self._switch_off(SupplyCause.SAFETY_ALARM)
+        self.remote.safety_alarm_raised()
         self._alert(
             "safety.alarm",
             message_id,
             f"{description} Electricity supply disconnected for safety; the network operator "
-            "has been told.",
+            "has been told and only they can clear the alarm.",
             Importance.CRITICAL,
             True,
             {"alarm": "safety", "detected_at": now.isoformat(timespec="seconds")},

@@ -221,6 +221,34 @@ class OperatorConsole:
         """Withdraw every message ``role`` has on the IHD (ZCL CancelAllMessages)."""
         return self.send(role, MessageRequest("message.cancel", cancel_all=True))
 
+    def disconnect(self, role: str, why: str) -> MessageRecord:
+        """Switch the home's electricity off remotely (``supply.disconnect``, ZCL ChangeSupply
+        Off): the supplier, or the DNO for safety. The consumer cannot switch it back on until
+        the same operator (or the DNO) enables it.
+
+        Raises:
+            As :meth:`sign`.
+        """
+        return self.send(role, MessageRequest("supply.disconnect", text=why))
+
+    def arm(self, role: str) -> MessageRecord:
+        """Enable the supply (``supply.arm``, ChangeSupply Off/Armed): it stays off until the
+        consumer switches it back on at home.
+
+        Raises:
+            As :meth:`sign`.
+        """
+        return self.send(role, MessageRequest("supply.arm"))
+
+    def clear_safety(self, role: str = "dno", why: str = "") -> MessageRecord:
+        """Clear a safety alarm (``safety.clear``; the policy lets only the DNO): the supply is
+        armed and the consumer switches it back on.
+
+        Raises:
+            As :meth:`sign`.
+        """
+        return self.send(role, MessageRequest("safety.clear", text=why))
+
     def receive_data_response(self, role: str, key: str, sealed: bytes) -> OpenedDataResponse:
         """Open a response sealed to ``role``'s certificate with ``role``'s private key, and
         check the meter's signature against the trust store.

@@ -1,7 +1,8 @@
 """The meter's side of an operator's message (seed: "the Smart Metering System validates the
 request"): verified, given a row in the status table, then queued for the IHD byte for byte
 (superseding or cancelling earlier rows), or carried out when it is a command for the meter
-(power threshold, data request), or refused with a reason code, a detail and a timestamp."""
+(power threshold, data request, supply switch), or refused with a reason code, a detail and a
+timestamp."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 
+from ihd_app.protocol.compose import SUPPLY_COMMANDS
 from ihd_app.protocol.envelope import parse_envelope
 from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.events import EventLog
@@ -29,6 +31,7 @@ from meter_emulator.occupancy import ChangeOfOccupier
 from meter_emulator.operator.data_requests import AccessRecord, DataRequests
 from meter_emulator.operator.data_responses import DataResponses
 from meter_emulator.operator.status import FINAL, MessageRecord, StatusTable
+from meter_emulator.operator.supply_commands import SupplyCommands
 from meter_emulator.state import MeterState
 
 
@@ -84,6 +87,9 @@ class OperatorForwarding:
             events=events,
             clock=clock,
             recorded=access_log,
+        )
+        self._supply = SupplyCommands(
+            behaviour.remote, events=events, clock=clock, confirm=self._confirm
         )
 
     def forward(self, envelope: bytes, *, text: str | None = None) -> Verdict:
@@ -242,6 +248,8 @@ class OperatorForwarding:
             self._change_device_log(message, record, who)
         elif name == "occupier.change" and self._occupancy is not None:
             self._change_occupier(message, record, who)
+        elif name in SUPPLY_COMMANDS:
+            self._supply.carry_out(message, record)
 
     def _change_occupier(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
         """The supplier says the household changed (seed: data must not be obtained for the

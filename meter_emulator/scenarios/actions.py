@@ -15,6 +15,7 @@ from ihd_app.protocol.consent_terms import PURPOSES, Granularity
 from ihd_app.protocol.message_types import message_type, message_type_names
 from meter_emulator.attacks.forgery import ATTACKS
 from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES
+from meter_emulator.attacks.supply_attacks import SUPPLY_ATTACK_NAMES
 from meter_emulator.scenarios.times import HHMM, TimeSpec, parse_time
 from meter_emulator.scenarios.tou import tou_commands
 from meter_emulator.simulation.premises import appliance_named, appliance_names
@@ -93,7 +94,7 @@ def _appliance(value: object) -> str:
 
 
 def _attack(value: object) -> str:
-    names = [a.name for a in ATTACKS] + list(DEMONSTRATION_NAMES)
+    names = [a.name for a in ATTACKS] + list(DEMONSTRATION_NAMES) + list(SUPPLY_ATTACK_NAMES)
     if value != "all" and value not in names:
         raise ValueError(f"must be 'all' or one of {', '.join(names)}, not {value!r}")
     return str(value)
@@ -198,6 +199,9 @@ ACTIONS: dict[str, tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., 
     ),
     # A new display (or one whose pairing the meter forgot) may pair while it is open.
     "pairing-window": ({}, {"seconds": number_field(0, above=True, high=86_400)}),
+    # The consumer presses Restore where the meter must refuse (a safety alarm the DNO has not
+    # cleared, a remote disconnection not enabled): the step fails if the supply comes back.
+    "restore-refused": ({}, {}),
 }
 
 #: Fields every step may carry, whatever its action.

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.zcl import Endpoint
 from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES, RESTORE
+from meter_emulator.attacks.supply_attacks import SUPPLY_ATTACK_NAMES
 from meter_emulator.behaviour.meter import RestoreRefusedError
 from meter_emulator.gatt.pairing_window import DEFAULT_OPEN_S
 from meter_emulator.scenarios.message_request import message_request
@@ -157,6 +158,13 @@ class ScenarioPlayer:
                 demonstrations.restore()
             elif name in DEMONSTRATION_NAMES:
                 demonstrations.start(name)
+            elif name in SUPPLY_ATTACK_NAMES:
+                outcome = runtime.supply_attacks.launch(name)
+                if not outcome.as_expected:
+                    raise ValueError(
+                        f"the meter did not refuse '{name}' as expected (reason "
+                        f"{outcome.reason}, supply unchanged {outcome.supply_unchanged})"
+                    )
             else:
                 runtime.attacks.launch(name)
         elif action == "appliance":
@@ -173,6 +181,13 @@ class ScenarioPlayer:
             behaviour.safety_alarm(fields.get("text", ""))
         elif action == "restore":
             behaviour.restore("scenario")
+        elif action == "restore-refused":
+            try:
+                behaviour.restore("scenario")
+            except RestoreRefusedError:
+                pass  # logged as supply.restore-refused with the sentence the consumer reads
+            else:
+                raise ValueError("the supply came back on although the meter should refuse it")
         elif action == "gas-valve-open":
             behaviour.open_gas_valve()
         elif action == "wait-for":

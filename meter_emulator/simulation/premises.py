@@ -34,7 +34,10 @@ class SupplyCause(StrEnum):
     EXTREME_VOLTAGE = "extreme-voltage"
     """The meter disconnected itself on a voltage outside the statutory range (latched)."""
     SAFETY_ALARM = "safety-alarm"
-    """The meter disconnected itself on a safety alarm (latched)."""
+    """The meter disconnected itself on a safety alarm (latched; only the DNO clears it)."""
+    REMOTE_DISCONNECTION = "remote-disconnection"
+    """An operator's verified remote disconnection (latched until the operator enables the
+    supply and the consumer switches it back on)."""
 
     @property
     def latched(self) -> bool:
@@ -72,6 +75,8 @@ class Premises:
         voltage_override: A voltage the demonstrator set (``None``: the network's normal one).
         off_causes: Why the electricity supply is off (empty: on).
         gas_valve_open: Whether gas flows.
+        armed: The electricity supply is off but enabled: the consumer may switch it back on
+            (ZSE SupplyStatus 1, off/armed).
     """
 
     household: Household
@@ -79,6 +84,7 @@ class Premises:
     voltage_override: float | None = None
     off_causes: set[SupplyCause] = field(default_factory=set)
     gas_valve_open: bool = True
+    armed: bool = False
 
     def set_appliance(self, name: str, on: bool | None) -> Appliance:
         """Force an appliance on or off, or (``None``) give it back to the household's schedule.
@@ -134,7 +140,9 @@ class Premises:
     def supply_status(self, electricity: bool) -> SupplyStatus:
         """SupplyStatus to report for electricity (``True``) or gas."""
         if electricity:
-            return SupplyStatus.ON if self.electricity_on else SupplyStatus.OFF
+            if self.electricity_on:
+                return SupplyStatus.ON
+            return SupplyStatus.ARMED if self.armed else SupplyStatus.OFF
         return SupplyStatus.ON if self.gas_valve_open else SupplyStatus.OFF
 
 

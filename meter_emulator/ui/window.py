@@ -112,7 +112,7 @@ class MeterWindow(QMainWindow):
         self.tabs = QTabWidget(self.splitter)
         self.tabs.setObjectName("consoles")
         self.operator = OperatorPanel(runtime, policy, self.tabs)
-        self.attacks = AttackPanel(runtime.attacks, self.tabs)
+        self.attacks = AttackPanel(runtime.attacks, self.tabs, runtime.supply_attacks)
         self.scenarios = ScenarioPanel(runtime, self.tabs)
         self.devices = DeviceLogPanel(runtime, self.tabs)
         self.log = EventLogPanel(self.tabs)

@@ -113,6 +113,10 @@ SIGNERS = {
     "han": "supplier",
     "session.proof": "meter",
     "session.refused": "meter",
+    "supply.disconnect": "dno",
+    "supply.arm": "supplier",
+    "safety.clear": "dno",
+    "supply.armed": "meter",
 }
 
 

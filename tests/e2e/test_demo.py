@@ -77,7 +77,15 @@ def test_demo_runs_both_windows_connected_and_refuses_forgeries(tmp_path: Path) 
     meter = [json.loads(line) for line in (folder / "meter-events.jsonl").read_text().splitlines()]
     assert any(e["event"] == "scenario.done" for e in meter)
     refused = {e["name"]: e["as_expected"] for e in meter if e["event"] == "attack.refused"}
-    assert refused == {"role-not-authorised": True, "bad-signature": True}
+    # Two forgeries refused by the display, three attacks on the supply switch by the meter.
+    assert refused == {
+        "role-not-authorised": True,
+        "bad-signature": True,
+        "forged-disconnection": True,
+        "replayed-disconnection": True,
+        "supplier-as-dno": True,
+    }
+    assert {"supply.interrupted", "supply.armed", "supply.restored"} <= accepted
     # The operator console followed each notice to the IHD's receipt and "message displayed".
     statuses = {e["type"]: e["status"] for e in meter if e["event"] == "status"}
     assert {"message.general", "gas.message", "outage.planned"} <= set(statuses)

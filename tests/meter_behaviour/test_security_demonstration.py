@@ -36,25 +36,42 @@ async def test_every_attack_is_refused_by_the_ihd_with_its_reason(stack: Stack) 
     assert rejected == expected
     assert len(ihd.named("message.rejected")) == 15
     # The meter's side: each attack matched to the IHD's error notification by its envelope.
-    refused = {e["name"]: e for e in stack.meter_events.named("attack.refused")}
+    all_refused = stack.meter_events.named("attack.refused")
+    refused = {e["name"]: e for e in all_refused if e.get("refused_by") != "meter"}
     assert set(refused) == {a.name for a in ATTACKS}
     for forged in ATTACKS:
         assert refused[forged.name]["reason"] == forged.expected.value
         assert refused[forged.name]["as_expected"] is True
     sent = stack.meter_events.named("attack.sent")
-    assert [s["name"] for s in sent] == [a.name for a in AttackConsole.available()]
+    to_display = [s["name"] for s in sent if s.get("target") != "meter"]
+    assert to_display == [a.name for a in AttackConsole.available()]
     assert all(s["expected_reason"] for s in sent)
 
-    # The meter stopped the two bad operator messages before the display saw them.
+    # The meter stopped the two bad operator messages before the display saw them, and the
+    # three attacks on the supply switch.
     assert [e["reason"] for e in stack.meter_events.named("operator.error")] == [
         "role-not-authorised",
         "revoked-signer",
+        "untrusted-chain",
+        "replay",
+        "role-not-authorised",
     ]
-    # Only the genuine notice was ever shown; the replay copied it and was refused.
+    on_supply = {e["name"]: e for e in all_refused if e.get("refused_by") == "meter"}
+    assert set(on_supply) == {"forged-disconnection", "replayed-disconnection", "supplier-as-dno"}
+    assert all(e["as_expected"] and e["supply_unchanged"] for e in on_supply.values())
+    assert {e["supply"] for e in on_supply.values()} == {"on"}
+    assert len(stack.meter_events.named("supply.disconnected")) == 1, "the genuine one only"
+    # Only genuine messages were ever shown: the notice, and the meter's notices of the genuine
+    # disconnection, its enabling and the consumer's restoration; the replay was refused.
     accepted = ihd.named("message.accepted")
-    assert [a["type"] for a in accepted] == ["outage.planned"]
-    assert [m.text for m in stack.ihd.current_messages()] == [
-        "Planned power cut on Tuesday 10:00-14:00 for cable repairs."
+    assert [a["type"] for a in accepted] == [
+        "outage.planned",
+        "supply.interrupted",
+        "supply.armed",
+        "supply.restored",
+    ]
+    assert "Planned power cut on Tuesday 10:00-14:00 for cable repairs." in [
+        m.text for m in stack.ihd.current_messages()
     ]
     log = stack.ihd.security_log()
     assert len(log) == 15

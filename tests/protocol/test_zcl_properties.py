@@ -25,6 +25,7 @@ from ihd_app.protocol.zcl import (
     BlockThresholdEntry,
     CancelAllMessages,
     CancelMessage,
+    ChangeSupply,
     Command,
     DataType,
     DefaultResponse,
@@ -315,6 +316,15 @@ report_attributes = st.builds(
     ReportAttributes, st.lists(attribute_records(), min_size=1, max_size=12).map(tuple)
 )
 default_responses = st.builds(DefaultResponse, command_id=u8, status=u8)
+change_supplies = st.builds(
+    ChangeSupply,
+    provider_id=u32,
+    issuer_event_id=u32,
+    request_time=u32,
+    implementation_time=u32,
+    proposed_supply_status=u8,
+    supply_control_bits=u8,
+)
 
 COMMAND_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
     DisplayMessage: display_messages,
@@ -336,6 +346,7 @@ COMMAND_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
     PublishSpecialDays: publish_special_days(),
     ReportAttributes: report_attributes,
     DefaultResponse: default_responses,
+    ChangeSupply: change_supplies,
 }
 commands: st.SearchStrategy[Command] = st.one_of(*COMMAND_STRATEGIES.values())
 

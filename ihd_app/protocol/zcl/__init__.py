@@ -69,6 +69,7 @@ from ihd_app.protocol.zcl.price_matrix import (
     PublishPriceMatrix,
 )
 from ihd_app.protocol.zcl.sampled_data import GetSampledData, GetSampledDataResponse, SampleType
+from ihd_app.protocol.zcl.supply_control import ChangeSupply
 from ihd_app.protocol.zcl.unit import (
     COMMAND_TYPES,
     Command,
@@ -93,6 +94,7 @@ __all__ = [
     "CalendarType",
     "CancelAllMessages",
     "CancelMessage",
+    "ChangeSupply",
     "Command",
     "DataType",
     "DefaultResponse",

@@ -53,6 +53,7 @@ from ihd_app.protocol.zcl.price import PublishPrice, PublishTariffInformation
 from ihd_app.protocol.zcl.price_matrix import PublishBlockThresholds, PublishPriceMatrix
 from ihd_app.protocol.zcl.primitives import Reader, Writer
 from ihd_app.protocol.zcl.sampled_data import GetSampledData, GetSampledDataResponse
+from ihd_app.protocol.zcl.supply_control import ChangeSupply
 
 #: Any command this codec reads or writes.
 Command: TypeAlias = (
@@ -75,6 +76,7 @@ Command: TypeAlias = (
     | PublishSpecialDays
     | ReportAttributes
     | DefaultResponse
+    | ChangeSupply
 )
 
 #: Every command class, for dispatch and for tests that must cover them all.
@@ -98,6 +100,7 @@ COMMAND_TYPES: Final[tuple[type[Command], ...]] = (
     PublishSpecialDays,
     ReportAttributes,
     DefaultResponse,
+    ChangeSupply,
 )
 
 #: The clusters units may belong to.

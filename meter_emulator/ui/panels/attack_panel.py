@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
 from ihd_app.protocol.errors import IhdError
 from meter_emulator.attacks.console import AttackConsole, AttackRecord
 from meter_emulator.attacks.link_demonstrations import DemonstrationRecord
+from meter_emulator.attacks.supply_attacks import SupplyAttacks
 from meter_emulator.ui.models.attacks import AttackResultsModel, demonstration_verdict
+from meter_emulator.ui.panels.supply_attack_box import SupplyAttackBox
 from meter_emulator.ui.widgets.wrapping_table import WrappingTable
 
 _COLUMNS = 2
@@ -55,7 +57,12 @@ class AttackPanel(QWidget):
         parent: Qt parent.
     """
 
-    def __init__(self, console: AttackConsole, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        console: AttackConsole,
+        parent: QWidget | None = None,
+        supply: SupplyAttacks | None = None,
+    ) -> None:
         super().__init__(parent)
         self._console = console
         self.setObjectName("AttackPanel")
@@ -92,6 +99,9 @@ class AttackPanel(QWidget):
             grid.addWidget(button, row, column)
             self.buttons[chosen.name] = button
         layout.addWidget(buttons)
+        self.supply = SupplyAttackBox(supply, self) if supply is not None else None
+        if self.supply is not None:
+            layout.addWidget(self.supply)
         layout.addWidget(self._demonstration_box())
         bottom = QWidget(self.splitter)
         layout = QVBoxLayout(bottom)

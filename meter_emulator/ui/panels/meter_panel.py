@@ -40,7 +40,9 @@ def supply_text(snapshot: MeterSnapshot) -> str:
         electricity = "Electricity ON"
     else:
         causes = ", ".join(snapshot.off_causes) or "switched off"
-        electricity = f"Electricity OFF ({causes})"
+        armed = snapshot.electricity_supply is SupplyStatus.ARMED
+        # Armed: enabled by the operator, waiting for the consumer's Restore.
+        electricity = f"Electricity {'ARMED' if armed else 'OFF'} ({causes})"
     gas = "Gas ON" if snapshot.gas_supply is SupplyStatus.ON else "Gas OFF (valve closed)"
     return f"{electricity} · {gas}"
 
@@ -224,7 +226,8 @@ class MeterPanel(QWidget):
         try:
             self._runtime.behaviour.restore("consumer (meter button)")
         except RestoreRefusedError as error:
-            self._say(str(error).capitalize())
+            said = str(error)
+            self._say(said[:1].upper() + said[1:])
         else:
             self._say("")
         self.refresh()

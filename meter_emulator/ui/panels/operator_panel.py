@@ -1,6 +1,7 @@
 """The operator console: compose and send as DNO, GDN or supplier, then follow each message
 (forwarded, received, displayed, acknowledged, or rejected with a reason); cancel, supersede,
-and ask for half-hourly data (which the meter answers only with the consumer's consent)."""
+ask for half-hourly data (which the meter answers only with the consumer's consent), and act on
+the supply switch (disconnect, enable, clear a safety alarm)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from meter_emulator.operator.status import DeliveryStatus, MessageRecord
 from meter_emulator.runtime import MeterRuntime
 from meter_emulator.ui.models.messages import FITTED, MessageStatusModel, outcome
 from meter_emulator.ui.panels.compose_form import ComposeForm, build_request
+from meter_emulator.ui.panels.supply_buttons import SupplyButtons
 from meter_emulator.ui.widgets.wrapping_table import WrappingTable
 
 #: The compose form's narrowest and widest, in lines of its font (480 and 640 px at the
@@ -76,6 +78,16 @@ class OperatorPanel(QWidget):
         actions.addWidget(self.data)
         actions.addStretch(1)
         left_layout.addLayout(actions)
+        self.supply = SupplyButtons(
+            runtime.operator,
+            policy,
+            self.form.current_role,
+            lambda: self.form.text.toPlainText().strip(),
+            self._report_supply,
+            left,
+        )
+        self.form.role.currentIndexChanged.connect(self.supply.update_for_role)
+        left_layout.addWidget(self.supply)
         self.result = QLabel(left)
         self.result.setObjectName("operatorResult")
         self.result.setWordWrap(True)
@@ -139,6 +151,12 @@ class OperatorPanel(QWidget):
         ok = record.status is not DeliveryStatus.REFUSED
         self._say(f"{what}: {outcome(record) or record.status.value}", ok=ok)
         self.refresh()
+
+    def _report_supply(self, what: str, record: MessageRecord | None, problem: str | None) -> None:
+        if record is None:
+            self._say(f"{what} not sent: {problem}", ok=False)
+        else:
+            self._report(what, record)
 
     def send_current(self) -> MessageRecord | None:
         """Sign and send what the form says; the result (or the reason it failed) is shown."""

@@ -305,7 +305,7 @@ def test_a_scenario_plays_from_the_window_with_its_progress(qtbot: Any, desk: Me
         assert not panel.play_button.isEnabled()
     assert finished.args == ["workshop-morning", True]
     qtbot.waitUntil(lambda: panel.step.text().startswith("Done"))
-    assert panel.progress.value() == panel.progress.maximum() == 10
+    assert panel.progress.value() == panel.progress.maximum() == 22
     assert panel.play_button.isEnabled()
     qtbot.waitUntil(
         lambda: bool(desk.ihd_events.named("message.accepted", type="outage.planned")),
