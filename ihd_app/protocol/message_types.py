@@ -160,6 +160,9 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType("session.hello", Flow.FROM_IHD, (), "Link handshake (display)"),
     MessageType("session.proof", Flow.SESSION, (), "Link handshake (meter's proof)"),
     MessageType("session.refused", Flow.SESSION, (), "Link handshake refused by the meter"),
+    MessageType("netdata.request", Flow.TO_METER, (), "Network data request"),
+    MessageType("netdata.subscribe", Flow.TO_METER, (), "Network data subscription"),
+    MessageType("netdata.unsubscribe", Flow.TO_METER, (), "Network data subscription ended"),
 )
 
 

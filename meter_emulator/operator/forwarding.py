@@ -28,6 +28,7 @@ from meter_emulator.ihd_delivery import IhdDelivery
 from meter_emulator.occupancy import ChangeOfOccupier
 from meter_emulator.operator.data_requests import AccessRecord, DataRequests
 from meter_emulator.operator.data_responses import DataResponses
+from meter_emulator.operator.network_data import NetworkDataService
 from meter_emulator.operator.status import FINAL, MessageRecord, StatusTable
 from meter_emulator.state import MeterState
 
@@ -49,6 +50,7 @@ class OperatorForwarding:
             data-access log).
         data_responses: Seals a data request's answer to the requester and hands it over.
         occupancy: Carries out the supplier's change of occupier.
+        network_data: Answers and pushes network data (``netdata.*``).
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class OperatorForwarding:
         access_log: Callable[[AccessRecord], object] | None = None,
         occupancy: ChangeOfOccupier | None = None,
         data_responses: DataResponses,
+        network_data: NetworkDataService | None = None,
     ) -> None:
         self._verifier = verifier
         self._status = status
@@ -77,6 +80,7 @@ class OperatorForwarding:
         self._events = events
         self._clock = clock
         self._occupancy = occupancy
+        self._network_data = network_data
         self._data_requests = DataRequests(
             state,
             history,
@@ -242,6 +246,8 @@ class OperatorForwarding:
             self._change_device_log(message, record, who)
         elif name == "occupier.change" and self._occupancy is not None:
             self._change_occupier(message, record, who)
+        elif name.startswith("netdata.") and self._network_data is not None:
+            self._network_data.act(message, record, who)
 
     def _change_occupier(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
         """The supplier says the household changed (seed: data must not be obtained for the

@@ -1,0 +1,492 @@
+"""The meter's side of network data (seed use cases 01-07, 11, 13, 16, gas 01): one-off
+``netdata.request`` answers and ``netdata.subscribe`` pushes at the operator's interval, each
+under the consumer's consent or a licence exemption for the kind's purpose
+(:mod:`ihd_app.protocol.network_data`), each signed by the meter and sealed to the requester's
+certificate, each told to the household's data-access log.
+
+A request the consent does not cover is refused with the reason and the kinds that party may
+ask for; a range the meter holds nothing for is answered ``no-data`` (seed 01-03 3a2, 16 3a2).
+A subscription is checked again before every push: once the consumer withdraws consent (or it
+expires) the pushes stop, and the operator and the household are told why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography import x509
+
+from ihd_app.protocol.consent_terms import Decision, Granularity, decide
+from ihd_app.protocol.errors import SealedResponseError
+from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.network_data import (
+    MAX_INTERVAL_MIN,
+    MIN_INTERVAL_MIN,
+    DataKind,
+    NetworkDataResponse,
+    OpenedNetworkData,
+    kind_named,
+    kinds_for,
+    seal_network_data,
+)
+from ihd_app.protocol.pki import Identity
+from ihd_app.protocol.verification import VerifiedMessage
+from meter_emulator.operator.data_requests import AccessRecord
+from meter_emulator.operator.network_readings import HALF_HOUR, NetworkReadings, floor_half_hour
+from meter_emulator.operator.status import MessageRecord
+from meter_emulator.state import MeterState
+
+#: The operator's end: role, request key and sealed bytes in, what the role's key opened out.
+NetworkOperator = Callable[[str, str, bytes], OpenedNetworkData]
+#: At most this many pushes catch up at once after the simulation jumps ahead.
+MAX_CATCH_UP = 48
+
+
+@dataclass
+class Subscription:
+    """A periodic push the operator set up.
+
+    Attributes:
+        key: The ``netdata.subscribe`` request's key.
+        role: Who subscribed.
+        originator: Its signer.
+        organisation: As its certificate names it.
+        certificate: What every push is sealed to.
+        kind: What is pushed.
+        purpose: What for.
+        granularity: How finely.
+        interval: How often (simulation time).
+        since: The end of what has been pushed so far.
+        next_due: When the next push is due.
+        pushes: How many were sent.
+    """
+
+    key: str
+    role: str
+    originator: str
+    organisation: str
+    certificate: x509.Certificate
+    kind: DataKind
+    purpose: str
+    granularity: Granularity
+    interval: timedelta
+    since: datetime
+    next_due: datetime
+    pushes: int = 0
+
+
+class NetworkDataService:
+    """Answers and pushes network data under the consumer's consent.
+
+    Args:
+        state: The consumer's consents.
+        readings: What the meter holds.
+        meter: The meter's identity (signs).
+        next_counter: The meter's next originator counter.
+        operator: Where sealed answers go (the operator console opens them).
+        events: Where events go.
+        clock: The wall clock (stamps envelopes, judges consent).
+        sim_now: The simulation clock (when pushes fall due).
+        recorded: Told of every answer and refusal (the household's data-access log).
+        keep: Also given each sealed answer (``--sealed-responses``).
+    """
+
+    def __init__(
+        self,
+        state: MeterState,
+        readings: NetworkReadings,
+        meter: Identity,
+        next_counter: Callable[[], int],
+        operator: NetworkOperator,
+        *,
+        events: EventLog,
+        clock: Callable[[], datetime],
+        sim_now: Callable[[], datetime],
+        recorded: Callable[[AccessRecord], object] | None = None,
+        keep: Callable[[str, bytes], None] | None = None,
+    ) -> None:
+        self._state = state
+        self._readings = readings
+        self._meter = meter
+        self._next_counter = next_counter
+        self._operator = operator
+        self._events = events
+        self._clock = clock
+        self._sim_now = sim_now
+        self._recorded = recorded
+        self._keep = keep
+        self._subscriptions: dict[str, Subscription] = {}
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        """The running subscriptions, oldest first."""
+        return list(self._subscriptions.values())
+
+    def act(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
+        """Carry out a verified ``netdata.*`` command for ``record``."""
+        name = message.message_type.name
+        record.carried_out_at = self._clock()
+        if name == "netdata.request":
+            self._request(message, record, who)
+        elif name == "netdata.subscribe":
+            self._subscribe(message, record, who)
+        elif name == "netdata.unsubscribe":
+            self._unsubscribe(message, record, who)
+
+    # -- the consent rule for a kind ------------------------------------------------------------
+
+    def _decide(
+        self, message: VerifiedMessage, record: MessageRecord, who: str
+    ) -> tuple[DataKind, Decision] | None:
+        """The kind asked for and the consent decision on it, or ``None`` after refusing."""
+        details = message.claims.details
+        party = message.role.value
+        kind = kind_named(details.get("kind"))
+        may_ask = ", ".join(k.value for k in kinds_for(party)) or "nothing"
+        if kind is None or kind.rule.party != party:
+            self._refuse(
+                message,
+                record,
+                who,
+                kind.value if kind else str(details.get("kind")),
+                f"{party} may ask for: {may_ask} (not {details.get('kind')!r}).",
+            )
+            return None
+        rule = kind.rule
+        purpose = str(details.get("purpose") or rule.purpose)
+        asked = rule.fixed or _granularity(details.get("granularity"))
+        if purpose != rule.purpose or asked is None:
+            why = (
+                f"{kind.value} is read for {rule.purpose}, not {purpose!r}."
+                if purpose != rule.purpose
+                else f"{details.get('granularity')!r} is not a granularity the meter knows."
+            )
+            self._refuse(message, record, who, kind.value, why)
+            return None
+        decision = decide(self._state.grants, party, purpose, asked, self._clock())
+        if decision.given is None:
+            self._refuse(message, record, who, kind.value, decision.reason, decision)
+            return None
+        return kind, decision
+
+    def _refuse(
+        self,
+        message: VerifiedMessage,
+        record: MessageRecord,
+        who: str,
+        kind: str,
+        reason: str,
+        decision: Decision | None = None,
+    ) -> None:
+        party = message.role.value
+        record.declined = True
+        record.outcome = f"{reason} The meter sent nothing to {who}."
+        purpose = str(message.claims.details.get("purpose") or "")
+        known = kind_named(kind)
+        self._events.emit(
+            "netdata.refused",
+            key=record.key,
+            type=message.message_type.name,
+            party=party,
+            kind=kind,
+            purpose=purpose or (known.rule.purpose if known else ""),
+            allowed=decision.allowed.value if decision and decision.allowed else None,
+            may_ask=[k.value for k in kinds_for(party)],
+            detail=record.outcome,
+        )
+        now = self._clock()
+        self._record(
+            AccessRecord(
+                key=record.key,
+                party=party,
+                originator=message.claims.issuer,
+                organisation=who,
+                purpose=purpose or (known.rule.purpose if known else "unspecified"),
+                fuel=_fuel(known),
+                asked=decision.asked.value if decision else "half-hourly",
+                given=None,
+                period_start=now,
+                period_end=now,
+                values=0,
+                reason=f"{kind}: {reason}",
+                at=now,
+            )
+        )
+
+    # -- one-off requests -----------------------------------------------------------------------
+
+    def _request(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
+        details = message.claims.details
+        periods, end = details.get("periods", 48), _moment(details.get("end"))
+        if not isinstance(periods, int) or not 1 <= periods <= 255 or end is None:
+            self._refuse(
+                message,
+                record,
+                who,
+                str(details.get("kind")),
+                "periods must be 1-255 half hours and end an ISO 8601 time with its offset.",
+            )
+            return
+        decided = self._decide(message, record, who)
+        if decided is None:
+            return
+        kind, decision = decided
+        assert decision.given is not None
+        end = floor_half_hour(end)
+        self._answer(
+            message.role.value,
+            record.key,
+            message.certificate,
+            message.claims.issuer,
+            who,
+            kind,
+            decision,
+            end - periods * HALF_HOUR,
+            end,
+            now=self._clock(),
+            push=0,
+        )
+        record.outcome = record.outcome or "answered"
+
+    def _answer(
+        self,
+        role: str,
+        key: str,
+        certificate: x509.Certificate,
+        originator: str,
+        who: str,
+        kind: DataKind,
+        decision: Decision,
+        start: datetime,
+        end: datetime,
+        *,
+        now: datetime,
+        push: int,
+    ) -> OpenedNetworkData | None:
+        assert decision.given is not None
+        holding = self._readings.holding(kind, start, end, decision.given, now)
+        response = NetworkDataResponse(
+            key,
+            kind,
+            "data" if holding.rows else "no-data",
+            holding.start,
+            holding.end,
+            decision.given,
+            tuple(holding.rows),
+            holding.detail,
+            push,
+        )
+        sealed = seal_network_data(
+            self._meter,
+            certificate,
+            response,
+            counter=self._next_counter(),
+            issued_at=self._clock(),
+        )
+        if self._keep is not None:
+            self._keep(f"{key}-{push}" if push else key, sealed)
+        opened: OpenedNetworkData | None = None
+        problem = None
+        try:
+            opened = self._operator(role, key, sealed)
+        except SealedResponseError as error:
+            problem = str(error)
+        self._events.emit(
+            "netdata.delivered",
+            key=key,
+            party=role,
+            kind=kind.value,
+            status=response.status,
+            granularity=decision.given.value,
+            basis=decision.basis,
+            push=push,
+            start=response.start.isoformat(timespec="seconds"),
+            end=response.end.isoformat(timespec="seconds"),
+            rows=len(response.rows),
+            detail=holding.detail,
+            sealed_bytes=len(sealed),
+            opened_by_operator=opened is not None,
+            operator_problem=problem,
+            operator_rows=list(opened.response.rows) if opened is not None else None,
+        )
+        self._record(
+            AccessRecord(
+                key=key,
+                party=role,
+                originator=originator,
+                organisation=who,
+                purpose=kind.rule.purpose,
+                fuel=_fuel(kind),
+                asked=decision.asked.value,
+                given=decision.given.value,
+                period_start=response.start,
+                period_end=response.end,
+                values=len(response.rows),
+                reason=f"{kind.value}: {holding.detail} sent to {who}, encrypted to its "
+                f"certificate ({decision.basis}).",
+                at=now,
+            )
+        )
+        return opened
+
+    # -- subscriptions --------------------------------------------------------------------------
+
+    def _subscribe(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
+        interval = message.claims.details.get("interval_min")
+        if (
+            not isinstance(interval, int)
+            or isinstance(interval, bool)
+            or not MIN_INTERVAL_MIN <= interval <= MAX_INTERVAL_MIN
+            or interval % 30
+        ):
+            self._refuse(
+                message,
+                record,
+                who,
+                str(message.claims.details.get("kind")),
+                f"interval_min must be whole half hours from {MIN_INTERVAL_MIN} to "
+                f"{MAX_INTERVAL_MIN} minutes, not {interval!r}.",
+            )
+            return
+        decided = self._decide(message, record, who)
+        if decided is None:
+            return
+        kind, decision = decided
+        assert decision.given is not None
+        now = self._sim_now()
+        subscription = Subscription(
+            record.key,
+            message.role.value,
+            message.claims.issuer,
+            who,
+            message.certificate,
+            kind,
+            kind.rule.purpose,
+            decision.given,
+            timedelta(minutes=interval),
+            now,
+            now + timedelta(minutes=interval),
+        )
+        self._subscriptions[record.key] = subscription
+        record.outcome = f"{kind.value} pushed to {who} every {interval} minutes"
+        self._events.emit(
+            "netdata.subscribed",
+            key=record.key,
+            party=subscription.role,
+            kind=kind.value,
+            interval_min=interval,
+            granularity=decision.given.value,
+            next_due=subscription.next_due.isoformat(timespec="seconds"),
+        )
+
+    def _unsubscribe(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
+        key = message.claims.details.get("subscription")
+        subscription = self._subscriptions.get(key) if isinstance(key, str) else None
+        if subscription is None or subscription.originator != message.claims.issuer:
+            record.declined = True
+            record.outcome = (
+                f"No subscription {key!r} of {message.claims.issuer} runs on this meter."
+            )
+            self._events.emit(
+                "netdata.refused",
+                key=record.key,
+                type=message.message_type.name,
+                party=message.role.value,
+                kind="",
+                detail=record.outcome,
+            )
+            return
+        self._stop(subscription, f"cancelled by {who}")
+        record.outcome = f"the {subscription.kind.value} subscription is cancelled"
+
+    def _stop(self, subscription: Subscription, why: str) -> None:
+        del self._subscriptions[subscription.key]
+        self._events.emit(
+            "netdata.push-stopped",
+            key=subscription.key,
+            party=subscription.role,
+            kind=subscription.kind.value,
+            pushes=subscription.pushes,
+            reason=why,
+        )
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Send every push due by ``now`` (simulation time; default: the simulation clock's
+        now), each after checking the consent again.
+
+        Returns:
+            How many pushes were sent.
+        """
+        now = now or self._sim_now()
+        sent = 0
+        for subscription in self.subscriptions:
+            caught_up = 0
+            while subscription.next_due <= now and caught_up < MAX_CATCH_UP:
+                decision = decide(
+                    self._state.grants,
+                    subscription.role,
+                    subscription.purpose,
+                    subscription.granularity,
+                    self._clock(),
+                )
+                if decision.given is None:
+                    self._stop(subscription, decision.reason)
+                    break
+                due = subscription.next_due
+                subscription.pushes += 1
+                self._answer(
+                    subscription.role,
+                    subscription.key,
+                    subscription.certificate,
+                    subscription.originator,
+                    subscription.organisation,
+                    subscription.kind,
+                    decision,
+                    subscription.since,
+                    due,
+                    now=due,
+                    push=subscription.pushes,
+                )
+                subscription.since = due
+                subscription.next_due = due + subscription.interval
+                sent += 1
+                caught_up += 1
+        return sent
+
+    async def run(self, poll_s: float = 1.0) -> None:
+        """Push what falls due, checking every ``poll_s`` wall-clock seconds."""
+        while True:
+            await asyncio.sleep(poll_s)
+            self.tick()
+
+    def _record(self, access: AccessRecord) -> None:
+        self._events.emit("data.access", **access.to_details())
+        if self._recorded is not None:
+            self._recorded(access)
+
+
+def _granularity(value: object) -> Granularity | None:
+    if value is None:
+        return Granularity.HALF_HOURLY
+    try:
+        return Granularity(str(value))
+    except ValueError:
+        return None
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
+def _fuel(kind: DataKind | None) -> str:
+    return "gas" if kind is DataKind.GAS_DEMAND else "electricity"
+
+
+__all__ = ["NetworkDataService", "NetworkOperator", "Subscription"]
