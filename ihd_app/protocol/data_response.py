@@ -31,6 +31,7 @@ from ihd_app.protocol.consent_terms import Granularity
 from ihd_app.protocol.envelope import parse_envelope, sign_envelope, signature_is_valid
 from ihd_app.protocol.envelope.claims import Claims, DetailValue
 from ihd_app.protocol.envelope.compose import DEFAULT_VALIDITY, new_claims
+from ihd_app.protocol.envelope.cose import MAX_ENVELOPE_BYTES
 from ihd_app.protocol.envelope.sealed import seal, unseal
 from ihd_app.protocol.errors import DecodeError, SealedResponseError
 from ihd_app.protocol.pki.certificates import CertificateSummary
@@ -183,16 +184,19 @@ def open_meter_envelope(
     *,
     now: datetime,
     clock_skew_s: int = DEFAULT_CLOCK_SKEW_S,
+    max_bytes: int | None = None,
 ) -> tuple[CertificateSummary, Claims]:
     """Decrypt a meter's sealed envelope of ``expected_type`` with ``operator``'s key and check
     it: a trusted meter's valid signature, addressed to ``operator``, within its validity.
+    ``max_bytes`` bounds the sealed bytes and the signed envelope inside (unless told: a HAN
+    envelope's 4 KiB inside 8 KiB sealed).
 
     Raises:
         SealedResponseError: Any check fails (one sentence why).
     """
-    inner = unseal(sealed, operator)
+    inner = unseal(sealed, operator) if max_bytes is None else unseal(sealed, operator, max_bytes)
     try:
-        envelope = parse_envelope(inner)
+        envelope = parse_envelope(inner, max_bytes or MAX_ENVELOPE_BYTES)
     except DecodeError as exc:
         raise SealedResponseError(
             f"the decrypted response is not an envelope: {exc.detail}"

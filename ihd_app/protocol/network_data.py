@@ -39,6 +39,9 @@ from ihd_app.protocol.verification import DEFAULT_CLOCK_SKEW_S
 NETWORK_DATA_RESPONSE = "netdata.response"
 #: The most rows one answer carries (a request asks for at most 255 half hours).
 MAX_ROWS = 2000
+#: The signed answer inside the seal is bounded (it goes to the operator's head-end, not over
+#: the HAN, so it may exceed a HAN envelope's 4 KiB: 255 half hours of voltage are about 25 KiB).
+MAX_ANSWER_BYTES = 256 * 1024
 #: Push intervals a subscription may ask for, in minutes (half an hour to a day).
 MIN_INTERVAL_MIN, MAX_INTERVAL_MIN = 30, 24 * 60
 
@@ -255,7 +258,13 @@ def open_network_data(
         SealedResponseError: It cannot be opened with this key, or fails a check.
     """
     meter, claims = open_meter_envelope(
-        sealed, operator, trust, NETWORK_DATA_RESPONSE, now=now, clock_skew_s=clock_skew_s
+        sealed,
+        operator,
+        trust,
+        NETWORK_DATA_RESPONSE,
+        now=now,
+        clock_skew_s=clock_skew_s,
+        max_bytes=MAX_ANSWER_BYTES,
     )
     response = NetworkDataResponse.from_details(claims.details)
     if request_key is not None and response.refers_to != request_key:
@@ -278,6 +287,7 @@ def _moment(value: object) -> datetime | None:
 
 
 __all__ = [
+    "MAX_ANSWER_BYTES",
     "MAX_INTERVAL_MIN",
     "MIN_INTERVAL_MIN",
     "NETWORK_DATA_RESPONSE",
