@@ -134,9 +134,11 @@ class NetworkReadings:
         if moved_in is not None and moved_in > earliest:
             earliest = moved_in
         end = min(end, now)
-        if kind not in (DataKind.POWER_QUALITY, DataKind.OUTAGES):
-            earliest, end = _ceil_half_hour(earliest), floor_half_hour(end)
         start = max(start, earliest)
+        if kind not in (DataKind.POWER_QUALITY, DataKind.OUTAGES):
+            # Values are per whole half hour: those begun in the range, ended by its end.
+            start = floor_half_hour(max(start, _ceil_half_hour(earliest)))
+            end = floor_half_hour(end)
         if end <= start:
             return Holding(
                 start,
