@@ -235,13 +235,26 @@ def _time(value: object) -> datetime | None:
 
 def grants_from_legacy(choices: Mapping[str, bool], at: datetime) -> list[Grant]:
     """Grants for a ``consent {party: bool}`` map, as displays before consent per purpose sent
-    it: "allowed" meant half-hourly data, for every purpose of that party, with no expiry."""
+    it: "allowed" meant half-hourly data, for every purpose of that party then, with no expiry.
+    Purposes added since (network data) were never put to the household, so a legacy "yes"
+    does not open them."""
     return [
         Grant(p.party, p.name, Granularity.HALF_HOURLY if allowed else None, None, at)
         for party, allowed in choices.items()
         for p in PURPOSES
-        if p.party == party
+        if p.party == party and (p.party, p.name) in _LEGACY_PURPOSES
     ]
+
+
+#: The purposes displays that sent ``{party: bool}`` knew of.
+_LEGACY_PURPOSES = frozenset(
+    {
+        ("supplier", "billing"),
+        ("supplier", "energy-advice"),
+        ("dno", "network-planning"),
+        ("gdn", "network-planning"),
+    }
+)
 
 
 @dataclass(frozen=True)
