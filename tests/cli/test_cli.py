@@ -113,6 +113,7 @@ SIGNERS = {
     "han": "supplier",
     "session.proof": "meter",
     "session.refused": "meter",
+    "netdata": "dno",
 }
 
 
