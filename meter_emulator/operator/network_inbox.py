@@ -51,7 +51,7 @@ class NetworkDataInbox:
         """What arrived for request or subscription ``key``, oldest first."""
         return list(self._received.get(key, ()))
 
-    def keys(self) -> list[str]:
+    def requests(self) -> list[str]:
         """The requests anything arrived for, in the order they first did."""
         return list(self._received)
 
