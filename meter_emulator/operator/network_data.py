@@ -236,7 +236,7 @@ class NetworkDataService:
         kind, decision = decided
         assert decision.given is not None
         end = floor_half_hour(end)
-        self._answer(
+        record.outcome = self._answer(
             message.role.value,
             record.key,
             message.certificate,
@@ -249,7 +249,6 @@ class NetworkDataService:
             now=self._clock(),
             push=0,
         )
-        record.outcome = record.outcome or "answered"
 
     def _answer(
         self,
@@ -265,7 +264,8 @@ class NetworkDataService:
         *,
         now: datetime,
         push: int,
-    ) -> OpenedNetworkData | None:
+    ) -> str:
+        """Sign, seal and hand over what the meter holds; one sentence of what was sent."""
         assert decision.given is not None
         holding = self._readings.holding(kind, start, end, decision.given, now)
         response = NetworkDataResponse(
@@ -330,7 +330,10 @@ class NetworkDataService:
                 at=now,
             )
         )
-        return opened
+        return (
+            f"{holding.detail}: sent to {who} encrypted to its certificate "
+            f"({len(sealed):,} bytes, {decision.basis})"
+        )
 
     # -- subscriptions --------------------------------------------------------------------------
 

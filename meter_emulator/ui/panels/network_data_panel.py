@@ -83,6 +83,7 @@ class NetworkDataPanel(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAccessibleName("Network data received by the operators")
+        self.table.setMaximumHeight(120)
         layout.addWidget(self.table)
         inbox = runtime.operator.network_data
         for key in inbox.requests():
@@ -133,7 +134,9 @@ class NetworkDataPanel(QWidget):
     def _plot(self, title: str) -> pg.PlotWidget:
         plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
         plot.setTitle(title)
-        plot.setMinimumHeight(220)
+        # Both plots and the table fit a 720-pixel-high window without scrolling.
+        plot.setMinimumHeight(180)
+        plot.setMaximumHeight(250)
         plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setMouseEnabled(x=True, y=False)
         return plot
