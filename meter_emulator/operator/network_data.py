@@ -6,16 +6,15 @@ certificate, each told to the household's data-access log.
 
 A request the consent does not cover is refused with the reason and the kinds that party may
 ask for; a range the meter holds nothing for is answered ``no-data`` (seed 01-03 3a2, 16 3a2).
-A subscription is checked again before every push: once the consumer withdraws consent (or it
-expires) the pushes stop, and the operator and the household are told why.
+Subscriptions and their pushes are :mod:`meter_emulator.operator.network_push`'s; each push is
+decided and sealed here like an answer.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 
 from cryptography import x509
 
@@ -23,8 +22,6 @@ from ihd_app.protocol.consent_terms import Decision, Granularity, decide
 from ihd_app.protocol.errors import SealedResponseError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.network_data import (
-    MAX_INTERVAL_MIN,
-    MIN_INTERVAL_MIN,
     DataKind,
     NetworkDataResponse,
     OpenedNetworkData,
@@ -35,47 +32,13 @@ from ihd_app.protocol.network_data import (
 from ihd_app.protocol.pki import Identity
 from ihd_app.protocol.verification import VerifiedMessage
 from meter_emulator.operator.data_requests import AccessRecord
+from meter_emulator.operator.network_push import NetworkPushes, Subscription
 from meter_emulator.operator.network_readings import HALF_HOUR, NetworkReadings, floor_half_hour
 from meter_emulator.operator.status import MessageRecord
 from meter_emulator.state import MeterState
 
 #: The operator's end: role, request key and sealed bytes in, what the role's key opened out.
 NetworkOperator = Callable[[str, str, bytes], OpenedNetworkData]
-#: At most this many pushes catch up at once after the simulation jumps ahead.
-MAX_CATCH_UP = 48
-
-
-@dataclass
-class Subscription:
-    """A periodic push the operator set up.
-
-    Attributes:
-        key: The ``netdata.subscribe`` request's key.
-        role: Who subscribed.
-        originator: Its signer.
-        organisation: As its certificate names it.
-        certificate: What every push is sealed to.
-        kind: What is pushed.
-        purpose: What for.
-        granularity: How finely.
-        interval: How often (simulation time).
-        since: The end of what has been pushed so far.
-        next_due: When the next push is due.
-        pushes: How many were sent.
-    """
-
-    key: str
-    role: str
-    originator: str
-    organisation: str
-    certificate: x509.Certificate
-    kind: DataKind
-    purpose: str
-    granularity: Granularity
-    interval: timedelta
-    since: datetime
-    next_due: datetime
-    pushes: int = 0
 
 
 class NetworkDataService:
@@ -118,12 +81,21 @@ class NetworkDataService:
         self._sim_now = sim_now
         self._recorded = recorded
         self._keep = keep
-        self._subscriptions: dict[str, Subscription] = {}
+        #: The subscriptions and their pushes.
+        self.pushes = NetworkPushes(self, state, events=events, clock=clock, sim_now=sim_now)
 
     @property
     def subscriptions(self) -> list[Subscription]:
         """The running subscriptions, oldest first."""
-        return list(self._subscriptions.values())
+        return self.pushes.subscriptions
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Send the pushes due by ``now`` (see :meth:`NetworkPushes.tick`)."""
+        return self.pushes.tick(now)
+
+    async def run(self, poll_s: float = 1.0) -> None:
+        """Push what falls due, checking every ``poll_s`` wall-clock seconds."""
+        await self.pushes.run(poll_s)
 
     def act(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
         """Carry out a verified ``netdata.*`` command for ``record``."""
@@ -132,13 +104,13 @@ class NetworkDataService:
         if name == "netdata.request":
             self._request(message, record, who)
         elif name == "netdata.subscribe":
-            self._subscribe(message, record, who)
+            self.pushes.subscribe(message, record, who)
         elif name == "netdata.unsubscribe":
-            self._unsubscribe(message, record, who)
+            self.pushes.unsubscribe(message, record, who)
 
     # -- the consent rule for a kind ------------------------------------------------------------
 
-    def _decide(
+    def decide_kind(
         self, message: VerifiedMessage, record: MessageRecord, who: str
     ) -> tuple[DataKind, Decision] | None:
         """The kind asked for and the consent decision on it, or ``None`` after refusing."""
@@ -147,7 +119,7 @@ class NetworkDataService:
         kind = kind_named(details.get("kind"))
         may_ask = ", ".join(k.value for k in kinds_for(party)) or "nothing"
         if kind is None or kind.rule.party != party:
-            self._refuse(
+            self.refuse(
                 message,
                 record,
                 who,
@@ -164,15 +136,24 @@ class NetworkDataService:
                 if purpose != rule.purpose
                 else f"{details.get('granularity')!r} is not a granularity the meter knows."
             )
-            self._refuse(message, record, who, kind.value, why)
+            self.refuse(message, record, who, kind.value, why)
             return None
         decision = decide(self._state.grants, party, purpose, asked, self._clock())
         if decision.given is None:
-            self._refuse(message, record, who, kind.value, decision.reason, decision)
+            if rule.fixed is not None and decision.allowed is not None:
+                # Coarser data of a time-stamped kind does not exist: asking for it cannot help.
+                said = decision.reason.split(";")[0]
+                decision = replace(
+                    decision,
+                    allowed=None,
+                    reason=f"{said}; {rule.title} are time-stamped, so they need the consumer's "
+                    f"{rule.fixed.label.lower()} consent for {purpose}.",
+                )
+            self.refuse(message, record, who, kind.value, decision.reason, decision)
             return None
         return kind, decision
 
-    def _refuse(
+    def refuse(
         self,
         message: VerifiedMessage,
         record: MessageRecord,
@@ -222,7 +203,7 @@ class NetworkDataService:
         details = message.claims.details
         periods, end = details.get("periods", 48), _moment(details.get("end"))
         if not isinstance(periods, int) or not 1 <= periods <= 255 or end is None:
-            self._refuse(
+            self.refuse(
                 message,
                 record,
                 who,
@@ -230,13 +211,13 @@ class NetworkDataService:
                 "periods must be 1-255 half hours and end an ISO 8601 time with its offset.",
             )
             return
-        decided = self._decide(message, record, who)
+        decided = self.decide_kind(message, record, who)
         if decided is None:
             return
         kind, decision = decided
         assert decision.given is not None
         end = floor_half_hour(end)
-        record.outcome = self._answer(
+        record.outcome = self.answer(
             message.role.value,
             record.key,
             message.certificate,
@@ -250,7 +231,7 @@ class NetworkDataService:
             push=0,
         )
 
-    def _answer(
+    def answer(
         self,
         role: str,
         key: str,
@@ -337,134 +318,6 @@ class NetworkDataService:
 
     # -- subscriptions --------------------------------------------------------------------------
 
-    def _subscribe(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
-        interval = message.claims.details.get("interval_min")
-        if (
-            not isinstance(interval, int)
-            or isinstance(interval, bool)
-            or not MIN_INTERVAL_MIN <= interval <= MAX_INTERVAL_MIN
-            or interval % 30
-        ):
-            self._refuse(
-                message,
-                record,
-                who,
-                str(message.claims.details.get("kind")),
-                f"interval_min must be whole half hours from {MIN_INTERVAL_MIN} to "
-                f"{MAX_INTERVAL_MIN} minutes, not {interval!r}.",
-            )
-            return
-        decided = self._decide(message, record, who)
-        if decided is None:
-            return
-        kind, decision = decided
-        assert decision.given is not None
-        now = self._sim_now()
-        subscription = Subscription(
-            record.key,
-            message.role.value,
-            message.claims.issuer,
-            who,
-            message.certificate,
-            kind,
-            kind.rule.purpose,
-            decision.given,
-            timedelta(minutes=interval),
-            now,
-            now + timedelta(minutes=interval),
-        )
-        self._subscriptions[record.key] = subscription
-        record.outcome = f"{kind.value} pushed to {who} every {interval} minutes"
-        self._events.emit(
-            "netdata.subscribed",
-            key=record.key,
-            party=subscription.role,
-            kind=kind.value,
-            interval_min=interval,
-            granularity=decision.given.value,
-            next_due=subscription.next_due.isoformat(timespec="seconds"),
-        )
-
-    def _unsubscribe(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
-        key = message.claims.details.get("subscription")
-        subscription = self._subscriptions.get(key) if isinstance(key, str) else None
-        if subscription is None or subscription.originator != message.claims.issuer:
-            record.declined = True
-            record.outcome = (
-                f"No subscription {key!r} of {message.claims.issuer} runs on this meter."
-            )
-            self._events.emit(
-                "netdata.refused",
-                key=record.key,
-                type=message.message_type.name,
-                party=message.role.value,
-                kind="",
-                detail=record.outcome,
-            )
-            return
-        self._stop(subscription, f"cancelled by {who}")
-        record.outcome = f"the {subscription.kind.value} subscription is cancelled"
-
-    def _stop(self, subscription: Subscription, why: str) -> None:
-        del self._subscriptions[subscription.key]
-        self._events.emit(
-            "netdata.push-stopped",
-            key=subscription.key,
-            party=subscription.role,
-            kind=subscription.kind.value,
-            pushes=subscription.pushes,
-            reason=why,
-        )
-
-    def tick(self, now: datetime | None = None) -> int:
-        """Send every push due by ``now`` (simulation time; default: the simulation clock's
-        now), each after checking the consent again.
-
-        Returns:
-            How many pushes were sent.
-        """
-        now = now or self._sim_now()
-        sent = 0
-        for subscription in self.subscriptions:
-            caught_up = 0
-            while subscription.next_due <= now and caught_up < MAX_CATCH_UP:
-                decision = decide(
-                    self._state.grants,
-                    subscription.role,
-                    subscription.purpose,
-                    subscription.granularity,
-                    self._clock(),
-                )
-                if decision.given is None:
-                    self._stop(subscription, decision.reason)
-                    break
-                due = subscription.next_due
-                subscription.pushes += 1
-                self._answer(
-                    subscription.role,
-                    subscription.key,
-                    subscription.certificate,
-                    subscription.originator,
-                    subscription.organisation,
-                    subscription.kind,
-                    decision,
-                    subscription.since,
-                    due,
-                    now=due,
-                    push=subscription.pushes,
-                )
-                subscription.since = due
-                subscription.next_due = due + subscription.interval
-                sent += 1
-                caught_up += 1
-        return sent
-
-    async def run(self, poll_s: float = 1.0) -> None:
-        """Push what falls due, checking every ``poll_s`` wall-clock seconds."""
-        while True:
-            await asyncio.sleep(poll_s)
-            self.tick()
-
     def _record(self, access: AccessRecord) -> None:
         self._events.emit("data.access", **access.to_details())
         if self._recorded is not None:
@@ -492,4 +345,4 @@ def _fuel(kind: DataKind | None) -> str:
     return "gas" if kind is DataKind.GAS_DEMAND else "electricity"
 
 
-__all__ = ["NetworkDataService", "NetworkOperator", "Subscription"]
+__all__ = ["NetworkDataService", "NetworkOperator"]

@@ -175,3 +175,10 @@ def test_the_longest_request_255_half_hours_of_voltage_arrives_whole(meter: Mete
     (delivered,) = meter.named("netdata.delivered", key=meter.ask("dno", "voltage", periods=255))
     assert delivered["opened_by_operator"], delivered["operator_problem"]
     assert len(delivered["operator_rows"]) == 255
+
+
+def test_power_quality_events_without_consent_are_not_offered_coarser(meter: Meter) -> None:
+    (refused,) = meter.named("netdata.refused", key=meter.ask("dno", "power-quality"))
+    assert refused["allowed"] is None
+    assert "time-stamped" in refused["detail"]
+    assert "ask for daily" not in refused["detail"]
