@@ -288,7 +288,8 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
             if not 1 <= request.periods <= 255:
                 raise EncodeError(Reason.MALFORMED, "periods must be 1-255 half hours")
             details.setdefault("periods", request.periods)
-            details.setdefault("end", _iso(request.end or at))
+            if request.end is not None:  # else up to the meter's now
+                details.setdefault("end", _iso(request.end))
     else:  # pragma: no cover - every type of message_types is handled above
         raise EncodeError(Reason.UNKNOWN_COMMAND, f"no composer for '{name}'")
     return (b"" if unit is None else unit.encode()), details

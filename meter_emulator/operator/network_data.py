@@ -33,7 +33,7 @@ from ihd_app.protocol.pki import Identity
 from ihd_app.protocol.verification import VerifiedMessage
 from meter_emulator.operator.data_requests import AccessRecord
 from meter_emulator.operator.network_push import NetworkPushes, Subscription
-from meter_emulator.operator.network_readings import HALF_HOUR, NetworkReadings, floor_half_hour
+from meter_emulator.operator.network_readings import HALF_HOUR, NetworkReadings
 from meter_emulator.operator.status import MessageRecord
 from meter_emulator.state import MeterState
 
@@ -201,7 +201,11 @@ class NetworkDataService:
 
     def _request(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
         details = message.claims.details
-        periods, end = details.get("periods", 48), _moment(details.get("end"))
+        # The range is on the meter's (household's) clock, as its records are: up to its now
+        # unless the request names an end.
+        now = self._sim_now()
+        periods = details.get("periods", 48)
+        end = _moment(details["end"]) if "end" in details else now
         if not isinstance(periods, int) or not 1 <= periods <= 255 or end is None:
             self.refuse(
                 message,
@@ -216,7 +220,7 @@ class NetworkDataService:
             return
         kind, decision = decided
         assert decision.given is not None
-        end = floor_half_hour(end)
+        # Half-hourly kinds are taken to whole half hours by the readings; records are not.
         record.outcome = self.answer(
             message.role.value,
             record.key,
@@ -227,7 +231,7 @@ class NetworkDataService:
             decision,
             end - periods * HALF_HOUR,
             end,
-            now=self._clock(),
+            now=now,
             push=0,
         )
 

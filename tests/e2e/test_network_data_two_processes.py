@@ -18,7 +18,7 @@ from tests.e2e.test_consent_two_processes import say, start_ihd
 SCENARIO = """
 [scenario]
 title = "The DNO's network data, with and without consent"
-description = "Voltage, export, outage records, gas demand and a periodic push."
+description = "Voltage, export, outage records, energisation, gas demand and a push."
 speed = 1800
 
 [[step]]
@@ -63,6 +63,31 @@ type = "netdata.request"
 kind = "gas-demand"
 periods = 48
 name = "gas"
+
+[[step]]
+at = 0
+action = "outage-start"
+
+[[step]]
+at = 0
+action = "send"
+role = "dno"
+type = "netdata.request"
+kind = "energisation"
+name = "status"
+
+[[step]]
+at = 0
+action = "outage-end"
+
+[[step]]
+at = 0
+action = "send"
+role = "dno"
+type = "netdata.request"
+kind = "outages"
+periods = 2
+name = "outage-log"
 
 [[step]]
 at = 0
@@ -139,6 +164,17 @@ async def test_network_data_answered_under_consent_and_pushed_until_withdrawn(
     assert gas["party"] == "gdn"
     assert gas["allowed"] == "monthly"
     assert "ask for monthly totals" in gas["detail"]
+
+    # During the power cut the meter says the network supplies nothing (seed 13), and afterwards
+    # its outage log has the interruption (seed 16), both by the DNO's licence.
+    status = await meter.wait_for("netdata.delivered", kind="energisation")
+    assert status["basis"] == "licence"
+    assert status["operator_rows"][0]["network_power"] is False
+    assert status["operator_rows"][0]["supply"] == "off"
+    log = await meter.wait_for("netdata.delivered", kind="outages")
+    (outage,) = log["operator_rows"]
+    assert outage["end"] is not None
+    assert datetime.fromisoformat(outage["end"]) >= datetime.fromisoformat(outage["start"])
 
     # Pushed every half hour of the meter's (fast) clock until the household withdraws consent.
     subscribed = await meter.wait_for("netdata.subscribed", kind="voltage")
