@@ -70,6 +70,8 @@ from meter_emulator.operator.console import OperatorConsole
 from meter_emulator.operator.data_requests import access_notice
 from meter_emulator.operator.data_responses import DataResponses, kept_in
 from meter_emulator.operator.forwarding import OperatorForwarding
+from meter_emulator.operator.network_data import NetworkDataService
+from meter_emulator.operator.network_readings import NetworkReadings, OutageRecords
 from meter_emulator.operator.status import StatusTable
 from meter_emulator.radio.meter_radio import MeterRadio, open_meter_radio
 from meter_emulator.simulation.clock import SimClock
@@ -192,6 +194,19 @@ class MeterRuntime:
             self.wall_now,
         )
         self.operator = OperatorConsole(self)
+        #: Network data for the DNO and GDN: answers, and pushes at their interval.
+        self.network_data = NetworkDataService(
+            self.state,
+            NetworkReadings(self.premises, OutageRecords(events), lambda: self.state.moved_in),
+            self.identity,
+            lambda: self.next_counter(self.identity),
+            self.operator.network_data.receive,
+            events=events,
+            clock=self.wall_now,
+            sim_now=self.sim.now,
+            recorded=lambda access: self._meter_messages.send(access_notice(access)),
+            keep=kept_in(config.sealed_responses, events.emit),
+        )
         self._forwarding = OperatorForwarding(
             self._verifier,
             self.status,
@@ -215,6 +230,7 @@ class MeterRuntime:
                 self.operator.receive_data_response,
                 keep=kept_in(config.sealed_responses, events.emit),
             ),
+            network_data=self.network_data,
         )
         self.attacks = AttackConsole(self)
         #: Attacks on the supply switch, sent through the meter's verification.
@@ -324,6 +340,7 @@ class MeterRuntime:
         self._spawn(self._reports.run(interval), "live-readings")
         self._spawn(self._history.run(), "history")
         self._spawn(self._delivery.run(), "store-and-forward")
+        self._spawn(self.network_data.run(), "network-data-push")
         if len(self.outbox):
             self.events.emit("queued.restored", pending=len(self.outbox))
 

@@ -293,6 +293,16 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
         # The handshake's content (nonces, session id, refusal) is all in its details, filled in
         # by ihd_app.protocol.session through extra_details.
         unit = None
+    elif name.startswith("netdata."):
+        # Network data (ihd_app.protocol.network_data): kind, range or interval in details;
+        # the meter checks them, so that a bad one is refused with its reason, not composed.
+        unit = None
+        if name == "netdata.request":
+            if not 1 <= request.periods <= 255:
+                raise EncodeError(Reason.MALFORMED, "periods must be 1-255 half hours")
+            details.setdefault("periods", request.periods)
+            if request.end is not None:  # else up to the meter's now
+                details.setdefault("end", _iso(request.end))
     else:  # pragma: no cover - every type of message_types is handled above
         raise EncodeError(Reason.UNKNOWN_COMMAND, f"no composer for '{name}'")
     return (b"" if unit is None else unit.encode()), details

@@ -78,6 +78,8 @@ PURPOSES: tuple[Purpose, ...] = (
     Purpose("supplier", "energy-advice", "Your supplier: energy-saving advice"),
     Purpose("dno", "network-planning", "Electricity network (DNO): planning the local network"),
     Purpose("gdn", "network-planning", "Gas network (GDN): planning the gas network"),
+    Purpose("dno", "voltage-quality", "Electricity network (DNO): voltage and power quality"),
+    Purpose("dno", "outage-reporting", "Electricity network (DNO): power cuts and supply status"),
 )
 
 
@@ -113,6 +115,31 @@ EXEMPTIONS: tuple[Exemption, ...] = (
         "network-planning",
         Granularity.MONTHLY,
         "The DNO may read monthly totals to plan the network: its licence allows it.",
+    ),
+    # Seed 2.2.1: voltage measures the quality of the energy the network delivers, "more the
+    # networks' data than the consumers'". A day's minimum, mean and maximum say nothing of the
+    # household; half-hourly voltage shows when the shower runs, so that needs consent.
+    Exemption(
+        "dno",
+        "voltage-quality",
+        Granularity.DAILY,
+        "The DNO may read your daily voltage range to keep it within the legal limits: its "
+        "licence requires it.",
+    ),
+    # Seed use cases 13 and 16: the DNO reports every interruption to the regulator.
+    Exemption(
+        "dno",
+        "outage-reporting",
+        Granularity.HALF_HOURLY,
+        "The DNO may read when your supply was off and whether it is on now, to find and report "
+        "power cuts: its licence requires it.",
+    ),
+    # Seed gas use case 01: the gas network plans from aggregated demand.
+    Exemption(
+        "gdn",
+        "network-planning",
+        Granularity.MONTHLY,
+        "The gas network may read monthly gas totals to plan the network: its licence allows it.",
     ),
 )
 
@@ -208,13 +235,26 @@ def _time(value: object) -> datetime | None:
 
 def grants_from_legacy(choices: Mapping[str, bool], at: datetime) -> list[Grant]:
     """Grants for a ``consent {party: bool}`` map, as displays before consent per purpose sent
-    it: "allowed" meant half-hourly data, for every purpose of that party, with no expiry."""
+    it: "allowed" meant half-hourly data, for every purpose of that party then, with no expiry.
+    Purposes added since (network data) were never put to the household, so a legacy "yes"
+    does not open them."""
     return [
         Grant(p.party, p.name, Granularity.HALF_HOURLY if allowed else None, None, at)
         for party, allowed in choices.items()
         for p in PURPOSES
-        if p.party == party
+        if p.party == party and (p.party, p.name) in _LEGACY_PURPOSES
     ]
+
+
+#: The purposes displays that sent ``{party: bool}`` knew of.
+_LEGACY_PURPOSES = frozenset(
+    {
+        ("supplier", "billing"),
+        ("supplier", "energy-advice"),
+        ("dno", "network-planning"),
+        ("gdn", "network-planning"),
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from ihd_app.protocol.consent_terms import Granularity
 from ihd_app.protocol.envelope import parse_envelope, sign_envelope, signature_is_valid
 from ihd_app.protocol.envelope.claims import Claims, DetailValue
 from ihd_app.protocol.envelope.compose import DEFAULT_VALIDITY, new_claims
+from ihd_app.protocol.envelope.cose import MAX_ENVELOPE_BYTES
 from ihd_app.protocol.envelope.sealed import seal, unseal
 from ihd_app.protocol.errors import DecodeError, SealedResponseError
 from ihd_app.protocol.pki.certificates import CertificateSummary
@@ -175,6 +176,57 @@ def seal_data_response(
     return seal(sign_envelope(meter, claims, b""), recipient)
 
 
+def open_meter_envelope(
+    sealed: bytes,
+    operator: Identity,
+    trust: TrustStore,
+    expected_type: str,
+    *,
+    now: datetime,
+    clock_skew_s: int = DEFAULT_CLOCK_SKEW_S,
+    max_bytes: int | None = None,
+) -> tuple[CertificateSummary, Claims]:
+    """Decrypt a meter's sealed envelope of ``expected_type`` with ``operator``'s key and check
+    it: a trusted meter's valid signature, addressed to ``operator``, within its validity.
+    ``max_bytes`` bounds the sealed bytes and the signed envelope inside (unless told: a HAN
+    envelope's 4 KiB inside 8 KiB sealed).
+
+    Raises:
+        SealedResponseError: Any check fails (one sentence why).
+    """
+    inner = unseal(sealed, operator) if max_bytes is None else unseal(sealed, operator, max_bytes)
+    try:
+        envelope = parse_envelope(inner, max_bytes or MAX_ENVELOPE_BYTES)
+    except DecodeError as exc:
+        raise SealedResponseError(
+            f"the decrypted response is not an envelope: {exc.detail}"
+        ) from None
+    known = SignerLookup(trust, None).find(envelope)
+    if isinstance(known, SignerRefused):
+        raise SealedResponseError(f"the response's signer is refused: {known.detail}")
+    meter = known.summary
+    if not signature_is_valid(envelope, known.key):
+        raise SealedResponseError(f"the signature does not verify with {meter.entity_id}'s key")
+    if not known.chains_to_root or known.revoked:
+        why = "is revoked" if known.chains_to_root else "does not chain to a trusted root"
+        raise SealedResponseError(f"the certificate of {meter.entity_id} {why}")
+    if not meter.not_before <= now <= meter.not_after:
+        raise SealedResponseError(f"the certificate of {meter.entity_id} is not valid now")
+    claims = envelope.claims
+    if meter.role is not Role.METER or claims.role != Role.METER.value:
+        raise SealedResponseError(f"signed by {meter.entity_id}, which is not a meter")
+    if claims.issuer != meter.entity_id or claims.type != expected_type:
+        raise SealedResponseError(f"not a {expected_type} issued by {meter.entity_id}")
+    if claims.audience != operator.entity_id:
+        raise SealedResponseError(
+            f"addressed to {claims.audience}, not to {operator.entity_id}: re-sealed by another"
+        )
+    moment = int(now.timestamp())
+    if not claims.not_before - clock_skew_s <= moment <= claims.expires + clock_skew_s:
+        raise SealedResponseError("the response is outside its validity window")
+    return meter, claims
+
+
 def open_data_response(
     sealed: bytes,
     operator: Identity,
@@ -198,36 +250,9 @@ def open_data_response(
         SealedResponseError: It cannot be opened with this key, or what is inside is not a
             valid, trusted meter's signed answer addressed to ``operator``.
     """
-    inner = unseal(sealed, operator)
-    try:
-        envelope = parse_envelope(inner)
-    except DecodeError as exc:
-        raise SealedResponseError(
-            f"the decrypted response is not an envelope: {exc.detail}"
-        ) from None
-    known = SignerLookup(trust, None).find(envelope)
-    if isinstance(known, SignerRefused):
-        raise SealedResponseError(f"the response's signer is refused: {known.detail}")
-    meter = known.summary
-    if not signature_is_valid(envelope, known.key):
-        raise SealedResponseError(f"the signature does not verify with {meter.entity_id}'s key")
-    if not known.chains_to_root or known.revoked:
-        why = "is revoked" if known.chains_to_root else "does not chain to a trusted root"
-        raise SealedResponseError(f"the certificate of {meter.entity_id} {why}")
-    if not meter.not_before <= now <= meter.not_after:
-        raise SealedResponseError(f"the certificate of {meter.entity_id} is not valid now")
-    claims = envelope.claims
-    if meter.role is not Role.METER or claims.role != Role.METER.value:
-        raise SealedResponseError(f"signed by {meter.entity_id}, which is not a meter")
-    if claims.issuer != meter.entity_id or claims.type != DATA_RESPONSE:
-        raise SealedResponseError(f"not a {DATA_RESPONSE} issued by {meter.entity_id}")
-    if claims.audience != operator.entity_id:
-        raise SealedResponseError(
-            f"addressed to {claims.audience}, not to {operator.entity_id}: re-sealed by another"
-        )
-    moment = int(now.timestamp())
-    if not claims.not_before - clock_skew_s <= moment <= claims.expires + clock_skew_s:
-        raise SealedResponseError("the response is outside its validity window")
+    meter, claims = open_meter_envelope(
+        sealed, operator, trust, DATA_RESPONSE, now=now, clock_skew_s=clock_skew_s
+    )
     response = DataResponse.from_details(claims.details)
     if request_key is not None and response.refers_to != request_key:
         raise SealedResponseError(

@@ -168,6 +168,9 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType("supply.arm", Flow.TO_METER, (CHANGE_SUPPLY,), "Supply enabled for restoring"),
     MessageType("safety.clear", Flow.TO_METER, (CHANGE_SUPPLY,), "Safety alarm cleared"),
     _display("supply.armed", "Ready to switch your supply back on"),
+    MessageType("netdata.request", Flow.TO_METER, (), "Network data request"),
+    MessageType("netdata.subscribe", Flow.TO_METER, (), "Network data subscription"),
+    MessageType("netdata.unsubscribe", Flow.TO_METER, (), "Network data subscription ended"),
 )
 
 

@@ -206,4 +206,16 @@ VECTOR_REQUESTS: dict[str, MessageRequest] = {
         importance=Importance.HIGH,
         confirmation_required=True,
     ),
+    "netdata.request": MessageRequest(
+        "netdata.request",
+        periods=48,
+        end=VECTOR_TIME,
+        extra_details={"kind": "voltage", "granularity": "half-hourly"},
+    ),
+    "netdata.subscribe": MessageRequest(
+        "netdata.subscribe", extra_details={"kind": "voltage", "interval_min": 30}
+    ),
+    "netdata.unsubscribe": MessageRequest(
+        "netdata.unsubscribe", extra_details={"subscription": (1015).to_bytes(16, "big").hex()}
+    ),
 }

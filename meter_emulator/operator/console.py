@@ -42,6 +42,7 @@ from ihd_app.protocol.pki import Identity, TrustStore
 from ihd_app.protocol.verification import Verdict
 from ihd_app.protocol.zcl import Endpoint
 from meter_emulator.delivery import envelope_key
+from meter_emulator.operator.network_inbox import NetworkDataInbox
 from meter_emulator.operator.status import MessageRecord, StatusTable
 from meter_emulator.scenarios.tou import tou_commands
 
@@ -83,6 +84,10 @@ class OperatorConsole:
         self._requests: dict[str, tuple[str, MessageRequest]] = {}
         self._opened: dict[str, OpenedDataResponse] = {}
         self._last_message_id = 0
+        #: What the operators received of network data (answers and pushes).
+        self.network_data = NetworkDataInbox(
+            runtime.identity_of, lambda: runtime.trust, runtime.wall_now
+        )
 
     def _message_id(self) -> int:
         self._last_message_id = max(self._last_message_id + 1, secrets.randbits(24) + 1)

@@ -30,6 +30,7 @@ from meter_emulator.ihd_delivery import IhdDelivery
 from meter_emulator.occupancy import ChangeOfOccupier
 from meter_emulator.operator.data_requests import AccessRecord, DataRequests
 from meter_emulator.operator.data_responses import DataResponses
+from meter_emulator.operator.network_data import NetworkDataService
 from meter_emulator.operator.status import FINAL, MessageRecord, StatusTable
 from meter_emulator.operator.supply_commands import SupplyCommands
 from meter_emulator.state import MeterState
@@ -52,6 +53,7 @@ class OperatorForwarding:
             data-access log).
         data_responses: Seals a data request's answer to the requester and hands it over.
         occupancy: Carries out the supplier's change of occupier.
+        network_data: Answers and pushes network data (``netdata.*``).
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class OperatorForwarding:
         access_log: Callable[[AccessRecord], object] | None = None,
         occupancy: ChangeOfOccupier | None = None,
         data_responses: DataResponses,
+        network_data: NetworkDataService | None = None,
     ) -> None:
         self._verifier = verifier
         self._status = status
@@ -80,6 +83,7 @@ class OperatorForwarding:
         self._events = events
         self._clock = clock
         self._occupancy = occupancy
+        self._network_data = network_data
         self._data_requests = DataRequests(
             state,
             history,
@@ -250,6 +254,8 @@ class OperatorForwarding:
             self._change_occupier(message, record, who)
         elif name in SUPPLY_COMMANDS:
             self._supply.carry_out(message, record)
+        elif name.startswith("netdata.") and self._network_data is not None:
+            self._network_data.act(message, record, who)
 
     def _change_occupier(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
         """The supplier says the household changed (seed: data must not be obtained for the

@@ -13,6 +13,7 @@ from typing import Any
 
 from ihd_app.protocol.consent_terms import PURPOSES, Granularity
 from ihd_app.protocol.message_types import message_type, message_type_names
+from ihd_app.protocol.network_data import MAX_INTERVAL_MIN, MIN_INTERVAL_MIN, DataKind
 from meter_emulator.attacks.forgery import ATTACKS
 from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES
 from meter_emulator.attacks.supply_attacks import SUPPLY_ATTACK_NAMES
@@ -168,6 +169,9 @@ _MESSAGE_FIELDS: dict[str, Callable[..., Any]] = {
     # data.request: what for, and how finely (the meter answers only as consent allows).
     "purpose": _choice(*sorted({p.name for p in PURPOSES})),
     "granularity": _choice(*(g.value for g in Granularity)),
+    # netdata.request / netdata.subscribe: which network data, and how often it is pushed.
+    "kind": _choice(*(k.value for k in DataKind)),
+    "interval_min": _integer(MIN_INTERVAL_MIN, MAX_INTERVAL_MIN),
 }
 
 #: For each action: required fields, optional fields.

@@ -44,7 +44,9 @@ def message_request(
         "tariff_label": fields.get("tariff_label"),
         "periods": fields.get("periods"),
         "extra_details": {
-            key: fields[key] for key in ("bands", "purpose", "granularity") if key in fields
+            key: fields[key]
+            for key in ("bands", "purpose", "granularity", "kind", "interval_min")
+            if key in fields
         }
         or None,
     }

@@ -316,3 +316,26 @@ def interval_energy_wh(household: Household, start: datetime, fuel: str) -> floa
         if _unit_random(household.seed, "use", key_start, appliance.name) < chance:
             energy += appliance.watts * appliance.minutes / 60
     return max(0.0, energy)  # import only: what solar exports is not in the import register
+
+
+def appliance_starts(
+    household: Household, slot_start: datetime
+) -> list[tuple[Appliance, datetime]]:
+    """The appliances the household starts in the half hour from ``slot_start`` (on a half-hour
+    boundary) and when each starts: the same decisions :meth:`Household.appliances_on` makes."""
+    if household.is_away(slot_start.date()):
+        return []
+    weekend = household.kind.routine(slot_start.date()) is household.kind.weekend
+    starts = []
+    for appliance in APPLIANCES:
+        if slot_start.hour not in appliance.hours_on(weekend):
+            continue
+        key = (slot_start.isoformat(), appliance.name)
+        if (
+            _unit_random(household.seed, "use", *key)
+            >= appliance.chance * household.kind.appliance_use
+        ):
+            continue
+        offset = _unit_random(household.seed, "start", *key) * (30 - appliance.minutes)
+        starts.append((appliance, slot_start + timedelta(minutes=offset)))
+    return starts

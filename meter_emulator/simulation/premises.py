@@ -9,19 +9,13 @@ safety alarm), the gas valve closed by the gas network, and the voltage at the m
 
 from __future__ import annotations
 
-import hashlib
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from ihd_app.protocol.zcl import SupplyStatus
 from meter_emulator.simulation.household import APPLIANCES, Appliance, Household
-
-#: GB statutory supply voltage: 230 V +10 % / -6 %.
-NOMINAL_V = 230.0
-LOW_LIMIT_V = 216.2
-HIGH_LIMIT_V = 253.0
+from meter_emulator.simulation.voltage import HIGH_LIMIT_V, LOW_LIMIT_V, NOMINAL_V, voltage_at
 
 
 class SupplyCause(StrEnum):
@@ -125,17 +119,14 @@ class Premises:
         return self.household.gas_w(at) if self.gas_valve_open else 0.0
 
     def network_voltage(self, at: datetime) -> float:
-        """The voltage the network supplies at ``at`` (0 during an outage)."""
+        """The voltage at the meter at ``at`` (0 during an outage): the network's, less the drop
+        the premises' own current makes (:func:`~network_quality.voltage_at`), unless the
+        demonstrator set one."""
         if SupplyCause.NETWORK_OUTAGE in self.off_causes:
             return 0.0
         if self.voltage_override is not None:
             return self.voltage_override
-        seconds = at.hour * 3600 + at.minute * 60 + at.second
-        # Lower at the evening peak, a little higher at night, plus a volt or so of noise.
-        daily = -3.0 * math.sin(math.pi * min(max(0.0, seconds / 3600 - 16), 7.0) / 7)
-        key = repr((self.household.seed, "volts", int(at.timestamp()))).encode()
-        noise = int.from_bytes(hashlib.blake2b(key, digest_size=2).digest(), "big") / 65536 - 0.5
-        return round(NOMINAL_V + 1.5 + daily + noise, 1)
+        return voltage_at(self.household.seed, at, self.electricity_w(at))
 
     def supply_status(self, electricity: bool) -> SupplyStatus:
         """SupplyStatus to report for electricity (``True``) or gas."""
@@ -149,3 +140,15 @@ class Premises:
 def voltage_in_range(volts: float) -> bool:
     """Whether ``volts`` is within the statutory range (216.2-253.0 V)."""
     return LOW_LIMIT_V <= volts <= HIGH_LIMIT_V
+
+
+__all__ = [
+    "HIGH_LIMIT_V",
+    "LOW_LIMIT_V",
+    "NOMINAL_V",
+    "Premises",
+    "SupplyCause",
+    "appliance_named",
+    "appliance_names",
+    "voltage_in_range",
+]

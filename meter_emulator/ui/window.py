@@ -34,6 +34,7 @@ from meter_emulator.ui.panels.attack_panel import AttackPanel
 from meter_emulator.ui.panels.device_log_panel import REFRESH_EVENTS, DeviceLogPanel
 from meter_emulator.ui.panels.event_log_panel import EventLogPanel
 from meter_emulator.ui.panels.meter_panel import MeterPanel
+from meter_emulator.ui.panels.network_data_panel import NetworkDataPanel
 from meter_emulator.ui.panels.operator_panel import OperatorPanel
 from meter_emulator.ui.panels.pairing_window_bar import PairingWindowBar
 from meter_emulator.ui.panels.radio_status import RadioStatus
@@ -116,6 +117,7 @@ class MeterWindow(QMainWindow):
         self.scenarios = ScenarioPanel(runtime, self.tabs)
         self.devices = DeviceLogPanel(runtime, self.tabs)
         self.log = EventLogPanel(self.tabs)
+        self.network_data = NetworkDataPanel(runtime, self.tabs)
         # Each console scrolls rather than widening the window: ./run demo gives it half a
         # laptop's screen, beside the display.
         self.tabs.addTab(_scrolling(self.operator), "&Operator console")
@@ -123,6 +125,7 @@ class MeterWindow(QMainWindow):
         self.tabs.addTab(_scrolling(self.scenarios), "&Scenarios")
         self.tabs.addTab(_scrolling(self.devices), "&Devices")
         self.tabs.addTab(_scrolling(self.log), "&Event log")
+        self.tabs.addTab(_scrolling(self.network_data), "&Network data")
         self.meter_area = _scrolling(self.meter)
         # The meter panel never scrolls sideways; the consoles take what is left.
         self.meter_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -117,6 +117,7 @@ SIGNERS = {
     "supply.arm": "supplier",
     "safety.clear": "dno",
     "supply.armed": "meter",
+    "netdata": "dno",
 }
 
 

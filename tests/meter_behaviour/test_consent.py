@@ -175,12 +175,14 @@ async def test_wiping_the_display_withdraws_every_consent_at_the_meter(stack: St
     stored = await stack.meter_events.wait_count("consent.stored", 2)
     assert stored[-1]["consent"] == {
         "dno/network-planning": "none",
+        "dno/outage-reporting": "none",
+        "dno/voltage-quality": "none",
         "gdn/network-planning": "none",
         "supplier/billing": "none",
         "supplier/energy-advice": "none",
     }
     assert all(g.granularity is None for g in stack.meter.snapshot().grants)
-    assert [c.granularity for c in stack.ihd.consents()] == [None] * 4
+    assert [c.granularity for c in stack.ihd.consents()] == [None] * 6
     record = stack.meter.operator.send("dno", dno_request(48))
     refused = await stack.meter_events.wait("data.refused", key=record.key)
     assert refused["party"] == "dno"

@@ -90,15 +90,15 @@ def seal(plaintext: bytes, recipient: x509.Certificate) -> bytes:
     return encoded
 
 
-def sealed_for(sealed: bytes) -> bytes:
+def sealed_for(sealed: bytes, max_bytes: int = MAX_SEALED_BYTES) -> bytes:
     """The ``kid`` (SHA-256 of the recipient's certificate) a sealed message names.
 
     Raises:
         SealedResponseError: The bytes are not a COSE_Encrypt of this profile.
     """
-    if len(sealed) > MAX_SEALED_BYTES:
+    if len(sealed) > max_bytes:
         raise SealedResponseError(
-            f"the sealed response is {len(sealed)} bytes; at most {MAX_SEALED_BYTES} are read"
+            f"the sealed response is {len(sealed)} bytes; at most {max_bytes} are read"
         )
     try:
         item = cbor2.loads(sealed)
@@ -123,14 +123,14 @@ def sealed_for(sealed: bytes) -> bytes:
     return kid
 
 
-def unseal(sealed: bytes, recipient: Identity) -> bytes:
+def unseal(sealed: bytes, recipient: Identity, max_bytes: int = MAX_SEALED_BYTES) -> bytes:
     """Decrypt a sealed message with ``recipient``'s private key.
 
     Raises:
         SealedResponseError: It is not sealed for ``recipient``'s certificate, or it does not
             decrypt with its key (another key, or bytes altered on the way).
     """
-    kid = sealed_for(sealed)
+    kid = sealed_for(sealed, max_bytes)
     if kid != recipient.kid:
         raise SealedResponseError(
             f"sealed for the certificate {kid.hex()[:16]}..., not for {recipient.entity_id}'s "
