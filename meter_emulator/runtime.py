@@ -65,10 +65,12 @@ from meter_emulator.link_sessions import LinkSessions
 from meter_emulator.live_reports import LiveReports
 from meter_emulator.meter_messages import MeterMessages
 from meter_emulator.occupancy import ChangeOfOccupier
+from meter_emulator.operator.alerts import AlertRaiser, operator_ids
 from meter_emulator.operator.console import OperatorConsole
 from meter_emulator.operator.data_requests import access_notice
 from meter_emulator.operator.data_responses import DataResponses, kept_in
 from meter_emulator.operator.forwarding import OperatorForwarding
+from meter_emulator.operator.inbox import OperatorInbox
 from meter_emulator.operator.status import StatusTable
 from meter_emulator.radio.meter_radio import MeterRadio, open_meter_radio
 from meter_emulator.simulation.clock import SimClock
@@ -215,6 +217,16 @@ class MeterRuntime:
                 keep=kept_in(config.sealed_responses, events.emit),
             ),
         )
+        #: The operators' inbox: the meter's alerts, verified by their operator; overdue receipts.
+        self.inbox = OperatorInbox(
+            trust, policy, operator_ids(self.identity_of), self.wall_now, events, self.status,
+            receipt_timeout_s=config.receipt_timeout_s, alerts_out=config.alerts_out,
+        )  # fmt: skip
+        raiser = AlertRaiser(
+            self.identity, lambda role: self.identity_of(role).entity_id,
+            lambda: self.next_counter(self.identity), self.wall_now, self.inbox.receive,
+        )  # fmt: skip
+        events.subscribe(raiser.on_event)
         self.attacks = AttackConsole(self)
         self._replies = IhdReplies(
             self.state,
@@ -321,6 +333,7 @@ class MeterRuntime:
         self._spawn(self._reports.run(interval), "live-readings")
         self._spawn(self._history.run(), "history")
         self._spawn(self._delivery.run(), "store-and-forward")
+        self._spawn(self.inbox.watch(), "overdue-receipts")
         if len(self.outbox):
             self.events.emit("queued.restored", pending=len(self.outbox))
 

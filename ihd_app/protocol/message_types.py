@@ -33,6 +33,9 @@ class Flow(StrEnum):
     SESSION = "session"
     """The meter's answer in the link's handshake: checked by the display before it uses the
     link, never shown (:mod:`ihd_app.protocol.session`)."""
+    TO_OPERATOR = "to-operator"
+    """Sent by the meter to the operator that owns an event (alerts,
+    :mod:`ihd_app.protocol.alerts`); never on the HAN, checked by the operator."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,7 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType("session.hello", Flow.FROM_IHD, (), "Link handshake (display)"),
     MessageType("session.proof", Flow.SESSION, (), "Link handshake (meter's proof)"),
     MessageType("session.refused", Flow.SESSION, (), "Link handshake refused by the meter"),
+    MessageType("meter.alert", Flow.TO_OPERATOR, (), "Meter alert to an operator"),
 )
 
 

@@ -94,6 +94,8 @@ def _sign_args(type_name: str) -> list[str]:
         args += ["--device-certificate", request.device_certificate_sha256]
     if "access" in request.extra_details:
         args += ["--details", json.dumps({"access": request.extra_details["access"]})]
+    if "alert" in request.extra_details:
+        args += ["--details", json.dumps({"alert": request.extra_details["alert"]})]
     return args
 
 
@@ -113,6 +115,7 @@ SIGNERS = {
     "han": "supplier",
     "session.proof": "meter",
     "session.refused": "meter",
+    "meter.alert": "meter",
 }
 
 
