@@ -72,7 +72,8 @@ def test_every_mirrored_code_is_a_gbcs_alert_code_and_every_kind_has_an_owner() 
     assert set(GBCS_ALERT_CODES) >= {0x8F01, 0x8F33, 0x8F34, 0x8F35, 0x8F36, 0x8F3F}
     assert all(kind.owners for kind in ALERT_KINDS)
     spec = message_type(METER_ALERT)
-    assert spec is not None and spec.flow is Flow.TO_OPERATOR
+    assert spec is not None
+    assert spec.flow is Flow.TO_OPERATOR
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,9 @@ def test_a_bad_alert_detail_is_named(change: dict[str, object], words: str) -> N
 def test_the_dno_accepts_the_meters_alert_and_sees_who_signed_it(
     identities: Identities, trust: TrustStore, policy: Policy
 ) -> None:
-    checked = verify_alert(_operator_verifier(trust, policy, identities("dno")), _signed(identities))
+    checked = verify_alert(
+        _operator_verifier(trust, policy, identities("dno")), _signed(identities)
+    )
     assert checked.accepted, checked.verdict.detail
     assert checked.alert == RESTORED
     message = checked.verdict.message
@@ -148,7 +151,8 @@ def test_a_replayed_alert_and_one_for_another_operator_are_refused(
     envelope = _signed(identities)
     assert verify_alert(dno, envelope).accepted
     again = verify_alert(dno, envelope)
-    assert again.verdict.reason is not None and again.verdict.reason.value == "replay"
+    assert again.verdict.reason is not None
+    assert again.verdict.reason.value == "replay"
     gdn = _operator_verifier(trust, policy, identities("gdn"))
     elsewhere = verify_alert(gdn, _signed(identities, counter=6))
     assert elsewhere.verdict.reason is not None
