@@ -31,7 +31,7 @@ class InboxRow:
         severity: ``critical``, ``warning``, ``info``; ``refused`` or ``overdue``.
         what: The alert's title and GBCS code, or the overdue message's type.
         signer: Who signed it, verified, or why it was refused.
-        summary: What it says (with the meter's time stamp), or what to do.
+        summary: What it says (the summary carries the meter's own time stamp), or what to do.
         tone: The row's tone (see :data:`meter_emulator.ui.models.table.TONES`).
     """
 
@@ -61,7 +61,6 @@ def alert_row(entry: InboxEntry) -> InboxRow:
     fields = entry.to_dict()
     code = f" · {alert.code_hex}" if alert.code_hex else ""
     who = entry.signer_organisation or "meter"
-    stamp = f"Detected {_clock(alert.detected_at)}. "
     tone = {"critical": "bad", "warning": "warn"}.get(alert.severity.value)
     return InboxRow(
         entry.received_at,
@@ -69,7 +68,7 @@ def alert_row(entry: InboxEntry) -> InboxRow:
         alert.severity.value,
         f"{fields['title']}{code}",
         f"verified: {who} {short_id(entry.signer)}",
-        stamp + alert.summary,
+        alert.summary,
         tone,
     )
 
@@ -99,12 +98,18 @@ def _role(row: InboxRow) -> str:
     return ROLE_NAMES.get(row.role, row.role)
 
 
+def _signer_tone(row: InboxRow) -> str | None:
+    if row.signer.startswith("verified"):
+        return "good"
+    return "bad" if row.severity == "refused" else None
+
+
 COLUMNS: tuple[Column[InboxRow], ...] = (
     Column("Time", lambda r: _clock(r.at), tooltip=lambda r: r.at.isoformat(timespec="seconds")),
     Column("Operator", _role),
     Column("Severity", lambda r: r.severity, tone=lambda r: r.tone),
     Column("Alert", lambda r: r.what),
-    Column("Signer", lambda r: r.signer, tone=lambda r: "bad" if r.tone == "bad" else "good"),
+    Column("Signer", lambda r: r.signer, tone=_signer_tone),
     Column("What it says", lambda r: r.summary),
 )
 

@@ -39,7 +39,7 @@ class InboxPanel(QWidget):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         row = QHBoxLayout()
-        label = QLabel("For &role:", self)
+        label = QLabel("Show alerts for:", self)
         self.role = QComboBox(self)
         self.role.setObjectName("inboxRole")
         self.role.addItem("All operators", None)
