@@ -42,6 +42,7 @@ class InboxPanel(QWidget):
         label = QLabel("Show alerts for:", self)
         self.role = QComboBox(self)
         self.role.setObjectName("inboxRole")
+        self.role.setAccessibleName("Show the alerts of one operator, or of all")
         self.role.addItem("All operators", None)
         for role, name in ROLE_NAMES.items():
             self.role.addItem(name, role)
