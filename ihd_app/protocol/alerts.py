@@ -72,6 +72,7 @@ ALERT_KINDS: tuple[AlertKind, ...] = (
     AlertKind("safety", (Role.DNO,), Severity.CRITICAL, "Safety alarm"),
     AlertKind("tamper", (Role.SUPPLIER,), Severity.WARNING, "Tamper detected"),
     AlertKind("gas-valve-closed", (Role.GDN,), Severity.WARNING, "Gas valve closed"),
+    AlertKind("gas-safety", (Role.GDN,), Severity.CRITICAL, "Gas safety: valve shut"),
     AlertKind("threshold-exceeded", (Role.SUPPLIER,), Severity.WARNING, "Load limit exceeded"),
     AlertKind(
         "threshold-disconnected", (Role.SUPPLIER,), Severity.CRITICAL, "Load limit: supply off"
@@ -87,6 +88,7 @@ GBCS_ALERT_CODES: dict[int, str] = {
     0x8F35: "Supply Outage Restored",
     0x8F36: "Supply Outage Restored - Outage >= 3 minutes",
     0x8F3F: "Unauthorised Physical Access - Tamper Detect",
+    0x81BF: "Supply Disabled Then Armed - Uncontrolled Gas Flow Rate",
     0x8020: "RMS Voltage above Extreme Over Voltage Threshold",
     0x8028: "RMS Voltage below Extreme Under Voltage Threshold",
 }

@@ -110,6 +110,16 @@ def alerts_for(record: Mapping[str, Any], now: datetime) -> list[MeterAlert]:
             ),
             make("tamper", 0x8F3F, f"Interference with the meter at {clock}: {text}"),
         ]
+    if name == "gas.safety":
+        text = str(record.get("text") or "uncontrolled gas flow")
+        return [
+            make(
+                "gas-safety",
+                0x81BF,
+                f"Gas safety alarm at {clock}: {text} The meter shut the gas valve.",
+                supply="disabled",
+            )
+        ]
     if name == "supply.changed" and record.get("fuel") == "gas" and record.get("status") == "off":
         cause = str(record.get("cause") or "")
         return [make("gas-valve-closed", None, f"Gas valve closed at {clock} ({cause}).")]

@@ -198,6 +198,8 @@ ACTIONS: dict[str, tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., 
     ),
     # A new display (or one whose pairing the meter forgot) may pair while it is open.
     "pairing-window": ({}, {"seconds": number_field(0, above=True, high=86_400)}),
+    # The gas meter shuts its valve on an unsafe flow and tells the GDN (a meter alert).
+    "gas-safety-alarm": ({}, {"text": _text}),
 }
 
 #: Fields every step may carry, whatever its action.

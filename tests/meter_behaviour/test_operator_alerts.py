@@ -90,6 +90,13 @@ async def test_outage_restoration_and_safety_alarm_reach_their_operators_verifie
     # The household is told too, as before: the alarm reaches the display.
     await stack.ihd_events.wait("message.accepted", type="safety.alarm")
 
+    meter.behaviour.gas_safety_alarm("Gas flowing faster than any appliance draws.")
+    gas = await events.wait("operator.alert", kind="gas-safety")
+    assert (gas["role"], gas["code"]) == ("gdn", "0x81BF")
+    assert gas["code_name"] == "Supply Disabled Then Armed - Uncontrolled Gas Flow Rate"
+    await stack.ihd_events.wait_count("message.accepted", 2, type="safety.alarm")
+    meter.behaviour.open_gas_valve()
+
     meter.operator.send(
         "gdn",
         MessageRequest(
@@ -98,8 +105,8 @@ async def test_outage_restoration_and_safety_alarm_reach_their_operators_verifie
             importance=Importance.CRITICAL,
         ),
     )
-    valve = await events.wait("operator.alert", kind="gas-valve-closed")
-    assert valve["role"] == "gdn"
+    valves = await events.wait_count("operator.alert", 2, kind="gas-valve-closed")
+    assert [v["role"] for v in valves] == ["gdn", "gdn"]
 
     inbox = meter.inbox
     assert [e.alert.kind for e in inbox.entries("dno") if e.alert] == [
@@ -117,6 +124,8 @@ async def test_outage_restoration_and_safety_alarm_reach_their_operators_verifie
         "outage-restored",
         "safety",
         "tamper",
+        "gas-safety",
+        "gas-valve-closed",
         "gas-valve-closed",
     ]
     assert all(w["verified"] and w["signer"] == meter_id for w in written)
