@@ -128,7 +128,7 @@ class MeterRuntime:
             policy,
             self.state,
             {self.identity.entity_id},
-            flows=tuple(Flow),
+            flows=tuple(f for f in Flow if f is not Flow.TO_OPERATOR),  # alerts: operators only
             clock=clock,
             # A display's reply must name a session the handshake opened with that display.
             sessions=self.state.has_session,

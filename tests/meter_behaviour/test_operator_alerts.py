@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ihd_app.protocol.alerts import MeterAlert, Severity, sign_alert
 from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.radio_spec import RadioSpec
@@ -129,3 +130,16 @@ async def test_outage_restoration_and_safety_alarm_reach_their_operators_verifie
         "gas-valve-closed",
     ]
     assert all(w["verified"] and w["signer"] == meter_id for w in written)
+    # An alert handed to the meter is not for it: refused, never forwarded to the display.
+    gasp_again = MeterAlert("outage", None, Severity.CRITICAL, meter.wall_now(), "Power lost.")
+    verdict = meter.forward(
+        sign_alert(
+            meter.identity,
+            meter_id,
+            gasp_again,
+            counter=meter.next_counter(meter.identity),
+            issued_at=meter.wall_now(),
+        )
+    )
+    assert verdict.reason is not None
+    assert verdict.reason.value == "unknown-command"
