@@ -47,6 +47,10 @@ class MeterConfig:
             0: closed until opened).
         sealed_responses: Where each sealed data response is also written as ``KEY.cose``, as
             the operator receives it (``--sealed-responses``), if anywhere.
+        alerts_out: A file the operators' inbox appends each meter alert to, as a JSON line
+            (``--alerts-out``), if any.
+        receipt_timeout_s: How long an operator waits for a display's delivery receipt before
+            its message is flagged overdue (``--receipt-timeout``; seed UC12 5a).
     """
 
     radio: RadioSpec
@@ -68,3 +72,5 @@ class MeterConfig:
     commission: tuple[str, ...] = ()
     pairing_window_s: float = DEFAULT_AT_START_S
     sealed_responses: Path | None = None
+    alerts_out: Path | None = None
+    receipt_timeout_s: float = 300.0

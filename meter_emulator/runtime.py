@@ -66,10 +66,12 @@ from meter_emulator.link_sessions import LinkSessions
 from meter_emulator.live_reports import LiveReports
 from meter_emulator.meter_messages import MeterMessages
 from meter_emulator.occupancy import ChangeOfOccupier
+from meter_emulator.operator.alerts import AlertRaiser, operator_ids
 from meter_emulator.operator.console import OperatorConsole
 from meter_emulator.operator.data_requests import access_notice
 from meter_emulator.operator.data_responses import DataResponses, kept_in
 from meter_emulator.operator.forwarding import OperatorForwarding
+from meter_emulator.operator.inbox import OperatorInbox
 from meter_emulator.operator.network_data import NetworkDataService
 from meter_emulator.operator.network_readings import NetworkReadings, OutageRecords
 from meter_emulator.operator.status import StatusTable
@@ -129,7 +131,7 @@ class MeterRuntime:
             policy,
             self.state,
             {self.identity.entity_id},
-            flows=tuple(Flow),
+            flows=tuple(f for f in Flow if f is not Flow.TO_OPERATOR),  # alerts: operators only
             clock=clock,
             # A display's reply must name a session the handshake opened with that display.
             sessions=self.state.has_session,
@@ -232,6 +234,16 @@ class MeterRuntime:
             ),
             network_data=self.network_data,
         )
+        #: The operators' inbox: the meter's alerts, verified by their operator; overdue receipts.
+        self.inbox = OperatorInbox(
+            trust, policy, operator_ids(self.identity_of), self.wall_now, events, self.status,
+            receipt_timeout_s=config.receipt_timeout_s, alerts_out=config.alerts_out,
+        )  # fmt: skip
+        raiser = AlertRaiser(
+            self.identity, lambda role: self.identity_of(role).entity_id,
+            lambda: self.next_counter(self.identity), self.wall_now, self.inbox.receive,
+        )  # fmt: skip
+        events.subscribe(raiser.on_event)
         self.attacks = AttackConsole(self)
         #: Attacks on the supply switch, sent through the meter's verification.
         self.supply_attacks = SupplyAttacks(self)
@@ -341,6 +353,7 @@ class MeterRuntime:
         self._spawn(self._history.run(), "history")
         self._spawn(self._delivery.run(), "store-and-forward")
         self._spawn(self.network_data.run(), "network-data-push")
+        self._spawn(self.inbox.watch(), "overdue-receipts")
         if len(self.outbox):
             self.events.emit("queued.restored", pending=len(self.outbox))
 

@@ -289,6 +289,12 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
         unit = _supply_unit(request, at, tsn)
         if request.text:
             details["why"] = request.text
+    elif name == "meter.alert":
+        # The alert (kind, GBCS code, severity, time stamp) travels in details (``alert``),
+        # filled in through extra_details (:mod:`ihd_app.protocol.alerts`).
+        if not isinstance(details.get("alert"), dict):
+            raise EncodeError(Reason.MALFORMED, "meter.alert needs the alert")
+        unit = None
     elif spec.flow is Flow.SESSION or name == "session.hello":
         # The handshake's content (nonces, session id, refusal) is all in its details, filled in
         # by ihd_app.protocol.session through extra_details.

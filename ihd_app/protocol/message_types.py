@@ -33,6 +33,9 @@ class Flow(StrEnum):
     SESSION = "session"
     """The meter's answer in the link's handshake: checked by the display before it uses the
     link, never shown (:mod:`ihd_app.protocol.session`)."""
+    TO_OPERATOR = "to-operator"
+    """Sent by the meter to the operator that owns an event (alerts,
+    :mod:`ihd_app.protocol.alerts`); never on the HAN, checked by the operator."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType("netdata.request", Flow.TO_METER, (), "Network data request"),
     MessageType("netdata.subscribe", Flow.TO_METER, (), "Network data subscription"),
     MessageType("netdata.unsubscribe", Flow.TO_METER, (), "Network data subscription ended"),
+    MessageType("meter.alert", Flow.TO_OPERATOR, (), "Meter alert to an operator"),
 )
 
 

@@ -218,4 +218,19 @@ VECTOR_REQUESTS: dict[str, MessageRequest] = {
     "netdata.unsubscribe": MessageRequest(
         "netdata.unsubscribe", extra_details={"subscription": (1015).to_bytes(16, "big").hex()}
     ),
+    # A restoration after a 47-minute outage: GBCS 0x8F36 (outage >= 3 minutes), for the DNO.
+    "meter.alert": MessageRequest(
+        "meter.alert",
+        extra_details={
+            "alert": {
+                "kind": "outage-restored",
+                "code": 0x8F36,
+                "severity": "info",
+                "detected_at": "2026-12-01T11:55:00+00:00",
+                "summary": "Power restored after an outage of 47 minutes.",
+                "outage_s": 2820,
+                "outage_start": "2026-12-01T11:08:00+00:00",
+            }
+        },
+    ),
 }

@@ -17,7 +17,8 @@ originator, so the IHD checks it against the ``meter`` role of the policy):
 * 18 steps 5-7 (remote disconnection): an operator's verified ``supply.disconnect``,
   ``supply.arm`` and ``safety.clear`` (:mod:`meter_emulator.behaviour.remote_supply`).
 * gas 03 (GDN disables supply): the verified ``gas.supply-disabled`` closes the valve; a
-  competent person opens it on site (:meth:`MeterBehaviour.open_gas_valve`).
+  competent person opens it on site (:meth:`MeterBehaviour.open_gas_valve`). A gas safety
+  alarm (:meth:`MeterBehaviour.gas_safety_alarm`) closes it from the meter itself.
 """
 
 from __future__ import annotations
@@ -455,6 +456,24 @@ class MeterBehaviour:
         if self.premises.gas_valve_open:
             self.premises.gas_valve_open = False
             self._events.emit("supply.changed", fuel="gas", status="off", cause=f"disabled by {by}")
+
+    def gas_safety_alarm(self, text: str = "") -> None:
+        """The gas meter detects an unsafe flow (an uncontrolled gas flow rate): it closes the
+        valve itself, tells the household and raises ``gas.safety`` (the GDN's alert)."""
+        now = self._sim.now()
+        description = text or "The gas meter detected an uncontrolled gas flow."
+        self._events.emit("gas.safety", text=description, at=now.isoformat(timespec="seconds"))
+        self.close_gas_valve("the meter (gas safety)")
+        self._alert(
+            "safety.alarm",
+            self._message_id(),
+            f"{description} The gas supply was turned off for safety and the gas network has "
+            "been told. Do not use naked flames.",
+            Importance.CRITICAL,
+            True,
+            {"alarm": "gas-safety", "detected_at": now.isoformat(timespec="seconds")},
+            fuel=Endpoint.GAS,
+        )
 
     def open_gas_valve(self, by: str = "competent person on site") -> None:
         """The gas valve is opened on site after safety checks."""

@@ -87,6 +87,18 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+def _receipt_timeout(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 < seconds <= 86_400:
+        raise argparse.ArgumentTypeError(
+            f"the receipt timeout must be above 0 and at most 86400 seconds, not {text}"
+        )
+    return seconds
+
+
 def _fault(text: str) -> Fault | str:
     if text == FAULT_LIST:
         return text
@@ -138,6 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also write each sealed data response to DIR as KEY.cose, as the operator gets "
         "it ('meter-emulator open-response' opens one with a role's key)",
+    )
+    run.add_argument(
+        "--alerts-out",
+        type=Path,
+        metavar="FILE",
+        help="append each meter alert the operators' inbox receives (verified or refused) to "
+        "FILE as a JSON line",
+    )
+    run.add_argument(
+        "--receipt-timeout",
+        type=_receipt_timeout,
+        default=300.0,
+        metavar="SECONDS",
+        help="flag an operator's message overdue when no display receipted it within SECONDS "
+        "(default 300: 'no receipt in 5 min: use another route')",
     )
     run.add_argument(
         "--commission",
@@ -341,6 +368,8 @@ def _run_config(args: argparse.Namespace) -> tuple[MeterConfig, Scenario | None]
         pairing_window_s=args.pairing_window,
         commission=tuple(args.commission),
         sealed_responses=args.sealed_responses,
+        alerts_out=args.alerts_out,
+        receipt_timeout_s=args.receipt_timeout,
     )
     return config, scenario
 

@@ -206,6 +206,8 @@ ACTIONS: dict[str, tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., 
     # The consumer presses Restore where the meter must refuse (a safety alarm the DNO has not
     # cleared, a remote disconnection not enabled): the step fails if the supply comes back.
     "restore-refused": ({}, {}),
+    # The gas meter shuts its valve on an unsafe flow and tells the GDN (a meter alert).
+    "gas-safety-alarm": ({}, {"text": _text}),
 }
 
 #: Fields every step may carry, whatever its action.

@@ -199,6 +199,8 @@ class ScenarioPlayer:
             runtime.events.emit("scenario.note", text=fields["text"])
         elif action == "pairing-window":
             runtime.pairing_window.open(fields.get("seconds", DEFAULT_OPEN_S), by="scenario")
+        elif action == "gas-safety-alarm":
+            behaviour.gas_safety_alarm(fields.get("text", ""))
         else:  # pragma: no cover - load_scenario accepts only the actions above
             raise ScenarioFailedError(f"unknown action '{action}'")
 

@@ -1,6 +1,6 @@
 """The meter emulator's window: radio strip and pairing window strip on top, the live meter on the
-left, and the operator console, attack console, scenario player, HAN device log and event log
-as tabs on the right.
+left, and the operator console, attack console, scenario player, HAN device log, event log and
+operators' inbox as tabs on the right.
 
 Where the window is too narrow for both side by side (half of a 1280x720 projector, or larger
 text for a room), the live meter becomes the first tab, so the consoles keep the whole width.
@@ -33,6 +33,8 @@ from meter_emulator.ui.pairing import PairingQuestions
 from meter_emulator.ui.panels.attack_panel import AttackPanel
 from meter_emulator.ui.panels.device_log_panel import REFRESH_EVENTS, DeviceLogPanel
 from meter_emulator.ui.panels.event_log_panel import EventLogPanel
+from meter_emulator.ui.panels.inbox_panel import REFRESH_EVENTS as INBOX_EVENTS
+from meter_emulator.ui.panels.inbox_panel import InboxPanel
 from meter_emulator.ui.panels.meter_panel import MeterPanel
 from meter_emulator.ui.panels.network_data_panel import NetworkDataPanel
 from meter_emulator.ui.panels.operator_panel import OperatorPanel
@@ -118,6 +120,7 @@ class MeterWindow(QMainWindow):
         self.devices = DeviceLogPanel(runtime, self.tabs)
         self.log = EventLogPanel(self.tabs)
         self.network_data = NetworkDataPanel(runtime, self.tabs)
+        self.inbox = InboxPanel(runtime.inbox, self.tabs)
         # Each console scrolls rather than widening the window: ./run demo gives it half a
         # laptop's screen, beside the display.
         self.tabs.addTab(_scrolling(self.operator), "&Operator console")
@@ -126,6 +129,7 @@ class MeterWindow(QMainWindow):
         self.tabs.addTab(_scrolling(self.devices), "&Devices")
         self.tabs.addTab(_scrolling(self.log), "&Event log")
         self.tabs.addTab(_scrolling(self.network_data), "&Network data")
+        self.tabs.addTab(_scrolling(self.inbox), "Operator &inbox")
         self.meter_area = _scrolling(self.meter)
         # The meter panel never scrolls sideways; the consoles take what is left.
         self.meter_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -274,6 +278,8 @@ class MeterWindow(QMainWindow):
             self.attacks.refresh()
         if any(n.startswith(REFRESH_EVENTS) for n in names):
             self.devices.refresh()
+        if any(n.startswith(INBOX_EVENTS) for n in names):
+            self.inbox.refresh()
         self.meter.refresh()
 
     def consoles(self) -> dict[str, QWidget]:
@@ -285,6 +291,7 @@ class MeterWindow(QMainWindow):
             "scenarios": self.scenarios,
             "devices": self.devices,
             "events": self.log,
+            "inbox": self.inbox,
         }
 
     def show_console(self, widget: QWidget) -> None:

@@ -94,6 +94,8 @@ def _sign_args(type_name: str) -> list[str]:
         args += ["--device-certificate", request.device_certificate_sha256]
     if "access" in request.extra_details:
         args += ["--details", json.dumps({"access": request.extra_details["access"]})]
+    if "alert" in request.extra_details:
+        args += ["--details", json.dumps({"alert": request.extra_details["alert"]})]
     return args
 
 
@@ -118,6 +120,7 @@ SIGNERS = {
     "safety.clear": "dno",
     "supply.armed": "meter",
     "netdata": "dno",
+    "meter.alert": "meter",
 }
 
 
