@@ -19,6 +19,13 @@ EXPECTED = {
         ("outage", "dno", None),
         ("outage-restored", "dno", "0x8F36"),
     ],
+    # Two outages: the long one (40 min, 0x8F36) and a brief switching interruption (0x8F35).
+    "storm-night": [
+        ("outage", "dno", None),
+        ("outage-restored", "dno", "0x8F36"),
+        ("outage", "dno", None),
+        ("outage-restored", "dno", "0x8F35"),
+    ],
     "extreme-voltage-and-safety": [
         ("extreme-voltage", "dno", "0x8020"),
         ("safety", "dno", "0x8F3F"),
