@@ -47,6 +47,17 @@ logger = logging.getLogger(__name__)
 
 #: How often the live meter panel is redrawn (milliseconds).
 REFRESH_MS = 500
+
+#: The consoles' names, in tab order: ``./run demo --screenshots`` writes ``meter-<name>.png``.
+CONSOLE_NAMES = (
+    "operator",
+    "attacks",
+    "scenarios",
+    "devices",
+    "events",
+    "network-data",
+    "inbox",
+)
 #: Events after which the operator's status table may have changed.
 _STATUS_EVENTS = ("status", "sent", "operator.", "ack.", "message.", "data.", "receipt", "queued")
 #: The consoles need about this many average characters of width to show a table's words whole
@@ -283,16 +294,17 @@ class MeterWindow(QMainWindow):
         self.meter.refresh()
 
     def consoles(self) -> dict[str, QWidget]:
-        """The consoles by the name of their pictures: operator, attacks, scenarios, devices,
-        events."""
-        return {
+        """The consoles by the name of their pictures (:data:`CONSOLE_NAMES`, in tab order)."""
+        widgets: dict[str, QWidget] = {
             "operator": self.operator,
             "attacks": self.attacks,
             "scenarios": self.scenarios,
             "devices": self.devices,
             "events": self.log,
+            "network-data": self.network_data,
             "inbox": self.inbox,
         }
+        return {name: widgets[name] for name in CONSOLE_NAMES}
 
     def show_console(self, widget: QWidget) -> None:
         """Bring the tab holding ``widget`` (a console, or the meter panel) to the front."""

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from meter_emulator.ui.window import CONSOLE_NAMES
+
 #: The IHD's screens, as ``ihd-<screen>.png`` (the Developer screen is off in the demo).
 SCREENS = ("home", "messages", "usage", "tariff", "meter", "security", "privacy", "settings")
 
@@ -44,16 +46,11 @@ def test_demo_runs_both_windows_connected_and_refuses_forgeries(tmp_path: Path) 
     assert "Traceback" not in result.stderr
     assert "propagateSizeHints" not in result.stderr  # the offscreen platform's noise
     pictures = {path.stem for path in shots.glob("*.png")}
-    consoles = {
-        "meter-operator",
-        "meter-attacks",
-        "meter-scenarios",
-        "meter-devices",
-        "meter-events",
-    }
+    consoles = {f"meter-{name}" for name in CONSOLE_NAMES}
+    assert {"meter-operator", "meter-attacks", "meter-inbox"} <= consoles
     screens = {f"ihd-{name}" for name in SCREENS}
-    # The 8 IHD screens, the emulator's 5 consoles, and the planned power cut taking over the
-    # display pictured once, if it came before the pictures.
+    # The 8 IHD screens, every one of the emulator's consoles, and the planned power cut taking
+    # over the display pictured once, if it came before the pictures.
     assert pictures - {"ihd-takeover"} == screens | consoles
     # Each screen pictured as itself, not the takeover covering all of them.
     contents = {(shots / f"{name}.png").read_bytes() for name in pictures}

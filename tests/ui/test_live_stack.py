@@ -360,7 +360,9 @@ def test_privacy_consent_is_sent_to_the_meter(qtbot: Any, live: Live) -> None:
     stored = stack.meter_events
     qtbot.waitUntil(lambda: bool(stored.named("consent.stored")), timeout=SLOW_MS)
     assert stored.named("consent.stored")[-1]["consent"] == {"dno/network-planning": "daily"}
-    [grant] = [g for g in stack.service.consents() if g.party == "dno"]
+    [grant] = [
+        g for g in stack.service.consents() if (g.party, g.purpose) == ("dno", "network-planning")
+    ]
     assert grant.granularity is Granularity.DAILY
     assert grant.expires is not None
     qtbot.waitUntil(
