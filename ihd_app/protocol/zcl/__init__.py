@@ -22,6 +22,7 @@ from ihd_app.protocol.zcl.calendar_dates import (
 from ihd_app.protocol.zcl.clusters import (
     CALENDAR,
     CLUSTER_NAMES,
+    DRLC,
     MESSAGING,
     METERING,
     PRICE,
@@ -31,6 +32,15 @@ from ihd_app.protocol.zcl.clusters import (
     SupplyStatus,
     UnitOfMeasure,
     ZclStatus,
+)
+from ihd_app.protocol.zcl.drlc import (
+    CancelAllLoadControlEvents,
+    CancelLoadControlEvent,
+    DeviceClass,
+    EventStatus,
+    GetScheduledEvents,
+    LoadControlEvent,
+    ReportEventStatus,
 )
 from ihd_app.protocol.zcl.frame import (
     Direction,
@@ -145,4 +155,12 @@ __all__ = [
     "metering_record",
     "summation_report",
     "supply_status_report",
+    "DRLC",
+    "CancelAllLoadControlEvents",
+    "CancelLoadControlEvent",
+    "DeviceClass",
+    "EventStatus",
+    "GetScheduledEvents",
+    "LoadControlEvent",
+    "ReportEventStatus",
 ]

@@ -41,6 +41,13 @@ from ihd_app.protocol.zcl.frame import (
     decode_header,
     encode_header,
 )
+from ihd_app.protocol.zcl.drlc import (
+    CancelAllLoadControlEvents,
+    CancelLoadControlEvent,
+    GetScheduledEvents,
+    LoadControlEvent,
+    ReportEventStatus,
+)
 from ihd_app.protocol.zcl.general import DefaultResponse, ReportAttributes
 from ihd_app.protocol.zcl.messaging import (
     CancelAllMessages,
@@ -75,6 +82,11 @@ Command: TypeAlias = (
     | PublishSpecialDays
     | ReportAttributes
     | DefaultResponse
+    | LoadControlEvent
+    | CancelLoadControlEvent
+    | CancelAllLoadControlEvents
+    | ReportEventStatus
+    | GetScheduledEvents
 )
 
 #: Every command class, for dispatch and for tests that must cover them all.
@@ -98,6 +110,11 @@ COMMAND_TYPES: Final[tuple[type[Command], ...]] = (
     PublishSpecialDays,
     ReportAttributes,
     DefaultResponse,
+    LoadControlEvent,
+    CancelLoadControlEvent,
+    CancelAllLoadControlEvents,
+    ReportEventStatus,
+    GetScheduledEvents,
 )
 
 #: The clusters units may belong to.
