@@ -34,19 +34,19 @@ from ihd_app.protocol.zcl.clusters import (
     MeteringAttribute,
     hex_id,
 )
-from ihd_app.protocol.zcl.frame import (
-    Direction,
-    FrameType,
-    ZclHeader,
-    decode_header,
-    encode_header,
-)
 from ihd_app.protocol.zcl.drlc import (
     CancelAllLoadControlEvents,
     CancelLoadControlEvent,
     GetScheduledEvents,
     LoadControlEvent,
     ReportEventStatus,
+)
+from ihd_app.protocol.zcl.frame import (
+    Direction,
+    FrameType,
+    ZclHeader,
+    decode_header,
+    encode_header,
 )
 from ihd_app.protocol.zcl.general import DefaultResponse, ReportAttributes
 from ihd_app.protocol.zcl.messaging import (
