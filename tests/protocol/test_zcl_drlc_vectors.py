@@ -93,7 +93,9 @@ def test_report_event_status_opt_out_decodes_and_round_trips() -> None:
     assert report.event_status == EventStatus.OPTED_OUT
     assert report.event_status_time == FIVE_PM + 3600
     assert report.signature == bytes(42)
-    assert frame.to_dict()["fields"]["event_status"] == "opted_out"  # type: ignore[index]
+    fields = frame.to_dict()["fields"]
+    assert isinstance(fields, dict)
+    assert fields["event_status"] == "opted_out"
     assert encode_frame(frame) == _hex(REPORT_OPTED_OUT)
 
 

@@ -75,7 +75,7 @@ class SignatureType(IntEnum):
 
 
 def _device_classes(value: int) -> list[JsonValue]:
-    return [member.name.lower() for member in DeviceClass if value & member]
+    return [str(member.name).lower() for member in DeviceClass if value & member]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
