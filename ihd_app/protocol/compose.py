@@ -280,6 +280,16 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
         # The handshake's content (nonces, session id, refusal) is all in its details, filled in
         # by ihd_app.protocol.session through extra_details.
         unit = None
+    elif name in ("demand.event", "demand.status"):
+        # The DRLC command is built by ihd_app.protocol.demand_response and carried as it is; the
+        # verifier refuses one the type does not allow (unknown-command).
+        if request.command is None:
+            raise EncodeError(Reason.MALFORMED, f"{name} needs its DRLC command")
+        unit = Unit.of(request.command, endpoint=request.fuel, tsn=tsn)
+    elif name == "demand.agreement":
+        if not isinstance(details.get("agreement"), dict):
+            raise EncodeError(Reason.MALFORMED, "demand.agreement needs the agreement")
+        unit = None
     else:  # pragma: no cover - every type of message_types is handled above
         raise EncodeError(Reason.UNKNOWN_COMMAND, f"no composer for '{name}'")
     return (b"" if unit is None else unit.encode()), details

@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from ihd_app.protocol.zcl import SupplyStatus
+from meter_emulator.simulation.flexible_loads import FlexibleLoads
 from meter_emulator.simulation.household import APPLIANCES, Appliance, Household
 
 #: GB statutory supply voltage: 230 V +10 % / -6 %.
@@ -72,6 +73,7 @@ class Premises:
         voltage_override: A voltage the demonstrator set (``None``: the network's normal one).
         off_causes: Why the electricity supply is off (empty: on).
         gas_valve_open: Whether gas flows.
+        flexible: The EV charger and immersion heater, and when load control holds them off.
     """
 
     household: Household
@@ -79,6 +81,7 @@ class Premises:
     voltage_override: float | None = None
     off_causes: set[SupplyCause] = field(default_factory=set)
     gas_valve_open: bool = True
+    flexible: FlexibleLoads = field(default_factory=FlexibleLoads)
 
     def set_appliance(self, name: str, on: bool | None) -> Appliance:
         """Force an appliance on or off, or (``None``) give it back to the household's schedule.
@@ -108,6 +111,7 @@ class Premises:
                 demand += appliance.watts
             elif forced is False and appliance.name in scheduled:
                 demand -= appliance.watts
+        demand += self.flexible.demand_w(at)
         return round(demand, 1)
 
     def electricity_w(self, at: datetime) -> float:
