@@ -44,6 +44,7 @@ from ihd_app.protocol.set_aside import (
 from ihd_app.protocol.verification import Verdict, Verifier
 from meter_emulator import faults as fault_hooks
 from meter_emulator.attacks.console import AttackConsole
+from meter_emulator.behaviour.load_control import LoadControl
 from meter_emulator.behaviour.meter import MeterBehaviour
 from meter_emulator.config import MeterConfig
 from meter_emulator.delivery import Origin, Outgoing, StoreAndForward
@@ -82,6 +83,8 @@ logger = logging.getLogger(__name__)
 _DataFile = TypeVar("_DataFile")
 #: The file the store-and-forward queue is kept in, in the data dir.
 OUTBOX_FILE = "store-and-forward.json"
+#: The householder's agreements to direct control of flexible loads.
+DEMAND_AGREEMENTS_FILE = "demand-agreements.json"
 
 
 class MeterRuntime:
@@ -191,6 +194,15 @@ class MeterRuntime:
             self.wall_now,
         )
         self.operator = OperatorConsole(self)
+        self.load_control = LoadControl(
+            self.premises.flexible,
+            events,
+            self.sim.now,
+            config.data_dir / DEMAND_AGREEMENTS_FILE,
+            to_meter_time=lambda moment: (
+                self.sim.now() + (moment - self.wall_now()) * self.sim.speed
+            ),
+        )
         self._forwarding = OperatorForwarding(
             self._verifier,
             self.status,
@@ -214,6 +226,7 @@ class MeterRuntime:
                 self.operator.receive_data_response,
                 keep=kept_in(config.sealed_responses, events.emit),
             ),
+            load_control=self.load_control,
         )
         self.attacks = AttackConsole(self)
         self._replies = IhdReplies(
@@ -225,6 +238,7 @@ class MeterRuntime:
             config.faults,
             history_requested=self._history.request,
             clock=self.wall_now,
+            load_control=self.load_control,
         )
         self.sessions = LinkSessions(
             self.identity,

@@ -146,9 +146,12 @@ class FlexibilityEvent:
         )
 
 
-def status_request(event_id: int, status: EventStatus, at: datetime) -> MessageRequest:
+def status_request(
+    event_id: int, status: EventStatus, at: datetime, refers_to: str = ""
+) -> MessageRequest:
     """The display's ``demand.status`` for ``event_id`` (signed by the display like its other
-    replies; the ZCL signature field is left empty)."""
+    replies; the ZCL signature field is left empty). ``refers_to`` is the event envelope's
+    ``cti`` in hex: the meter finds the event's originator by it."""
     return MessageRequest(
         "demand.status",
         message_id=event_id,
@@ -158,7 +161,7 @@ def status_request(event_id: int, status: EventStatus, at: datetime) -> MessageR
             event_status=status,
             event_status_time=datetime_to_utc(at.astimezone(UTC)),
         ),
-        extra_details={"status": str(status.name).lower()},
+        extra_details={"status": str(status.name).lower(), "refers_to": refers_to},
     )
 
 

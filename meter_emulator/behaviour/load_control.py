@@ -37,6 +37,8 @@ class LoadControl:
         events: Where events go.
         clock: The meter's clock (the one the premises' demand is computed on).
         path: Where agreements are kept across restarts; ``None`` keeps them in memory.
+        to_meter_time: Turns a signed (wall-clock) instant into the meter's clock, which runs
+            faster in an accelerated scenario; the identity unless given.
     """
 
     def __init__(
@@ -45,11 +47,13 @@ class LoadControl:
         events: EventLog,
         clock: Callable[[], datetime],
         path: Path | None = None,
+        to_meter_time: Callable[[datetime], datetime] = lambda moment: moment,
     ) -> None:
         self._loads = loads
         self._events = events
         self._clock = clock
         self._path = path
+        self._to_meter_time = to_meter_time
         self._agreements: dict[str, Agreement] = self._load()
 
     def agreed_classes(self, originator: str) -> int:
@@ -102,7 +106,13 @@ class LoadControl:
         parts = []
         if allowed:
             self._loads.deferrals.append(
-                Deferral(event.event_id, originator, allowed, event.start, event.end)
+                Deferral(
+                    event.event_id,
+                    originator,
+                    allowed,
+                    self._to_meter_time(event.start),
+                    self._to_meter_time(event.end),
+                )
             )
             names = ", ".join(device_class_names(allowed))
             parts.append(
