@@ -94,6 +94,13 @@ def _sign_args(type_name: str) -> list[str]:
         args += ["--device-certificate", request.device_certificate_sha256]
     if "access" in request.extra_details:
         args += ["--details", json.dumps({"access": request.extra_details["access"]})]
+    if "agreement" in request.extra_details:
+        args += ["--details", json.dumps({"agreement": request.extra_details["agreement"]})]
+    if type_name == "demand.event":
+        args += ["--device-class", "ev,water_heater", "--reduce-percent", "20"]
+        args += ["--reward", "20 % reward", "--duration", "60"]
+    if type_name == "demand.status":
+        args += ["--event-status", "opted_out"]
     return args
 
 
@@ -113,6 +120,7 @@ SIGNERS = {
     "han": "supplier",
     "session.proof": "meter",
     "session.refused": "meter",
+    "demand.event": "dno",
 }
 
 

@@ -53,7 +53,8 @@ async def test_an_event_is_shown_reported_opted_out_and_controls_only_what_was_a
         back = await stack.meter_events.wait("originator.demand-status", status=status)
         assert (back["originator"], back["role"], back["event_id"]) == (dno, "dno", 4242)
     running = ihd.flexibility.running()
-    assert running is not None and running.event.reward == event.reward
+    assert running is not None
+    assert running.event.reward == event.reward
 
     # With the householder's agreement the EV charger is held off; the immersion heater is not.
     during = meter.sim.now() + timedelta(seconds=1)
