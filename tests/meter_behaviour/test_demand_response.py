@@ -104,3 +104,27 @@ async def test_a_withdrawn_agreement_ends_control_at_once(stack: Stack) -> None:
     await stack.meter_events.wait("demand.agreement", originator=dno, withdrawn=True)
     assert meter.premises.flexible.demand_w(meter.sim.now() + timedelta(seconds=1)) == 7_000.0
     assert meter.load_control.agreed_classes(dno) == 0
+
+
+async def test_a_forged_event_is_refused_and_controls_nothing(stack: Stack) -> None:
+    """A gas network is no party to electricity flexibility (policy), and a DNO certificate of
+    another PKI is no DNO: the meter refuses both with the reason, forwards nothing, and the EV
+    charger runs on."""
+    meter = stack.meter
+    dno = meter.identity_of("dno").entity_id
+    assert stack.ihd is not None
+    stack.ihd.flexibility.set_agreement(dno, DeviceClass.ELECTRIC_VEHICLE)
+    await stack.meter_events.wait("demand.agreement", originator=dno)
+    meter.premises.flexible.plug_in("ev-charger", True)
+    event = FlexibilityEvent(9, meter.wall_now(), 60, 50, DeviceClass.ELECTRIC_VEHICLE)
+
+    by_gdn = meter.operator.send("gdn", event.request())
+    refused = await stack.meter_events.wait("operator.error", key=by_gdn.key)
+    assert refused["reason"] == "role-not-authorised"
+    rogue = meter.operator.send("dno", event.request(), signer="rogue-dno")
+    forged = await stack.meter_events.wait("operator.error", key=rogue.key)
+    assert forged["reason"] == "untrusted-chain"
+
+    assert not stack.meter_events.named("demand.control")
+    assert meter.premises.flexible.demand_w(meter.sim.now() + timedelta(seconds=1)) == 7_000.0
+    assert stack.ihd.flexibility.events() == []
