@@ -30,8 +30,8 @@ from ihd_app.ui.live_screenshots import (
     until,
 )
 from ihd_app.ui.main_window import MainWindow
-from ihd_app.ui.screenshot_day import STEP_TIMEOUT_S
 from ihd_app.ui.screens.home import HomeScreen
+from ihd_app.ui.screenshot_day import STEP_TIMEOUT_S
 from ihd_app.ui.settings import UiSettings
 from ihd_app.ui.theme import ThemeName
 from meter_emulator.config import MeterConfig
