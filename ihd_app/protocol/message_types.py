@@ -170,9 +170,7 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType("session.proof", Flow.SESSION, (), "Link handshake (meter's proof)"),
     MessageType("session.refused", Flow.SESSION, (), "Link handshake refused by the meter"),
     MessageType("demand.event", Flow.TO_IHD, DEMAND_EVENT_COMMANDS, "Flexibility event"),
-    MessageType(
-        "demand.status", Flow.FROM_IHD, (REPORT_EVENT_STATUS,), "Flexibility event status"
-    ),
+    MessageType("demand.status", Flow.FROM_IHD, (REPORT_EVENT_STATUS,), "Flexibility event status"),
     MessageType("demand.agreement", Flow.FROM_IHD, (), "Direct control agreement"),
 )
 

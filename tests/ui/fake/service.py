@@ -67,7 +67,6 @@ HALF_HOUR = timedelta(minutes=30)
 DISPLAY_ID = "00-1D-A6-00-00-00-01-01"
 
 
-
 def scan_result(name: str, address: str, rssi: int) -> ScanResult:
     """A scan result without a radio behind it."""
     return ScanResult(name, address, rssi, BLEDevice(address, name, None))
