@@ -4,8 +4,8 @@
 The meter emulator and the IHD service run in this process on the virtual air (as
 :mod:`ihd_app.ui.live_screenshots`). The display pairs; the householder lets the DNO control the
 EV charger; the DNO schedules a flexibility event for later (pictured: the card on Home) and
-one that starts now (pictured: the takeover, then Home's countdown after "Take part"), at
-800x480 and 480x272.
+one that starts now (pictured: the takeover, then Home's countdown after "Take part"), and the
+Privacy screen's direct-control card, at 800x480 and 480x272.
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
+from PySide6.QtWidgets import QScrollArea
+
 from ihd_app.protocol.demand_response import FlexibilityEvent
 from ihd_app.protocol.events import EventLog, EventWaiter
 from ihd_app.protocol.radio_spec import RadioSpec, free_virtual_port
 from ihd_app.protocol.zcl import DeviceClass
 from ihd_app.service.config import ServiceConfig
 from ihd_app.service.ihd_service import IhdService
+from ihd_app.ui.capture import paint_pause
 from ihd_app.ui.live_screenshots import (
     Shooter,
     click,
@@ -31,6 +34,7 @@ from ihd_app.ui.live_screenshots import (
 )
 from ihd_app.ui.main_window import MainWindow
 from ihd_app.ui.screens.home import HomeScreen
+from ihd_app.ui.screens.privacy import PrivacyScreen
 from ihd_app.ui.screenshot_day import STEP_TIMEOUT_S
 from ihd_app.ui.settings import UiSettings
 from ihd_app.ui.theme import ThemeName
@@ -96,6 +100,16 @@ async def shoot(directory: Path, data_dir: Path) -> list[Path]:
         await click(window.flexibility_takeover.take_part)
         await until(lambda: not window.flexibility_takeover.isVisible())
         await shooter.at_every_size("flexibility-countdown")
+        privacy = window.show_kind(PrivacyScreen)
+        assert isinstance(privacy, PrivacyScreen)
+        await until(lambda: bool(privacy.direct_control.boxes))
+        for size in SIZES:
+            shooter.resize(size)
+            await paint_pause(0.2)
+            scroll = privacy.findChild(QScrollArea)
+            assert scroll is not None
+            scroll.verticalScrollBar().setValue(privacy.direct_control.y())
+            await shooter.shot("privacy-direct-control")
     finally:
         window.close()
         await window.runner.cancel_all()

@@ -14,6 +14,7 @@ from ihd_app.protocol.demand_response import FlexibilityEvent
 from ihd_app.protocol.zcl import DeviceClass, EventStatus
 from ihd_app.ui.capture import settle
 from ihd_app.ui.screens.home import HomeScreen
+from ihd_app.ui.screens.privacy import PrivacyScreen
 from ihd_app.ui.settings import UiSettings
 from ihd_app.ui.theme import ThemeName
 from tests.ui.clipping import clipped_text
@@ -114,5 +115,47 @@ def test_card_and_takeover_fit_every_panel(
     assert clipped_text(window.screen_area) == []
     meter.flexibility.inject(_event(-timedelta(minutes=5), event_id=2))
     qtbot.waitUntil(window.flexibility_takeover.isVisible)
+    settle()
+    assert clipped_text(window.screen_area) == []
+
+
+def test_the_householder_agrees_and_withdraws_direct_control_on_the_privacy_screen(
+    qtbot: Any, open_window: Any
+) -> None:
+    service, meter, clock = make_service(exclude=[CRITICAL])
+    window = open_window(service, clock)
+    privacy = window.show_kind(PrivacyScreen)
+    assert isinstance(privacy, PrivacyScreen)
+    card = privacy.direct_control
+    assert card.nobody.isVisible()
+    meter.flexibility.inject(_event(timedelta(hours=2)), organisation="Northern Power")
+    ev = ("dno-demo", int(DeviceClass.ELECTRIC_VEHICLE))
+    qtbot.waitUntil(lambda: ev in card.boxes)
+    assert not card.nobody.isVisible()
+    assert card.boxes[ev].accessibleName() == "Northern Power may pause the EV charger"
+
+    qtbot.mouseClick(card.boxes[ev], Qt.MouseButton.LeftButton)
+    assert meter.flexibility.agreements() == {"dno-demo": DeviceClass.ELECTRIC_VEHICLE}
+    heater = ("dno-demo", int(DeviceClass.WATER_HEATER))
+    qtbot.mouseClick(card.boxes[heater], Qt.MouseButton.LeftButton)
+    assert meter.flexibility.agreements() == {
+        "dno-demo": DeviceClass.ELECTRIC_VEHICLE | DeviceClass.WATER_HEATER
+    }
+    for key in (ev, heater):
+        qtbot.mouseClick(card.boxes[key], Qt.MouseButton.LeftButton)
+    assert meter.flexibility.agreements() == {}  # withdrawn
+
+
+@pytest.mark.parametrize("size", [(480, 272), (800, 480)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_direct_control_card_fits_every_panel(
+    qtbot: Any, open_window: Any, size: tuple[int, int]
+) -> None:
+    service, meter, clock = make_service(exclude=[CRITICAL])
+    window = open_window(service, clock, form_factor=size)
+    meter.flexibility.inject(_event(timedelta(hours=2)), organisation="Northern Power Distribution")
+    privacy = window.show_kind(PrivacyScreen)
+    assert isinstance(privacy, PrivacyScreen)
+    qtbot.waitUntil(lambda: len(privacy.direct_control.boxes) == 3)
+    privacy.direct_control.boxes[("dno-demo", int(DeviceClass.GENERATION_SYSTEMS))].setFocus()
     settle()
     assert clipped_text(window.screen_area) == []
