@@ -247,10 +247,7 @@ class IhdReplies:
         the event it refers to names both)."""
         status = enum_label(EventStatus, report.event_status)
         if record is not None:
-            record.outcome = f"{ihd_id}: {status}"
-            if report.event_status == EventStatus.OPTED_OUT:
-                display = record.display(ihd_id)
-                display.acknowledged_answer = False
+            record.event_status = f"{ihd_id}: {status}"
         self._events.emit(
             "originator.demand-status",
             event_id=report.issuer_event_id,
@@ -261,6 +258,8 @@ class IhdReplies:
             role=record.role if record is not None else None,
             key=record.key if record is not None else None,
         )
+        if record is not None:
+            self._events.emit("status", **record.to_dict())
 
     def _on_consent(self, details: Mapping[str, object]) -> None:
         entries = details.get("grants")

@@ -64,7 +64,8 @@ async def test_an_event_is_shown_reported_opted_out_and_controls_only_what_was_a
     assert ihd.flexibility.opt_out(dno, 4242)
     opted = await stack.meter_events.wait("originator.demand-status", status="opted_out")
     assert opted["key"] == record.key
-    assert record.outcome.endswith("opted_out")
+    assert record.event_status == f"{ihd.display_id}: opted_out"
+    assert "controls EV charger" in record.outcome  # the meter's own word stays
     assert [e.phase for e in ihd.flexibility.events()] == [EventPhase.OPTED_OUT]
 
 
