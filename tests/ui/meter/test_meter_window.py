@@ -376,3 +376,26 @@ def test_tab_reaches_the_send_button_from_the_form(qtbot: Any, desk: MeterDesk) 
             break
     assert console.send in visited
     assert console.form.text in visited  # the text box passes Tab on instead of typing it
+
+
+def test_the_operator_schedules_a_flexibility_event_and_the_display_reports_it(
+    qtbot: Any, desk: MeterDesk
+) -> None:
+    paired(qtbot, desk)
+    console = desk.window.operator
+    console.form.choose("dno", "message.general")
+    console.form.text.setPlainText("£3 off your next bill")
+    qtbot.mouseClick(console.flexibility, Qt.MouseButton.LeftButton)
+    assert console.result.text().startswith("Flexibility event")
+    qtbot.waitUntil(
+        lambda: bool(desk.meter_events.named("originator.demand-status", status="received")),
+        timeout=SLOW_MS,
+    )
+    row = next(
+        r for r in range(console.model.rowCount()) if console.model.cell(r, 2) == "demand.event"
+    )
+    said = console.model.cell(row, 4)
+    assert "does not control EV charger, Immersion heater" in said
+    assert said.endswith(": received") or said.endswith(": started")
+    shown = desk.ihd_events.named("demand.event.shown")
+    assert shown[0]["reward"] == "£3 off your next bill"
