@@ -89,7 +89,7 @@ class FlexibilityKeeper:
         agreed = {}
         for originator, row in raw.items():
             value = row.get("device_class") if isinstance(row, dict) else None
-            if isinstance(value, int) and not isinstance(value, bool):
+            if isinstance(value, int) and not isinstance(value, bool) and value:
                 agreed[originator] = value
         return agreed
 
@@ -136,30 +136,50 @@ class FlexibilityKeeper:
 
     def set_agreement(self, originator: str, device_class: int) -> Agreement:
         """The householder lets ``originator`` control ``device_class`` directly (0: withdraws
-        every class); kept and sent to the meter, which enforces it."""
+        every class); kept (a withdrawal too, so it reaches the meter) and sent to the meter,
+        which enforces it."""
         agreement = Agreement(originator, device_class, self._clock())
         raw = self._settings.get(AGREEMENTS_SETTING, {})
         rows = dict(raw) if isinstance(raw, dict) else {}
-        if device_class:
-            rows[originator] = agreement.to_details()
-        else:
-            rows.pop(originator, None)
+        rows[originator] = agreement.to_details()
         self._settings.set(AGREEMENTS_SETTING, rows)
-        signer = self._signer()
-        if signer is not None:
-            envelope = signer.sign(agreement.request())
-            key = f"agreement:{originator}:{agreement.at.isoformat()}"
-            self._outbox.enqueue(OutboxKind.DEMAND_AGREEMENT, key, envelope, agreement.at)
-            self._wake()
+        sent = self.queue()
         self._emit(
             "demand.agreement.changed",
             originator=originator,
             devices=device_class_names(device_class),
             withdrawn=not device_class,
-            sent=signer is not None,
+            sent=sent,
         )
         self._changed()
         return agreement
+
+    def queue(self) -> bool:
+        """Queue the householder's latest word per originator for the meter, once each.
+
+        Called on every change and on every connection: an agreement (or a withdrawal) given
+        while no meter was known, or while the link was down, still reaches the meter.
+
+        Returns:
+            Whether a signer was there to queue them.
+        """
+        signer = self._signer()
+        raw = self._settings.get(AGREEMENTS_SETTING, {})
+        if signer is None or not isinstance(raw, dict):
+            return False
+        queued = False
+        for row in raw.values():
+            agreement = Agreement.from_details({"agreement": row})
+            if agreement is None:
+                continue
+            key = f"agreement:{agreement.originator}:{agreement.at.isoformat()}"
+            if self._outbox.get(key) is None:
+                envelope = signer.sign(agreement.request())
+                self._outbox.enqueue(OutboxKind.DEMAND_AGREEMENT, key, envelope, agreement.at)
+                queued = True
+        if queued:
+            self._wake()
+        return True
 
     def _apply(self, due: list[StatusDue]) -> None:
         signer = self._signer()

@@ -441,6 +441,7 @@ class IhdService(DeveloperPanel, PrivacyControls):
         # forwards the identical bytes).
         self._pipeline.start({self.identity.entity_id, meter_id})
         self._consent.queue()
+        self.flexibility.queue()
         self._delivery.wake()
         self.keeper.connected()
         self._notify(Topic.LINK, "connected")
