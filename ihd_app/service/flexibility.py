@@ -172,7 +172,10 @@ class FlexibilityKeeper:
             agreement = Agreement.from_details({"agreement": row})
             if agreement is None:
                 continue
-            key = f"agreement:{agreement.originator}:{agreement.at.isoformat()}"
+            key = (
+                f"agreement:{agreement.originator}:{agreement.at.isoformat()}"
+                f":{agreement.device_class}"
+            )
             if self._outbox.get(key) is None:
                 envelope = signer.sign(agreement.request())
                 self._outbox.enqueue(OutboxKind.DEMAND_AGREEMENT, key, envelope, agreement.at)
