@@ -61,9 +61,7 @@ def test_the_same_id_from_the_same_originator_supersedes() -> None:
 def test_opt_out_is_final_and_only_once() -> None:
     board = FlexibilityBoard()
     board.receive(shown(), FIVE)
-    assert statuses(board.opt_out("dno", 1, FIVE + timedelta(minutes=5))) == [
-        EventStatus.OPTED_OUT
-    ]
+    assert statuses(board.opt_out("dno", 1, FIVE + timedelta(minutes=5))) == [EventStatus.OPTED_OUT]
     assert board.opt_out("dno", 1, FIVE + timedelta(minutes=6)) == []
     assert board.tick(FIVE + timedelta(hours=2)) == []  # no "completed" after an opt-out
     assert board.all()[0].phase is EventPhase.OPTED_OUT
