@@ -17,13 +17,22 @@ from ihd_app.protocol.consent_terms import (
     grant_from_details,
     grants_from_legacy,
 )
+from ihd_app.protocol.demand_response import Agreement
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.verification import VerifiedMessage, Verifier
-from ihd_app.protocol.zcl import Endpoint, GetProfile, MessageConfirmation
+from ihd_app.protocol.zcl import (
+    Endpoint,
+    EventStatus,
+    GetProfile,
+    MessageConfirmation,
+    ReportEventStatus,
+)
+from ihd_app.protocol.zcl.clusters import enum_label
 from ihd_app.protocol.zcl.primitives import utc_to_datetime
 from meter_emulator import faults as fault_hooks
 from meter_emulator.attacks.console import AttackConsole
+from meter_emulator.behaviour.load_control import LoadControl
 from meter_emulator.faults import Fault, FaultRefusalError
 from meter_emulator.operator.status import MessageRecord, StatusTable
 from meter_emulator.state import MeterState
@@ -36,6 +45,8 @@ REPLY_EVENTS: Mapping[str, str] = {
     "error.notification": "error.received",
     "consent.update": "consent.received",
     "history.request": "history.requested",
+    "demand.status": "demand.status.received",
+    "demand.agreement": "demand.agreement.received",
 }
 
 
@@ -52,6 +63,7 @@ class IhdReplies:
         history_requested: Queues a history request (endpoint, GetProfile, details) for
             answering.
         clock: The wall clock.
+        load_control: Takes the householder's agreements to direct control.
     """
 
     def __init__(
@@ -65,8 +77,10 @@ class IhdReplies:
         *,
         history_requested: Callable[[Endpoint, GetProfile, Mapping[str, object]], None],
         clock: Callable[[], datetime],
+        load_control: LoadControl | None = None,
     ) -> None:
         self._state = state
+        self._load_control = load_control
         self._verifier = verifier
         self._status = status
         self._attacks = attacks
@@ -153,6 +167,17 @@ class IhdReplies:
             self._on_reply(name, refers_to, details, at, command, record, message.claims.issuer)
         if name == "consent.update":
             self._on_consent(details)
+        if name == "demand.agreement" and self._load_control is not None:
+            agreement = Agreement.from_details(details)
+            if agreement is None:
+                self._events.emit(
+                    "demand.agreement-unreadable",
+                    detail="the display's agreement has no originator, device classes or time",
+                )
+            else:
+                self._load_control.set_agreement(agreement)
+        if isinstance(command, ReportEventStatus):
+            self._on_event_status(command, message.claims.issuer, record)
         if (
             isinstance(command, GetProfile)
             and message.unit is not None
@@ -214,6 +239,27 @@ class IhdReplies:
                 record.rejected_detail = display.rejected_detail
                 record.rejected_at = str(details.get("at", ""))
         self._events.emit("status", **record.to_dict())
+
+    def _on_event_status(
+        self, report: ReportEventStatus, ihd_id: str, record: MessageRecord | None
+    ) -> None:
+        """A display's ReportEventStatus goes back to the event's originator (the status row of
+        the event it refers to names both)."""
+        status = enum_label(EventStatus, report.event_status)
+        if record is not None:
+            record.event_status = f"{ihd_id}: {status}"
+        self._events.emit(
+            "originator.demand-status",
+            event_id=report.issuer_event_id,
+            status=status,
+            at=utc_to_datetime(report.event_status_time).isoformat(timespec="seconds"),
+            ihd_id=ihd_id,
+            originator=record.originator if record is not None else None,
+            role=record.role if record is not None else None,
+            key=record.key if record is not None else None,
+        )
+        if record is not None:
+            self._events.emit("status", **record.to_dict())
 
     def _on_consent(self, details: Mapping[str, object]) -> None:
         entries = details.get("grants")

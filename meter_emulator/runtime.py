@@ -45,6 +45,7 @@ from ihd_app.protocol.verification import Verdict, Verifier
 from meter_emulator import faults as fault_hooks
 from meter_emulator.attacks.console import AttackConsole
 from meter_emulator.attacks.supply_attacks import SupplyAttacks
+from meter_emulator.behaviour.load_control import LoadControl
 from meter_emulator.behaviour.meter import MeterBehaviour
 from meter_emulator.config import MeterConfig
 from meter_emulator.delivery import Origin, Outgoing, StoreAndForward
@@ -87,6 +88,8 @@ logger = logging.getLogger(__name__)
 _DataFile = TypeVar("_DataFile")
 #: The file the store-and-forward queue is kept in, in the data dir.
 OUTBOX_FILE = "store-and-forward.json"
+#: The householder's agreements to direct control of flexible loads.
+DEMAND_AGREEMENTS_FILE = "demand-agreements.json"
 
 
 class MeterRuntime:
@@ -209,6 +212,15 @@ class MeterRuntime:
             recorded=lambda access: self._meter_messages.send(access_notice(access)),
             keep=kept_in(config.sealed_responses, events.emit),
         )
+        self.load_control = LoadControl(
+            self.premises.flexible,
+            events,
+            self.sim.now,
+            config.data_dir / DEMAND_AGREEMENTS_FILE,
+            to_meter_time=lambda moment: (
+                self.sim.now() + (moment - self.wall_now()) * self.sim.speed
+            ),
+        )
         self._forwarding = OperatorForwarding(
             self._verifier,
             self.status,
@@ -233,6 +245,7 @@ class MeterRuntime:
                 keep=kept_in(config.sealed_responses, events.emit),
             ),
             network_data=self.network_data,
+            load_control=self.load_control,
         )
         #: The operators' inbox: the meter's alerts, verified by their operator; overdue receipts.
         self.inbox = OperatorInbox(
@@ -256,6 +269,7 @@ class MeterRuntime:
             config.faults,
             history_requested=self._history.request,
             clock=self.wall_now,
+            load_control=self.load_control,
         )
         self.sessions = LinkSessions(
             self.identity,

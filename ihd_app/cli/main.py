@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="headless: carry out the Privacy screen's actions read from FILE, one per line "
         "('-': standard input; a FIFO stays open): consent PARTY PURPOSE LEVEL, wipe, "
-        "move-out, export-data-access PATH",
+        "move-out, export-data-access PATH, agree ORIGINATOR DEVICES, opt-out EVENT_ID",
     )
     run.add_argument(
         "--no-backfill", action="store_true", help="do not ask the meter for 13 months of history"

@@ -147,6 +147,8 @@ class OutboxKind(StrEnum):
     ERROR = "error.notification"
     CONSENT = "consent.update"
     HISTORY_REQUEST = "history.request"
+    DEMAND_STATUS = "demand.status"
+    DEMAND_AGREEMENT = "demand.agreement"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ Commands (one per line; blank lines and ``#`` comments are skipped)::
     wipe                            wipe the display's personal data (withdraws every consent)
     move-out                        the household is leaving (also forgets the meter)
     export-data-access PATH         the household's data-access log as CSV
+    agree ORIGINATOR DEVICES        let ORIGINATOR (entity id) control DEVICES directly
+                                    (e.g. ev,water_heater; none withdraws)
+    opt-out EVENT_ID                do not take part in flexibility event EVENT_ID
 
 Each command's outcome is an event: ``command.done {command, ...}``, or ``command.refused
 {line, detail}`` with one sentence saying what is wrong and what to do. The file is read to its
@@ -24,11 +27,14 @@ from pathlib import Path
 from typing import TextIO
 
 from ihd_app.protocol.consent_terms import PURPOSES, Granularity, purpose_of
+from ihd_app.protocol.demand_response import device_class_names, parse_device_classes
+from ihd_app.protocol.errors import EncodeError
 from ihd_app.protocol.events import EventLog
 from ihd_app.service.api import IhdServiceApi
 
 USAGE = (
-    "consent PARTY PURPOSE none|monthly|daily|half-hourly, wipe, move-out, export-data-access PATH"
+    "consent PARTY PURPOSE none|monthly|daily|half-hourly, wipe, move-out, "
+    "export-data-access PATH, agree ORIGINATOR DEVICES|none, opt-out EVENT_ID"
 )
 
 
@@ -113,8 +119,36 @@ class HeadlessCommands:
             (path,) = _exactly(name, arguments, 1)
             count = self._service.export_data_access(Path(path))
             self._events.emit("command.done", command=name, path=path, entries=count)
+        elif name == "agree":
+            originator, devices = _exactly(name, arguments, 2)
+            try:
+                device_class = 0 if devices == "none" else parse_device_classes(devices)
+            except EncodeError as error:
+                raise CommandError(f"{error.detail}.") from None
+            self._service.flexibility.set_agreement(originator, device_class)
+            self._events.emit(
+                "command.done",
+                command=name,
+                originator=originator,
+                devices=device_class_names(device_class),
+            )
+        elif name == "opt-out":
+            (number,) = _exactly(name, arguments, 1)
+            self._opt_out(number)
         else:
             raise CommandError(f"{name!r} is not a command; the commands are: {USAGE}.")
+
+    def _opt_out(self, number: str) -> None:
+        if not number.isdigit():
+            raise CommandError(f"{number!r} is not an event id; give the number the event has.")
+        flexibility = self._service.flexibility
+        event_id = int(number)
+        shown = next((e for e in flexibility.events() if e.event.event_id == event_id), None)
+        if shown is None or not flexibility.opt_out(shown.originator, event_id):
+            raise CommandError(
+                f"there is no flexibility event {event_id} to opt out of (it is over or unknown)."
+            )
+        self._events.emit("command.done", command="opt-out", event_id=event_id)
 
 
 def _exactly(name: str, arguments: list[str], count: int) -> list[str]:

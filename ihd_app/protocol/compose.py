@@ -309,6 +309,16 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
             details.setdefault("periods", request.periods)
             if request.end is not None:  # else up to the meter's now
                 details.setdefault("end", _iso(request.end))
+    elif name in ("demand.event", "demand.status"):
+        # The DRLC command is built by ihd_app.protocol.demand_response and carried as it is; the
+        # verifier refuses one the type does not allow (unknown-command).
+        if request.command is None:
+            raise EncodeError(Reason.MALFORMED, f"{name} needs its DRLC command")
+        unit = Unit.of(request.command, endpoint=request.fuel, tsn=tsn)
+    elif name == "demand.agreement":
+        if not isinstance(details.get("agreement"), dict):
+            raise EncodeError(Reason.MALFORMED, "demand.agreement needs the agreement")
+        unit = None
     else:  # pragma: no cover - every type of message_types is handled above
         raise EncodeError(Reason.UNKNOWN_COMMAND, f"no composer for '{name}'")
     return (b"" if unit is None else unit.encode()), details

@@ -14,6 +14,7 @@ PRICE = 0x0700
 METERING = 0x0702
 MESSAGING = 0x0703
 CALENDAR = 0x0707
+DRLC = 0x0701
 
 CLUSTER_SPECIFIC = 1
 GLOBAL = 0
@@ -90,6 +91,14 @@ TARIFF_COMMANDS = (
     PUBLISH_BLOCK_THRESHOLDS,
     *CALENDAR_COMMANDS,
 )
+#: Demand Response and Load Control (0x0701), server to client: a flexibility event and its
+#: withdrawal. One type, as for tariffs: whoever may schedule an event may withdraw it.
+DEMAND_EVENT_COMMANDS = (
+    Command(DRLC, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x00, "LoadControlEvent"),
+    Command(DRLC, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x01, "CancelLoadControlEvent"),
+    Command(DRLC, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x02, "CancelAllLoadControlEvents"),
+)
+REPORT_EVENT_STATUS = Command(DRLC, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x00, "ReportEventStatus")
 GET_PROFILE = Command(METERING, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x00, "GetProfile")
 #: The head end's command to the supply switch (remote disconnection, arming, a safety clear).
 CHANGE_SUPPLY = Command(METERING, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x0B, "ChangeSupply")
@@ -175,6 +184,9 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType("netdata.subscribe", Flow.TO_METER, (), "Network data subscription"),
     MessageType("netdata.unsubscribe", Flow.TO_METER, (), "Network data subscription ended"),
     MessageType("meter.alert", Flow.TO_OPERATOR, (), "Meter alert to an operator"),
+    MessageType("demand.event", Flow.TO_IHD, DEMAND_EVENT_COMMANDS, "Flexibility event"),
+    MessageType("demand.status", Flow.FROM_IHD, (REPORT_EVENT_STATUS,), "Flexibility event status"),
+    MessageType("demand.agreement", Flow.FROM_IHD, (), "Direct control agreement"),
 )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ihd_app.core.data_access import DataAccess
+from ihd_app.core.flexibility import ShownEvent
 from ihd_app.core.model import InboxMessage, Interval, PairedMeter, SecurityEvent, Tariff
 from ihd_app.core.readings import Fuel, Reading
 from ihd_app.core.tou_calendar import TouCalendar
@@ -35,6 +36,7 @@ class Topic(StrEnum):
     DATA_ACCESS = "data-access"  # the meter told of a data request it answered or refused
     BACKFILL = "backfill"  # history backfill progress
     PAIRING = "pairing"  # a pairing question is waiting (see PairingRequest)
+    FLEXIBILITY = "flexibility"  # a flexibility event arrived, started, ended or was opted out
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,17 @@ class CaptureState:
     directory: Path
 
 
+class FlexibilityApi(Protocol):
+    """Flexibility events and the householder's direct-control agreements
+    (:class:`ihd_app.service.flexibility.FlexibilityKeeper`)."""
+
+    def events(self) -> list[ShownEvent]: ...
+    def running(self) -> ShownEvent | None: ...
+    def opt_out(self, originator: str, event_id: int) -> bool: ...
+    def agreements(self) -> dict[str, int]: ...
+    def set_agreement(self, originator: str, device_class: int) -> object: ...
+
+
 class IhdServiceApi(Protocol):
     """The IHD service as the UI sees it."""
 
@@ -262,6 +275,11 @@ class IhdServiceApi(Protocol):
         ...
 
     def consents(self) -> Sequence[Grant]: ...
+    @property
+    def flexibility(self) -> FlexibilityApi:
+        """Flexibility events and direct-control agreements."""
+        ...
+
     def data_access_log(self, limit: int | None = None) -> Sequence[DataAccess]:
         """Every data request the meter answered or refused, newest first."""
         ...

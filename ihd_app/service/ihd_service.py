@@ -56,6 +56,7 @@ from ihd_app.service.connection import ConnectionKeeper
 from ihd_app.service.consent import ConsentSharing
 from ihd_app.service.delivery import OutboxDelivery
 from ihd_app.service.developer_panel import DeveloperPanel
+from ihd_app.service.flexibility import FlexibilityKeeper
 from ihd_app.service.handshake import DisplayHandshake
 from ihd_app.service.inbox_keeper import InboxKeeper
 from ihd_app.service.live_readings import LiveReadings
@@ -150,6 +151,16 @@ class IhdService(DeveloperPanel, PrivacyControls):
             clock=clock,
             auto_ack=config.auto_ack,
         )
+        #: Flexibility events and the householder's agreements to direct control.
+        self.flexibility = FlexibilityKeeper(
+            self.settings,
+            self.outbox,
+            signer=self._signing.current,
+            emit=emit,
+            changed=lambda: self._notify(Topic.FLEXIBILITY),
+            wake=self.wake_outbox,
+            clock=clock,
+        )
         self._pipeline = MessagePipeline(
             self.db,
             self._inbox,
@@ -167,6 +178,7 @@ class IhdService(DeveloperPanel, PrivacyControls):
             meter_certificate=self._meter_certificate,
             access_log=self.access_store,
             tou_calendars=self.tou_calendars,
+            demand=self.flexibility.on_message,
         )
         self._readings = LiveReadings(
             self.readings_store,
@@ -210,6 +222,7 @@ class IhdService(DeveloperPanel, PrivacyControls):
                 self._inbox.tick,
                 self._backfill.refresh,
                 self._retention.check,
+                self.flexibility.tick,
             ),
             then=(self._readings.prune,),
             storage_failed=self._tick_failed,
@@ -428,6 +441,7 @@ class IhdService(DeveloperPanel, PrivacyControls):
         # forwards the identical bytes).
         self._pipeline.start({self.identity.entity_id, meter_id})
         self._consent.queue()
+        self.flexibility.queue()
         self._delivery.wake()
         self.keeper.connected()
         self._notify(Topic.LINK, "connected")

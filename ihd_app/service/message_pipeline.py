@@ -62,6 +62,7 @@ class MessagePipeline:
             data-access log).
         tou_calendars: Where time-of-use calendar pieces are collected (without it, calendar
             pieces are verified but not applied).
+        demand: Takes a verified ``demand.event`` (flexibility events).
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class MessagePipeline:
         meter_certificate: Callable[[], bytes | None] = lambda: None,
         access_log: DataAccessLog | None = None,
         tou_calendars: TouCalendarStore | None = None,
+        demand: Callable[[VerifiedMessage, datetime], None] | None = None,
     ) -> None:
         self._db = db
         self._inbox = inbox
@@ -100,6 +102,7 @@ class MessagePipeline:
         self._meter_certificate = meter_certificate
         self._access_log = access_log
         self._tou_calendars = tou_calendars
+        self._demand = demand
         self._verifier: Verifier | None = None
         self._early_messages: list[bytes] = []
         #: Verified-or-not envelopes that could not be stored (disk full), oldest first.
@@ -195,6 +198,8 @@ class MessagePipeline:
                 self._inbox.apply(self._inbox.inbox.apply_cancel(message, now))
             elif message.message_type.name == "tariff.price":
                 self._apply_tariff(message, now)
+            elif message.message_type.name == "demand.event" and self._demand is not None:
+                self._demand(message, now)
             elif message.message_type.name == "data.access" and self._access_log is not None:
                 entry = access_from_details(message.claims.details)
                 if self._access_log.add(entry):

@@ -31,6 +31,7 @@ from ihd_app.ui.speech import SilentSpeaker, Speaker
 from ihd_app.ui.theme import ThemeManager
 from ihd_app.ui.widgets.connection_banner import ConnectionBanner
 from ihd_app.ui.widgets.device_frame import UNLIMITED, DeviceFrame, ScreenArea
+from ihd_app.ui.widgets.flexibility_takeover import FlexibilityTakeover
 from ihd_app.ui.widgets.nav import NavBar
 from ihd_app.ui.widgets.notice import NoticeBar
 from ihd_app.ui.widgets.takeover import TakeoverOverlay
@@ -131,6 +132,11 @@ class MainWindow(QMainWindow):
         central.resized.connect(self._screen_resized)
         self.takeover = TakeoverOverlay(self.theme, central, self.context.clock)
         self.takeover.acknowledge_clicked.connect(self._acknowledge_takeover)
+        #: Keys of the flexibility events whose start the consumer has seen (one takeover each).
+        self._flexibility_seen: set[str] = set()
+        self.flexibility_takeover = FlexibilityTakeover(self.theme, central)
+        self.flexibility_takeover.opt_out_clicked.connect(self._opt_out)
+        self.flexibility_takeover.take_part_clicked.connect(self._flexibility_seen.add)
         self.pairing: PairingDialog | None = None
         self.nav.selected.connect(self.show_screen)
         self.bridge.changed.connect(self._on_change)
@@ -253,6 +259,8 @@ class MainWindow(QMainWindow):
             self._update_inbox()
         elif topic is Topic.PAIRING:
             self._update_pairing()
+        elif topic is Topic.FLEXIBILITY:
+            self._update_flexibility()
         elif topic is Topic.LINK:
             self._update_led()
             self.connection_banner.show_problem(self.context.service.connection_problem)
@@ -261,6 +269,23 @@ class MainWindow(QMainWindow):
         current = self.stack.currentWidget()
         if isinstance(current, Screen):
             current.tick()
+        if self.flexibility_takeover.isVisible():
+            self._update_flexibility()
+
+    def _update_flexibility(self) -> None:
+        """Cover the window once when an event starts (a message takeover stays on top)."""
+        flexibility = self.context.service.flexibility
+        running = flexibility.running()
+        if running is None or running.key in self._flexibility_seen:
+            self.flexibility_takeover.show_event(None, self.context.clock())
+            return
+        agreed = flexibility.agreements().get(running.originator, 0)
+        self.flexibility_takeover.show_event(running, self.context.clock(), agreed)
+        if self.takeover.isVisible():
+            self.takeover.raise_()
+
+    def _opt_out(self, originator: str, event_id: int) -> None:
+        self.context.service.flexibility.opt_out(originator, event_id)
 
     def _on_failure(self, what: str, error: str) -> None:
         self.notice.show_notice(f"{what} failed: {error}")
@@ -331,6 +356,7 @@ class MainWindow(QMainWindow):
         # Fonts follow the screen (not the case around it).
         self.theme.set_window_size(width, height)
         self.takeover.cover()
+        self.flexibility_takeover.cover()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._tick.stop()

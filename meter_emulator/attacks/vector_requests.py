@@ -5,13 +5,21 @@ writes their payloads)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from ihd_app.protocol.compose import MessageRequest
+from ihd_app.protocol.demand_response import (
+    Agreement,
+    FlexibilityEvent,
+    status_request,
+)
 from ihd_app.protocol.pki.authority import STANDARD_IDENTITIES
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.zcl import (
+    DeviceClass,
     Endpoint,
+    EventStatus,
     Importance,
 )
 
@@ -234,3 +242,29 @@ VECTOR_REQUESTS: dict[str, MessageRequest] = {
         },
     ),
 }
+#: A flexibility event 17:00-18:00 on the vector day (reduce use by 20 %, EV charger and
+#: immersion heater named for direct control), the display's "opted out" and its agreement.
+_FLEXIBILITY = FlexibilityEvent(
+    event_id=0x3001,
+    start=VECTOR_TIME + timedelta(hours=5),
+    minutes=60,
+    reduction_percent=20,
+    device_class=DeviceClass.ELECTRIC_VEHICLE | DeviceClass.WATER_HEATER,
+    title="Reduce use 17:00-18:00",
+    reward="20 % reward on your next bill",
+)
+_OPTED_OUT = status_request(
+    0x3001, EventStatus.OPTED_OUT, VECTOR_TIME, refers_to="3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a"
+)
+_AGREEMENT = Agreement(
+    next(s.entity_id for s in STANDARD_IDENTITIES if s.name == "dno"),
+    DeviceClass.ELECTRIC_VEHICLE,
+    VECTOR_TIME,
+).request()
+VECTOR_REQUESTS["demand.event"] = _FLEXIBILITY.request()
+VECTOR_REQUESTS["demand.status"] = replace(
+    _OPTED_OUT, extra_details={**_OPTED_OUT.extra_details, **_IN_SESSION}
+)
+VECTOR_REQUESTS["demand.agreement"] = replace(
+    _AGREEMENT, extra_details={**_AGREEMENT.extra_details, **_IN_SESSION}
+)

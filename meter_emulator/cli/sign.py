@@ -8,6 +8,7 @@ import argparse
 import json
 import secrets
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,11 @@ from ihd_app.protocol.cli_common import (
     parse_hex,
 )
 from ihd_app.protocol.compose import MessageRequest, compose
+from ihd_app.protocol.demand_response import (
+    FlexibilityEvent,
+    parse_device_classes,
+    status_request,
+)
 from ihd_app.protocol.envelope import Claims, sign_envelope
 from ihd_app.protocol.message_types import message_type_names
 from ihd_app.protocol.pki import Role, load_identity
@@ -27,7 +33,7 @@ from ihd_app.protocol.pki.certificates import certificate_id, load_certificate
 from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.protocol.timeutil import parse_instant
-from ihd_app.protocol.zcl import Endpoint, Importance
+from ihd_app.protocol.zcl import Endpoint, EventStatus, Importance
 
 
 def _instant(text: str) -> datetime:
@@ -146,6 +152,18 @@ def add_sign_parser(commands: argparse._SubParsersAction[OneLineParser]) -> None
         metavar="JSON",
         help='more details to sign, a JSON object (data.access: {"access": {...}})',
     )
+    demand = parser.add_argument_group("flexibility (demand.event, demand.status)")
+    demand.add_argument(
+        "--device-class", default="", metavar="LIST", help="e.g. ev,water_heater,solar"
+    )
+    demand.add_argument("--reduce-percent", type=int, default=0, metavar="N", help="0-100")
+    demand.add_argument("--reward", default="", metavar="TEXT", help="the offer, as shown")
+    demand.add_argument(
+        "--event-status",
+        choices=[str(s.name).lower() for s in EventStatus],
+        default="received",
+        help="demand.status: what the display reports",
+    )
     parser.add_argument("--out", required=True, type=Path, metavar="FILE", help="envelope file")
     parser.add_argument("--hex", action="store_true", help="write hex text instead of CBOR bytes")
 
@@ -197,6 +215,7 @@ def sign(args: argparse.Namespace) -> int:
         at=args.at or issued_at,
         extra_details=args.details,
     )
+    request = _demand_request(args, request, issued_at)
     payload, details = compose(request)
     token_id = parse_hex(args.cti, "--cti") if args.cti else secrets.token_bytes(16)
     start = args.not_before or issued_at
@@ -238,3 +257,32 @@ def sign(args: argparse.Namespace) -> int:
         )
     )
     return EXIT_OK
+
+
+def _demand_request(
+    args: argparse.Namespace, request: MessageRequest, issued_at: datetime
+) -> MessageRequest:
+    """The DRLC command of a ``demand.event`` or ``demand.status`` from the flags (other types
+    unchanged; a ``demand.agreement`` says what it agrees to in ``--details``)."""
+    if args.type_name == "demand.event":
+        event = FlexibilityEvent(
+            event_id=request.message_id,
+            start=args.start or issued_at,
+            minutes=args.duration or 60,
+            reduction_percent=args.reduce_percent,
+            device_class=parse_device_classes(args.device_class),
+            title=args.text or "Flexibility event",
+            reward=args.reward,
+        )
+        return replace(
+            event.request(), extra_details={**event.request().extra_details, **args.details}
+        )
+    if args.type_name == "demand.status":
+        status = status_request(
+            request.message_id,
+            EventStatus[args.event_status.upper()],
+            args.at or issued_at,
+            args.refers_to,
+        )
+        return replace(status, extra_details={**status.extra_details, **args.details})
+    return request

@@ -34,13 +34,14 @@ from typing import Any, Protocol
 
 from ihd_app.protocol.compose import MessageRequest, compose
 from ihd_app.protocol.data_response import OpenedDataResponse, open_data_response
+from ihd_app.protocol.demand_response import FlexibilityEvent
 from ihd_app.protocol.envelope import sign_envelope
 from ihd_app.protocol.envelope.compose import DEFAULT_VALIDITY, new_claims
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.pki import Identity, TrustStore
 from ihd_app.protocol.verification import Verdict
-from ihd_app.protocol.zcl import Endpoint
+from ihd_app.protocol.zcl import CancelLoadControlEvent, Endpoint
 from meter_emulator.delivery import envelope_key
 from meter_emulator.operator.network_inbox import NetworkDataInbox
 from meter_emulator.operator.status import MessageRecord, StatusTable
@@ -303,3 +304,23 @@ class OperatorConsole:
     def table(self) -> list[dict[str, object]]:
         """The operators' rows as JSON-safe dictionaries (what the GUI's table shows)."""
         return [row.to_dict() for row in self.rows()]
+
+    def schedule_flexibility(self, role: str, event: FlexibilityEvent) -> MessageRecord:
+        """Schedule a flexibility event (a signed ``demand.event``: DRLC LoadControlEvent, with
+        the title and reward in its details). The row's outcome says what the meter controls.
+
+        Raises:
+            As :meth:`sign`; EncodeError for a duration or reduction out of range.
+        """
+        return self.send(role, event.request())
+
+    def cancel_flexibility(self, role: str, event_id: int, device_class: int) -> MessageRecord:
+        """Withdraw flexibility event ``event_id`` (DRLC CancelLoadControlEvent)."""
+        return self.send(
+            role,
+            MessageRequest(
+                "demand.event",
+                message_id=event_id,
+                command=CancelLoadControlEvent(issuer_event_id=event_id, device_class=device_class),
+            ),
+        )

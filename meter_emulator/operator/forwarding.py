@@ -11,17 +11,22 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ihd_app.protocol.compose import SUPPLY_COMMANDS
+from ihd_app.protocol.demand_response import FlexibilityEvent
 from ihd_app.protocol.envelope import parse_envelope
 from ihd_app.protocol.errors import DecodeError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.verification import Verdict, VerifiedMessage, Verifier
 from ihd_app.protocol.zcl import (
+    CancelAllLoadControlEvents,
     CancelAllMessages,
+    CancelLoadControlEvent,
     CancelMessage,
     DisplayMessage,
+    LoadControlEvent,
 )
 from ihd_app.protocol.zcl.unit import decode_unit
+from meter_emulator.behaviour.load_control import LoadControl
 from meter_emulator.behaviour.meter import MeterBehaviour
 from meter_emulator.delivery import Origin, digest_key
 from meter_emulator.han_devices import HanDevices
@@ -54,6 +59,8 @@ class OperatorForwarding:
         data_responses: Seals a data request's answer to the requester and hands it over.
         occupancy: Carries out the supplier's change of occupier.
         network_data: Answers and pushes network data (``netdata.*``).
+        load_control: Direct control of the household's flexible loads under its agreement
+            (a ``demand.event``).
     """
 
     def __init__(
@@ -72,6 +79,7 @@ class OperatorForwarding:
         occupancy: ChangeOfOccupier | None = None,
         data_responses: DataResponses,
         network_data: NetworkDataService | None = None,
+        load_control: LoadControl | None = None,
     ) -> None:
         self._verifier = verifier
         self._status = status
@@ -84,6 +92,7 @@ class OperatorForwarding:
         self._clock = clock
         self._occupancy = occupancy
         self._network_data = network_data
+        self._load_control = load_control
         self._data_requests = DataRequests(
             state,
             history,
@@ -139,6 +148,8 @@ class OperatorForwarding:
             if message.message_type.name == "gas.supply-disabled":
                 self._behaviour.close_gas_valve(message.signer.organisation or record.originator)
                 self._confirm(message, record, "the gas valve is closed")
+            elif message.message_type.name == "demand.event" and self._load_control is not None:
+                self._on_demand_event(message, record)
         elif flow is Flow.TO_METER:
             self._act(message, record)
         else:
@@ -198,7 +209,7 @@ class OperatorForwarding:
         for row in self._status.rows():
             if row is record or row.originator != originator or row.status.value in FINAL:
                 continue
-            if not row.type or row.type in ("message.cancel", "tariff.price"):
+            if not row.type or row.type in ("message.cancel", "tariff.price", "demand.event"):
                 continue
             same_id = row.message_id == getattr(command, "message_id", None)
             if isinstance(command, DisplayMessage) and same_id:
@@ -207,6 +218,34 @@ class OperatorForwarding:
                 command, CancelAllMessages
             ):
                 row.cancelled_at = now
+
+    def _on_demand_event(self, message: VerifiedMessage, record: MessageRecord) -> None:
+        """A verified flexibility event: the displays are told (queued above); the meter
+        controls the devices it names only as far as the householder agreed."""
+        assert self._load_control is not None
+        command = message.unit.command if message.unit is not None else None
+        originator = message.claims.issuer
+        if isinstance(command, LoadControlEvent):
+            event = FlexibilityEvent.from_command(
+                command, message.claims.details, now=self._clock()
+            )
+            record.message_id = event.event_id
+            record.text = record.text or " ".join(filter(None, (event.title, event.reward)))
+            record.outcome = self._load_control.schedule(event, originator)
+        elif isinstance(command, CancelLoadControlEvent):
+            record.message_id = command.issuer_event_id
+            self._load_control.cancel(originator, command.issuer_event_id)
+            record.outcome = f"event {command.issuer_event_id} cancelled"
+        elif isinstance(command, CancelAllLoadControlEvents):
+            self._load_control.cancel(originator, None)
+            record.outcome = "every event of this originator cancelled"
+        self._events.emit(
+            "demand.scheduled",
+            key=record.key,
+            originator=originator,
+            event_id=record.message_id,
+            outcome=record.outcome,
+        )
 
     def _confirm(self, message: VerifiedMessage, record: MessageRecord, what: str) -> None:
         """The date- and time-stamped confirmation back to the operator (seed 20 step 3)."""

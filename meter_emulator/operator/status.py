@@ -86,6 +86,8 @@ class MessageRecord:
         needs_ack: The consumer must acknowledge it (a display message's confirmation flag).
         envelope: The signed bytes.
         displays: How far it got on each display it is owed to or reached, by entity id.
+        event_status: A flexibility event's last ReportEventStatus, e.g. ``"<ihd id>:
+            opted_out"`` (``demand.event`` only).
     """
 
     key: str
@@ -115,6 +117,7 @@ class MessageRecord:
     needs_ack: bool = False
     envelope: bytes = field(default=b"", repr=False)
     displays: dict[str, DisplayDelivery] = field(default_factory=dict)
+    event_status: str | None = None
 
     def display(self, ihd_id: str) -> DisplayDelivery:
         """How far it got on display ``ihd_id`` (a new entry the first time)."""
@@ -184,6 +187,7 @@ class MessageRecord:
             "outcome": self.outcome,
             "needs_ack": self.needs_ack,
             "displays": {ihd_id: d.to_dict() for ihd_id, d in sorted(self.displays.items())},
+            "event_status": self.event_status,
         }
 
 

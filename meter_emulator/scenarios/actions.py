@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ihd_app.protocol.consent_terms import PURPOSES, Granularity
+from ihd_app.protocol.demand_response import parse_device_classes
+from ihd_app.protocol.errors import EncodeError
 from ihd_app.protocol.message_types import message_type, message_type_names
 from ihd_app.protocol.network_data import MAX_INTERVAL_MIN, MIN_INTERVAL_MIN, DataKind
 from meter_emulator.attacks.forgery import ATTACKS
@@ -19,6 +21,7 @@ from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES
 from meter_emulator.attacks.supply_attacks import SUPPLY_ATTACK_NAMES
 from meter_emulator.scenarios.times import HHMM, TimeSpec, parse_time
 from meter_emulator.scenarios.tou import tou_commands
+from meter_emulator.simulation.flexible_loads import flexible_load_named
 from meter_emulator.simulation.premises import appliance_named, appliance_names
 
 #: Roles the operator console signs as.
@@ -92,6 +95,17 @@ def _appliance(value: object) -> str:
         known = ", ".join(appliance_names())
         raise ValueError(f"must name an appliance ({known}), not {value!r}") from None
     return str(value)
+
+
+def _devices(value: object) -> int:
+    try:
+        return parse_device_classes(_text(value))
+    except EncodeError as error:
+        raise ValueError(error.detail) from None
+
+
+def _flexible_load(value: object) -> str:
+    return flexible_load_named(_text(value)).name
 
 
 def _attack(value: object) -> str:
@@ -208,6 +222,22 @@ ACTIONS: dict[str, tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., 
     "restore-refused": ({}, {}),
     # The gas meter shuts its valve on an unsafe flow and tells the GDN (a meter alert).
     "gas-safety-alarm": ({}, {"text": _text}),
+    # A flexibility event (DRLC LoadControlEvent); the meter controls the named devices only
+    # where the householder agreed on the display.
+    "flexibility": (
+        {"role": _choice(*ROLES), "duration_min": _integer(1, 1440)},
+        {
+            "start": _time,
+            "reduce_percent": _integer(0, 100),
+            "devices": _devices,
+            "title": _text,
+            "reward": _text,
+            "event_id": _integer(1, 0xFFFFFFFF),
+            "name": _name,
+        },
+    ),
+    # Plug a flexible load in or out (the EV charger, the immersion heater).
+    "flexible-load": ({"name": _flexible_load, "on": _bool}, {}),
 }
 
 #: Fields every step may carry, whatever its action.

@@ -198,8 +198,9 @@ def _check_step(
             fields[key] = check(raw[key])
         except ValueError as exc:
             raise fail(f"'{key}' {exc}", key) from None
-    if action == "send":
-        _check_message(fields, fail)
+    if action in ("send", "flexibility"):
+        if action == "send":
+            _check_message(fields, fail)
         name = fields.get("name")
         if name is not None:
             if name in names:

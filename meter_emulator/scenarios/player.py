@@ -10,10 +10,12 @@ done (a ``wait-for`` that timed out, a ``restore`` the meter refused).
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from ihd_app.protocol.demand_response import FlexibilityEvent
 from ihd_app.protocol.errors import IhdError
 from ihd_app.protocol.zcl import Endpoint
 from meter_emulator.attacks.link_demonstrations import DEMONSTRATION_NAMES, RESTORE
@@ -201,8 +203,30 @@ class ScenarioPlayer:
             runtime.pairing_window.open(fields.get("seconds", DEFAULT_OPEN_S), by="scenario")
         elif action == "gas-safety-alarm":
             behaviour.gas_safety_alarm(fields.get("text", ""))
+        elif action in ("flexibility", "flexible-load"):
+            self._flexibility(step)
         else:  # pragma: no cover - load_scenario accepts only the actions above
             raise ScenarioFailedError(f"unknown action '{action}'")
+
+    def _flexibility(self, step: Step) -> None:
+        runtime, fields = self._runtime, step.fields
+        if step.action == "flexible-load":
+            runtime.premises.flexible.plug_in(fields["name"], fields["on"])
+            runtime.events.emit("flexible-load", name=fields["name"], on=fields["on"])
+            return
+        start = fields.get("start")
+        event = FlexibilityEvent(
+            event_id=fields.get("event_id") or secrets.randbits(24) + 1,
+            start=start.resolve(runtime.sim.wall_after) if start else runtime.wall_now(),
+            minutes=fields["duration_min"],
+            reduction_percent=fields.get("reduce_percent", 0),
+            device_class=fields.get("devices", 0),
+            title=fields.get("title", "Flexibility event"),
+            reward=fields.get("reward", ""),
+        )
+        record = runtime.operator.schedule_flexibility(fields["role"], event)
+        if "name" in fields:
+            self.refs[fields["name"]] = record.key
 
     def _matches(self, record: Mapping[str, Any], event: str, match: Mapping[str, Any]) -> bool:
         if record.get("event") != event:

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from ihd_app.protocol.zcl import SupplyStatus
+from meter_emulator.simulation.flexible_loads import FlexibleLoads
 from meter_emulator.simulation.household import APPLIANCES, Appliance, Household
 from meter_emulator.simulation.voltage import HIGH_LIMIT_V, LOW_LIMIT_V, NOMINAL_V, voltage_at
 
@@ -71,6 +72,7 @@ class Premises:
         gas_valve_open: Whether gas flows.
         armed: The electricity supply is off but enabled: the consumer may switch it back on
             (ZSE SupplyStatus 1, off/armed).
+        flexible: The EV charger and immersion heater, and when load control holds them off.
     """
 
     household: Household
@@ -79,6 +81,7 @@ class Premises:
     off_causes: set[SupplyCause] = field(default_factory=set)
     gas_valve_open: bool = True
     armed: bool = False
+    flexible: FlexibleLoads = field(default_factory=FlexibleLoads)
 
     def set_appliance(self, name: str, on: bool | None) -> Appliance:
         """Force an appliance on or off, or (``None``) give it back to the household's schedule.
@@ -108,6 +111,7 @@ class Premises:
                 demand += appliance.watts
             elif forced is False and appliance.name in scheduled:
                 demand -= appliance.watts
+        demand += self.flexible.demand_w(at)
         return round(demand, 1)
 
     def electricity_w(self, at: datetime) -> float:

@@ -96,6 +96,13 @@ def _sign_args(type_name: str) -> list[str]:
         args += ["--details", json.dumps({"access": request.extra_details["access"]})]
     if "alert" in request.extra_details:
         args += ["--details", json.dumps({"alert": request.extra_details["alert"]})]
+    if "agreement" in request.extra_details:
+        args += ["--details", json.dumps({"agreement": request.extra_details["agreement"]})]
+    if type_name == "demand.event":
+        args += ["--device-class", "ev,water_heater", "--reduce-percent", "20"]
+        args += ["--reward", "20 % reward", "--duration", "60"]
+    if type_name == "demand.status":
+        args += ["--event-status", "opted_out"]
     return args
 
 
@@ -121,6 +128,7 @@ SIGNERS = {
     "supply.armed": "meter",
     "netdata": "dno",
     "meter.alert": "meter",
+    "demand.event": "dno",
 }
 
 

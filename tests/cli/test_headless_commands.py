@@ -4,13 +4,16 @@ with one sentence saying what is wrong and what to do."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from ihd_app.headless.commands import HeadlessCommands
 from ihd_app.protocol.consent_terms import Granularity
+from ihd_app.protocol.demand_response import FlexibilityEvent
 from ihd_app.protocol.events import EventLog
-from tests.ui.fakes import make_service
+from ihd_app.protocol.zcl import DeviceClass, EventStatus
+from tests.ui.fakes import DEMO_NOW, make_service
 
 
 def _channel() -> tuple[Any, HeadlessCommands, list[dict[str, Any]]]:
@@ -88,3 +91,37 @@ async def test_commands_that_cannot_be_read_are_reported(tmp_path: Path) -> None
 
     [refusal] = [e for e in seen if e["event"] == "command.refused"]
     assert refusal["detail"] == "The commands cannot be read: No such file or directory."
+
+
+async def test_the_householder_agrees_to_direct_control_and_opts_out_of_an_event() -> None:
+    service, meter, _clock = make_service()
+    log = EventLog()
+    seen: list[dict[str, Any]] = []
+    log.subscribe(seen.append)
+    commands = HeadlessCommands(service, log)
+    event = FlexibilityEvent(
+        4242, DEMO_NOW + timedelta(hours=1), 60, 20, DeviceClass.ELECTRIC_VEHICLE
+    )
+    meter.flexibility.inject(event)
+    script = io.StringIO(
+        "agree dno-demo ev,immersion\n"
+        "agree dno-demo kettle\n"
+        "opt-out 4242\n"
+        "opt-out 4242\n"
+        "opt-out soon\n"
+        "agree dno-demo none\n"
+    )
+
+    await commands.run(lambda: script)
+
+    done = [e for e in seen if e["event"] == "command.done"]
+    assert done[0]["devices"] == ["EV charger", "Immersion heater"]
+    assert done[1] == {**done[1], "command": "opt-out", "event_id": 4242}
+    assert meter.flexibility.sent[-1].status is EventStatus.OPTED_OUT
+    assert meter.flexibility.agreements() == {}  # the last line withdrew it
+    refused = [e["detail"] for e in seen if e["event"] == "command.refused"]
+    assert refused[0].startswith("device class 'kettle' is unknown: use one of hvac,")
+    assert refused[1] == (
+        "there is no flexibility event 4242 to opt out of (it is over or unknown)."
+    )
+    assert refused[2] == "'soon' is not an event id; give the number the event has."

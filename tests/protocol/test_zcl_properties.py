@@ -62,6 +62,13 @@ from ihd_app.protocol.zcl import (
     encode_frame,
     encode_unit,
 )
+from ihd_app.protocol.zcl.drlc import (
+    CancelAllLoadControlEvents,
+    CancelLoadControlEvent,
+    GetScheduledEvents,
+    LoadControlEvent,
+    ReportEventStatus,
+)
 from ihd_app.protocol.zcl.messaging import RESERVED_CONTROL_BITS
 from ihd_app.protocol.zcl.primitives import truncate_utf8
 
@@ -347,6 +354,51 @@ COMMAND_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
     ReportAttributes: report_attributes,
     DefaultResponse: default_responses,
     ChangeSupply: change_supplies,
+    LoadControlEvent: st.builds(
+        LoadControlEvent,
+        issuer_event_id=u32,
+        device_class=u16,
+        utility_enrollment_group=u8,
+        start_time=u32,
+        duration_in_minutes=u16,
+        criticality_level=u8,
+        cooling_temperature_offset=u8,
+        heating_temperature_offset=u8,
+        cooling_temperature_set_point=st.integers(-0x8000, 0x7FFF),
+        heating_temperature_set_point=st.integers(-0x8000, 0x7FFF),
+        average_load_adjustment_percentage=st.integers(-128, 127),
+        duty_cycle=u8,
+        event_control=u8,
+    ),
+    CancelLoadControlEvent: st.builds(
+        CancelLoadControlEvent,
+        issuer_event_id=u32,
+        device_class=u16,
+        utility_enrollment_group=u8,
+        cancel_control=u8,
+        effective_time=u32,
+    ),
+    CancelAllLoadControlEvents: st.builds(CancelAllLoadControlEvents, cancel_control=u8),
+    ReportEventStatus: st.builds(
+        ReportEventStatus,
+        issuer_event_id=u32,
+        event_status=u8,
+        event_status_time=u32,
+        criticality_level_applied=u8,
+        cooling_temperature_set_point_applied=u16,
+        heating_temperature_set_point_applied=u16,
+        average_load_adjustment_percentage_applied=st.integers(-128, 127),
+        duty_cycle_applied=u8,
+        event_control=u8,
+        signature_type=u8,
+        signature=st.binary(min_size=42, max_size=42),
+    ),
+    GetScheduledEvents: st.builds(
+        GetScheduledEvents,
+        start_time=u32,
+        number_of_events=u8,
+        issuer_event_id=st.none() | u32,
+    ),
 }
 commands: st.SearchStrategy[Command] = st.one_of(*COMMAND_STRATEGIES.values())
 

@@ -27,6 +27,7 @@ from ihd_app.service.api import (
     PairingRequest,
 )
 from tests.ui.fake.demo_data import DEMO_NOW, populate
+from tests.ui.fake.flexibility import FakeFlexibility
 from tests.ui.fake.service import SECURE_LINK, FakeService, scan_result
 
 __all__ = [
@@ -63,6 +64,7 @@ class MeterSide(Protocol):
     scan_results: list[ScanResult]
     pairing_question: PairingQuestion
     pairing_number: int
+    flexibility: FakeFlexibility
 
 
 _ACTIONS = {

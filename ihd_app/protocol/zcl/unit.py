@@ -34,6 +34,13 @@ from ihd_app.protocol.zcl.clusters import (
     MeteringAttribute,
     hex_id,
 )
+from ihd_app.protocol.zcl.drlc import (
+    CancelAllLoadControlEvents,
+    CancelLoadControlEvent,
+    GetScheduledEvents,
+    LoadControlEvent,
+    ReportEventStatus,
+)
 from ihd_app.protocol.zcl.frame import (
     Direction,
     FrameType,
@@ -77,6 +84,11 @@ Command: TypeAlias = (
     | ReportAttributes
     | DefaultResponse
     | ChangeSupply
+    | LoadControlEvent
+    | CancelLoadControlEvent
+    | CancelAllLoadControlEvents
+    | ReportEventStatus
+    | GetScheduledEvents
 )
 
 #: Every command class, for dispatch and for tests that must cover them all.
@@ -101,6 +113,11 @@ COMMAND_TYPES: Final[tuple[type[Command], ...]] = (
     ReportAttributes,
     DefaultResponse,
     ChangeSupply,
+    LoadControlEvent,
+    CancelLoadControlEvent,
+    CancelAllLoadControlEvents,
+    ReportEventStatus,
+    GetScheduledEvents,
 )
 
 #: The clusters units may belong to.

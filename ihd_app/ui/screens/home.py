@@ -23,6 +23,7 @@ from ihd_app.ui.half_hourly import half_hourly_use, is_half_hourly
 from ihd_app.ui.read_aloud import ReadAloudButton
 from ihd_app.ui.screens.base import Screen
 from ihd_app.ui.widgets.badge import LinkBadge
+from ihd_app.ui.widgets.flexibility_card import FlexibilityCard, shown_on_home
 from ihd_app.ui.widgets.gauge import FuelTile
 from ihd_app.ui.widgets.scrolling import vertical_scroll
 from ihd_app.ui.widgets.traffic_light import TrafficLight
@@ -46,7 +47,7 @@ def today_usage(service: IhdServiceApi, fuel: Fuel, now: datetime) -> tuple[floa
 class HomeScreen(Screen):
     """The first screen: what is being used now and what it costs."""
 
-    topics = frozenset({Topic.LINK, Topic.READING, Topic.TARIFF})
+    topics = frozenset({Topic.LINK, Topic.READING, Topic.TARIFF, Topic.FLEXIBILITY})
     label = "Home"
     icon_name = "home"
 
@@ -67,6 +68,9 @@ class HomeScreen(Screen):
         self.clock.setProperty("role", "title")
         top.addWidget(self.clock)
         body.addLayout(top)
+        self.flexibility = FlexibilityCard(inner)
+        self.flexibility.opt_out_clicked.connect(self._opt_out)
+        body.addWidget(self.flexibility)
         tiles = QHBoxLayout()
         self._tiles_row = tiles
         tiles.setSpacing(10)
@@ -145,15 +149,25 @@ class HomeScreen(Screen):
             self._show_prices(now)
         if topic in (None, Topic.TARIFF) or self._totals_due(now):
             self._show_totals(now)
+        if topic in (None, Topic.FLEXIBILITY):
+            self._show_flexibility(now)
         self.clock.setText(text.clock(now))
 
     def tick(self) -> None:
         now = self.context.clock()
         self.clock.setText(text.clock(now))
+        self._show_flexibility(now)
         self._show_prices(now)
         self._show_live(now)
         if self._totals_due(now):
             self._show_totals(now)
+
+    def _show_flexibility(self, now: datetime) -> None:
+        """The running event's countdown, or the next event, or nothing."""
+        self.flexibility.show_event(shown_on_home(self.context.service.flexibility.events()), now)
+
+    def _opt_out(self, originator: str, event_id: int) -> None:
+        self.context.service.flexibility.opt_out(originator, event_id)
 
     def _totals_due(self, now: datetime) -> bool:
         return self._totals_at is None or (now - self._totals_at).total_seconds() >= TOTALS_EVERY_S

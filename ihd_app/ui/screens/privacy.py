@@ -28,6 +28,7 @@ from ihd_app.service.api import Topic
 from ihd_app.ui.context import UiContext
 from ihd_app.ui.dialogs.confirm import ConfirmDialog
 from ihd_app.ui.screens.base import Screen
+from ihd_app.ui.widgets.direct_control_card import DirectControlCard
 from ihd_app.ui.widgets.scrolling import vertical_scroll
 
 #: Consents dated this year or earlier were never given or refused by the consumer.
@@ -88,7 +89,7 @@ def status_text(grant: Grant, now: datetime) -> str:
 class PrivacyScreen(Screen):
     """Consent per party and purpose, the licence exemptions, and the local-data wipe."""
 
-    topics = frozenset({Topic.CONSENT, Topic.DATA_ACCESS})
+    topics = frozenset({Topic.CONSENT, Topic.DATA_ACCESS, Topic.FLEXIBILITY})
     label = "Privacy"
     icon_name = "privacy"
 
@@ -101,6 +102,8 @@ class PrivacyScreen(Screen):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(8)
         column.addWidget(self._consent_card(inner))
+        self.direct_control = DirectControlCard(context.service.flexibility, inner)
+        column.addWidget(self.direct_control)
         column.addWidget(self._access_card(inner))
         column.addWidget(self._reveals_card(inner))
         column.addWidget(self._keeps_card(inner))
@@ -261,6 +264,7 @@ class PrivacyScreen(Screen):
             box.setAccessibleDescription(text)
 
         self._refresh_access()
+        self.direct_control.refresh()
         waiting = self.context.service.moving_out
         self.move_out_status.setVisible(waiting)
         self.move_out_status.setText(

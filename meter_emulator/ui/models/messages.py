@@ -78,6 +78,10 @@ def outcome(record: MessageRecord) -> str:
         return f"replaced by {record.superseded_by}"
     if status is DeliveryStatus.CANCELLED:
         return f"cancelled {_clock(record.cancelled_at)}"
+    if record.type == "demand.event":
+        # A flexibility event: what the meter controls, and the display's last status.
+        parts = (progress(record), record.outcome, record.event_status)
+        return " · ".join(part for part in parts if part)
     return progress(record)
 
 

@@ -27,6 +27,7 @@ from meter_emulator.behaviour.meter import RestoreRefusedError
 from meter_emulator.runtime import MeterRuntime
 from meter_emulator.simulation.premises import NOMINAL_V, appliance_names
 from meter_emulator.snapshot import MeterSnapshot
+from meter_emulator.ui.panels.flexible_loads_box import FlexibleLoadsBox
 from meter_emulator.ui.widgets.demand_gauge import DemandGauge
 
 #: Speeds offered (simulated seconds per real second).
@@ -157,6 +158,10 @@ class MeterPanel(QWidget):
             grid.addWidget(label, row, column * 2)
             grid.addWidget(choice, row, column * 2 + 1)
             self.appliances[name] = choice
+        self.flexible = FlexibleLoadsBox(
+            runtime.premises.flexible, runtime.sim.now, self.refresh, appliances
+        )
+        grid.addWidget(self.flexible, grid.rowCount(), 0, 1, 4)
         layout.addWidget(appliances)
 
         network = QGroupBox("Network and safety", self)
@@ -302,3 +307,4 @@ class MeterPanel(QWidget):
             f"Gas {snapshot.gas_register_wh / 1000:,.1f} kWh"
         )
         self.consent.setText(consent_text(snapshot))
+        self.flexible.refresh()

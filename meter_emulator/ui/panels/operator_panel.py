@@ -25,6 +25,7 @@ from meter_emulator.runtime import MeterRuntime
 from meter_emulator.ui.models.messages import FITTED, MessageStatusModel, outcome
 from meter_emulator.ui.panels.compose_form import ComposeForm, build_request
 from meter_emulator.ui.panels.supply_buttons import SupplyButtons
+from meter_emulator.ui.panels.flexibility_action import flexibility_event
 from meter_emulator.ui.widgets.wrapping_table import WrappingTable
 
 #: The compose form's narrowest and widest, in lines of its font (480 and 640 px at the
@@ -76,6 +77,14 @@ class OperatorPanel(QWidget):
         self.data.setToolTip("Ask the meter for 48 half hours as the chosen role (needs consent)")
         self.data.clicked.connect(self.request_data)
         actions.addWidget(self.data)
+        self.flexibility = QPushButton("Flexibility event", left)
+        self.flexibility.setToolTip(
+            "Ask the household to use 20 % less from the form's start for its duration (an hour "
+            "if none), the text as the reward; the meter pauses the EV charger and immersion "
+            "heater only with the householder's agreement"
+        )
+        self.flexibility.clicked.connect(self.schedule_flexibility)
+        actions.addWidget(self.flexibility)
         actions.addStretch(1)
         left_layout.addLayout(actions)
         self.supply = SupplyButtons(
@@ -186,6 +195,18 @@ class OperatorPanel(QWidget):
         opened = self._runtime.operator.opened(record.key)
         if opened is not None:
             self._say(f"{self.result.text()}. {what_the_operator_read(role, opened)}", ok=True)
+        return record
+
+    def schedule_flexibility(self) -> MessageRecord | None:
+        """Schedule a flexibility event as the chosen role (a signed ``demand.event``)."""
+        role = self.form.current_role()
+        try:
+            event = flexibility_event(self.form.values(), self._runtime.sim.wall_after)
+            record = self._runtime.operator.schedule_flexibility(role, event)
+        except IhdError as error:
+            self._say(f"Not sent: {_problem(error)}", ok=False)
+            return None
+        self._report(f"Flexibility event {event.event_id} scheduled as {role}", record)
         return record
 
     def _selected_key(self) -> str | None:

@@ -56,6 +56,7 @@ from ihd_app.service.api import (
 )
 from ihd_app.service.developer import CCCD_UUID, SYSTEM_CAPTURE_NOTE, describe_meter_info
 from ihd_app.ui import periods, pricing
+from tests.ui.fake.flexibility import FakeFlexibility
 
 #: The security of a link made with LE Secure Connections numeric comparison, bonded.
 SECURE_LINK = LinkSecurity(
@@ -125,6 +126,8 @@ class FakeService:
         #: Event records (``--events``) the fake has logged.
         self.events: list[dict[str, Any]] = []
         self._event_listeners: list[Callable[[dict[str, Any]], None]] = []
+        #: Flexibility events (the real board) and direct-control agreements.
+        self.flexibility = FakeFlexibility(self._clock, lambda: self._notify(Topic.FLEXIBILITY))
 
     # -- life ----------------------------------------------------------------------------------
     async def start(self) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ihd_app.link.meter_link import LinkState
 from ihd_app.protocol.consent_terms import Granularity
+from ihd_app.protocol.zcl import DeviceClass
 from ihd_app.service.api import ProblemKind
 from meter_emulator.attacks.console import AttackConsole
 from tests.ui.meter.conftest import SLOW_MS, MeterDesk, paired
@@ -376,3 +377,47 @@ def test_tab_reaches_the_send_button_from_the_form(qtbot: Any, desk: MeterDesk) 
             break
     assert console.send in visited
     assert console.form.text in visited  # the text box passes Tab on instead of typing it
+
+
+def test_the_operator_schedules_a_flexibility_event_and_the_display_reports_it(
+    qtbot: Any, desk: MeterDesk
+) -> None:
+    paired(qtbot, desk)
+    console = desk.window.operator
+    console.form.choose("dno", "message.general")
+    console.form.text.setPlainText("£3 off your next bill")
+    qtbot.mouseClick(console.flexibility, Qt.MouseButton.LeftButton)
+    assert console.result.text().startswith("Flexibility event")
+    qtbot.waitUntil(
+        lambda: bool(desk.meter_events.named("originator.demand-status", status="received")),
+        timeout=SLOW_MS,
+    )
+    row = next(
+        r for r in range(console.model.rowCount()) if console.model.cell(r, 2) == "demand.event"
+    )
+    said = console.model.cell(row, 4)
+    assert "does not control EV charger, Immersion heater" in said
+    assert said.endswith(": received") or said.endswith(": started")
+    shown = desk.ihd_events.named("demand.event.shown")
+    assert shown[0]["reward"] == "£3 off your next bill"
+
+
+def test_a_plugged_in_ev_charger_is_paused_only_with_the_householders_agreement(
+    qtbot: Any, desk: MeterDesk
+) -> None:
+    paired(qtbot, desk)
+    panel = desk.window.meter
+    box = panel.flexible.boxes["ev-charger"]
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert desk.meter.premises.flexible.plugged_in == {"ev-charger"}
+    assert box.text() == "EV charger plugged in (7 kW)"
+
+    dno = desk.meter.identity_of("dno").entity_id
+    desk.service.flexibility.set_agreement(dno, DeviceClass.ELECTRIC_VEHICLE)
+    qtbot.waitUntil(lambda: bool(desk.meter_events.named("demand.agreement")), timeout=SLOW_MS)
+    console = desk.window.operator
+    console.form.choose("dno", "message.general")
+    qtbot.mouseClick(console.flexibility, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(desk.meter_events.named("demand.control")), timeout=SLOW_MS)
+    panel.refresh()
+    assert box.text() == "EV charger plugged in (7 kW) — paused by a flexibility event"

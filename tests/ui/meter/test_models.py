@@ -110,3 +110,19 @@ def test_the_form_builds_each_kind_of_request() -> None:
         FormValues("data.request", purpose="network-planning", granularity="daily"), wall_after
     )
     assert daily.extra_details == {"purpose": "network-planning", "granularity": "daily"}
+
+
+def test_a_flexibility_event_row_says_what_the_meter_controls_and_the_displays_answer(
+    qapp: Any,
+) -> None:
+    event = record(
+        type="demand.event",
+        forwarded_at=NOW,
+        receipt_at=NOW,
+        outcome="the meter does not control EV charger: the householder has not agreed to it",
+        event_status="00-1D-A6-00-00-00-01-01: opted_out",
+    )
+    said = outcome(event)
+    assert said.startswith("forwarded ")
+    assert "does not control EV charger" in said
+    assert said.endswith("00-1D-A6-00-00-00-01-01: opted_out")
