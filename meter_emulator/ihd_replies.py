@@ -65,6 +65,7 @@ class IhdReplies:
         *,
         history_requested: Callable[[Endpoint, GetProfile, Mapping[str, object]], None],
         clock: Callable[[], datetime],
+        prepay: Callable[[VerifiedMessage, str], None] | None = None,
     ) -> None:
         self._state = state
         self._verifier = verifier
@@ -74,6 +75,7 @@ class IhdReplies:
         self._faults = faults
         self._history_requested = history_requested
         self._clock = clock
+        self._prepay = prepay
 
     def on_unit_from_ihd(self, data: bytes, display: str) -> None:
         """A unit display ``display`` wrote on its link; its effects are saved together."""
@@ -153,6 +155,8 @@ class IhdReplies:
             self._on_reply(name, refers_to, details, at, command, record, message.claims.issuer)
         if name == "consent.update":
             self._on_consent(details)
+        if name.startswith("prepay.") and self._prepay is not None:
+            self._prepay(message, message.claims.issuer)
         if (
             isinstance(command, GetProfile)
             and message.unit is not None

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bumble.device import Connection
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from ihd_app.protocol.errors import ConfigurationError
 from ihd_app.protocol.events import EventLog
@@ -44,7 +45,11 @@ from ihd_app.protocol.set_aside import (
 from ihd_app.protocol.verification import Verdict, Verifier
 from meter_emulator import faults as fault_hooks
 from meter_emulator.attacks.console import AttackConsole
+from meter_emulator.behaviour.friendly_credit import FriendlyCredit
 from meter_emulator.behaviour.meter import MeterBehaviour
+from meter_emulator.behaviour.prepay_account import PrepayAccount
+from meter_emulator.behaviour.prepay_commands import PrepayCommands
+from meter_emulator.behaviour.prepayment import Prepayment, utrn_key
 from meter_emulator.config import MeterConfig
 from meter_emulator.delivery import Origin, Outgoing, StoreAndForward
 from meter_emulator.device_log import DEVICE_LOG_FILE, DeviceLog, HanDevice, device_of
@@ -168,6 +173,23 @@ class MeterRuntime:
         self.behaviour = MeterBehaviour(
             self.premises, self.sim, events, self.state, self._meter_messages.send
         )
+        #: Prepayment (credit mode until the supplier's ChangePaymentMode says otherwise).
+        self.prepayment = Prepayment(
+            PrepayAccount(),
+            FriendlyCredit(),
+            self.premises,
+            events,
+            self._meter_messages.send,
+            self.identity.entity_id,
+            utrn_key(
+                self.identity.private_key.private_bytes(
+                    Encoding.DER, PrivateFormat.PKCS8, NoEncryption()
+                )
+            ),
+            self.wall_now,
+        )
+        self.behaviour.sample_listeners.append(self.prepayment.on_sample)
+        prepay_commands = PrepayCommands(self.prepayment)
         self._reports = LiveReports(self._server, self.behaviour, self.premises, self.sim)
         self._history = HalfHourHistory(
             self.household,
@@ -214,6 +236,7 @@ class MeterRuntime:
                 self.operator.receive_data_response,
                 keep=kept_in(config.sealed_responses, events.emit),
             ),
+            prepay=prepay_commands,
         )
         self.attacks = AttackConsole(self)
         self._replies = IhdReplies(
@@ -225,6 +248,7 @@ class MeterRuntime:
             config.faults,
             history_requested=self._history.request,
             clock=self.wall_now,
+            prepay=prepay_commands.from_display,
         )
         self.sessions = LinkSessions(
             self.identity,

@@ -147,6 +147,8 @@ class OutboxKind(StrEnum):
     ERROR = "error.notification"
     CONSENT = "consent.update"
     HISTORY_REQUEST = "history.request"
+    PREPAY = "prepay"
+    """A prepayment action of the consumer: top-up code, emergency credit, restore."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ PRICE = 0x0700
 METERING = 0x0702
 MESSAGING = 0x0703
 CALENDAR = 0x0707
+PREPAYMENT = 0x0705
 
 CLUSTER_SPECIFIC = 1
 GLOBAL = 0
@@ -96,6 +97,24 @@ DEFAULT_RESPONSES = tuple(
     for direction in (CLIENT_TO_SERVER, SERVER_TO_CLIENT)
 )
 
+#: Prepayment cluster commands (ZSE 1.4): the display's, the supplier's and the meter's.
+SELECT_EMERGENCY_CREDIT = Command(
+    PREPAYMENT, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x00, "SelectAvailableEmergencyCredit"
+)
+CONSUMER_TOP_UP = Command(PREPAYMENT, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x04, "ConsumerTopUp")
+CREDIT_ADJUSTMENT = Command(
+    PREPAYMENT, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x05, "CreditAdjustment"
+)
+CHANGE_PAYMENT_MODE = Command(
+    PREPAYMENT, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x06, "ChangePaymentMode"
+)
+PUBLISH_PREPAY_SNAPSHOT = Command(
+    PREPAYMENT, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x01, "PublishPrepaySnapshot"
+)
+CONSUMER_TOP_UP_RESPONSE = Command(
+    PREPAYMENT, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x03, "ConsumerTopUpResponse"
+)
+
 
 @dataclass(frozen=True)
 class MessageType:
@@ -160,6 +179,18 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType("session.hello", Flow.FROM_IHD, (), "Link handshake (display)"),
     MessageType("session.proof", Flow.SESSION, (), "Link handshake (meter's proof)"),
     MessageType("session.refused", Flow.SESSION, (), "Link handshake refused by the meter"),
+    _display("prepay.alert", "Prepayment"),
+    MessageType("prepay.status", Flow.TO_IHD, (PUBLISH_PREPAY_SNAPSHOT,), "Credit balance"),
+    MessageType("prepay.topup-result", Flow.TO_IHD, (CONSUMER_TOP_UP_RESPONSE,), "Top-up result"),
+    MessageType("prepay.topup", Flow.FROM_IHD, (CONSUMER_TOP_UP,), "Top-up code"),
+    MessageType(
+        "prepay.emergency-credit", Flow.FROM_IHD, (SELECT_EMERGENCY_CREDIT,), "Emergency credit"
+    ),
+    MessageType("prepay.restore", Flow.FROM_IHD, (), "Restore the supply"),
+    MessageType(
+        "prepay.credit-adjustment", Flow.TO_METER, (CREDIT_ADJUSTMENT,), "Top-up by the supplier"
+    ),
+    MessageType("prepay.payment-mode", Flow.TO_METER, (CHANGE_PAYMENT_MODE,), "Payment mode"),
 )
 
 

@@ -35,6 +35,7 @@ class Topic(StrEnum):
     DATA_ACCESS = "data-access"  # the meter told of a data request it answered or refused
     BACKFILL = "backfill"  # history backfill progress
     PAIRING = "pairing"  # a pairing question is waiting (see PairingRequest)
+    PREPAY = "prepay"  # the meter's credit changed, or it answered a top-up code
 
 
 @dataclass(frozen=True)

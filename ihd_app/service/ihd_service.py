@@ -62,6 +62,7 @@ from ihd_app.service.live_readings import LiveReadings
 from ihd_app.service.message_pipeline import MessagePipeline
 from ihd_app.service.meter_time import MeterTime
 from ihd_app.service.pairing import InteractivePairing, ReportedAnswers
+from ihd_app.service.prepayment import PrepayDisplay
 from ihd_app.service.privacy_controls import PrivacyControls
 from ihd_app.service.radio_link import RadioLink
 from ihd_app.service.reply_signing import ReplySigning
@@ -150,6 +151,15 @@ class IhdService(DeveloperPanel, PrivacyControls):
             clock=clock,
             auto_ack=config.auto_ack,
         )
+        #: Prepayment: the meter's credit and the consumer's top-ups (issue M).
+        self.prepayment = PrepayDisplay(
+            self.outbox,
+            signer=self._signing.current,
+            emit=emit,
+            changed=lambda detail: self._notify(Topic.PREPAY, detail),
+            wake=self.wake_outbox,
+            clock=clock,
+        )
         self._pipeline = MessagePipeline(
             self.db,
             self._inbox,
@@ -167,6 +177,7 @@ class IhdService(DeveloperPanel, PrivacyControls):
             meter_certificate=self._meter_certificate,
             access_log=self.access_store,
             tou_calendars=self.tou_calendars,
+            prepay=self.prepayment.on_verified,
         )
         self._readings = LiveReadings(
             self.readings_store,

@@ -83,6 +83,7 @@ class MessagePipeline:
         meter_certificate: Callable[[], bytes | None] = lambda: None,
         access_log: DataAccessLog | None = None,
         tou_calendars: TouCalendarStore | None = None,
+        prepay: Callable[[VerifiedMessage], bool] | None = None,
     ) -> None:
         self._db = db
         self._inbox = inbox
@@ -100,6 +101,7 @@ class MessagePipeline:
         self._meter_certificate = meter_certificate
         self._access_log = access_log
         self._tou_calendars = tou_calendars
+        self._prepay = prepay
         self._verifier: Verifier | None = None
         self._early_messages: list[bytes] = []
         #: Verified-or-not envelopes that could not be stored (disk full), oldest first.
@@ -195,6 +197,8 @@ class MessagePipeline:
                 self._inbox.apply(self._inbox.inbox.apply_cancel(message, now))
             elif message.message_type.name == "tariff.price":
                 self._apply_tariff(message, now)
+            elif message.message_type.name.startswith("prepay.") and self._prepay is not None:
+                self._prepay(message)
             elif message.message_type.name == "data.access" and self._access_log is not None:
                 entry = access_from_details(message.claims.details)
                 if self._access_log.add(entry):

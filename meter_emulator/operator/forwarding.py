@@ -21,6 +21,7 @@ from ihd_app.protocol.zcl import (
 )
 from ihd_app.protocol.zcl.unit import decode_unit
 from meter_emulator.behaviour.meter import MeterBehaviour
+from meter_emulator.behaviour.prepay_commands import PrepayCommandError, PrepayCommands
 from meter_emulator.delivery import Origin, digest_key
 from meter_emulator.han_devices import HanDevices
 from meter_emulator.history import HalfHourHistory
@@ -66,6 +67,7 @@ class OperatorForwarding:
         access_log: Callable[[AccessRecord], object] | None = None,
         occupancy: ChangeOfOccupier | None = None,
         data_responses: DataResponses,
+        prepay: PrepayCommands | None = None,
     ) -> None:
         self._verifier = verifier
         self._status = status
@@ -77,6 +79,7 @@ class OperatorForwarding:
         self._events = events
         self._clock = clock
         self._occupancy = occupancy
+        self._prepay = prepay
         self._data_requests = DataRequests(
             state,
             history,
@@ -126,6 +129,8 @@ class OperatorForwarding:
             self._delivery.enqueue(
                 envelope, Origin.OPERATOR, message.message_type.name, record=record
             )
+            if message.message_type.name == "tariff.price" and self._prepay is not None:
+                self._prepay.on_tariff(message)
             if message.message_type.name == "gas.supply-disabled":
                 self._behaviour.close_gas_valve(message.signer.organisation or record.originator)
                 self._confirm(message, record, "the gas valve is closed")
@@ -242,6 +247,24 @@ class OperatorForwarding:
             self._change_device_log(message, record, who)
         elif name == "occupier.change" and self._occupancy is not None:
             self._change_occupier(message, record, who)
+        elif name.startswith("prepay.") and self._prepay is not None:
+            try:
+                outcome = self._prepay.from_supplier(message, who)
+            except PrepayCommandError as error:
+                record.refused_reason = "malformed"
+                record.refused_detail = str(error)
+                self._events.emit(
+                    "operator.error",
+                    reason="malformed",
+                    detail=record.refused_detail,
+                    explanation="The meter cannot carry out this prepayment command.",
+                    at=self._clock().isoformat(timespec="seconds"),
+                    key=record.key,
+                    type=name,
+                    claimed_originator=message.claims.issuer,
+                )
+                return
+            self._confirm(message, record, outcome)
 
     def _change_occupier(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
         """The supplier says the household changed (seed: data must not be obtained for the

@@ -35,11 +35,14 @@ class SupplyCause(StrEnum):
     """The meter disconnected itself on a voltage outside the statutory range (latched)."""
     SAFETY_ALARM = "safety-alarm"
     """The meter disconnected itself on a safety alarm (latched)."""
+    PREPAYMENT = "prepayment"
+    """Prepayment credit (and emergency credit) ran out outside friendly credit; restored from
+    the display after a top-up, not by the meter's button."""
 
     @property
     def latched(self) -> bool:
         """Whether the supply stays off until someone restores it at the meter."""
-        return self is not SupplyCause.NETWORK_OUTAGE
+        return self not in (SupplyCause.NETWORK_OUTAGE, SupplyCause.PREPAYMENT)
 
 
 def appliance_named(name: str) -> Appliance:

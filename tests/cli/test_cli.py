@@ -94,7 +94,18 @@ def _sign_args(type_name: str) -> list[str]:
         args += ["--device-certificate", request.device_certificate_sha256]
     if "access" in request.extra_details:
         args += ["--details", json.dumps({"access": request.extra_details["access"]})]
+    args += _PREPAY_ARGS.get(type_name, [])
     return args
+
+
+#: The prepayment types' flags (their ZSE 0x0705 command is built from them).
+_PREPAY_ARGS = {
+    "prepay.credit-adjustment": ["--credit-pence", "1000"],
+    "prepay.payment-mode": ["--payment-mode", "prepayment"],
+    "prepay.topup": ["--top-up-code", "0020 0000 0112 3456 7890"],
+    "prepay.status": ["--credit-pence", "1234"],
+    "prepay.topup-result": ["--credit-pence", "1234", "--top-up-verdict", "used"],
+}
 
 
 SIGNERS = {
@@ -113,6 +124,11 @@ SIGNERS = {
     "han": "supplier",
     "session.proof": "meter",
     "session.refused": "meter",
+    "prepay.alert": "meter",
+    "prepay.status": "meter",
+    "prepay.topup-result": "meter",
+    "prepay.credit-adjustment": "supplier",
+    "prepay.payment-mode": "supplier",
 }
 
 

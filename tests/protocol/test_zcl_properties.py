@@ -63,6 +63,7 @@ from ihd_app.protocol.zcl import (
 )
 from ihd_app.protocol.zcl.messaging import RESERVED_CONTROL_BITS
 from ihd_app.protocol.zcl.primitives import truncate_utf8
+from tests.protocol.prepayment_strategies import PREPAYMENT_STRATEGIES
 
 T = TypeVar("T")
 
@@ -336,6 +337,7 @@ COMMAND_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
     PublishSpecialDays: publish_special_days(),
     ReportAttributes: report_attributes,
     DefaultResponse: default_responses,
+    **PREPAYMENT_STRATEGIES,
 }
 commands: st.SearchStrategy[Command] = st.one_of(*COMMAND_STRATEGIES.values())
 

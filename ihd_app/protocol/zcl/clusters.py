@@ -18,10 +18,17 @@ PRICE: Final = 0x0700
 METERING: Final = 0x0702
 MESSAGING: Final = 0x0703
 CALENDAR: Final = 0x0707
+PREPAYMENT: Final = 0x0705
 
 #: Lower-case cluster names, as shown by ``ihd frame decode``.
 CLUSTER_NAMES: Final = MappingProxyType(
-    {PRICE: "price", METERING: "metering", MESSAGING: "messaging", CALENDAR: "calendar"}
+    {
+        PRICE: "price",
+        METERING: "metering",
+        MESSAGING: "messaging",
+        CALENDAR: "calendar",
+        PREPAYMENT: "prepayment",
+    }
 )
 
 

@@ -49,6 +49,14 @@ from ihd_app.protocol.zcl.messaging import (
     MessageConfirmation,
 )
 from ihd_app.protocol.zcl.metering import GetProfile, GetProfileResponse
+from ihd_app.protocol.zcl.prepayment import (
+    ChangePaymentMode,
+    ConsumerTopUp,
+    ConsumerTopUpResponse,
+    CreditAdjustment,
+    PublishPrepaySnapshot,
+    SelectAvailableEmergencyCredit,
+)
 from ihd_app.protocol.zcl.price import PublishPrice, PublishTariffInformation
 from ihd_app.protocol.zcl.price_matrix import PublishBlockThresholds, PublishPriceMatrix
 from ihd_app.protocol.zcl.primitives import Reader, Writer
@@ -75,6 +83,12 @@ Command: TypeAlias = (
     | PublishSpecialDays
     | ReportAttributes
     | DefaultResponse
+    | SelectAvailableEmergencyCredit
+    | ConsumerTopUp
+    | CreditAdjustment
+    | ChangePaymentMode
+    | PublishPrepaySnapshot
+    | ConsumerTopUpResponse
 )
 
 #: Every command class, for dispatch and for tests that must cover them all.
@@ -98,6 +112,12 @@ COMMAND_TYPES: Final[tuple[type[Command], ...]] = (
     PublishSpecialDays,
     ReportAttributes,
     DefaultResponse,
+    SelectAvailableEmergencyCredit,
+    ConsumerTopUp,
+    CreditAdjustment,
+    ChangePaymentMode,
+    PublishPrepaySnapshot,
+    ConsumerTopUpResponse,
 )
 
 #: The clusters units may belong to.
