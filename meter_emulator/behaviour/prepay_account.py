@@ -72,7 +72,7 @@ class PrepaySettings:
     unit_rate_p: float = 24.5
     standing_charge_p_per_day: float = 60.0
     low_credit_p: float = 200.0
-    emergency_limit_p: float = 1000.0
+    emergency_limit_p: float = 500.0
     emergency_threshold_p: float = 100.0
     low_emergency_p: float = 200.0
     debt_rate_p_per_day: float = 0.0

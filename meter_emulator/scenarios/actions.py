@@ -198,6 +198,13 @@ ACTIONS: dict[str, tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., 
     ),
     # A new display (or one whose pairing the meter forgot) may pair while it is open.
     "pairing-window": ({}, {"seconds": number_field(0, above=True, high=86_400)}),
+    # Prepayment (meter_emulator/scenarios/prepay_steps.py): the supplier's signed commands,
+    # and the consumer at the meter's own keypad and button.
+    "prepay-mode": ({"mode": _choice("prepayment", "credit")}, {}),
+    "prepay-top-up": ({"pence": _integer(1, 999_999)}, {}),
+    "utrn": ({"pence": _integer(1, 999_999)}, {"again": _bool, "wrong": _bool}),
+    "emergency-credit": ({}, {}),
+    "prepay-restore": ({}, {}),
 }
 
 #: Fields every step may carry, whatever its action.
