@@ -7,6 +7,9 @@ Commands (one per line; blank lines and ``#`` comments are skipped)::
     wipe                            wipe the display's personal data (withdraws every consent)
     move-out                        the household is leaving (also forgets the meter)
     export-data-access PATH         the household's data-access log as CSV
+    top-up DIGITS                   a 20-digit prepayment top-up code (spaces allowed)
+    emergency-credit                take the emergency credit on offer
+    restore-supply                  restore a supply armed after a top-up
 
 Each command's outcome is an event: ``command.done {command, ...}``, or ``command.refused
 {line, detail}`` with one sentence saying what is wrong and what to do. The file is read to its
@@ -26,9 +29,11 @@ from typing import TextIO
 from ihd_app.protocol.consent_terms import PURPOSES, Granularity, purpose_of
 from ihd_app.protocol.events import EventLog
 from ihd_app.service.api import IhdServiceApi
+from ihd_app.service.prepayment import PrepayActionError
 
 USAGE = (
-    "consent PARTY PURPOSE none|monthly|daily|half-hourly, wipe, move-out, export-data-access PATH"
+    "consent PARTY PURPOSE none|monthly|daily|half-hourly, wipe, move-out, export-data-access "
+    "PATH, top-up DIGITS, emergency-credit, restore-supply"
 )
 
 
@@ -113,8 +118,27 @@ class HeadlessCommands:
             (path,) = _exactly(name, arguments, 1)
             count = self._service.export_data_access(Path(path))
             self._events.emit("command.done", command=name, path=path, entries=count)
+        elif name in ("top-up", "emergency-credit", "restore-supply"):
+            self._prepay(name, arguments)
         else:
             raise CommandError(f"{name!r} is not a command; the commands are: {USAGE}.")
+
+    def _prepay(self, name: str, arguments: list[str]) -> None:
+        prepayment = self._service.prepayment
+        try:
+            if name == "top-up":
+                if not arguments:
+                    raise CommandError(f"top-up takes the 20-digit code: {USAGE}.")
+                prepayment.top_up("".join(arguments))
+            elif name == "emergency-credit":
+                _exactly(name, arguments, 0)
+                prepayment.use_emergency_credit()
+            else:
+                _exactly(name, arguments, 0)
+                prepayment.restore_supply()
+        except PrepayActionError as error:
+            raise CommandError(str(error)) from None
+        self._events.emit("command.done", command=name)
 
 
 def _exactly(name: str, arguments: list[str], count: int) -> list[str]:

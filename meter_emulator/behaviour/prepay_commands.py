@@ -60,6 +60,9 @@ class PrepayCommands:
                 f"{pounds(command.value)} added; credit {pounds(self._prepayment.account.credit_p)}"
             )
         if isinstance(command, ChangePaymentMode):
+            friendly = message.claims.details.get("friendly_credit")
+            if isinstance(friendly, bool):
+                self._prepayment.friendly_enabled = friendly
             self._prepayment.change_mode(command.prepayment, who)
             return f"payment mode {'prepayment' if command.prepayment else 'credit'}"
         raise PrepayCommandError(f"'{message.message_type.name}' carries no command to act on")

@@ -127,6 +127,8 @@ class Prepayment:
         self._snapshot_id = 0
         self._next_sequence = 1
         self._now: datetime | None = None
+        #: Whether the friendly-credit periods apply (the supplier's choice).
+        self.friendly_enabled = True
 
     # -- the supplier's side of UTRNs (the operator console uses it) ---------------------------
 
@@ -154,7 +156,7 @@ class Prepayment:
         if seconds > 0:
             weight = min(1.0, seconds / _COST_WINDOW_S)
             self._daily_cost_p += (cost_rate * 86_400 / seconds - self._daily_cost_p) * weight
-        why = self.friendly.reason(at)
+        why = self._friendly_reason(at)
         self._react(self.account.charge(seconds, kwh, why is not None))
 
     def _react(self, events: list[PrepayEvent], *, force_status: bool = False) -> None:
@@ -242,8 +244,11 @@ class Prepayment:
 
     # -- telling the display -------------------------------------------------------------------
 
+    def _friendly_reason(self, at: datetime) -> str | None:
+        return self.friendly.reason(at) if self.friendly_enabled else None
+
     def _friendly_now(self) -> bool:
-        return self._now is not None and self.friendly.reason(self._now) is not None
+        return self._now is not None and self._friendly_reason(self._now) is not None
 
     def days_left(self) -> float | None:
         """About how many days the credit lasts at the recent rate of spending."""
@@ -262,7 +267,7 @@ class Prepayment:
     def _alert(self, event: PrepayEvent) -> None:
         text, importance = _ALERTS[event]
         account = self.account
-        why = self.friendly.reason(self._now) if self._now is not None else None
+        why = self._friendly_reason(self._now) if self._now is not None else None
         message = text.format(
             credit=pounds(account.credit_p),
             limit=pounds(account.settings.emergency_limit_p),
@@ -301,7 +306,7 @@ class Prepayment:
         account = self.account
         self._snapshot_id += 1
         days = self.days_left()
-        why = self.friendly.reason(self._now) if self._now is not None else None
+        why = self._friendly_reason(self._now) if self._now is not None else None
         details: dict[str, DetailValue] = {
             "mode": account.mode.value,
             "supply": account.supply.value,

@@ -41,8 +41,17 @@ def top_up_request(value_pence: int, event_id: int) -> MessageRequest:
     )
 
 
-def payment_mode_request(prepayment: bool, event_id: int) -> MessageRequest:
-    """``prepay.payment-mode``: switch the meter to prepayment (or back to credit)."""
+def payment_mode_request(
+    prepayment: bool, event_id: int, *, friendly_credit: bool = True
+) -> MessageRequest:
+    """``prepay.payment-mode``: switch the meter to prepayment (or back to credit).
+
+    Args:
+        prepayment: Prepayment, or credit.
+        event_id: The supplier's IssuerEventID.
+        friendly_credit: Whether the friendly-credit periods apply (ZSE sets them by a
+            friendly-credit calendar; ours travels signed in the details).
+    """
     return MessageRequest(
         "prepay.payment-mode",
         command=ChangePaymentMode(
@@ -50,4 +59,5 @@ def payment_mode_request(prepayment: bool, event_id: int) -> MessageRequest:
             issuer_event_id=event_id & 0xFFFFFFFF,
             payment_control=_PREPAY_MODE if prepayment else _CREDIT_MODE,
         ),
+        extra_details={"friendly_credit": friendly_credit},
     )

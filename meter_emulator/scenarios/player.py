@@ -58,7 +58,7 @@ class ScenarioPlayer:
         self._mark = 0
         self._changed = asyncio.Event()
         self.refs: dict[str, str] = {}
-        self._prepay = PrepaySteps(runtime.operator, runtime.prepayment)
+        self._prepay = PrepaySteps(runtime.operator, runtime.prepayment, runtime.events)
 
     def _on_event(self, record: dict[str, Any]) -> None:
         self._seen.append(record)

@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from ihd_app.protocol.errors import IhdError
+from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.zcl.prepayment import OriginatingDevice
 from meter_emulator.behaviour.prepayment import Prepayment
 from meter_emulator.operator.console import OperatorConsole
 from meter_emulator.operator.prepay_requests import payment_mode_request, top_up_request
 
 PREPAY_ACTIONS = frozenset(
-    {"prepay-mode", "prepay-top-up", "utrn", "emergency-credit", "prepay-restore"}
+    {"prepay-mode", "prepay-top-up", "utrn", "emergency-credit", "prepay-restore", "vend-utrn"}
 )
 #: A number no supplier issued: refused as wrong by the meter's check.
 MADE_UP_CODE = "1234 5678 9012 3456 7890"
@@ -35,11 +36,13 @@ class PrepaySteps:
     Args:
         operator: The operator console (signs as the supplier).
         prepayment: The meter's prepayment (the consumer at the meter).
+        events: Where a vended code is told (as the supplier texts it to the consumer).
     """
 
-    def __init__(self, operator: OperatorConsole, prepayment: Prepayment) -> None:
+    def __init__(self, operator: OperatorConsole, prepayment: Prepayment, events: EventLog) -> None:
         self._operator = operator
         self._prepayment = prepayment
+        self._log = events
         self._events = itertools.count(1)
         self._last_code: str | None = None
 
@@ -50,7 +53,11 @@ class PrepaySteps:
             PrepayStepError: ``utrn`` with ``again`` before any code was entered.
         """
         if action == "prepay-mode":
-            request = payment_mode_request(fields["mode"] == "prepayment", next(self._events))
+            request = payment_mode_request(
+                fields["mode"] == "prepayment",
+                next(self._events),
+                friendly_credit=fields.get("friendly_credit", True),
+            )
             self._operator.send("supplier", request)
         elif action == "prepay-top-up":
             self._operator.send("supplier", top_up_request(fields["pence"], next(self._events)))
@@ -60,6 +67,12 @@ class PrepaySteps:
             self._prepayment.take_emergency_credit("consumer at the meter")
         elif action == "prepay-restore":
             self._prepayment.restore("consumer at the meter")
+        elif action == "vend-utrn":
+            # The supplier's vending: the code goes to the consumer (here: the event log), who
+            # types it on the display.
+            code = self._prepayment.issue_utrn(fields["pence"])
+            self._last_code = code
+            self._log.emit("prepay.utrn-issued", code=code, value_p=fields["pence"])
 
     def _enter_code(self, fields: Mapping[str, Any]) -> None:
         if fields.get("wrong"):
