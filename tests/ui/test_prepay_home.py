@@ -64,7 +64,7 @@ def test_home_shows_the_balance_first_in_plain_words(
     assert card.emergency.isVisible()
     assert not card.restore.isVisible()
     assert clipped_text(card) == []
-    _shot(window, f"prepay-home-{size[0]}x{size[1]}.png")
+    _shot(window, f"{size[0]}x{size[1]}-prepay-home.png")
 
 
 def test_friendly_credit_and_an_armed_supply_are_explained(
@@ -111,7 +111,7 @@ def test_a_code_typed_on_the_keyboard_is_grouped_corrected_and_sent(
     assert keypad.code.text() == "1234 5678 9012 3456 7890"
     assert keypad.send.isEnabled()
     assert clipped_text(keypad) == []
-    _shot(window, f"prepay-keypad-{size[0]}x{size[1]}.png")
+    _shot(window, f"{size[0]}x{size[1]}-prepay-keypad.png")
     qtbot.keyClick(keypad, Qt.Key.Key_Return)
     assert meter.prepayment.calls == [("top_up", CODE)]
     assert keypad.verdict.text() == "Top-up accepted: £20.00 added. Credit now £21.80."
@@ -142,7 +142,7 @@ def test_the_on_screen_keys_work_and_used_or_wrong_codes_are_refused_clearly(
         "This code is not right for this meter. Check the 20 digits and try again."
     )
     assert clipped_text(keypad) == []
-    _shot(window, "prepay-keypad-wrong-480x272.png")
+    _shot(window, "480x272-prepay-keypad-wrong.png")
 
 
 def test_a_credit_meter_shows_no_prepayment_card(open_window: Callable[..., Any]) -> None:
