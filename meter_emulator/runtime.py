@@ -49,6 +49,7 @@ from meter_emulator.behaviour.friendly_credit import FriendlyCredit
 from meter_emulator.behaviour.meter import MeterBehaviour
 from meter_emulator.behaviour.prepay_account import PrepayAccount
 from meter_emulator.behaviour.prepay_commands import PrepayCommands
+from meter_emulator.behaviour.prepay_store import PREPAY_FILE, PrepayStore
 from meter_emulator.behaviour.prepayment import Prepayment, utrn_key
 from meter_emulator.config import MeterConfig
 from meter_emulator.delivery import Origin, Outgoing, StoreAndForward
@@ -187,6 +188,7 @@ class MeterRuntime:
                 )
             ),
             self.wall_now,
+            PrepayStore(config.data_dir / PREPAY_FILE),
         )
         self.behaviour.sample_listeners.append(self.prepayment.on_sample)
         prepay_commands = PrepayCommands(self.prepayment)
@@ -501,6 +503,8 @@ class MeterRuntime:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        # The balance as the last sample left it (between statuses it is saved every few s).
+        self.prepayment.save()
         self.pairing_window.shutdown()
         if self._peripheral is not None:
             await self._peripheral.close()

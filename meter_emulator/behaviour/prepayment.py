@@ -34,6 +34,12 @@ from meter_emulator.behaviour.prepay_account import (
     PrepayEvent,
     Supply,
 )
+from meter_emulator.behaviour.prepay_store import (
+    PrepayStore,
+    PrepayStoreError,
+    account_to_saved,
+    restore_account,
+)
 from meter_emulator.simulation.premises import Premises, SupplyCause
 
 #: Signs a meter message and queues it for the display.
@@ -100,6 +106,7 @@ class Prepayment:
         meter_id: The meter's id (UTRNs are bound to it).
         key: The meter's top-up key (:func:`utrn_key`).
         wall: The wall clock (status is rate-limited on it).
+        store: Where the account is kept across restarts (None: not kept).
     """
 
     def __init__(
@@ -112,6 +119,7 @@ class Prepayment:
         meter_id: str,
         key: bytes,
         wall: Callable[[], datetime],
+        store: PrepayStore | None = None,
     ) -> None:
         self.account = account
         self.friendly = friendly
@@ -129,6 +137,27 @@ class Prepayment:
         self._now: datetime | None = None
         #: Whether the friendly-credit periods apply (the supplier's choice).
         self.friendly_enabled = True
+        self._store = store
+        self._load()
+
+    def _load(self) -> None:
+        if self._store is None:
+            return
+        try:
+            saved = self._store.load()
+            if saved is not None:
+                self._next_sequence, self.friendly_enabled = restore_account(self.account, saved)
+        except PrepayStoreError as error:
+            # The meter carries on from a fresh credit-mode account; the operator is told.
+            self._events.emit("prepay.unreadable", detail=str(error))
+        self._apply_supply()
+
+    def save(self) -> None:
+        """Keep the account now (also done on every status and UTRN issued)."""
+        if self._store is not None:
+            self._store.save(
+                account_to_saved(self.account, self._next_sequence, self.friendly_enabled)
+            )
 
     # -- the supplier's side of UTRNs (the operator console uses it) ---------------------------
 
@@ -136,6 +165,7 @@ class Prepayment:
         """A fresh code for ``value_p`` pence, as the supplier's vending system issues it."""
         code = issue_utrn(self._key, self._meter_id, value_p, self._next_sequence)
         self._next_sequence += 1
+        self.save()
         return code
 
     # -- time passing --------------------------------------------------------------------------
@@ -299,6 +329,8 @@ class Prepayment:
         ):
             return
         self._last_status = wall
+        # Kept as often as told: an event (top-up, disconnection...) or every few seconds.
+        self.save()
         self._send(self.status_request())
 
     def status_request(self) -> MessageRequest:

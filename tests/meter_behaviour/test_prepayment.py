@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from ihd_app.protocol.zcl.prepayment import OriginatingDevice
+from meter_emulator.behaviour.prepay_account import PrepayAccount
+from meter_emulator.behaviour.prepay_store import PrepayStore, PrepayStoreError, restore_account
 from meter_emulator.operator.prepay_requests import payment_mode_request, top_up_request
 from tests.meter_behaviour.support import Stack, start_stack
 
@@ -123,3 +126,35 @@ async def test_emergency_credit_is_taken_from_the_display(morning: Stack) -> Non
     taken = await morning.meter_events.wait("prepay.emergency-credit", taken=True, timeout=20)
     assert taken["by"] == morning.ihd.display_id
     assert morning.meter.prepayment.account.emergency_taken
+
+
+async def test_a_restart_keeps_the_balance_and_a_used_code_stays_used(morning: Stack) -> None:
+    assert morning.ihd is not None
+    await _prepayment_with(morning, 5000)
+    code = morning.meter.prepayment.issue_utrn(1000)
+    morning.ihd.prepayment.top_up(code)
+    await morning.ihd_events.wait("prepay.topup-result", verdict="valid", timeout=20)
+    await morning.restart_meter()
+    account = morning.meter.prepayment.account
+    assert account.mode.value == "prepayment"
+    assert 5000 < account.credit_p <= 6000, "the balance as it was (less any use since)"
+    morning.meter.prepayment.enter_code(code, OriginatingDevice.METER, "consumer at the meter")
+    refused = await morning.meter_events.wait("prepay.topup", verdict="used", timeout=20)
+    assert refused["value_p"] == 0
+    # The supplier's next code follows on from the saved sequence, so it is not "used".
+    fresh = morning.meter.prepayment.issue_utrn(500)
+    assert fresh != code
+    morning.meter.prepayment.enter_code(fresh, OriginatingDevice.METER, "consumer at the meter")
+    await morning.meter_events.wait("prepay.topup", verdict="valid", timeout=20)
+
+
+def test_a_damaged_saved_account_is_one_clear_event(tmp_path: Path) -> None:
+    store = PrepayStore(tmp_path / "prepayment.json")
+    store.path.write_text("[1, 2", encoding="utf-8")
+    with pytest.raises(PrepayStoreError, match="is not a saved prepayment account"):
+        store.load()
+    store.path.write_text('{"mode": "prepayment"}', encoding="utf-8")
+    saved = store.load()
+    assert saved is not None
+    with pytest.raises(PrepayStoreError, match="damaged"):
+        restore_account(PrepayAccount(), saved)
