@@ -41,21 +41,33 @@ def restore_account(account: PrepayAccount, saved: dict[str, Any]) -> tuple[int,
         PrepayStoreError: A field is missing or of the wrong kind.
     """
     try:
-        account.mode = PaymentMode(saved["mode"])
-        account.supply = Supply(saved["supply"])
-        for name in (
-            "credit_p",
-            "emergency_remaining_p",
-            "accumulated_debt_p",
-            "time_debt_p",
-            "payment_debt_p",
-        ):
-            setattr(account, name, float(saved[name]))
-        account.emergency_taken = bool(saved["emergency_taken"])
-        account.used_sequences = {int(n) for n in saved["used_sequences"]}
-        return int(saved["next_sequence"]), bool(saved["friendly_credit"])
+        # Everything read first: a damaged file changes nothing of the account.
+        mode = PaymentMode(saved["mode"])
+        supply = Supply(saved["supply"])
+        money = {
+            name: float(saved[name])
+            for name in (
+                "credit_p",
+                "emergency_remaining_p",
+                "accumulated_debt_p",
+                "time_debt_p",
+                "payment_debt_p",
+            )
+        }
+        taken = saved["emergency_taken"]
+        used = {int(n) for n in saved["used_sequences"]}
+        next_sequence = int(saved["next_sequence"])
+        friendly = saved["friendly_credit"]
+        if not isinstance(taken, bool) or not isinstance(friendly, bool):
+            raise TypeError("emergency_taken and friendly_credit must be true or false")
     except (KeyError, TypeError, ValueError) as error:
         raise PrepayStoreError(f"the saved prepayment account is damaged ({error})") from None
+    account.mode, account.supply = mode, supply
+    for name, value in money.items():
+        setattr(account, name, value)
+    account.emergency_taken = taken
+    account.used_sequences = used
+    return next_sequence, friendly
 
 
 class PrepayStore:

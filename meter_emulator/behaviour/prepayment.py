@@ -18,6 +18,7 @@ from datetime import datetime
 from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.envelope.claims import DetailValue
 from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.set_aside import set_aside
 from ihd_app.protocol.utrn import UtrnVerdict, check_utrn, group_utrn, issue_utrn, normalise_utrn
 from ihd_app.protocol.zcl import Importance
 from ihd_app.protocol.zcl.prepayment import (
@@ -148,8 +149,12 @@ class Prepayment:
             if saved is not None:
                 self._next_sequence, self.friendly_enabled = restore_account(self.account, saved)
         except PrepayStoreError as error:
-            # The meter carries on from a fresh credit-mode account; the operator is told.
-            self._events.emit("prepay.unreadable", detail=str(error))
+            # The meter carries on from a fresh credit-mode account; the damaged file is kept
+            # beside it for someone to look at, and the operator is told.
+            kept = set_aside(
+                self._store.path, str(error), "the meter starts a fresh credit-mode account"
+            )
+            self._events.emit("prepay.unreadable", detail=str(error), kept=str(kept.kept_as))
         self._apply_supply()
 
     def save(self) -> None:

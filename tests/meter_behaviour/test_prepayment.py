@@ -12,7 +12,12 @@ import pytest
 
 from ihd_app.protocol.zcl.prepayment import OriginatingDevice
 from meter_emulator.behaviour.prepay_account import PrepayAccount
-from meter_emulator.behaviour.prepay_store import PrepayStore, PrepayStoreError, restore_account
+from meter_emulator.behaviour.prepay_store import (
+    PREPAY_FILE,
+    PrepayStore,
+    PrepayStoreError,
+    restore_account,
+)
 from meter_emulator.operator.prepay_requests import payment_mode_request, top_up_request
 from tests.meter_behaviour.support import Stack, start_stack
 
@@ -158,3 +163,19 @@ def test_a_damaged_saved_account_is_one_clear_event(tmp_path: Path) -> None:
     assert saved is not None
     with pytest.raises(PrepayStoreError, match="damaged"):
         restore_account(PrepayAccount(), saved)
+
+
+async def test_a_damaged_account_file_is_kept_aside_and_the_meter_starts_afresh(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "meter").mkdir(parents=True)
+    (tmp_path / "meter" / PREPAY_FILE).write_text('{"mode": 7}', encoding="utf-8")
+    stack = await start_stack(tmp_path, sim_start=WORKDAY_MORNING, with_ihd=False)
+    try:
+        unreadable = stack.meter_events.named("prepay.unreadable")
+        assert len(unreadable) == 1
+        assert "damaged" in unreadable[0]["detail"]
+        assert Path(unreadable[0]["kept"]).exists()
+        assert stack.meter.prepayment.account.mode.value == "credit"
+    finally:
+        await stack.close()
