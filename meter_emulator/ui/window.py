@@ -36,6 +36,7 @@ from meter_emulator.ui.panels.event_log_panel import EventLogPanel
 from meter_emulator.ui.panels.meter_panel import MeterPanel
 from meter_emulator.ui.panels.operator_panel import OperatorPanel
 from meter_emulator.ui.panels.pairing_window_bar import PairingWindowBar
+from meter_emulator.ui.panels.prepayment_panel import PrepaymentPanel
 from meter_emulator.ui.panels.radio_status import RadioStatus
 from meter_emulator.ui.panels.scenario_panel import ScenarioPanel
 from meter_emulator.ui.style import clamp_zoom, next_zoom, presentation_zoom, style_sheet
@@ -116,6 +117,7 @@ class MeterWindow(QMainWindow):
         self.scenarios = ScenarioPanel(runtime, self.tabs)
         self.devices = DeviceLogPanel(runtime, self.tabs)
         self.log = EventLogPanel(self.tabs)
+        self.prepayment = PrepaymentPanel(runtime, self.tabs)
         # Each console scrolls rather than widening the window: ./run demo gives it half a
         # laptop's screen, beside the display.
         self.tabs.addTab(_scrolling(self.operator), "&Operator console")
@@ -123,6 +125,7 @@ class MeterWindow(QMainWindow):
         self.tabs.addTab(_scrolling(self.scenarios), "&Scenarios")
         self.tabs.addTab(_scrolling(self.devices), "&Devices")
         self.tabs.addTab(_scrolling(self.log), "&Event log")
+        self.tabs.addTab(_scrolling(self.prepayment), "&Prepayment")
         self.meter_area = _scrolling(self.meter)
         # The meter panel never scrolls sideways; the consoles take what is left.
         self.meter_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -271,6 +274,8 @@ class MeterWindow(QMainWindow):
             self.attacks.refresh()
         if any(n.startswith(REFRESH_EVENTS) for n in names):
             self.devices.refresh()
+        if any(n.startswith("prepay.") for n in names):
+            self.prepayment.refresh()
         self.meter.refresh()
 
     def consoles(self) -> dict[str, QWidget]:
