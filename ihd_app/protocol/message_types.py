@@ -111,6 +111,7 @@ CHANGE_PAYMENT_MODE = Command(
 PUBLISH_PREPAY_SNAPSHOT = Command(
     PREPAYMENT, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x01, "PublishPrepaySnapshot"
 )
+CHANGE_DEBT = Command(PREPAYMENT, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x02, "ChangeDebt")
 CONSUMER_TOP_UP_RESPONSE = Command(
     PREPAYMENT, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x03, "ConsumerTopUpResponse"
 )
@@ -191,6 +192,7 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
         "prepay.credit-adjustment", Flow.TO_METER, (CREDIT_ADJUSTMENT,), "Top-up by the supplier"
     ),
     MessageType("prepay.payment-mode", Flow.TO_METER, (CHANGE_PAYMENT_MODE,), "Payment mode"),
+    MessageType("prepay.debt", Flow.TO_METER, (CHANGE_DEBT,), "Debt and its recovery"),
 )
 
 

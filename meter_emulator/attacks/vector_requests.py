@@ -23,6 +23,7 @@ from ihd_app.protocol.zcl.prepayment import (
     SelectAvailableEmergencyCredit,
     TopUpResult,
 )
+from ihd_app.protocol.zcl.prepayment_debt import ChangeDebt, DebtRecoveryMethod
 
 VECTOR_TIME = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
 #: The real GBCS DisplayMessage "Reset" (DESIGN.md §5), a bare Messaging frame.
@@ -243,5 +244,15 @@ VECTOR_REQUESTS: dict[str, MessageRequest] = {
     "prepay.payment-mode": MessageRequest(
         "prepay.payment-mode",
         command=ChangePaymentMode(provider_id=1, issuer_event_id=2, payment_control=0x00D7),
+    ),
+    "prepay.debt": MessageRequest(
+        "prepay.debt",
+        command=ChangeDebt(
+            issuer_event_id=3,
+            debt_label=b"Arrears",
+            debt_amount=5000,
+            recovery_method=DebtRecoveryMethod.TIME_BASED,
+            recovery_amount=50,
+        ),
     ),
 }

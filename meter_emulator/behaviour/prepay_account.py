@@ -255,6 +255,31 @@ class PrepayAccount:
         self.supply = Supply.ON
         return True
 
+    def set_debt(
+        self,
+        amount_p: float,
+        *,
+        time_based: bool,
+        incremental: bool,
+        rate_p_per_day: float = 0.0,
+        percent: float = 0.0,
+    ) -> None:
+        """The supplier's debt: recovered per day (time-based) or as a share of each top-up.
+
+        Args:
+            amount_p: The debt (or the amount added, ``incremental``).
+            time_based: Time-based recovery (type 1) rather than payment-based (type 2).
+            incremental: Add to the debt of that kind rather than set it.
+            rate_p_per_day: Time-based: pence recovered a day.
+            percent: Payment-based: percent of each top-up.
+        """
+        if time_based:
+            self.time_debt_p = (self.time_debt_p if incremental else 0.0) + amount_p
+            self.settings.debt_rate_p_per_day = rate_p_per_day
+        else:
+            self.payment_debt_p = (self.payment_debt_p if incremental else 0.0) + amount_p
+            self.settings.debt_percent = percent
+
     def change_mode(self, mode: PaymentMode) -> None:
         """Credit <-> prepayment; a credit meter never disconnects for credit."""
         self.mode = mode

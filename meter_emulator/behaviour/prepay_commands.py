@@ -17,6 +17,7 @@ from ihd_app.protocol.zcl.prepayment import (
     CreditAdjustmentType,
     SelectAvailableEmergencyCredit,
 )
+from ihd_app.protocol.zcl.prepayment_debt import ChangeDebt, DebtRecoveryMethod
 from meter_emulator.behaviour.prepayment import Prepayment, pounds
 
 
@@ -65,7 +66,29 @@ class PrepayCommands:
                 self._prepayment.friendly_enabled = friendly
             self._prepayment.change_mode(command.prepayment, who)
             return f"payment mode {'prepayment' if command.prepayment else 'credit'}"
+        if isinstance(command, ChangeDebt):
+            return self._change_debt(command, who)
         raise PrepayCommandError(f"'{message.message_type.name}' carries no command to act on")
+
+    def _change_debt(self, command: ChangeDebt, who: str) -> str:
+        if command.recovery_method is DebtRecoveryMethod.CATCH_UP or command.debt_type == 3:
+            raise PrepayCommandError(
+                "catch-up recovery and type 3 debts are not supported: send a time-based "
+                "(type 1) or percentage-based (type 2) debt"
+            )
+        time_based = command.recovery_method is DebtRecoveryMethod.TIME_BASED
+        rate = command.recovery_amount / command.frequency.days
+        percent = command.balance_percentage / 100
+        self._prepayment.account.set_debt(
+            command.debt_amount,
+            time_based=time_based,
+            incremental=command.incremental,
+            rate_p_per_day=rate,
+            percent=percent,
+        )
+        self._prepayment.debt_changed(who)
+        how = f"{pounds(rate)} a day" if time_based else f"{percent:g}% of each top-up"
+        return f"debt {pounds(command.debt_amount)}, recovered at {how}"
 
     def from_display(self, message: VerifiedMessage, display: str) -> None:
         """Act on the consumer's top-up code, emergency credit choice or restore."""

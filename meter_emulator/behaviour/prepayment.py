@@ -263,6 +263,11 @@ class Prepayment:
         self._events.emit("prepay.credit-adjusted", by=by, value_p=value_p, **self._fields())
         self._react(events, force_status=True)
 
+    def debt_changed(self, by: str) -> None:
+        """The supplier set a debt (the account holds it already): log and tell the display."""
+        self._events.emit("prepay.debt-set", by=by, **self._fields())
+        self._react([], force_status=True)
+
     def restore(self, by: str) -> bool:
         """The consumer restores an armed supply from the display; False if not armed."""
         restored = self.account.restore()

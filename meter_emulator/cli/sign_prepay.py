@@ -13,6 +13,7 @@ from ihd_app.protocol.zcl.prepayment import (
     SelectAvailableEmergencyCredit,
     TopUpResult,
 )
+from ihd_app.protocol.zcl.prepayment_debt import ChangeDebt, DebtRecoveryMethod
 from ihd_app.protocol.zcl.primitives import datetime_to_utc
 from ihd_app.protocol.zcl.unit import Command
 from meter_emulator.operator.prepay_requests import payment_mode_request, top_up_request
@@ -31,6 +32,13 @@ def add_prepay_arguments(group: argparse._ArgumentGroup) -> None:
         type=int,
         metavar="PENCE",
         help="prepay.credit-adjustment: pence to add; prepay.status / -topup-result: credit",
+    )
+    group.add_argument(
+        "--debt-rate-pence",
+        type=int,
+        default=50,
+        metavar="PENCE",
+        help="prepay.debt: pence recovered a day (time-based; --credit-pence is the debt)",
     )
     group.add_argument(
         "--payment-mode", choices=["prepayment", "credit"], help="prepay.payment-mode"
@@ -61,6 +69,15 @@ def prepay_command(args: argparse.Namespace, message_id: int, at: datetime) -> C
             return payment_mode_request(args.payment_mode == "prepayment", message_id).command
     except ValueError as error:
         raise UsageError(str(error)) from None
+    if name == "prepay.debt":
+        if credit is None:
+            raise UsageError("prepay.debt needs --credit-pence, the debt in pence")
+        return ChangeDebt(
+            issuer_event_id=message_id & 0xFFFFFFFF,
+            debt_amount=credit,
+            recovery_method=DebtRecoveryMethod.TIME_BASED,
+            recovery_amount=args.debt_rate_pence,
+        )
     if name == "prepay.topup":
         if not args.top_up_code:
             raise UsageError("prepay.topup needs --top-up-code, the 20 digits")

@@ -102,6 +102,7 @@ def _sign_args(type_name: str) -> list[str]:
 _PREPAY_ARGS = {
     "prepay.credit-adjustment": ["--credit-pence", "1000"],
     "prepay.payment-mode": ["--payment-mode", "prepayment"],
+    "prepay.debt": ["--credit-pence", "5000", "--debt-rate-pence", "50"],
     "prepay.topup": ["--top-up-code", "0020 0000 0112 3456 7890"],
     "prepay.status": ["--credit-pence", "1234"],
     "prepay.topup-result": ["--credit-pence", "1234", "--top-up-verdict", "used"],
@@ -129,6 +130,7 @@ SIGNERS = {
     "prepay.topup-result": "meter",
     "prepay.credit-adjustment": "supplier",
     "prepay.payment-mode": "supplier",
+    "prepay.debt": "supplier",
 }
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.zcl.prepayment import OriginatingDevice
+from ihd_app.protocol.zcl.prepayment_debt import ChangeDebt, DebtRecoveryMethod
 from meter_emulator.behaviour.prepay_account import PrepayAccount
 from meter_emulator.behaviour.prepay_store import (
     PREPAY_FILE,
@@ -179,3 +181,33 @@ async def test_a_damaged_account_file_is_kept_aside_and_the_meter_starts_afresh(
         assert stack.meter.prepayment.account.mode.value == "credit"
     finally:
         await stack.close()
+
+
+async def test_the_supplier_sets_a_debt_recovered_per_day(morning: Stack) -> None:
+    assert morning.ihd is not None
+    await _prepayment_with(morning, 5000)
+    request = MessageRequest(
+        "prepay.debt",
+        command=ChangeDebt(
+            issuer_event_id=9,
+            debt_amount=1200,
+            recovery_method=DebtRecoveryMethod.TIME_BASED,
+            recovery_amount=100,
+        ),
+    )
+    record = morning.meter.operator.send("supplier", request)
+    await morning.meter_events.wait("prepay.debt-set", timeout=20)
+    assert morning.meter.operator.status(record.key).outcome == (
+        "debt £12.00, recovered at £1.00 a day"
+    )
+    # The display learns of it in the balance the meter sends at once, with how it is repaid.
+    count = 1
+    while not any(e["debt_p"] > 0 for e in morning.ihd_events.named("prepay.status")):
+        await morning.ihd_events.wait_count("prepay.status", count, timeout=20)
+        count += 1
+    status = morning.ihd.prepayment.status
+    assert status is not None
+    assert 0 < status.debt_p <= 1200
+    assert status.debt_rate_p_per_day == 100
+    refused = morning.meter.operator.send("dno", request)
+    assert refused.refused_reason == "role-not-authorised"

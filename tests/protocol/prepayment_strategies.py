@@ -18,6 +18,12 @@ from ihd_app.protocol.zcl.prepayment import (
     SelectAvailableEmergencyCredit,
     TopUpResult,
 )
+from ihd_app.protocol.zcl.prepayment_debt import (
+    MAX_DEBT_LABEL,
+    ChangeDebt,
+    DebtRecoveryFrequency,
+    DebtRecoveryMethod,
+)
 
 u8 = st.integers(0, 0xFF)
 u16 = st.integers(0, 0xFFFF)
@@ -26,6 +32,19 @@ s32 = st.integers(-(1 << 31), (1 << 31) - 1)
 devices = st.sampled_from(OriginatingDevice)
 
 PREPAYMENT_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
+    ChangeDebt: st.builds(
+        ChangeDebt,
+        issuer_event_id=u32,
+        debt_label=st.binary(max_size=MAX_DEBT_LABEL),
+        debt_amount=u32,
+        recovery_method=st.sampled_from(DebtRecoveryMethod),
+        amount_type=st.integers(0, 5),
+        recovery_start_time=u32,
+        collection_time=u16,
+        frequency=st.sampled_from(DebtRecoveryFrequency),
+        recovery_amount=u32,
+        balance_percentage=u16,
+    ),
     SelectAvailableEmergencyCredit: st.builds(
         SelectAvailableEmergencyCredit, command_issue_time=u32, originating_device=devices
     ),

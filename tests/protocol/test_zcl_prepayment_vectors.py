@@ -25,6 +25,11 @@ from ihd_app.protocol.zcl.prepayment import (
     SelectAvailableEmergencyCredit,
     TopUpResult,
 )
+from ihd_app.protocol.zcl.prepayment_debt import (
+    ChangeDebt,
+    DebtRecoveryFrequency,
+    DebtRecoveryMethod,
+)
 from ihd_app.protocol.zcl.unit import encode_frame
 
 MIDNIGHT = 849_398_400  # 2026-12-01T00:00Z
@@ -169,3 +174,25 @@ def test_a_utrn_is_bound_to_its_meter_and_key() -> None:
     assert check_utrn(key, "00-11-22-33-44-55-66-77", code[:10] + "0000000000") is None
     # Changing the value (to steal credit) breaks the MAC too.
     assert check_utrn(key, "00-11-22-33-44-55-66-77", "009999" + code[6:]) is None
+
+
+# ChangeDebt from the supplier: 01 0A 02; IssuerEventID 3, DebtLabel "Arrears" (07 + ASCII),
+# DebtAmount 5000 (88130000), method 00 time-based, amount type 01 (type 1, incremental),
+# DebtRecoveryStartTime 80CAA032, CollectionTime 0x01E0 (08:00, E001), frequency 01 per day,
+# DebtRecoveryAmount 50 (32000000), BalancePercentage 0.
+CHANGE_DEBT = "01 0A 02 03000000 07 41727265617273 88130000 00 01 80CAA032 E001 01 32000000 0000"
+
+
+def test_change_debt_decodes_with_its_recovery() -> None:
+    frame = _frame(CHANGE_DEBT)
+    command = frame.command
+    assert isinstance(command, ChangeDebt)
+    assert command.debt_label == b"Arrears"
+    assert command.debt_amount == 5000
+    assert command.recovery_method is DebtRecoveryMethod.TIME_BASED
+    assert command.debt_type == 1
+    assert command.incremental
+    assert command.collection_time == 8 * 60
+    assert command.frequency is DebtRecoveryFrequency.PER_DAY
+    assert command.recovery_amount == 50
+    _round_trips(frame, CHANGE_DEBT)

@@ -57,6 +57,7 @@ from ihd_app.protocol.zcl.prepayment import (
     PublishPrepaySnapshot,
     SelectAvailableEmergencyCredit,
 )
+from ihd_app.protocol.zcl.prepayment_debt import ChangeDebt
 from ihd_app.protocol.zcl.price import PublishPrice, PublishTariffInformation
 from ihd_app.protocol.zcl.price_matrix import PublishBlockThresholds, PublishPriceMatrix
 from ihd_app.protocol.zcl.primitives import Reader, Writer
@@ -89,6 +90,7 @@ Command: TypeAlias = (
     | ChangePaymentMode
     | PublishPrepaySnapshot
     | ConsumerTopUpResponse
+    | ChangeDebt
 )
 
 #: Every command class, for dispatch and for tests that must cover them all.
@@ -118,6 +120,7 @@ COMMAND_TYPES: Final[tuple[type[Command], ...]] = (
     ChangePaymentMode,
     PublishPrepaySnapshot,
     ConsumerTopUpResponse,
+    ChangeDebt,
 )
 
 #: The clusters units may belong to.
