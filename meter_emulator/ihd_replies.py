@@ -78,6 +78,7 @@ class IhdReplies:
         history_requested: Callable[[Endpoint, GetProfile, Mapping[str, object]], None],
         clock: Callable[[], datetime],
         load_control: LoadControl | None = None,
+        prepay: Callable[[VerifiedMessage, str], None] | None = None,
     ) -> None:
         self._state = state
         self._load_control = load_control
@@ -88,6 +89,7 @@ class IhdReplies:
         self._faults = faults
         self._history_requested = history_requested
         self._clock = clock
+        self._prepay = prepay
 
     def on_unit_from_ihd(self, data: bytes, display: str) -> None:
         """A unit display ``display`` wrote on its link; its effects are saved together."""
@@ -178,6 +180,8 @@ class IhdReplies:
                 self._load_control.set_agreement(agreement)
         if isinstance(command, ReportEventStatus):
             self._on_event_status(command, message.claims.issuer, record)
+        if name.startswith("prepay.") and self._prepay is not None:
+            self._prepay(message, message.claims.issuer)
         if (
             isinstance(command, GetProfile)
             and message.unit is not None

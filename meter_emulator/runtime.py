@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bumble.device import Connection
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from ihd_app.protocol.errors import ConfigurationError
 from ihd_app.protocol.events import EventLog
@@ -46,7 +47,12 @@ from meter_emulator import faults as fault_hooks
 from meter_emulator.attacks.console import AttackConsole
 from meter_emulator.attacks.supply_attacks import SupplyAttacks
 from meter_emulator.behaviour.load_control import LoadControl
+from meter_emulator.behaviour.friendly_credit import FriendlyCredit
 from meter_emulator.behaviour.meter import MeterBehaviour
+from meter_emulator.behaviour.prepay_account import PrepayAccount
+from meter_emulator.behaviour.prepay_commands import PrepayCommands
+from meter_emulator.behaviour.prepay_store import PREPAY_FILE, PrepayStore
+from meter_emulator.behaviour.prepayment import Prepayment, utrn_key
 from meter_emulator.config import MeterConfig
 from meter_emulator.delivery import Origin, Outgoing, StoreAndForward
 from meter_emulator.device_log import DEVICE_LOG_FILE, DeviceLog, HanDevice, device_of
@@ -176,6 +182,24 @@ class MeterRuntime:
         self.behaviour = MeterBehaviour(
             self.premises, self.sim, events, self.state, self._meter_messages.send
         )
+        #: Prepayment (credit mode until the supplier's ChangePaymentMode says otherwise).
+        self.prepayment = Prepayment(
+            PrepayAccount(),
+            FriendlyCredit(),
+            self.premises,
+            events,
+            self._meter_messages.send,
+            self.identity.entity_id,
+            utrn_key(
+                self.identity.private_key.private_bytes(
+                    Encoding.DER, PrivateFormat.PKCS8, NoEncryption()
+                )
+            ),
+            self.wall_now,
+            PrepayStore(config.data_dir / PREPAY_FILE),
+        )
+        self.behaviour.sample_listeners.append(self.prepayment.on_sample)
+        prepay_commands = PrepayCommands(self.prepayment)
         self._reports = LiveReports(self._server, self.behaviour, self.premises, self.sim)
         self._history = HalfHourHistory(
             self.household,
@@ -246,6 +270,7 @@ class MeterRuntime:
             ),
             network_data=self.network_data,
             load_control=self.load_control,
+            prepay=prepay_commands,
         )
         #: The operators' inbox: the meter's alerts, verified by their operator; overdue receipts.
         self.inbox = OperatorInbox(
@@ -270,6 +295,7 @@ class MeterRuntime:
             history_requested=self._history.request,
             clock=self.wall_now,
             load_control=self.load_control,
+            prepay=prepay_commands.from_display,
         )
         self.sessions = LinkSessions(
             self.identity,
@@ -529,6 +555,8 @@ class MeterRuntime:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        # The balance as the last sample left it (between statuses it is saved every few s).
+        self.prepayment.save()
         self.pairing_window.shutdown()
         if self._peripheral is not None:
             await self._peripheral.close()

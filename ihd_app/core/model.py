@@ -149,6 +149,8 @@ class OutboxKind(StrEnum):
     HISTORY_REQUEST = "history.request"
     DEMAND_STATUS = "demand.status"
     DEMAND_AGREEMENT = "demand.agreement"
+    PREPAY = "prepay"
+    """A prepayment action of the consumer: top-up code, emergency credit, restore."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,9 @@ Commands (one per line; blank lines and ``#`` comments are skipped)::
     agree ORIGINATOR DEVICES        let ORIGINATOR (entity id) control DEVICES directly
                                     (e.g. ev,water_heater; none withdraws)
     opt-out EVENT_ID                do not take part in flexibility event EVENT_ID
+    top-up DIGITS                   a 20-digit prepayment top-up code (spaces allowed)
+    emergency-credit                take the emergency credit on offer
+    restore-supply                  restore a supply armed after a top-up
 
 Each command's outcome is an event: ``command.done {command, ...}``, or ``command.refused
 {line, detail}`` with one sentence saying what is wrong and what to do. The file is read to its
@@ -31,10 +34,12 @@ from ihd_app.protocol.demand_response import device_class_names, parse_device_cl
 from ihd_app.protocol.errors import EncodeError
 from ihd_app.protocol.events import EventLog
 from ihd_app.service.api import IhdServiceApi
+from ihd_app.service.prepayment import PrepayActionError
 
 USAGE = (
     "consent PARTY PURPOSE none|monthly|daily|half-hourly, wipe, move-out, "
-    "export-data-access PATH, agree ORIGINATOR DEVICES|none, opt-out EVENT_ID"
+    "export-data-access PATH, agree ORIGINATOR DEVICES|none, opt-out EVENT_ID, "
+    "top-up DIGITS, emergency-credit, restore-supply"
 )
 
 
@@ -135,6 +140,8 @@ class HeadlessCommands:
         elif name == "opt-out":
             (number,) = _exactly(name, arguments, 1)
             self._opt_out(number)
+        elif name in ("top-up", "emergency-credit", "restore-supply"):
+            self._prepay(name, arguments)
         else:
             raise CommandError(f"{name!r} is not a command; the commands are: {USAGE}.")
 
@@ -149,6 +156,23 @@ class HeadlessCommands:
                 f"there is no flexibility event {event_id} to opt out of (it is over or unknown)."
             )
         self._events.emit("command.done", command="opt-out", event_id=event_id)
+
+    def _prepay(self, name: str, arguments: list[str]) -> None:
+        prepayment = self._service.prepayment
+        try:
+            if name == "top-up":
+                if not arguments:
+                    raise CommandError(f"top-up takes the 20-digit code: {USAGE}.")
+                prepayment.top_up("".join(arguments))
+            elif name == "emergency-credit":
+                _exactly(name, arguments, 0)
+                prepayment.use_emergency_credit()
+            else:
+                _exactly(name, arguments, 0)
+                prepayment.restore_supply()
+        except PrepayActionError as error:
+            raise CommandError(str(error)) from None
+        self._events.emit("command.done", command=name)
 
 
 def _exactly(name: str, arguments: list[str], count: int) -> list[str]:

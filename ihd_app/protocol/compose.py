@@ -295,6 +295,18 @@ def compose(request: MessageRequest, *, tsn: int = 0) -> tuple[bytes, dict[str, 
         if not isinstance(details.get("alert"), dict):
             raise EncodeError(Reason.MALFORMED, "meter.alert needs the alert")
         unit = None
+    elif name.startswith("prepay."):
+        # Prepayment (ZSE 0x0705): the command is built by the sender (the meter's prepayment,
+        # the display's keypad, the supplier's console); the verifier refuses one the type
+        # does not carry. prepay.restore has no ZSE command and travels in details alone.
+        unit = (
+            None
+            if request.command is None
+            else Unit.of(request.command, endpoint=request.fuel, tsn=tsn)
+        )
+        if spec.commands and unit is None:
+            raise EncodeError(Reason.MALFORMED, f"'{name}' needs its Prepayment command")
+        details["at"] = _iso(at)
     elif spec.flow is Flow.SESSION or name == "session.hello":
         # The handshake's content (nonces, session id, refusal) is all in its details, filled in
         # by ihd_app.protocol.session through extra_details.

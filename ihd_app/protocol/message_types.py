@@ -15,6 +15,7 @@ METERING = 0x0702
 MESSAGING = 0x0703
 CALENDAR = 0x0707
 DRLC = 0x0701
+PREPAYMENT = 0x0705
 
 CLUSTER_SPECIFIC = 1
 GLOBAL = 0
@@ -110,6 +111,25 @@ DEFAULT_RESPONSES = tuple(
     for direction in (CLIENT_TO_SERVER, SERVER_TO_CLIENT)
 )
 
+#: Prepayment cluster commands (ZSE 1.4): the display's, the supplier's and the meter's.
+SELECT_EMERGENCY_CREDIT = Command(
+    PREPAYMENT, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x00, "SelectAvailableEmergencyCredit"
+)
+CONSUMER_TOP_UP = Command(PREPAYMENT, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x04, "ConsumerTopUp")
+CREDIT_ADJUSTMENT = Command(
+    PREPAYMENT, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x05, "CreditAdjustment"
+)
+CHANGE_PAYMENT_MODE = Command(
+    PREPAYMENT, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x06, "ChangePaymentMode"
+)
+PUBLISH_PREPAY_SNAPSHOT = Command(
+    PREPAYMENT, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x01, "PublishPrepaySnapshot"
+)
+CHANGE_DEBT = Command(PREPAYMENT, CLUSTER_SPECIFIC, CLIENT_TO_SERVER, 0x02, "ChangeDebt")
+CONSUMER_TOP_UP_RESPONSE = Command(
+    PREPAYMENT, CLUSTER_SPECIFIC, SERVER_TO_CLIENT, 0x03, "ConsumerTopUpResponse"
+)
+
 
 @dataclass(frozen=True)
 class MessageType:
@@ -187,6 +207,19 @@ MESSAGE_TYPES: tuple[MessageType, ...] = (
     MessageType("demand.event", Flow.TO_IHD, DEMAND_EVENT_COMMANDS, "Flexibility event"),
     MessageType("demand.status", Flow.FROM_IHD, (REPORT_EVENT_STATUS,), "Flexibility event status"),
     MessageType("demand.agreement", Flow.FROM_IHD, (), "Direct control agreement"),
+    _display("prepay.alert", "Prepayment"),
+    MessageType("prepay.status", Flow.TO_IHD, (PUBLISH_PREPAY_SNAPSHOT,), "Credit balance"),
+    MessageType("prepay.topup-result", Flow.TO_IHD, (CONSUMER_TOP_UP_RESPONSE,), "Top-up result"),
+    MessageType("prepay.topup", Flow.FROM_IHD, (CONSUMER_TOP_UP,), "Top-up code"),
+    MessageType(
+        "prepay.emergency-credit", Flow.FROM_IHD, (SELECT_EMERGENCY_CREDIT,), "Emergency credit"
+    ),
+    MessageType("prepay.restore", Flow.FROM_IHD, (), "Restore the supply"),
+    MessageType(
+        "prepay.credit-adjustment", Flow.TO_METER, (CREDIT_ADJUSTMENT,), "Top-up by the supplier"
+    ),
+    MessageType("prepay.payment-mode", Flow.TO_METER, (CHANGE_PAYMENT_MODE,), "Payment mode"),
+    MessageType("prepay.debt", Flow.TO_METER, (CHANGE_DEBT,), "Debt and its recovery"),
 )
 
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from ihd_app.core.data_access import DataAccess
 from ihd_app.core.flexibility import ShownEvent
 from ihd_app.core.model import InboxMessage, Interval, PairedMeter, SecurityEvent, Tariff
+from ihd_app.core.prepay_status import PrepayStatus, TopUpOutcome
 from ihd_app.core.readings import Fuel, Reading
 from ihd_app.core.tou_calendar import TouCalendar
 from ihd_app.link.bumble_backend.security import LinkSecurity
@@ -37,6 +38,7 @@ class Topic(StrEnum):
     BACKFILL = "backfill"  # history backfill progress
     PAIRING = "pairing"  # a pairing question is waiting (see PairingRequest)
     FLEXIBILITY = "flexibility"  # a flexibility event arrived, started, ended or was opted out
+    PREPAY = "prepay"  # the meter's credit changed, or it answered a top-up code
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,32 @@ class FlexibilityApi(Protocol):
     def set_agreement(self, originator: str, device_class: int) -> object: ...
 
 
+class PrepayApi(Protocol):
+    """Prepayment as the UI sees it (:class:`ihd_app.service.prepayment.PrepayDisplay`)."""
+
+    @property
+    def status(self) -> PrepayStatus | None:
+        """The meter's credit as it last said (``None``: no prepayment status yet)."""
+        ...
+
+    @property
+    def last_top_up(self) -> TopUpOutcome | None:
+        """The meter's verdict on the last code entered (``None`` while waiting, or none)."""
+        ...
+
+    def top_up(self, code: str) -> None:
+        """Send a 20-digit code (raises ``PrepayActionError`` with one sentence)."""
+        ...
+
+    def use_emergency_credit(self) -> None:
+        """Take the emergency credit on offer."""
+        ...
+
+    def restore_supply(self) -> None:
+        """Restore a supply armed after a top-up."""
+        ...
+
+
 class IhdServiceApi(Protocol):
     """The IHD service as the UI sees it."""
 
@@ -378,4 +406,9 @@ class IhdServiceApi(Protocol):
 
     def stop_capture(self) -> None:
         """Stop the capture (and close its file)."""
+        ...
+
+    @property
+    def prepayment(self) -> PrepayApi:
+        """The meter's credit and the consumer's top-ups (prepayment mode)."""
         ...

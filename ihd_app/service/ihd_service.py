@@ -63,6 +63,7 @@ from ihd_app.service.live_readings import LiveReadings
 from ihd_app.service.message_pipeline import MessagePipeline
 from ihd_app.service.meter_time import MeterTime
 from ihd_app.service.pairing import InteractivePairing, ReportedAnswers
+from ihd_app.service.prepayment import PrepayDisplay
 from ihd_app.service.privacy_controls import PrivacyControls
 from ihd_app.service.radio_link import RadioLink
 from ihd_app.service.reply_signing import ReplySigning
@@ -158,6 +159,13 @@ class IhdService(DeveloperPanel, PrivacyControls):
             signer=self._signing.current,
             emit=emit,
             changed=lambda: self._notify(Topic.FLEXIBILITY),
+        )
+        #: Prepayment: the meter's credit and the consumer's top-ups (issue M).
+        self.prepayment = PrepayDisplay(
+            self.outbox,
+            signer=self._signing.current,
+            emit=emit,
+            changed=lambda detail: self._notify(Topic.PREPAY, detail),
             wake=self.wake_outbox,
             clock=clock,
         )
@@ -179,6 +187,7 @@ class IhdService(DeveloperPanel, PrivacyControls):
             access_log=self.access_store,
             tou_calendars=self.tou_calendars,
             demand=self.flexibility.on_message,
+            prepay=self.prepayment.on_verified,
         )
         self._readings = LiveReadings(
             self.readings_store,

@@ -85,6 +85,7 @@ class MessagePipeline:
         access_log: DataAccessLog | None = None,
         tou_calendars: TouCalendarStore | None = None,
         demand: Callable[[VerifiedMessage, datetime], None] | None = None,
+        prepay: Callable[[VerifiedMessage], bool] | None = None,
     ) -> None:
         self._db = db
         self._inbox = inbox
@@ -103,6 +104,7 @@ class MessagePipeline:
         self._access_log = access_log
         self._tou_calendars = tou_calendars
         self._demand = demand
+        self._prepay = prepay
         self._verifier: Verifier | None = None
         self._early_messages: list[bytes] = []
         #: Verified-or-not envelopes that could not be stored (disk full), oldest first.
@@ -200,6 +202,8 @@ class MessagePipeline:
                 self._apply_tariff(message, now)
             elif message.message_type.name == "demand.event" and self._demand is not None:
                 self._demand(message, now)
+            elif message.message_type.name.startswith("prepay.") and self._prepay is not None:
+                self._prepay(message)
             elif message.message_type.name == "data.access" and self._access_log is not None:
                 entry = access_from_details(message.claims.details)
                 if self._access_log.add(entry):

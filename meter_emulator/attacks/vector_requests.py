@@ -22,6 +22,16 @@ from ihd_app.protocol.zcl import (
     EventStatus,
     Importance,
 )
+from ihd_app.protocol.zcl.prepayment import (
+    ChangePaymentMode,
+    ConsumerTopUp,
+    ConsumerTopUpResponse,
+    CreditAdjustment,
+    PublishPrepaySnapshot,
+    SelectAvailableEmergencyCredit,
+    TopUpResult,
+)
+from ihd_app.protocol.zcl.prepayment_debt import ChangeDebt, DebtRecoveryMethod
 
 VECTOR_TIME = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
 #: The real GBCS DisplayMessage "Reset" (DESIGN.md §5), a bare Messaging frame.
@@ -240,6 +250,66 @@ VECTOR_REQUESTS: dict[str, MessageRequest] = {
                 "outage_start": "2026-12-01T11:08:00+00:00",
             }
         },
+    ),
+    "prepay.alert": MessageRequest(
+        "prepay.alert",
+        message_id=0x50500001,
+        text="Your credit is low: £1.80 left. Top up soon.",
+        importance=Importance.HIGH,
+        extra_details={"prepay_event": "low-credit"},
+    ),
+    "prepay.status": MessageRequest(
+        "prepay.status",
+        command=PublishPrepaySnapshot(
+            snapshot_id=5,
+            snapshot_time=849_441_600,
+            accumulated_debt=0,
+            emergency_credit_remaining=800,
+            credit_remaining=0,
+        ),
+        extra_details={
+            "mode": "prepayment",
+            "supply": "on",
+            "emergency_on_offer": False,
+            "emergency_taken": True,
+            "days_left": 1.5,
+            "friendly_credit": "it is between 16:00 and 10:00",
+        },
+    ),
+    "prepay.topup-result": MessageRequest(
+        "prepay.topup-result",
+        command=ConsumerTopUpResponse(
+            result=TopUpResult.ACCEPTED_SUPPLY_ARMED, top_up_value=2000, credit_remaining=1800
+        ),
+        extra_details={"verdict": "valid", "code": "0020 0000 0112 3456 7890"},
+    ),
+    "prepay.topup": MessageRequest(
+        "prepay.topup",
+        command=ConsumerTopUp(top_up_code=b"00200000011234567890"),
+        extra_details=_IN_SESSION,
+    ),
+    "prepay.emergency-credit": MessageRequest(
+        "prepay.emergency-credit",
+        command=SelectAvailableEmergencyCredit(command_issue_time=849_441_600),
+        extra_details=_IN_SESSION,
+    ),
+    "prepay.restore": MessageRequest("prepay.restore", extra_details=_IN_SESSION),
+    "prepay.credit-adjustment": MessageRequest(
+        "prepay.credit-adjustment", command=CreditAdjustment(issuer_event_id=100, value=1000)
+    ),
+    "prepay.payment-mode": MessageRequest(
+        "prepay.payment-mode",
+        command=ChangePaymentMode(provider_id=1, issuer_event_id=2, payment_control=0x00D7),
+    ),
+    "prepay.debt": MessageRequest(
+        "prepay.debt",
+        command=ChangeDebt(
+            issuer_event_id=3,
+            debt_label=b"Arrears",
+            debt_amount=5000,
+            recovery_method=DebtRecoveryMethod.TIME_BASED,
+            recovery_amount=50,
+        ),
     ),
 }
 #: A flexibility event 17:00-18:00 on the vector day (reduce use by 20 %, EV charger and

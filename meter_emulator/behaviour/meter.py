@@ -131,6 +131,8 @@ class MeterBehaviour:
             self._disconnection_message_id,
             state,
         )
+        #: Called with each sample's instant and electricity demand (prepayment charges it).
+        self.sample_listeners: list[Callable[[datetime, float], None]] = []
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -185,6 +187,10 @@ class MeterBehaviour:
         self._last_demand_w = demand
         self._evaluate_threshold(demand, now)
         # The threshold may just have interrupted the supply.
+        demand = premises.electricity_w(now)
+        for listener in self.sample_listeners:
+            listener(now, demand)
+        # Prepayment may just have disconnected the supply.
         demand = premises.electricity_w(now)
         return Sample(now, demand, premises.gas_w(now), premises.network_voltage(now))
 

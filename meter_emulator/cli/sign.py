@@ -34,6 +34,7 @@ from ihd_app.protocol.reasons import Reason
 from ihd_app.protocol.resources import demo_pki_dir
 from ihd_app.protocol.timeutil import parse_instant
 from ihd_app.protocol.zcl import Endpoint, EventStatus, Importance
+from meter_emulator.cli.sign_prepay import add_prepay_arguments, prepay_command
 
 
 def _instant(text: str) -> datetime:
@@ -164,6 +165,7 @@ def add_sign_parser(commands: argparse._SubParsersAction[OneLineParser]) -> None
         default="received",
         help="demand.status: what the display reports",
     )
+    add_prepay_arguments(parser.add_argument_group("prepayment"))
     parser.add_argument("--out", required=True, type=Path, metavar="FILE", help="envelope file")
     parser.add_argument("--hex", action="store_true", help="write hex text instead of CBOR bytes")
 
@@ -186,9 +188,10 @@ def sign(args: argparse.Namespace) -> int:
         if (args.fuel == "gas" or (args.fuel is None and gas_type))
         else (Endpoint.ELECTRICITY)
     )
+    message_id = args.message_id if args.message_id is not None else secrets.randbits(32)
     request = MessageRequest(
         type_name=args.type_name,
-        message_id=args.message_id if args.message_id is not None else secrets.randbits(32),
+        message_id=message_id,
         text=args.text,
         importance=Importance[args.importance.upper()],
         confirmation_required=args.confirm,
@@ -214,6 +217,7 @@ def sign(args: argparse.Namespace) -> int:
         device_certificate_sha256=_fingerprint(args.device_certificate),
         at=args.at or issued_at,
         extra_details=args.details,
+        command=prepay_command(args, message_id, args.at or issued_at),
     )
     request = _demand_request(args, request, issued_at)
     payload, details = compose(request)

@@ -28,6 +28,7 @@ from ihd_app.protocol.zcl import (
 from ihd_app.protocol.zcl.unit import decode_unit
 from meter_emulator.behaviour.load_control import LoadControl
 from meter_emulator.behaviour.meter import MeterBehaviour
+from meter_emulator.behaviour.prepay_commands import PrepayCommandError, PrepayCommands
 from meter_emulator.delivery import Origin, digest_key
 from meter_emulator.han_devices import HanDevices
 from meter_emulator.history import HalfHourHistory
@@ -80,6 +81,7 @@ class OperatorForwarding:
         data_responses: DataResponses,
         network_data: NetworkDataService | None = None,
         load_control: LoadControl | None = None,
+        prepay: PrepayCommands | None = None,
     ) -> None:
         self._verifier = verifier
         self._status = status
@@ -93,6 +95,7 @@ class OperatorForwarding:
         self._occupancy = occupancy
         self._network_data = network_data
         self._load_control = load_control
+        self._prepay = prepay
         self._data_requests = DataRequests(
             state,
             history,
@@ -145,6 +148,8 @@ class OperatorForwarding:
             self._delivery.enqueue(
                 envelope, Origin.OPERATOR, message.message_type.name, record=record
             )
+            if message.message_type.name == "tariff.price" and self._prepay is not None:
+                self._prepay.on_tariff(message)
             if message.message_type.name == "gas.supply-disabled":
                 self._behaviour.close_gas_valve(message.signer.organisation or record.originator)
                 self._confirm(message, record, "the gas valve is closed")
@@ -295,6 +300,24 @@ class OperatorForwarding:
             self._supply.carry_out(message, record)
         elif name.startswith("netdata.") and self._network_data is not None:
             self._network_data.act(message, record, who)
+        elif name.startswith("prepay.") and self._prepay is not None:
+            try:
+                outcome = self._prepay.from_supplier(message, who)
+            except PrepayCommandError as error:
+                record.refused_reason = "malformed"
+                record.refused_detail = str(error)
+                self._events.emit(
+                    "operator.error",
+                    reason="malformed",
+                    detail=record.refused_detail,
+                    explanation="The meter cannot carry out this prepayment command.",
+                    at=self._clock().isoformat(timespec="seconds"),
+                    key=record.key,
+                    type=name,
+                    claimed_originator=message.claims.issuer,
+                )
+                return
+            self._confirm(message, record, outcome)
 
     def _change_occupier(self, message: VerifiedMessage, record: MessageRecord, who: str) -> None:
         """The supplier says the household changed (seed: data must not be obtained for the

@@ -238,6 +238,15 @@ ACTIONS: dict[str, tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., 
     ),
     # Plug a flexible load in or out (the EV charger, the immersion heater).
     "flexible-load": ({"name": _flexible_load, "on": _bool}, {}),
+    # Prepayment (meter_emulator/scenarios/prepay_steps.py): the supplier's signed commands,
+    # and the consumer at the meter's own keypad and button.
+    "prepay-mode": ({"mode": _choice("prepayment", "credit")}, {"friendly_credit": _bool}),
+    "prepay-top-up": ({"pence": _integer(1, 999_999)}, {}),
+    "utrn": ({"pence": _integer(1, 999_999)}, {"again": _bool, "wrong": _bool}),
+    "emergency-credit": ({}, {}),
+    "prepay-restore": ({}, {}),
+    # The supplier vends a code for the consumer to type on the display (event prepay.utrn-issued).
+    "vend-utrn": ({"pence": _integer(1, 999_999)}, {}),
 }
 
 #: Fields every step may carry, whatever its action.

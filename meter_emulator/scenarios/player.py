@@ -24,6 +24,7 @@ from meter_emulator.behaviour.meter import RestoreRefusedError
 from meter_emulator.gatt.pairing_window import DEFAULT_OPEN_S
 from meter_emulator.scenarios.message_request import message_request
 from meter_emulator.scenarios.model import Scenario, Step
+from meter_emulator.scenarios.prepay_steps import PREPAY_ACTIONS, PrepaySteps
 
 if TYPE_CHECKING:
     from meter_emulator.runtime import MeterRuntime
@@ -60,6 +61,7 @@ class ScenarioPlayer:
         self._mark = 0
         self._changed = asyncio.Event()
         self.refs: dict[str, str] = {}
+        self._prepay = PrepaySteps(runtime.operator, runtime.prepayment, runtime.events)
 
     def _on_event(self, record: dict[str, Any]) -> None:
         self._seen.append(record)
@@ -205,6 +207,8 @@ class ScenarioPlayer:
             behaviour.gas_safety_alarm(fields.get("text", ""))
         elif action in ("flexibility", "flexible-load"):
             self._flexibility(step)
+        elif action in PREPAY_ACTIONS:
+            self._prepay.run(action, fields)
         else:  # pragma: no cover - load_scenario accepts only the actions above
             raise ScenarioFailedError(f"unknown action '{action}'")
 

@@ -33,11 +33,14 @@ class SupplyCause(StrEnum):
     REMOTE_DISCONNECTION = "remote-disconnection"
     """An operator's verified remote disconnection (latched until the operator enables the
     supply and the consumer switches it back on)."""
+    PREPAYMENT = "prepayment"
+    """Prepayment credit (and emergency credit) ran out outside friendly credit; restored from
+    the display after a top-up, not by the meter's button."""
 
     @property
     def latched(self) -> bool:
         """Whether the supply stays off until someone restores it at the meter."""
-        return self is not SupplyCause.NETWORK_OUTAGE
+        return self not in (SupplyCause.NETWORK_OUTAGE, SupplyCause.PREPAYMENT)
 
 
 def appliance_named(name: str) -> Appliance:

@@ -39,6 +39,7 @@ from meter_emulator.ui.panels.meter_panel import MeterPanel
 from meter_emulator.ui.panels.network_data_panel import NetworkDataPanel
 from meter_emulator.ui.panels.operator_panel import OperatorPanel
 from meter_emulator.ui.panels.pairing_window_bar import PairingWindowBar
+from meter_emulator.ui.panels.prepayment_panel import PrepaymentPanel
 from meter_emulator.ui.panels.radio_status import RadioStatus
 from meter_emulator.ui.panels.scenario_panel import ScenarioPanel
 from meter_emulator.ui.style import clamp_zoom, next_zoom, presentation_zoom, style_sheet
@@ -57,6 +58,7 @@ CONSOLE_NAMES = (
     "events",
     "network-data",
     "inbox",
+    "prepayment",
 )
 #: Events after which the operator's status table may have changed.
 _STATUS_EVENTS = ("status", "sent", "operator.", "ack.", "message.", "data.", "receipt", "queued")
@@ -132,6 +134,7 @@ class MeterWindow(QMainWindow):
         self.log = EventLogPanel(self.tabs)
         self.network_data = NetworkDataPanel(runtime, self.tabs)
         self.inbox = InboxPanel(runtime.inbox, self.tabs)
+        self.prepayment = PrepaymentPanel(runtime, self.tabs)
         # Each console scrolls rather than widening the window: ./run demo gives it half a
         # laptop's screen, beside the display.
         self.tabs.addTab(_scrolling(self.operator), "&Operator console")
@@ -141,6 +144,7 @@ class MeterWindow(QMainWindow):
         self.tabs.addTab(_scrolling(self.log), "&Event log")
         self.tabs.addTab(_scrolling(self.network_data), "&Network data")
         self.tabs.addTab(_scrolling(self.inbox), "Operator &inbox")
+        self.tabs.addTab(_scrolling(self.prepayment), "&Prepayment")
         self.meter_area = _scrolling(self.meter)
         # The meter panel never scrolls sideways; the consoles take what is left.
         self.meter_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -291,6 +295,8 @@ class MeterWindow(QMainWindow):
             self.devices.refresh()
         if any(n.startswith(INBOX_EVENTS) for n in names):
             self.inbox.refresh()
+        if any(n.startswith("prepay.") for n in names):
+            self.prepayment.refresh()
         self.meter.refresh()
 
     def consoles(self) -> dict[str, QWidget]:
@@ -303,6 +309,7 @@ class MeterWindow(QMainWindow):
             "events": self.log,
             "network-data": self.network_data,
             "inbox": self.inbox,
+            "prepayment": self.prepayment,
         }
         return {name: widgets[name] for name in CONSOLE_NAMES}
 

@@ -103,7 +103,19 @@ def _sign_args(type_name: str) -> list[str]:
         args += ["--reward", "20 % reward", "--duration", "60"]
     if type_name == "demand.status":
         args += ["--event-status", "opted_out"]
+    args += _PREPAY_ARGS.get(type_name, [])
     return args
+
+
+#: The prepayment types' flags (their ZSE 0x0705 command is built from them).
+_PREPAY_ARGS = {
+    "prepay.credit-adjustment": ["--credit-pence", "1000"],
+    "prepay.payment-mode": ["--payment-mode", "prepayment"],
+    "prepay.debt": ["--credit-pence", "5000", "--debt-rate-pence", "50"],
+    "prepay.topup": ["--top-up-code", "0020 0000 0112 3456 7890"],
+    "prepay.status": ["--credit-pence", "1234"],
+    "prepay.topup-result": ["--credit-pence", "1234", "--top-up-verdict", "used"],
+}
 
 
 SIGNERS = {
@@ -129,6 +141,12 @@ SIGNERS = {
     "netdata": "dno",
     "meter.alert": "meter",
     "demand.event": "dno",
+    "prepay.alert": "meter",
+    "prepay.status": "meter",
+    "prepay.topup-result": "meter",
+    "prepay.credit-adjustment": "supplier",
+    "prepay.payment-mode": "supplier",
+    "prepay.debt": "supplier",
 }
 
 

@@ -129,6 +129,7 @@ FAST = {
     "tariff-change-to-time-of-use": 20.0,
     "gas-safety-gdn": 10_000.0,
     "extreme-voltage-and-safety": 1_000.0,
+    "prepayment-cold-evening": 600.0,
 }
 
 

@@ -71,6 +71,7 @@ from ihd_app.protocol.zcl.drlc import (
 )
 from ihd_app.protocol.zcl.messaging import RESERVED_CONTROL_BITS
 from ihd_app.protocol.zcl.primitives import truncate_utf8
+from tests.protocol.prepayment_strategies import PREPAYMENT_STRATEGIES
 
 T = TypeVar("T")
 
@@ -399,6 +400,7 @@ COMMAND_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
         number_of_events=u8,
         issuer_event_id=st.none() | u32,
     ),
+    **PREPAYMENT_STRATEGIES,
 }
 commands: st.SearchStrategy[Command] = st.one_of(*COMMAND_STRATEGIES.values())
 

@@ -19,6 +19,7 @@ METERING: Final = 0x0702
 MESSAGING: Final = 0x0703
 CALENDAR: Final = 0x0707
 DRLC: Final = 0x0701
+PREPAYMENT: Final = 0x0705
 
 #: Lower-case cluster names, as shown by ``ihd frame decode``.
 CLUSTER_NAMES: Final = MappingProxyType(
@@ -28,6 +29,7 @@ CLUSTER_NAMES: Final = MappingProxyType(
         MESSAGING: "messaging",
         CALENDAR: "calendar",
         DRLC: "drlc",
+        PREPAYMENT: "prepayment",
     }
 )
 

@@ -56,6 +56,15 @@ from ihd_app.protocol.zcl.messaging import (
     MessageConfirmation,
 )
 from ihd_app.protocol.zcl.metering import GetProfile, GetProfileResponse
+from ihd_app.protocol.zcl.prepayment import (
+    ChangePaymentMode,
+    ConsumerTopUp,
+    ConsumerTopUpResponse,
+    CreditAdjustment,
+    PublishPrepaySnapshot,
+    SelectAvailableEmergencyCredit,
+)
+from ihd_app.protocol.zcl.prepayment_debt import ChangeDebt
 from ihd_app.protocol.zcl.price import PublishPrice, PublishTariffInformation
 from ihd_app.protocol.zcl.price_matrix import PublishBlockThresholds, PublishPriceMatrix
 from ihd_app.protocol.zcl.primitives import Reader, Writer
@@ -89,6 +98,13 @@ Command: TypeAlias = (
     | CancelAllLoadControlEvents
     | ReportEventStatus
     | GetScheduledEvents
+    | SelectAvailableEmergencyCredit
+    | ConsumerTopUp
+    | CreditAdjustment
+    | ChangePaymentMode
+    | PublishPrepaySnapshot
+    | ConsumerTopUpResponse
+    | ChangeDebt
 )
 
 #: Every command class, for dispatch and for tests that must cover them all.
@@ -118,6 +134,13 @@ COMMAND_TYPES: Final[tuple[type[Command], ...]] = (
     CancelAllLoadControlEvents,
     ReportEventStatus,
     GetScheduledEvents,
+    SelectAvailableEmergencyCredit,
+    ConsumerTopUp,
+    CreditAdjustment,
+    ChangePaymentMode,
+    PublishPrepaySnapshot,
+    ConsumerTopUpResponse,
+    ChangeDebt,
 )
 
 #: The clusters units may belong to.

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -22,10 +23,13 @@ from ihd_app.ui.context import UiContext
 from ihd_app.ui.half_hourly import half_hourly_use, is_half_hourly
 from ihd_app.ui.read_aloud import ReadAloudButton
 from ihd_app.ui.screens.base import Screen
+from ihd_app.ui.screens.prepay_actions import PrepayActions
 from ihd_app.ui.widgets.badge import LinkBadge
 from ihd_app.ui.widgets.flexibility_card import FlexibilityCard, shown_on_home
 from ihd_app.ui.widgets.gauge import FuelTile
+from ihd_app.ui.widgets.prepay_card import PrepayCard
 from ihd_app.ui.widgets.scrolling import vertical_scroll
+from ihd_app.ui.widgets.top_up_keypad import TopUpKeypad
 from ihd_app.ui.widgets.traffic_light import TrafficLight
 
 #: Today's totals are recomputed at most this often on live readings (seconds).
@@ -47,7 +51,9 @@ def today_usage(service: IhdServiceApi, fuel: Fuel, now: datetime) -> tuple[floa
 class HomeScreen(Screen):
     """The first screen: what is being used now and what it costs."""
 
-    topics = frozenset({Topic.LINK, Topic.READING, Topic.TARIFF, Topic.FLEXIBILITY})
+    topics = frozenset(
+        {Topic.LINK, Topic.READING, Topic.TARIFF, Topic.FLEXIBILITY, Topic.PREPAY}
+    )
     label = "Home"
     icon_name = "home"
 
@@ -68,6 +74,9 @@ class HomeScreen(Screen):
         self.clock.setProperty("role", "title")
         top.addWidget(self.clock)
         body.addLayout(top)
+        # Prepayment: the balance comes first (hidden on a credit meter).
+        self.prepay = PrepayCard(self)
+        body.addWidget(self.prepay)
         self.flexibility = FlexibilityCard(inner)
         self.flexibility.opt_out_clicked.connect(self._opt_out)
         body.addWidget(self.flexibility)
@@ -115,7 +124,13 @@ class HomeScreen(Screen):
         self._card_layouts = (ambient_layout, grid)
         body.addLayout(bottom, 1)
         scroll.setWidget(inner)
-        self.layout_.addWidget(scroll, 1)
+        # The top-up keypad takes Home's place while a code is entered.
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(scroll)
+        self.keypad = TopUpKeypad(self)
+        self.pages.addWidget(self.keypad)
+        self.layout_.addWidget(self.pages, 1)
+        self._prepay_actions = PrepayActions(self, context.service.prepayment)
         self._totals_at: datetime | None = None
         #: The report each half-hourly tile shows (its figures change only with a new one).
         self._half_hourly_shown: dict[Fuel, datetime | None] = {}
@@ -143,6 +158,8 @@ class HomeScreen(Screen):
         now = self.context.clock()
         if topic in (None, Topic.LINK):
             self.badge.set_link(service.link_state, service.security)
+        if topic in (None, Topic.PREPAY):
+            self._prepay_actions.refresh()
         if topic in (None, Topic.READING, Topic.TARIFF):
             self._show_live(now)
         if topic in (None, Topic.TARIFF):

@@ -24,8 +24,8 @@ from meter_emulator.operator.status import DeliveryStatus, MessageRecord
 from meter_emulator.runtime import MeterRuntime
 from meter_emulator.ui.models.messages import FITTED, MessageStatusModel, outcome
 from meter_emulator.ui.panels.compose_form import ComposeForm, build_request
-from meter_emulator.ui.panels.supply_buttons import SupplyButtons
 from meter_emulator.ui.panels.flexibility_action import flexibility_event
+from meter_emulator.ui.panels.supply_buttons import SupplyButtons
 from meter_emulator.ui.widgets.wrapping_table import WrappingTable
 
 #: The compose form's narrowest and widest, in lines of its font (480 and 640 px at the

@@ -34,12 +34,14 @@ from ihd_app.core.model import (
     StateChange,
     Tariff,
 )
+from ihd_app.core.prepay_status import PrepayStatus, TopUpOutcome
 from ihd_app.core.readings import Fuel, Reading
 from ihd_app.core.tou_calendar import TouCalendar
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
 from ihd_app.link.meter_link import LinkState, PairingRefusedError, ScanResult
 from ihd_app.protocol import gatt_profile
 from ihd_app.protocol.consent_terms import PURPOSES, Grant, Granularity
+from ihd_app.protocol.utrn import UTRN_DIGITS, group_utrn, normalise_utrn
 from ihd_app.service.api import (
     BackfillProgress,
     CaptureState,
@@ -55,6 +57,7 @@ from ihd_app.service.api import (
     UsageRange,
 )
 from ihd_app.service.developer import CCCD_UUID, SYSTEM_CAPTURE_NOTE, describe_meter_info
+from ihd_app.service.prepayment import PrepayActionError
 from ihd_app.ui import periods, pricing
 from tests.ui.fake.flexibility import FakeFlexibility
 
@@ -70,6 +73,44 @@ DISPLAY_ID = "00-1D-A6-00-00-00-01-01"
 def scan_result(name: str, address: str, rssi: int) -> ScanResult:
     """A scan result without a radio behind it."""
     return ScanResult(name, address, rssi, BLEDevice(address, name, None))
+
+
+class FakePrepay:
+    """In-memory prepayment (:class:`~ihd_app.service.api.PrepayApi`).
+
+    Args:
+        changed: Tells the UI something changed.
+    """
+
+    def __init__(self, changed: Callable[[], None]) -> None:
+        self._changed = changed
+        self.status: PrepayStatus | None = None
+        self.last_top_up: TopUpOutcome | None = None
+        #: The codes sent, emergency credit and restore requests, in order.
+        self.calls: list[tuple[str, ...]] = []
+        #: What the "meter" answers to a code (code -> outcome); unknown codes are wrong.
+        self.answers: dict[str, TopUpOutcome] = {}
+
+    def set_status(self, status: PrepayStatus | None) -> None:
+        """The meter published its credit."""
+        self.status = status
+        self._changed()
+
+    def top_up(self, code: str) -> None:
+        digits = normalise_utrn(code)
+        if len(digits) != UTRN_DIGITS or not digits.isdigit():
+            raise PrepayActionError(
+                f"A top-up code has {UTRN_DIGITS} digits; this one has {len(digits)}."
+            )
+        self.calls.append(("top_up", digits))
+        self.last_top_up = self.answers.get(digits, TopUpOutcome("wrong", 0, 0, group_utrn(digits)))
+        self._changed()
+
+    def use_emergency_credit(self) -> None:
+        self.calls.append(("use_emergency_credit",))
+
+    def restore_supply(self) -> None:
+        self.calls.append(("restore_supply",))
 
 
 class FakeService:
@@ -123,6 +164,8 @@ class FakeService:
         self._pairing_answer: asyncio.Future[tuple[bool, int | None]] | None = None
         self._history: dict[Fuel, tuple[np.ndarray, np.ndarray]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Prepayment: the status and verdicts tests set, and the consumer's actions.
+        self.prepayment = FakePrepay(lambda: self._notify(Topic.PREPAY, "status"))
         #: Event records (``--events``) the fake has logged.
         self.events: list[dict[str, Any]] = []
         self._event_listeners: list[Callable[[dict[str, Any]], None]] = []

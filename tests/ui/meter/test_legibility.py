@@ -148,6 +148,7 @@ def test_presentation_size_enlarges_every_font_and_gives_the_consoles_the_width(
         window.log,
         window.network_data,
         window.inbox,
+        window.prepayment,
     }
 
 
