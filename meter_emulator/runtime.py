@@ -1,4 +1,5 @@
-"""The running meter: radio, peripheral, GATT server, and the parts that do the work.
+"""The running meter: its radio side (:mod:`meter_emulator.meter_air`) and the parts that do the
+work.
 
 ``meter-emulator --headless`` runs one of these until interrupted; the GUI drives the same
 object. It owns every task it starts and stops them all in :meth:`MeterRuntime.close`.
@@ -6,7 +7,9 @@ object. It owns every task it starts and stops them all in :meth:`MeterRuntime.c
 Its parts: live readings (:mod:`meter_emulator.live_reports`), the half-hourly history
 (:mod:`meter_emulator.history`), store and forward to the IHD
 (:mod:`meter_emulator.ihd_delivery`), the IHD's replies (:mod:`meter_emulator.ihd_replies`)
-and operators' messages verified and acted on (:mod:`meter_emulator.operator.forwarding`).
+operators' messages verified and acted on (:mod:`meter_emulator.operator.forwarding`),
+prepayment (:mod:`meter_emulator.behaviour.prepayment`), network data and the operators' inbox
+(:mod:`meter_emulator.operator`).
 Besides the radio side it holds the meter's behaviour (:attr:`MeterRuntime.behaviour`: power
 threshold, outages, voltage, safety, gas valve), the operator console
 (:attr:`MeterRuntime.operator`), the attack console (:attr:`MeterRuntime.attacks`), the status
@@ -25,9 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from bumble.device import Connection
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-
 from ihd_app.protocol.errors import ConfigurationError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.message_types import Flow
@@ -39,7 +39,6 @@ from ihd_app.protocol.session import HANDSHAKE_CLOCK_SKEW_S, FreshByChallenge
 from ihd_app.protocol.set_aside import (
     SET_ASIDE_EVENT,
     SetAside,
-    check_bond_file,
     open_or_set_aside,
 )
 from ihd_app.protocol.verification import Verdict, Verifier
@@ -47,22 +46,14 @@ from meter_emulator import faults as fault_hooks
 from meter_emulator.attacks.console import AttackConsole
 from meter_emulator.attacks.supply_attacks import SupplyAttacks
 from meter_emulator.behaviour.load_control import LoadControl
-from meter_emulator.behaviour.friendly_credit import FriendlyCredit
 from meter_emulator.behaviour.meter import MeterBehaviour
-from meter_emulator.behaviour.prepay_account import PrepayAccount
 from meter_emulator.behaviour.prepay_commands import PrepayCommands
-from meter_emulator.behaviour.prepay_store import PREPAY_FILE, PrepayStore
-from meter_emulator.behaviour.prepayment import Prepayment, utrn_key
+from meter_emulator.behaviour.prepayment import Prepayment
 from meter_emulator.config import MeterConfig
 from meter_emulator.delivery import Origin, Outgoing, StoreAndForward
 from meter_emulator.device_log import DEVICE_LOG_FILE, DeviceLog, HanDevice, device_of
-from meter_emulator.faults import Fault
 from meter_emulator.gatt import (
-    AutoAcceptPolicy,
     MeterGattServer,
-    MeterInfo,
-    MeterPeripheral,
-    advertised_name,
 )
 from meter_emulator.gatt.pairing_window import PairingWindow
 from meter_emulator.han_devices import HanDevices
@@ -71,6 +62,7 @@ from meter_emulator.ihd_delivery import MESSAGES, IhdDelivery
 from meter_emulator.ihd_replies import IhdReplies
 from meter_emulator.link_sessions import LinkSessions
 from meter_emulator.live_reports import LiveReports
+from meter_emulator.meter_air import MeterAir
 from meter_emulator.meter_messages import MeterMessages
 from meter_emulator.occupancy import ChangeOfOccupier
 from meter_emulator.operator.alerts import AlertRaiser, operator_ids
@@ -82,7 +74,7 @@ from meter_emulator.operator.inbox import OperatorInbox
 from meter_emulator.operator.network_data import NetworkDataService
 from meter_emulator.operator.network_readings import NetworkReadings, OutageRecords
 from meter_emulator.operator.status import StatusTable
-from meter_emulator.radio.meter_radio import MeterRadio, open_meter_radio
+from meter_emulator.radio.meter_radio import MeterRadio
 from meter_emulator.simulation.clock import SimClock
 from meter_emulator.simulation.household import Household
 from meter_emulator.simulation.premises import Premises
@@ -147,11 +139,10 @@ class MeterRuntime:
             # ... and may carry the key id alone of the certificate that handshake verified.
             session_signers=self.state.session_certificate,
         )
-        self._radio: MeterRadio | None = None
-        self._peripheral: MeterPeripheral | None = None
         #: When a new display may pair (:mod:`meter_emulator.gatt.pairing_window`).
         self.pairing_window = PairingWindow(events.emit)
-        self.server: MeterGattServer | None = None
+        #: The radio, the peripheral and the GATT server, once started.
+        self.air = MeterAir(config, self.meter_id, self.identity.kid, self.pairing_window, events)
         self._tasks: set[asyncio.Task[None]] = set()
         self.status = StatusTable()
         self.outbox = self._open_data_file(
@@ -183,21 +174,10 @@ class MeterRuntime:
             self.premises, self.sim, events, self.state, self._meter_messages.send
         )
         #: Prepayment (credit mode until the supplier's ChangePaymentMode says otherwise).
-        self.prepayment = Prepayment(
-            PrepayAccount(),
-            FriendlyCredit(),
-            self.premises,
-            events,
-            self._meter_messages.send,
-            self.identity.entity_id,
-            utrn_key(
-                self.identity.private_key.private_bytes(
-                    Encoding.DER, PrivateFormat.PKCS8, NoEncryption()
-                )
-            ),
-            self.wall_now,
-            PrepayStore(config.data_dir / PREPAY_FILE),
-        )
+        self.prepayment = Prepayment.for_meter(
+            self.identity, self.premises, events, self._meter_messages.send, self.wall_now,
+            config.data_dir,
+        )  # fmt: skip
         self.behaviour.sample_listeners.append(self.prepayment.on_sample)
         prepay_commands = PrepayCommands(self.prepayment)
         self._reports = LiveReports(self._server, self.behaviour, self.premises, self.sim)
@@ -217,7 +197,7 @@ class MeterRuntime:
                 "is kept",
             ),
             self._server,
-            self._drop_display,
+            self.air.drop,
             self._spawn,
             events,
             self.wall_now,
@@ -258,7 +238,7 @@ class MeterRuntime:
             # Every answer and refusal reaches the household's displays, signed by the meter.
             access_log=lambda access: self._meter_messages.send(access_notice(access)),
             occupancy=ChangeOfOccupier(
-                self.state, self._delivery, self._forget_household_links, self._spawn, events
+                self.state, self._delivery, self.air.forget_household_links, self._spawn, events
             ),
             data_responses=DataResponses(
                 self.identity,
@@ -314,7 +294,7 @@ class MeterRuntime:
             events,
             next_counter=lambda: self.next_counter(self.identity),
             spawn=self._spawn,
-            drop=self._drop_display,
+            drop=self.air.drop,
             established=self._display_established,
             replies=self._replies.on_unit_from_ihd,
             clock=self.wall_now,
@@ -329,7 +309,12 @@ class MeterRuntime:
     @property
     def radio(self) -> MeterRadio | None:
         """The meter's radio once started (its virtual air, for the virtual radio)."""
-        return self._radio
+        return self.air.radio
+
+    @property
+    def server(self) -> MeterGattServer | None:
+        """The meter's GATT server once started."""
+        return self.air.server
 
     @property
     def meter_id(self) -> str:
@@ -339,7 +324,7 @@ class MeterRuntime:
     @property
     def address(self) -> str | None:
         """The meter's Bluetooth address, once started."""
-        return self._peripheral.address if self._peripheral is not None else None
+        return self.air.address
 
     async def start(self) -> None:
         """Open the radio, start advertising and reporting.
@@ -351,38 +336,9 @@ class MeterRuntime:
         for kept in self._set_aside:
             self.events.emit(SET_ASIDE_EVENT, **kept.event_fields())
         self._set_aside.clear()
-        self._radio = await open_meter_radio(config.radio, btsnoop=config.btsnoop)
-        name = advertised_name(self.meter_id)
-        device = self._radio.create_device(name)
-        bonds_file = config.data_dir / "bonds.json"
-        damaged = check_bond_file(bonds_file, "the meter")
-        if damaged is not None:
-            self.events.emit(SET_ASIDE_EVENT, **damaged.event_fields())
-        self._peripheral = MeterPeripheral(
-            device,
-            policy=config.pairing_policy or AutoAcceptPolicy(),
-            keystore_path=bonds_file,
-            mode=config.pairing_mode,
-            on_event=self._on_link_event,
-            advertise_service_uuid=fault_hooks.advertises_service_uuid(config.faults),
-            pairing_window=self.pairing_window,
+        name = await self.air.open(
+            self.sessions.route, self._replies.on_segment_error, self._on_link_event
         )
-        self.server = MeterGattServer(
-            device,
-            MeterInfo(
-                meter_id=self.meter_id,
-                name="Smart meter (electricity and gas)",
-                certificate_sha256=self.identity.kid,
-            ),
-            self.sessions.route,
-            on_error=self._replies.on_segment_error,
-            security=self._peripheral.security,
-            require_authentication=Fault.NO_AUTH not in config.faults,
-            faults=config.faults,
-        )
-        # Open before advertising: a display that connects at once must find it open.
-        self.pairing_window.open(config.pairing_window_s, by="start")
-        await self._peripheral.start()
         self.events.emit(
             "meter.started", meter_id=self.meter_id, name=name, radio=str(config.radio)
         )
@@ -420,16 +376,7 @@ class MeterRuntime:
             asyncio.get_running_loop().call_soon(self._delivery.refresh_listening)
 
     def _server(self) -> MeterGattServer | None:
-        return self.server
-
-    async def _forget_household_links(self) -> int:
-        """Delete every display's bond and drop its link (a change of occupier); how many
-        bonds were deleted."""
-        if self._peripheral is None:
-            return 0
-        deleted = await self._peripheral.forget_bonds()
-        await self._peripheral.disconnect()
-        return deleted
+        return self.air.server
 
     def _first_display(self) -> HanDevice | None:
         """The display of the meter's own PKI, commissioned on a first start (a meter and
@@ -439,9 +386,6 @@ class MeterRuntime:
         except ConfigurationError:
             return None
         return device_of(display.entity_id, display.kid.hex(), "first start", self.wall_now)
-
-    async def _drop_display(self, connection: Connection) -> bool:
-        return self._peripheral is not None and await self._peripheral.drop(connection)
 
     def _display_established(self, _ihd_id: str) -> None:
         """A display proved who it is: what it is owed is sent."""
@@ -535,9 +479,7 @@ class MeterRuntime:
 
     async def drop_link(self) -> None:
         """Disconnect the IHD as radio interference would (the IHD should reconnect by itself)."""
-        if self._peripheral is not None:
-            self.events.emit("link.dropped")
-            await self._peripheral.disconnect()
+        await self.air.drop_link()
 
     async def send_envelope(self, envelope: bytes) -> None:
         """Indicate an envelope on Messages to IHD now, bypassing the queue and the meter's
@@ -557,11 +499,5 @@ class MeterRuntime:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         # The balance as the last sample left it (between statuses it is saved every few s).
         self.prepayment.save()
-        self.pairing_window.shutdown()
-        if self._peripheral is not None:
-            await self._peripheral.close()
-        if self.server is not None:
-            await self.server.close()
-        if self._radio is not None:
-            await self._radio.close()
+        await self.air.close()
         self.events.emit("meter.stopped")

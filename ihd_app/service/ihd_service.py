@@ -14,18 +14,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ihd_app.core.inbox import Inbox
 from ihd_app.core.model import (
-    InboxMessage,
-    Interval,
     PairedMeter,
-    SecurityEvent,
-    Tariff,
 )
-from ihd_app.core.readings import Fuel, Reading
-from ihd_app.core.tariff import LONDON
-from ihd_app.core.tou_calendar import TouCalendar
-from ihd_app.core.tou_tariff import calendar_cost_pence, tariff_on
 from ihd_app.link.bumble_backend.security import UNPROTECTED, LinkSecurity
 from ihd_app.link.meter_link import (
     LinkState,
@@ -48,7 +39,6 @@ from ihd_app.service.api import (
     ConnectionProblem,
     PairingRequest,
     Topic,
-    UsageRange,
 )
 from ihd_app.service.backfill import PERIODS_PER_REQUEST, HistoryBackfill
 from ihd_app.service.config import ServiceConfig
@@ -58,6 +48,7 @@ from ihd_app.service.delivery import OutboxDelivery
 from ihd_app.service.developer_panel import DeveloperPanel
 from ihd_app.service.flexibility import FlexibilityKeeper
 from ihd_app.service.handshake import DisplayHandshake
+from ihd_app.service.household_views import HouseholdViews
 from ihd_app.service.inbox_keeper import InboxKeeper
 from ihd_app.service.live_readings import LiveReadings
 from ihd_app.service.message_pipeline import MessagePipeline
@@ -71,7 +62,6 @@ from ihd_app.service.retention_keeper import RetentionKeeper
 from ihd_app.service.storage_health import StorageHealth
 from ihd_app.service.tasks import BackgroundTasks
 from ihd_app.service.ticker import Ticker
-from ihd_app.service.usage import usage_intervals
 from ihd_app.store.consents import ConsentRepository
 from ihd_app.store.data_access import DataAccessLog
 from ihd_app.store.database import Database
@@ -86,7 +76,7 @@ from ihd_app.store.tariffs import TariffRepository
 from ihd_app.store.tou_calendars import TouCalendarStore
 
 
-class IhdService(DeveloperPanel, PrivacyControls):
+class IhdService(HouseholdViews, DeveloperPanel, PrivacyControls):
     """The display's application service (implements :class:`IhdServiceApi`).
 
     Args:
@@ -159,6 +149,8 @@ class IhdService(DeveloperPanel, PrivacyControls):
             signer=self._signing.current,
             emit=emit,
             changed=lambda: self._notify(Topic.FLEXIBILITY),
+            wake=self.wake_outbox,
+            clock=clock,
         )
         #: Prepayment: the meter's credit and the consumer's top-ups (issue M).
         self.prepayment = PrepayDisplay(
@@ -362,41 +354,6 @@ class IhdService(DeveloperPanel, PrivacyControls):
     def display_id(self) -> str:
         return self.identity.entity_id
 
-    def latest_reading(self, fuel: Fuel) -> Reading | None:
-        return self._readings.latest(fuel)
-
-    def live_readings(self, fuel: Fuel) -> Sequence[Reading]:
-        return self._readings.recent(fuel)
-
-    @property
-    def inbox(self) -> Inbox:
-        """The inbox as it is now (replaced on every change)."""
-        return self._inbox.inbox
-
-    def current_messages(self) -> Sequence[InboxMessage]:
-        return self.inbox.current()
-
-    def past_messages(self) -> Sequence[InboxMessage]:
-        return self.inbox.past()
-
-    def takeover_message(self) -> InboxMessage | None:
-        return self.inbox.takeover()
-
-    def security_log(self) -> Sequence[SecurityEvent]:
-        return self.security_store.events()
-
-    def tariff(self, fuel: Fuel) -> Tariff | None:
-        now = self._clock()
-        tariff = self.tariffs.current(fuel, now)
-        if tariff is None:
-            return None
-        # Under a time-of-use calendar, the bands are today's (a weekend or a special day
-        # has its own).
-        return tariff_on(tariff, self.tou_calendar(fuel), now.astimezone(LONDON).date())
-
-    def tou_calendar(self, fuel: Fuel) -> TouCalendar | None:
-        return self.tou_calendars.load(fuel)
-
     @property
     def backfill(self) -> BackfillProgress:
         return self._backfill.progress
@@ -404,15 +361,6 @@ class IhdService(DeveloperPanel, PrivacyControls):
     @property
     def pairing_request(self) -> PairingRequest | None:
         return self._interactive.request
-
-    def usage(self, fuel: Fuel, span: UsageRange, end: datetime) -> Sequence[Interval]:
-        return usage_intervals(self.readings_store, self._readings, fuel, span, end)
-
-    def cost_pence(self, fuel: Fuel, intervals: Sequence[Interval]) -> float:
-        tariff = self.tariffs.current(fuel, self._clock())
-        if tariff is None:
-            return 0.0
-        return calendar_cost_pence(tariff, self.tou_calendar(fuel), intervals)
 
     # -- actions -----------------------------------------------------------------------------
 

@@ -14,10 +14,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from ihd_app.protocol.compose import MessageRequest
 from ihd_app.protocol.envelope.claims import DetailValue
 from ihd_app.protocol.events import EventLog
+from ihd_app.protocol.pki import Identity
 from ihd_app.protocol.set_aside import set_aside
 from ihd_app.protocol.utrn import UtrnVerdict, check_utrn, group_utrn, issue_utrn, normalise_utrn
 from ihd_app.protocol.zcl import Importance
@@ -36,6 +40,7 @@ from meter_emulator.behaviour.prepay_account import (
     Supply,
 )
 from meter_emulator.behaviour.prepay_store import (
+    PREPAY_FILE,
     PrepayStore,
     PrepayStoreError,
     account_to_saved,
@@ -140,6 +145,27 @@ class Prepayment:
         self.friendly_enabled = True
         self._store = store
         self._load()
+
+    @classmethod
+    def for_meter(
+        cls,
+        identity: Identity,
+        premises: Premises,
+        events: EventLog,
+        send: Send,
+        wall: Callable[[], datetime],
+        data_dir: Path,
+    ) -> Prepayment:
+        """The meter's prepayment: its top-up key from ``identity``, its account kept in
+        ``data_dir`` (credit mode until the supplier's ChangePaymentMode says otherwise)."""
+        key = utrn_key(
+            identity.private_key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+        )
+        store = PrepayStore(data_dir / PREPAY_FILE)
+        return cls(
+            PrepayAccount(), FriendlyCredit(), premises, events, send, identity.entity_id, key,
+            wall, store,
+        )  # fmt: skip
 
     def _load(self) -> None:
         if self._store is None:

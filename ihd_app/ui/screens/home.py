@@ -51,9 +51,7 @@ def today_usage(service: IhdServiceApi, fuel: Fuel, now: datetime) -> tuple[floa
 class HomeScreen(Screen):
     """The first screen: what is being used now and what it costs."""
 
-    topics = frozenset(
-        {Topic.LINK, Topic.READING, Topic.TARIFF, Topic.FLEXIBILITY, Topic.PREPAY}
-    )
+    topics = frozenset({Topic.LINK, Topic.READING, Topic.TARIFF, Topic.FLEXIBILITY, Topic.PREPAY})
     label = "Home"
     icon_name = "home"
 
