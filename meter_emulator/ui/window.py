@@ -1,6 +1,7 @@
 """The meter emulator's window: radio strip and pairing window strip on top, the live meter on the
-left, and the operator console, attack console, scenario player, HAN device log, event log and
-operators' inbox as tabs on the right.
+left, and the consoles as tabs on the right: the operators' (their console, inbox, network data
+and prepayment, as tabs of one tab so that the row fits half a projector), the attack console,
+the scenario player, the HAN device log and the event log.
 
 Where the window is too narrow for both side by side (half of a 1280x720 projector, or larger
 text for a room), the live meter becomes the first tab, so the consoles keep the whole width.
@@ -52,13 +53,13 @@ REFRESH_MS = 500
 #: The consoles' names, in tab order: ``./run demo --screenshots`` writes ``meter-<name>.png``.
 CONSOLE_NAMES = (
     "operator",
+    "inbox",
+    "network-data",
+    "prepayment",
     "attacks",
     "scenarios",
     "devices",
     "events",
-    "network-data",
-    "inbox",
-    "prepayment",
 )
 #: Events after which the operator's status table may have changed.
 _STATUS_EVENTS = ("status", "sent", "operator.", "ack.", "message.", "data.", "receipt", "queued")
@@ -74,6 +75,20 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     return area
+
+
+def _bring_forward(tabs: QTabWidget, widget: QWidget) -> bool:
+    """Make the tab of ``tabs`` holding ``widget`` (also in a tab of a tab) current; whether
+    one did."""
+    for index in range(tabs.count()):
+        page = tabs.widget(index)
+        if page is widget or (isinstance(page, QScrollArea) and page.widget() is widget):
+            tabs.setCurrentIndex(index)
+            return True
+        if isinstance(page, QTabWidget) and _bring_forward(page, widget):
+            tabs.setCurrentIndex(index)
+            return True
+    return False
 
 
 def _shortcuts(key: str, standard: QKeySequence.StandardKey) -> list[QKeySequence]:
@@ -137,14 +152,19 @@ class MeterWindow(QMainWindow):
         self.prepayment = PrepaymentPanel(runtime, self.tabs)
         # Each console scrolls rather than widening the window: ./run demo gives it half a
         # laptop's screen, beside the display.
-        self.tabs.addTab(_scrolling(self.operator), "&Operator console")
+        #: What the operators do and receive, one tab of the row.
+        self.operators = QTabWidget(self.tabs)
+        self.operators.setObjectName("operators")
+        self.operators.setDocumentMode(True)
+        self.operators.addTab(_scrolling(self.operator), "&Console")
+        self.operators.addTab(_scrolling(self.inbox), "&Inbox")
+        self.operators.addTab(_scrolling(self.network_data), "&Network data")
+        self.operators.addTab(_scrolling(self.prepayment), "&Prepayment")
+        self.tabs.addTab(self.operators, "&Operators")
         self.tabs.addTab(_scrolling(self.attacks), "&Attack console")
         self.tabs.addTab(_scrolling(self.scenarios), "&Scenarios")
         self.tabs.addTab(_scrolling(self.devices), "&Devices")
         self.tabs.addTab(_scrolling(self.log), "&Event log")
-        self.tabs.addTab(_scrolling(self.network_data), "&Network data")
-        self.tabs.addTab(_scrolling(self.inbox), "Operator &inbox")
-        self.tabs.addTab(_scrolling(self.prepayment), "&Prepayment")
         self.meter_area = _scrolling(self.meter)
         # The meter panel never scrolls sideways; the consoles take what is left.
         self.meter_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -315,11 +335,7 @@ class MeterWindow(QMainWindow):
 
     def show_console(self, widget: QWidget) -> None:
         """Bring the tab holding ``widget`` (a console, or the meter panel) to the front."""
-        for index in range(self.tabs.count()):
-            page = self.tabs.widget(index)
-            if page is widget or (isinstance(page, QScrollArea) and page.widget() is widget):
-                self.tabs.setCurrentIndex(index)
-                return
+        _bring_forward(self.tabs, widget)
 
     async def shutdown(self) -> None:
         """Stop listening and cancel what the window started (before the meter closes)."""

@@ -346,8 +346,8 @@ def test_every_control_has_an_accessible_name_and_takes_the_keyboard(
         QPlainTextEdit,
     )
     unnamed = []
-    for index in range(window.tabs.count()):
-        window.tabs.setCurrentIndex(index)
+    for page in [window.meter, *window.consoles().values()]:
+        window.show_console(page)
         for widget in window.findChildren(QWidget):
             if not isinstance(widget, kinds) or not widget.isVisibleTo(window):
                 continue
