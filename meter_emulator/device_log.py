@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
+from ihd_app.protocol.errors import ConfigurationError
+from ihd_app.protocol.pki import Identity
 from ihd_app.protocol.session import Hello
 from meter_emulator.link_sessions import Admission
 
@@ -134,3 +136,15 @@ def _read(path: Path) -> dict[str, HanDevice]:
 def device_of(ihd_id: str, fingerprint: str, by: str, clock: Callable[[], datetime]) -> HanDevice:
     """An entry for display ``ihd_id`` added now by ``by``."""
     return HanDevice(ihd_id, fingerprint, clock().isoformat(timespec="seconds"), by)
+
+
+def first_display(
+    identity_of: Callable[[str], Identity], clock: Callable[[], datetime]
+) -> HanDevice | None:
+    """The display of the meter's own PKI, commissioned on a first start (a meter and display
+    supplied together arrive paired on the device log); ``None`` if the PKI has none."""
+    try:
+        display = identity_of("ihd")
+    except ConfigurationError:
+        return None
+    return device_of(display.entity_id, display.kid.hex(), "first start", clock)

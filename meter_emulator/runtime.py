@@ -28,7 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from ihd_app.protocol.errors import ConfigurationError
 from ihd_app.protocol.events import EventLog
 from ihd_app.protocol.message_types import Flow
 from ihd_app.protocol.pki import Identity, TrustStore, load_identity
@@ -51,7 +50,7 @@ from meter_emulator.behaviour.prepay_commands import PrepayCommands
 from meter_emulator.behaviour.prepayment import Prepayment
 from meter_emulator.config import MeterConfig
 from meter_emulator.delivery import Origin, Outgoing, StoreAndForward
-from meter_emulator.device_log import DEVICE_LOG_FILE, DeviceLog, HanDevice, device_of
+from meter_emulator.device_log import DEVICE_LOG_FILE, DeviceLog, first_display
 from meter_emulator.gatt import (
     MeterGattServer,
 )
@@ -191,7 +190,7 @@ class MeterRuntime:
         #: The HAN device log: the displays this meter serves.
         self.han = HanDevices(
             self._open_data_file(
-                lambda path: DeviceLog(path, self._first_display()),
+                lambda path: DeviceLog(path, first_display(self.identity_of, self.wall_now)),
                 config.data_dir / DEVICE_LOG_FILE,
                 "the meter starts again from the display of its own PKI only; the damaged log "
                 "is kept",
@@ -377,15 +376,6 @@ class MeterRuntime:
 
     def _server(self) -> MeterGattServer | None:
         return self.air.server
-
-    def _first_display(self) -> HanDevice | None:
-        """The display of the meter's own PKI, commissioned on a first start (a meter and
-        display supplied together arrive paired on the device log)."""
-        try:
-            display = self.identity_of("ihd")
-        except ConfigurationError:
-            return None
-        return device_of(display.entity_id, display.kid.hex(), "first start", self.wall_now)
 
     def _display_established(self, _ihd_id: str) -> None:
         """A display proved who it is: what it is owed is sent."""
